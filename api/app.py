@@ -1,0 +1,168 @@
+"""The application factory: the composition root of Tillit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.config import load_settings
+from api.problems import problem, register_problem_handlers
+from catalogue.db import make_engine, make_session_factory
+from catalogue.ports import Indexer, NullIndexer
+from security.keys import KeyStore
+from security.levels import DEFAULT_SCHEME, ClassificationScheme
+from security.tokens import TokenVerifier
+
+JSON_METHODS = {"POST", "PUT", "PATCH"}
+
+
+@dataclass
+class Tillit:
+    """Everything the request handlers need, built once per app."""
+
+    scheme: ClassificationScheme
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keys: KeyStore
+    verifier: TokenVerifier
+    indexer: Indexer = field(default_factory=NullIndexer)
+    oauth: Any = None
+    search_ready: Callable[[], bool] = lambda: True
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(overrides)
+    app = Flask("tillit", instance_path=settings["INSTANCE_PATH"])
+    app.config.update(settings)
+    app.config.update(
+        API_TITLE="Tillit",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    scheme = (
+        ClassificationScheme.load(settings["CLASSIFICATION_SCHEME"])
+        if settings["CLASSIFICATION_SCHEME"]
+        else DEFAULT_SCHEME
+    )
+    engine = make_engine(settings["DATABASE_URL"])
+    keys = KeyStore.in_folder(app.instance_path)
+    keys.ensure()
+    verifier = TokenVerifier(
+        keys=keys.private_set,
+        issuer=settings["ISSUER"],
+        audience=settings["AUDIENCE"],
+        leeway=int(settings["TOKEN_LEEWAY"]),
+        max_lifetime=int(settings["ACCESS_TOKEN_LIFETIME"]),
+    )
+    tillit = Tillit(
+        scheme=scheme,
+        engine=engine,
+        sessions=make_session_factory(engine),
+        keys=keys,
+        verifier=verifier,
+    )
+    app.extensions["tillit"] = tillit
+
+    @app.before_request
+    def _open_session() -> Response | None:
+        g.db = tillit.sessions()
+        if (
+            request.method in JSON_METHODS
+            and request.path.startswith("/api/")
+            and request.content_length != 0
+            and (request.content_length or request.data)
+            and not (request.mimetype == "application/json" or request.mimetype.endswith("+json"))
+        ):
+            return problem(
+                415,
+                "Unsupported Media Type",
+                "Send the request body as application/json.",
+            )
+        return None
+
+    @app.teardown_request
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    @app.after_request
+    def _no_store(response: Response) -> Response:
+        if request.path.startswith("/api/") or request.path.startswith("/oauth/"):
+            response.vary.add("Authorization")
+            if "Authorization" in request.headers or not response.cache_control.public:
+                response.headers["Cache-Control"] = "no-store"
+        return response
+
+    from api.oauth import init_oauth
+
+    tillit.oauth = init_oauth(app, keys)
+
+    api = Api(app, spec_kwargs=_spec_kwargs(settings))
+    from api.resources import agencies, entries, health
+    from api.resources import scheme as scheme_resource
+
+    api.register_blueprint(scheme_resource.blp)
+    api.register_blueprint(agencies.blp)
+    api.register_blueprint(entries.datasets)
+    api.register_blueprint(entries.apis)
+    app.register_blueprint(health.bp)
+    register_problem_handlers(app)
+    return app
+
+
+def _schema_name(schema: Any) -> str:
+    """Component names: the class name without "Schema", "Patch" for partial ones."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and schema.partial:
+        name += "Patch"
+    if not isinstance(schema, type) and schema.many:
+        name += "List"
+    return name
+
+
+def _spec_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
+    issuer = settings["ISSUER"].rstrip("/")
+    return {
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
+        "info": {
+            "description": "Tillit: the cross-agency catalogue of datasets and APIs, "
+            "with their security classification and legal basis.",
+        },
+        "servers": [{"url": issuer}],
+        "components": {
+            "securitySchemes": {
+                "oauth2": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": {
+                            "tokenUrl": issuer + "/oauth/token",
+                            "scopes": {
+                                "catalogue:read:public": "Read entries up to public",
+                                "catalogue:read:internal": "Read entries up to internal",
+                                "catalogue:read:sensitive": "Read entries up to sensitive",
+                                "catalogue:write": "Register and edit your agency's entries",
+                                "catalogue:review": "Decide classification reviews",
+                                "catalogue:audit": "Read the audit log",
+                                "catalogue:admin": "Manage agencies and clients",
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }

@@ -1,0 +1,256 @@
+"""The ``tillit`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from api.app import create_app
+from catalogue.errors import CatalogueError, ValidationFailed
+from catalogue.migrate import upgrade
+from catalogue.models import Agency
+from catalogue.schemas import AgencyCreateSchema
+from catalogue.services.agencies import AgencyService
+from catalogue.services.clients import ClientService
+from security.identity import system_identity
+
+DEMO_CLIENTS_FILE = "demo-clients.json"
+
+
+def _app() -> Flask:
+    app = create_app()
+    upgrade(app.extensions["tillit"].engine)
+    return app
+
+
+def _fail(exc: CatalogueError) -> None:
+    message = exc.detail
+    if isinstance(exc, ValidationFailed):
+        message += " " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+    raise click.ClickException(message)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tillit")
+def main() -> None:
+    """Tillit: the cross-agency catalogue of datasets and APIs.
+
+    Configuration comes from TILLIT_* environment variables (see the README);
+    with none, Tillit keeps everything in ./instance.
+    """
+
+
+# -- serve ----------------------------------------------------------------
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the whole catalogue (API, OAuth server, pages) with gunicorn."""
+    if "TILLIT_ISSUER" not in os.environ:
+        public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
+    app = _app()
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Flask:
+            return app
+
+    click.echo(
+        f"Tillit serves {os.environ['TILLIT_ISSUER']}  (API: /api/v1, docs: /api/v1/openapi.json)"
+    )
+    Server().run()
+
+
+# -- db ---------------------------------------------------------------------
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (safe to run again)."""
+    _app()
+    click.echo("The database schema is up to date.")
+
+
+# -- demo -----------------------------------------------------------------
+@main.command()
+def demo() -> None:
+    """Load the demo catalogue and demo clients, and print their credentials."""
+    from catalogue.demo import load_demo, read_json
+
+    app = _app()
+    ext = app.extensions["tillit"]
+    total = len(read_json("entries.json"))
+    with ext.sessions() as session:
+        with click.progressbar(length=total, label="Loading demo entries") as bar:
+            last = [0]
+
+            def step(done: int) -> None:
+                bar.update(done - last[0])
+                last[0] = done
+
+            result = load_demo(session, ext.scheme, ext.indexer, progress=step)
+        if result.skipped:
+            click.echo("The demo catalogue is loaded already.")
+        else:
+            click.echo(f"Loaded {result.agencies} agencies and {result.entries} entries.")
+        creds = _demo_clients(app, session)
+    click.echo("\nDemo clients (client_credentials, client_secret_basic):")
+    for c in creds:
+        click.echo(f"  {c['label']}  [{c['scopes']}]")
+        click.echo(f"    client_id={c['client_id']}  client_secret={c['client_secret']}")
+    issuer = app.config["ISSUER"]
+    click.echo(
+        "\nGet a token:\n"
+        f"  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials {issuer}/oauth/token"
+    )
+
+
+DEMO_CLIENTS = (
+    ("Skatteverket data owner (sensitive)", "202100-5448",
+     "catalogue:read:sensitive catalogue:write"),
+    ("Lantmäteriet developer (internal)", "202100-4888", "catalogue:read:internal"),
+    ("Skatteetaten developer (sensitive)", "974761076", "catalogue:read:sensitive"),
+    ("Catalogue administrator", "202100-5448", "catalogue:read:sensitive catalogue:admin"),
+)  # fmt: skip
+
+
+def _demo_clients(app: Flask, session: Any) -> list[dict[str, str]]:
+    path = Path(app.instance_path) / DEMO_CLIENTS_FILE
+    if path.exists():
+        stored: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        return stored
+    ext = app.extensions["tillit"]
+    service = ClientService(session, ext.scheme)
+    out = []
+    for label, orgnr, scopes in DEMO_CLIENTS:
+        if session.get(Agency, orgnr) is None:
+            continue
+        issued = service.create(
+            system_identity(ext.scheme), agency=orgnr, name=label, scopes=scopes.split()
+        )
+        out.append(
+            {
+                "label": label,
+                "client_id": issued.client.client_id,
+                "client_secret": issued.secret,
+                "scopes": scopes,
+            }
+        )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(out, fh, indent=2)
+    return out
+
+
+# -- agencies ---------------------------------------------------------------
+@main.group()
+def agencies() -> None:
+    """Manage agencies."""
+
+
+@agencies.command("create")
+@click.option("--orgnr", required=True, help="Organisation number, e.g. 202100-5448.")
+@click.option("--name", required=True, help="The agency's name.")
+@click.option("--country", required=True, type=click.Choice(["SE", "NO", "FI", "DK"]))
+@click.option(
+    "--clearance", default=None, help="Highest level its clients may get (default: lowest)."
+)
+@click.option(
+    "--lang", default=None, help="Language of --name (default: sv for SE, nb for NO, en otherwise)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the agency as JSON.")
+def agencies_create(
+    orgnr: str, name: str, country: str, clearance: str | None, lang: str | None, as_json: bool
+) -> None:
+    """Register an agency."""
+    from marshmallow import ValidationError
+
+    app = _app()
+    ext = app.extensions["tillit"]
+    language = lang or {"SE": "sv", "NO": "nb"}.get(country, "en")
+    try:
+        data = AgencyCreateSchema().load(
+            {"orgnr": orgnr, "name": {language: name}, "country": country, "clearance": clearance}
+        )
+    except ValidationError as exc:
+        raise click.ClickException(json.dumps(exc.messages, ensure_ascii=False)) from exc
+    with ext.sessions() as session:
+        try:
+            agency = AgencyService(session, ext.scheme).create(system_identity(ext.scheme), data)
+        except CatalogueError as exc:
+            _fail(exc)
+        from catalogue.schemas import AgencySchema
+
+        out = AgencySchema().dump(agency)
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+    else:
+        click.echo(f"Registered {out['orgnr']} ({name}), clearance {out['clearance']}.")
+
+
+# -- clients ----------------------------------------------------------------
+@main.group()
+def clients() -> None:
+    """Manage OAuth clients of agencies."""
+
+
+@clients.command("create")
+@click.option("--agency", required=True, help="The owning agency's organisation number.")
+@click.option("--name", required=True, help="A name for the client.")
+@click.option(
+    "--scopes", required=True, help='Space-separated scopes, e.g. "catalogue:read:internal".'
+)
+@click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
+def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
+    """Register a confidential client (client_secret_basic). The secret is shown once."""
+    app = _app()
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        try:
+            issued = ClientService(session, ext.scheme).create(
+                system_identity(ext.scheme), agency=agency, name=name, scopes=scopes.split()
+            )
+        except CatalogueError as exc:
+            _fail(exc)
+    if as_json:
+        click.echo(
+            json.dumps({"client_id": issued.client.client_id, "client_secret": issued.secret})
+        )
+    else:
+        click.echo(f"client_id={issued.client.client_id}\nclient_secret={issued.secret}")
+
+
+# -- keys -------------------------------------------------------------------
+@main.group()
+def keys() -> None:
+    """Manage the token signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new signing key; new tokens use it, older keys still verify."""
+    app = create_app()
+    kid = app.extensions["tillit"].keys.add_key()
+    click.echo(f"New signing key {kid}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

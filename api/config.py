@@ -1,0 +1,52 @@
+"""Settings. Every one can be set by an environment variable ``TILLIT_<NAME>``
+(Flask's ``from_prefixed_env``); the README documents each with its default."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Folder for the embedded default: SQLite file, search index, signing keys.
+    "INSTANCE_PATH": "instance",
+    # SQLAlchemy URL; empty means a SQLite file in the instance folder.
+    "DATABASE_URL": "",
+    # Elasticsearch URL; empty means the embedded search engine.
+    "ELASTICSEARCH_URL": "",
+    # The authorization server's issuer identifier (its public base URL).
+    "ISSUER": "http://127.0.0.1:5000",
+    # The audience of access tokens for this API; empty means ISSUER + "/api/v1".
+    "AUDIENCE": "",
+    # Access-token lifetime in seconds (at most 300).
+    "ACCESS_TOKEN_LIFETIME": 300,
+    # Clock leeway in seconds when checking exp/nbf/iat.
+    "TOKEN_LEEWAY": 30,
+    # Path to a JSON classification scheme; empty means the default scheme.
+    "CLASSIFICATION_SCHEME": "",
+    # Largest accepted request body in bytes.
+    "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # Largest page size for collections and search.
+    "MAX_PER_PAGE": 100,
+}
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults, then ``TILLIT_*`` environment variables, then ``overrides``."""
+    from flask import Config
+
+    config = Config(os.getcwd())
+    config.update(DEFAULTS)
+    config.from_prefixed_env("TILLIT")
+    if overrides:
+        config.update(overrides)
+    instance = Path(config["INSTANCE_PATH"]).resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'tillit.db'}"
+    if not config["AUDIENCE"]:
+        config["AUDIENCE"] = config["ISSUER"].rstrip("/") + "/api/v1"
+    lifetime = int(config["ACCESS_TOKEN_LIFETIME"])
+    if not 0 < lifetime <= 300:
+        raise ValueError("TILLIT_ACCESS_TOKEN_LIFETIME must be between 1 and 300 seconds.")
+    return dict(config)

@@ -1,0 +1,88 @@
+"""Every error as application/problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, json, request
+from werkzeug.exceptions import HTTPException
+
+from api.auth import InsufficientScope, Unauthorized
+from catalogue.errors import CatalogueError, ValidationFailed
+
+PROBLEM = "application/problem+json"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    type_: str = "about:blank",
+) -> Response:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs(messages: dict[str, Any]) -> dict[str, Any]:
+    """webargs nests messages by location ({"json": {"title": [...]}}); the
+    problem body maps fields directly, keeping the location only for
+    body-level messages such as "Invalid JSON body."."""
+    flat: dict[str, Any] = {}
+    for location, value in messages.items():
+        if isinstance(value, dict):
+            flat.update(value)
+        else:
+            flat["body" if location == "json" else location] = value
+    return flat
+
+
+def register_problem_handlers(app: Flask) -> None:
+    @app.errorhandler(CatalogueError)
+    def _domain(exc: CatalogueError) -> Response:
+        errors = exc.errors if isinstance(exc, ValidationFailed) else None
+        return problem(exc.status, exc.title, exc.detail, errors=errors)
+
+    @app.errorhandler(Unauthorized)
+    def _unauthorized(exc: Unauthorized) -> Response:
+        challenge = 'Bearer realm="tillit"'
+        if exc.error:
+            safe = exc.detail.replace('"', "'")
+            challenge += f', error="{exc.error}", error_description="{safe}"'
+        return problem(401, "Unauthorized", exc.detail, headers={"WWW-Authenticate": challenge})
+
+    @app.errorhandler(InsufficientScope)
+    def _scope(exc: InsufficientScope) -> Response:
+        challenge = f'Bearer realm="tillit", error="insufficient_scope", scope="{exc.scope}"'
+        return problem(403, "Forbidden", exc.detail, headers={"WWW-Authenticate": challenge})
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages")
+        errors = _flatten_webargs(messages) if isinstance(messages, dict) else None
+        detail = exc.description or ""
+        if status == 422 and errors:
+            detail = "The input is not valid; see errors."
+        elif status == 400 and errors and "body" in errors:
+            detail = "The request body is not valid JSON (UTF-8)."
+        elif status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            detail = f"The request body is larger than the limit of {limit} bytes."
+        headers = {}
+        if status == 405 and exc.get_response().headers.get("Allow"):
+            headers["Allow"] = exc.get_response().headers["Allow"]
+        return problem(status, exc.name, detail, errors=errors, headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Internal Server Error", "Something went wrong on our side.")

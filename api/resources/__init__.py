@@ -1,0 +1,1 @@
+"""flask-smorest blueprints: thin HTTP over the services."""

@@ -1,0 +1,97 @@
+"""Agencies: public facts; only administrators change them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api.auth import current_identity, require_scope
+from api.resources.common import PageArgsSchema, agency_service, if_match, page_body
+from catalogue.models import Agency
+from catalogue.orgnr import COUNTRIES
+from catalogue.schemas import AgencyCreateSchema, AgencySchema, AgencyUpdateSchema
+from catalogue.services.agencies import agency_etag
+from security.identity import ADMIN
+
+blp = Blueprint(
+    "agencies",
+    __name__,
+    url_prefix="/api/v1/agencies",
+    description="The agencies that publish entries.",
+)
+_schema = AgencySchema()
+
+
+class AgencyQueryArgsSchema(PageArgsSchema):
+    country = fields.String(validate=validate.OneOf(COUNTRIES))
+
+
+def _response(agency: Agency, status: int = 200) -> Response:
+    response = jsonify(_schema.dump(agency))
+    response.status_code = status
+    response.headers["ETag"] = agency_etag(agency)
+    return response
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(AgencyQueryArgsSchema, location="query")
+@blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
+def list_agencies(args: dict[str, Any]) -> Any:
+    """List agencies."""
+    page = agency_service().list(
+        current_identity(),
+        country=args.get("country"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return jsonify(
+        page_body([_schema.dump(a) for a in page.items], page.total, page.page, page.per_page)
+    )
+
+
+@blp.route("", methods=["POST"])
+@require_scope(ADMIN)
+@blp.arguments(AgencyCreateSchema)
+@blp.alt_response(201, schema=AgencySchema, description="The new agency.")
+def create_agency(data: dict[str, Any]) -> Any:
+    """Register an agency (catalogue:admin)."""
+    agency = agency_service().create(current_identity(), data)
+    response = _response(agency, 201)
+    response.headers["Location"] = f"/api/v1/agencies/{agency.orgnr}"
+    return response
+
+
+@blp.route("/<orgnr>", methods=["GET"])
+@blp.alt_response(200, schema=AgencySchema, description="The agency.")
+def get_agency(orgnr: str) -> Any:
+    """Read an agency."""
+    return _response(agency_service().get(current_identity(), orgnr))
+
+
+@blp.route("/<orgnr>", methods=["PUT"])
+@require_scope(ADMIN)
+@blp.arguments(AgencyUpdateSchema)
+@blp.alt_response(200, schema=AgencySchema, description="The agency.")
+def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
+    """Replace an agency's names, homepage, contact and clearance (If-Match)."""
+    return _response(agency_service().update(current_identity(), orgnr, data, if_match()))
+
+
+@blp.route("/<orgnr>", methods=["PATCH"])
+@require_scope(ADMIN)
+@blp.arguments(AgencyUpdateSchema(partial=True))
+@blp.alt_response(200, schema=AgencySchema, description="The agency.")
+def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
+    """Change some of an agency's fields (If-Match)."""
+    return _response(agency_service().update(current_identity(), orgnr, data, if_match()))
+
+
+@blp.route("/<orgnr>", methods=["DELETE"])
+@require_scope(ADMIN)
+@blp.alt_response(200, schema=AgencySchema, description="The retired agency.")
+def retire_agency(orgnr: str) -> Any:
+    """Retire an agency: kept, but its clients get no more tokens (If-Match)."""
+    return _response(agency_service().retire(current_identity(), orgnr, if_match()))

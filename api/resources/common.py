@@ -1,0 +1,33 @@
+"""Small helpers shared by the blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g, request
+from marshmallow import Schema, fields, validate
+
+from catalogue.services.agencies import AgencyService
+from catalogue.services.entries import EntryService
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def entry_service() -> EntryService:
+    ext = current_app.extensions["tillit"]
+    return EntryService(g.db, ext.scheme, ext.indexer)
+
+
+def agency_service() -> AgencyService:
+    return AgencyService(g.db, current_app.extensions["tillit"].scheme)
+
+
+def if_match() -> str | None:
+    return request.headers.get("If-Match")
+
+
+def page_body(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
+    return {"total": total, "page": page, "per_page": per_page, "items": items}

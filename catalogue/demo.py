@@ -1,0 +1,93 @@
+"""The demo catalogue: real agencies, realistic entries at every level.
+
+Everything is loaded through the services with the system identity, so every
+rule that guards real input also guards the demo data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.models import Agency, Entry
+from catalogue.ports import Indexer
+from catalogue.schemas import ApiCreateSchema, DatasetCreateSchema
+from catalogue.services.agencies import AgencyService
+from catalogue.services.entries import EntryService
+from security.identity import system_identity
+from security.levels import ClassificationScheme
+
+DATA = Path(__file__).with_name("demo_data")
+#: Demo entries left in these states instead of published, so the workflow shows.
+UNPUBLISHED = {"draft", "in_review"}
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    agencies: int
+    entries: int
+    skipped: bool
+
+
+def read_json(name: str) -> Any:
+    return json.loads((DATA / name).read_text(encoding="utf-8"))
+
+
+def load_demo(
+    session: Session,
+    scheme: ClassificationScheme,
+    indexer: Indexer | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> DemoResult:
+    """Load the demo agencies and entries once; a second call changes nothing."""
+    if session.scalar(select(func.count()).select_from(Entry)):
+        return DemoResult(0, 0, skipped=True)
+    system = system_identity(scheme)
+    agencies = AgencyService(session, scheme)
+    for item in read_json("agencies.json"):
+        if session.get(Agency, item["orgnr"]) is None:
+            agencies.create(
+                system,
+                {
+                    "orgnr": item["orgnr"],
+                    "country": item["country"],
+                    "name": item["name"],
+                    "homepage": item.get("homepage"),
+                    "contact_email": item.get("contact_email"),
+                    "clearance": item.get("clearance"),
+                },
+            )
+    entries = EntryService(session, scheme, indexer)
+    ids: dict[str, str] = {}
+    raw_entries = read_json("entries.json")
+    # Datasets first: APIs link to the datasets they serve.
+    ordered = sorted(raw_entries, key=lambda e: e["type"] != "dataset")
+    for count, raw in enumerate(ordered, start=1):
+        item = dict(raw)
+        key = item.pop("key")
+        entry_type = item.pop("type")
+        target_status = item.pop("status", "published")
+        if entry_type == "api":
+            item["serves_datasets"] = [ids[k] for k in item.pop("serves", [])]
+            spec = item.pop("openapi", None)
+            if spec:
+                item["openapi"] = read_json(f"openapi/{spec}")
+            schema: Any = ApiCreateSchema()
+        else:
+            schema = DatasetCreateSchema()
+        data = schema.load(item)
+        view = entries.create(system, entry_type, data)
+        ids[key] = view.entry.id
+        if target_status != "draft":
+            entries.submit(system, view.entry.id)
+        if target_status not in UNPUBLISHED:
+            entries.publish_reviewed(system, view.entry.id)
+        if progress:
+            progress(count)
+    return DemoResult(len(read_json("agencies.json")), len(raw_entries), skipped=False)

@@ -1,0 +1,52 @@
+"""Domain errors. The API maps each of them once to application/problem+json."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class CatalogueError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(CatalogueError):
+    """Also what a caller gets for an entry it may not know exists."""
+
+    status = 404
+    title = "Not found"
+
+
+class PermissionDenied(CatalogueError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(CatalogueError):
+    status = 409
+    title = "Conflict"
+
+
+class PreconditionRequired(CatalogueError):
+    status = 428
+    title = "Precondition required"
+
+
+class PreconditionFailed(CatalogueError):
+    status = 412
+    title = "Precondition failed"
+
+
+class ValidationFailed(CatalogueError):
+    """A business rule refused the input; ``errors`` maps fields to messages."""
+
+    status = 422
+    title = "Validation failed"
+
+    def __init__(self, errors: Mapping[str, Sequence[str] | object], detail: str | None = None):
+        super().__init__(detail or "The input breaks one or more rules; see errors.")
+        self.errors = dict(errors)

@@ -1,0 +1,211 @@
+"""The catalogue's typed SQLAlchemy models: the source of truth."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from catalogue.db import Base
+from security.policy import EntryFacts
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Agency(Base):
+    __tablename__ = "agencies"
+
+    orgnr: Mapped[str] = mapped_column(String(20), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2))
+    name: Mapped[dict[str, str]] = mapped_column(JSON)
+    homepage: Mapped[str | None] = mapped_column(String(500))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    clearance: Mapped[str] = mapped_column(String(32))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
+class Entry(Base):
+    """A dataset or an API (a DCAT data service)."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    type: Mapped[str] = mapped_column(String(16))
+    publisher: Mapped[str] = mapped_column(ForeignKey("agencies.orgnr"), index=True)
+    title: Mapped[dict[str, str]] = mapped_column(JSON)
+    description: Mapped[dict[str, str]] = mapped_column(JSON)
+    keywords: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    themes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_point: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    classification: Mapped[str] = mapped_column(String(32))
+    listing_level: Mapped[str] = mapped_column(String(32))
+    contains_personal_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    special_categories: Mapped[bool] = mapped_column(Boolean, default=False)
+    licence: Mapped[str | None] = mapped_column(String(500))
+    spatial: Mapped[str | None] = mapped_column(String(200))
+    temporal_start: Mapped[date | None] = mapped_column(Date)
+    temporal_end: Mapped[date | None] = mapped_column(Date)
+    update_frequency: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # API (data service) fields; empty for datasets.
+    endpoint_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    openapi: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    version: Mapped[str | None] = mapped_column(String(64))
+    lifecycle: Mapped[str | None] = mapped_column(String(16))
+
+    legal_bases: Mapped[list[LegalBasis]] = relationship(
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        order_by="LegalBasis.position",
+        lazy="selectin",
+    )
+    distributions: Mapped[list[Distribution]] = relationship(
+        back_populates="entry",
+        cascade="all, delete-orphan",
+        order_by="Distribution.position",
+        lazy="selectin",
+    )
+    theme_rows: Mapped[list[EntryTheme]] = relationship(cascade="all, delete-orphan")
+    served: Mapped[list[ServedDataset]] = relationship(
+        foreign_keys="ServedDataset.api_id",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+    __table_args__ = (
+        Index("ix_entries_listing", "listing_level", "status"),
+        Index("ix_entries_type_modified", "type", "modified"),
+    )
+
+    @property
+    def facts(self) -> EntryFacts:
+        return EntryFacts(
+            publisher=self.publisher,
+            classification=self.classification,
+            listing_level=self.listing_level,
+            status=self.status,
+        )
+
+    @property
+    def served_dataset_ids(self) -> list[str]:
+        return [row.dataset_id for row in self.served]
+
+
+class EntryTheme(Base):
+    """One row per (entry, theme), so lists can filter by theme in SQL."""
+
+    __tablename__ = "entry_themes"
+
+    entry_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class LegalBasis(Base):
+    __tablename__ = "legal_bases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    jurisdiction: Mapped[str] = mapped_column(String(2))
+    reference: Mapped[str] = mapped_column(String(64), index=True)
+    provision: Mapped[str | None] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    entry: Mapped[Entry] = relationship(back_populates="legal_bases")
+
+
+class Distribution(Base):
+    __tablename__ = "distributions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    format: Mapped[str | None] = mapped_column(String(64))
+    media_type: Mapped[str | None] = mapped_column(String(128))
+    access_url: Mapped[str] = mapped_column(String(1000))
+    download_url: Mapped[str | None] = mapped_column(String(1000))
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+
+    entry: Mapped[Entry] = relationship(back_populates="distributions")
+
+
+class ServedDataset(Base):
+    """An API serves datasets (dcat:servesDataset)."""
+
+    __tablename__ = "served_datasets"
+
+    api_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
+    )
+    dataset_id: Mapped[str] = mapped_column(
+        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OAuthClient(Base):
+    """A confidential client of an agency; the secret is stored hashed."""
+
+    __tablename__ = "oauth_clients"
+
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.orgnr"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    grant_types: Mapped[list[str]] = mapped_column(JSON)
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OutboxEvent(Base):
+    """Written in the same transaction as the entry change it announces.
+
+    The indexer drains these rows; a crash between commit and indexing leaves
+    them here for the next drain.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[str] = mapped_column(String(36), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (UniqueConstraint("entry_id", "revision", name="uq_outbox_entry_revision"),)

@@ -1,0 +1,1 @@
+"""Services: the business and permission rules, identity first."""

@@ -1,0 +1,112 @@
+"""Agencies: the organisations that publish entries and own clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.models import Agency, utcnow
+from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
+from security import policy
+from security.identity import Identity
+from security.levels import ClassificationScheme
+
+
+def agency_etag(agency: Agency) -> str:
+    return make_etag("agency", agency.orgnr, agency.revision)
+
+
+class AgencyService:
+    """Agencies are public facts; only administrators change them."""
+
+    def __init__(self, session: Session, scheme: ClassificationScheme) -> None:
+        self.session = session
+        self.scheme = scheme
+
+    def get(self, identity: Identity, orgnr: str) -> Agency:
+        agency = self.session.get(Agency, orgnr)
+        if agency is None:
+            raise NotFound("No agency with that organisation number.")
+        return agency
+
+    def list(
+        self, identity: Identity, *, country: str | None = None, page: int = 1, per_page: int = 20
+    ) -> Page[Agency]:
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        conditions = [Agency.country == country] if country else []
+        total = self.session.scalar(select(func.count()).select_from(Agency).where(*conditions))
+        rows = self.session.scalars(
+            select(Agency)
+            .where(*conditions)
+            .order_by(Agency.orgnr)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return Page(list(rows), int(total or 0), page, per_page)
+
+    def create(self, identity: Identity, data: dict[str, Any]) -> Agency:
+        self._require_admin(identity)
+        clearance = self._clearance(data.get("clearance"))
+        if self.session.get(Agency, data["orgnr"]) is not None:
+            raise Conflict(f"An agency with organisation number {data['orgnr']} exists already.")
+        agency = Agency(
+            orgnr=data["orgnr"],
+            country=data["country"],
+            name=data["name"],
+            homepage=data.get("homepage"),
+            contact_email=data.get("contact_email"),
+            clearance=clearance,
+        )
+        self.session.add(agency)
+        self.session.commit()
+        return agency
+
+    def update(
+        self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None
+    ) -> Agency:
+        self._require_admin(identity)
+        agency = self.get(identity, orgnr)
+        check_etag(agency_etag(agency), if_match)
+        if "clearance" in data:
+            agency.clearance = self._clearance(data["clearance"])
+        for key in ("name", "homepage", "contact_email"):
+            if key in data:
+                setattr(agency, key, data[key])
+        agency.modified = utcnow()
+        self.session.commit()
+        return agency
+
+    def retire(self, identity: Identity, orgnr: str, if_match: str | None) -> Agency:
+        """An agency is never erased: retired, its clients get no more tokens."""
+        self._require_admin(identity)
+        agency = self.get(identity, orgnr)
+        check_etag(agency_etag(agency), if_match)
+        if not agency.retired:
+            agency.retired = True
+            agency.modified = utcnow()
+            self.session.commit()
+        return agency
+
+    def _clearance(self, value: str | None) -> str:
+        if value is None:
+            return self.scheme.lowest
+        if not self.scheme.is_enabled(value):
+            raise ValidationFailed(
+                {
+                    "clearance": [
+                        f"Unknown or disabled level {value!r}; expected one of "
+                        + ", ".join(self.scheme.enabled_keys)
+                        + "."
+                    ]
+                }
+            )
+        return value
+
+    @staticmethod
+    def _require_admin(identity: Identity) -> None:
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Managing agencies needs the catalogue:admin scope.")

@@ -1,0 +1,461 @@
+"""Datasets and APIs: registration, editing, visibility, retirement and review."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openapi_spec_validator import validate as validate_openapi
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.models import (
+    Agency,
+    Distribution,
+    Entry,
+    EntryTheme,
+    LegalBasis,
+    OutboxEvent,
+    ServedDataset,
+    utcnow,
+)
+from catalogue.ports import Indexer, NullIndexer
+from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
+from catalogue.visibility import visible_clause
+from security import policy
+from security.identity import Identity
+from security.levels import ClassificationScheme
+
+#: Changing these on a published entry needs a security officer's review.
+REVIEWED_FIELDS = (
+    "classification",
+    "listing_level",
+    "legal_basis",
+    "contains_personal_data",
+    "special_categories",
+)
+NOT_FOUND = "No entry with that id."
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """An entry as one caller may see it: whole, or as a redacted summary."""
+
+    entry: Entry
+    full: bool
+    served_ids: tuple[str, ...] = ()
+
+    @property
+    def etag(self) -> str | None:
+        return entry_etag(self.entry) if self.full else None
+
+
+def entry_etag(entry: Entry) -> str:
+    return make_etag("entry", entry.id, entry.revision)
+
+
+class EntryService:
+    def __init__(
+        self,
+        session: Session,
+        scheme: ClassificationScheme,
+        indexer: Indexer | None = None,
+    ) -> None:
+        self.session = session
+        self.scheme = scheme
+        self.indexer = indexer or NullIndexer()
+
+    # -- reading -----------------------------------------------------------
+    def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
+        """The entry, or NotFound: exactly the same for hidden and missing ids."""
+        entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
+        if (
+            entry is None
+            or (entry_type is not None and entry.type != entry_type)
+            or not policy.can_list(identity, entry.facts)
+        ):
+            raise NotFound(NOT_FOUND)
+        return entry
+
+    def _view(self, identity: Identity, entry: Entry) -> EntryView:
+        full = policy.can_read(identity, entry.facts)
+        served: tuple[str, ...] = ()
+        if full and entry.type == "api" and entry.served:
+            served = tuple(self._visible_ids(identity, entry.served_dataset_ids))
+        return EntryView(entry, full, served)
+
+    def _visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
+        if not ids:
+            return []
+        rows = self.session.scalars(
+            select(Entry.id).where(
+                Entry.id.in_(list(ids)), visible_clause(policy.read_filter(identity))
+            )
+        ).all()
+        visible = set(rows)
+        return [i for i in ids if i in visible]
+
+    def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
+        return self._view(identity, self._load_visible(identity, entry_id, entry_type))
+
+    def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
+        view = self.get(identity, entry_id, "api")
+        if not view.full:
+            raise PermissionDenied(
+                "Your clearance lets you see that this API exists, not its specification."
+            )
+        if view.entry.openapi is None:
+            raise NotFound("This API has no OpenAPI document.")
+        return view.entry.openapi
+
+    def list(
+        self,
+        identity: Identity,
+        *,
+        entry_type: str | None = None,
+        publisher: str | None = None,
+        status: str | None = None,
+        theme: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page[EntryView]:
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        conditions = [visible_clause(policy.read_filter(identity))]
+        if entry_type:
+            conditions.append(Entry.type == entry_type)
+        if publisher:
+            conditions.append(Entry.publisher == publisher)
+        if status:
+            conditions.append(Entry.status == status)
+        else:
+            # Retired entries are history: listed only when asked for.
+            conditions.append(Entry.status != policy.RETIRED)
+        if theme:
+            conditions.append(
+                Entry.id.in_(select(EntryTheme.entry_id).where(EntryTheme.theme == theme))
+            )
+        total = self.session.scalar(select(func.count()).select_from(Entry).where(*conditions))
+        rows = self.session.scalars(
+            select(Entry)
+            .where(*conditions)
+            .order_by(Entry.modified.desc(), Entry.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        return Page([self._view(identity, e) for e in rows], int(total or 0), page, per_page)
+
+    # -- writing -----------------------------------------------------------
+    def create(self, identity: Identity, entry_type: str, data: dict[str, Any]) -> EntryView:
+        publisher = data.pop("publisher")
+        if not policy.can_create(identity, publisher):
+            raise PermissionDenied(
+                "You may register entries only for your own agency, with the catalogue:write scope."
+            )
+        if self.session.get(Agency, publisher) is None:
+            raise ValidationFailed({"publisher": ["No agency with that organisation number."]})
+        entry = Entry(type=entry_type, publisher=publisher, status=policy.DRAFT)
+        self._apply(identity, entry, data, creating=True)
+        self.session.add(entry)
+        self._commit(entry)
+        return self._view(identity, entry)
+
+    def update(
+        self,
+        identity: Identity,
+        entry_id: str,
+        data: dict[str, Any],
+        if_match: str | None,
+        entry_type: str | None = None,
+    ) -> EntryView:
+        """Replace (PUT) or change (PATCH: ``data`` holds only what changes)."""
+        entry = self._load_visible(identity, entry_id, entry_type)
+        self._require_write(identity, entry)
+        check_etag(entry_etag(entry), if_match)
+        if entry.status == policy.RETIRED:
+            raise Conflict("A retired entry cannot be edited.")
+        if entry.status in (policy.PUBLISHED, policy.DEPRECATED, policy.IN_REVIEW):
+            changed = [f for f in REVIEWED_FIELDS if f in data and self._differs(entry, f, data[f])]
+            if entry.status == policy.IN_REVIEW:
+                raise Conflict("The entry is frozen while it is in review.")
+            if changed:
+                raise Conflict(
+                    "Changing "
+                    + ", ".join(changed)
+                    + " of a published entry needs a security officer's review."
+                )
+        self._apply(identity, entry, data, creating=False)
+        entry.modified = utcnow()
+        self._commit(entry)
+        return self._view(identity, entry)
+
+    def retire(
+        self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
+    ) -> EntryView:
+        """DELETE never erases: the entry is kept, retired."""
+        entry = self._load_visible(identity, entry_id, entry_type)
+        self._require_write(identity, entry)
+        check_etag(entry_etag(entry), if_match)
+        if entry.status != policy.RETIRED:
+            entry.status = policy.RETIRED
+            entry.modified = utcnow()
+            self._commit(entry)
+        return self._view(identity, entry)
+
+    def submit(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
+        entry = self._load_visible(identity, entry_id, entry_type)
+        self._require_write(identity, entry)
+        if entry.status != policy.DRAFT:
+            raise Conflict(
+                f"Only a draft can be submitted for review; this entry is {entry.status}."
+            )
+        entry.status = policy.IN_REVIEW
+        entry.modified = utcnow()
+        self._commit(entry)
+        return self._view(identity, entry)
+
+    def publish_reviewed(self, identity: Identity, entry_id: str) -> EntryView:
+        """Publish an entry in review. Only the system identity (the demo loader
+        and the review workflow acting on a recorded decision) may call this."""
+        if not identity.is_system:
+            raise PermissionDenied("Entries are published through a review decision.")
+        entry = self._load_visible(identity, entry_id, None)
+        if entry.status != policy.IN_REVIEW:
+            raise Conflict("Only an entry in review can be published.")
+        entry.status = policy.PUBLISHED
+        entry.modified = utcnow()
+        self._commit(entry)
+        return self._view(identity, entry)
+
+    # -- internals ---------------------------------------------------------
+    def _require_write(self, identity: Identity, entry: Entry) -> None:
+        if not policy.can_write(identity, entry.facts):
+            raise PermissionDenied(
+                "Only the publishing agency's data owners may change this entry."
+            )
+
+    def _differs(self, entry: Entry, field: str, value: Any) -> bool:
+        if field == "legal_basis":
+            current = [
+                (b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases
+            ]
+            return current != [
+                (b["role"], b["jurisdiction"], b["reference"], b.get("provision")) for b in value
+            ]
+        if field == "listing_level" and value is None:
+            return False
+        return bool(getattr(entry, field) != value)
+
+    def _apply(
+        self, identity: Identity, entry: Entry, data: dict[str, Any], *, creating: bool
+    ) -> None:
+        merged = self._merged(entry, data, creating)
+        self._check_rules(identity, entry, merged)
+        entry.title = merged["title"]
+        entry.description = merged["description"]
+        entry.keywords = merged["keywords"]
+        entry.themes = merged["themes"]
+        entry.contact_point = merged["contact_point"]
+        entry.classification = merged["classification"]
+        entry.listing_level = merged["listing_level"]
+        entry.contains_personal_data = merged["contains_personal_data"]
+        entry.special_categories = merged["special_categories"]
+        entry.licence = merged["licence"]
+        entry.spatial = merged["spatial"]
+        temporal = merged["temporal"] or {}
+        entry.temporal_start = temporal.get("start")
+        entry.temporal_end = temporal.get("end")
+        entry.update_frequency = merged["update_frequency"]
+        if "legal_basis" in data or creating:
+            entry.legal_bases = [
+                LegalBasis(position=i, **basis) for i, basis in enumerate(merged["legal_basis"])
+            ]
+        if "themes" in data or creating:
+            entry.theme_rows = [EntryTheme(theme=t) for t in merged["themes"]]
+        if entry.type == "dataset":
+            if "distributions" in data or creating:
+                entry.distributions = [
+                    Distribution(position=i, **d) for i, d in enumerate(merged["distributions"])
+                ]
+        else:
+            entry.endpoint_urls = merged["endpoint_urls"]
+            entry.openapi = merged["openapi"]
+            entry.version = merged["version"]
+            entry.lifecycle = merged["lifecycle"]
+            if "serves_datasets" in data or creating:
+                entry.served = [
+                    ServedDataset(dataset_id=d, position=i)
+                    for i, d in enumerate(merged["serves_datasets"])
+                ]
+
+    def _merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """The entry as it will be after the change, for checking the rules."""
+        if creating:
+            current: dict[str, Any] = {}
+        else:
+            current = {
+                "title": entry.title,
+                "description": entry.description,
+                "keywords": entry.keywords,
+                "themes": entry.themes,
+                "contact_point": entry.contact_point,
+                "classification": entry.classification,
+                "listing_level": entry.listing_level,
+                "legal_basis": [
+                    {
+                        "role": b.role,
+                        "jurisdiction": b.jurisdiction,
+                        "reference": b.reference,
+                        "provision": b.provision,
+                        "url": b.url,
+                        "note": b.note,
+                    }
+                    for b in entry.legal_bases
+                ],
+                "contains_personal_data": entry.contains_personal_data,
+                "special_categories": entry.special_categories,
+                "licence": entry.licence,
+                "spatial": entry.spatial,
+                "temporal": {"start": entry.temporal_start, "end": entry.temporal_end},
+                "update_frequency": entry.update_frequency,
+                "distributions": [],
+                "endpoint_urls": entry.endpoint_urls,
+                "openapi": entry.openapi,
+                "version": entry.version,
+                "lifecycle": entry.lifecycle,
+                "serves_datasets": entry.served_dataset_ids,
+            }
+        merged = {**current, **data}
+        defaults: dict[str, Any] = {
+            "keywords": {},
+            "themes": [],
+            "contact_point": None,
+            "listing_level": None,
+            "legal_basis": [],
+            "contains_personal_data": False,
+            "special_categories": False,
+            "licence": None,
+            "spatial": None,
+            "temporal": None,
+            "update_frequency": None,
+            "distributions": [],
+            "endpoint_urls": [],
+            "openapi": None,
+            "version": None,
+            "lifecycle": "stable",
+            "serves_datasets": [],
+        }
+        for key, value in defaults.items():
+            merged.setdefault(key, value)
+        if merged["listing_level"] is None:
+            merged["listing_level"] = merged["classification"]
+        merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
+        return merged
+
+    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any]) -> None:
+        errors: dict[str, list[str]] = {}
+        enabled = ", ".join(self.scheme.enabled_keys)
+        classification, listing = m["classification"], m["listing_level"]
+        if not self.scheme.is_enabled(classification):
+            errors.setdefault("classification", []).append(
+                f"Unknown classification level {classification!r}; expected one of {enabled}."
+            )
+        if not self.scheme.is_enabled(listing):
+            errors.setdefault("listing_level", []).append(
+                f"Unknown classification level {listing!r}; expected one of {enabled}."
+            )
+        elif self.scheme.is_enabled(classification) and not self.scheme.not_above(
+            listing, classification
+        ):
+            errors.setdefault("listing_level", []).append(
+                "The listing level may not be above the classification."
+            )
+        roles = {b["role"] for b in m["legal_basis"]}
+        if (
+            self.scheme.is_enabled(classification)
+            and classification != self.scheme.lowest
+            and "restriction" not in roles
+        ):
+            errors.setdefault("legal_basis", []).append(
+                f"An entry classified {classification!r} must cite at least one legal basis "
+                "with role 'restriction' (the provision that restricts access, such as a "
+                "secrecy provision)."
+            )
+        if m["special_categories"] and not m["contains_personal_data"]:
+            errors.setdefault("special_categories", []).append(
+                "Special categories of personal data imply contains_personal_data."
+            )
+        if m["contains_personal_data"] and "processing" not in roles:
+            errors.setdefault("legal_basis", []).append(
+                "An entry with personal data must cite at least one legal basis with role "
+                "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
+            )
+        if entry.type == "api":
+            if m["openapi"] is not None:
+                message = _openapi_problem(m["openapi"])
+                if message:
+                    errors.setdefault("openapi", []).append(message)
+            missing = self._unknown_datasets(identity, m["serves_datasets"])
+            if missing:
+                errors.setdefault("serves_datasets", []).append(
+                    "No dataset with id " + ", ".join(missing) + "."
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        for level in {classification, listing}:
+            if not policy.can_classify(identity, level):
+                raise PermissionDenied(
+                    f"You may not classify an entry above your own clearance ({level!r})."
+                )
+
+    def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
+        """Ids that are not datasets the caller may see (hidden ones look missing)."""
+        if not ids:
+            return []
+        if len(set(ids)) != len(ids):
+            return sorted({i for i in ids if ids.count(i) > 1})
+        found = set(
+            self.session.scalars(
+                select(Entry.id).where(
+                    Entry.id.in_(ids),
+                    Entry.type == "dataset",
+                    visible_clause(policy.read_filter(identity)),
+                )
+            ).all()
+        )
+        return [i for i in ids if i not in found]
+
+    def _commit(self, entry: Entry) -> None:
+        try:
+            self.session.flush()
+            self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise Conflict(
+                "The entry was changed by someone else at the same time; retry."
+            ) from exc
+        except Exception:
+            self.session.rollback()
+            raise
+        self.indexer.changed([entry.id])
+
+
+def _looks_like_uuid(value: str) -> bool:
+    return len(value) == 36 and value.count("-") == 4
+
+
+def _openapi_problem(document: dict[str, Any]) -> str | None:
+    if len(str(document)) > 2_000_000:
+        return "The OpenAPI document is too large (2 MB at most)."
+    try:
+        validate_openapi(document)
+    except OpenAPIValidationError as exc:
+        return f"Not a valid OpenAPI document: {exc.message}"
+    except Exception as exc:  # the validator raises various errors on odd input
+        return f"Not a valid OpenAPI document: {exc}"
+    return None

@@ -1,0 +1,106 @@
+"""Who is calling: the subject, its agency, its scopes and what they grant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from security.levels import ClassificationScheme
+
+WRITE = "catalogue:write"
+REVIEW = "catalogue:review"
+AUDIT = "catalogue:audit"
+ADMIN = "catalogue:admin"
+ACTION_SCOPES = (WRITE, REVIEW, AUDIT, ADMIN)
+
+Kind = Literal["anonymous", "client", "user", "system"]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The caller, as established by a verified token (or its absence).
+
+    ``readable_levels`` is derived once from the scopes and the scheme, so the
+    policy never re-parses scopes.
+    """
+
+    kind: Kind
+    subject: str
+    agency: str | None
+    scopes: frozenset[str]
+    clearance: str | None
+    readable_levels: frozenset[str]
+    client_id: str | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind == "system"
+
+
+def build_identity(
+    scheme: ClassificationScheme,
+    *,
+    kind: Kind,
+    subject: str,
+    agency: str | None,
+    scopes: Iterable[str],
+    client_id: str | None = None,
+) -> Identity:
+    scope_set = frozenset(scopes)
+    clearance = scheme.clearance_from_scopes(scope_set)
+    return Identity(
+        kind=kind,
+        subject=subject,
+        agency=agency,
+        scopes=scope_set,
+        clearance=clearance,
+        readable_levels=scheme.at_or_below(clearance),
+        client_id=client_id,
+    )
+
+
+def anonymous_identity(scheme: ClassificationScheme) -> Identity:
+    """A request without a token: a read-only reader at the lowest level."""
+    return build_identity(
+        scheme,
+        kind="anonymous",
+        subject="anonymous",
+        agency=None,
+        scopes=[scheme.levels[0].scope],
+    )
+
+
+def system_identity(scheme: ClassificationScheme) -> Identity:
+    """For internal jobs (indexing, demo loading, migrations): every enabled level.
+
+    It is an explicit identity, never a flag that skips the rules.
+    """
+    return build_identity(
+        scheme,
+        kind="system",
+        subject="system",
+        agency=None,
+        scopes=[*scheme.read_scopes, *ACTION_SCOPES],
+    )
+
+
+def identity_from_claims(scheme: ClassificationScheme, claims: Mapping[str, Any]) -> Identity:
+    """Turn the claims of a verified access token into an identity."""
+    scope = claims.get("scope", "")
+    scopes = scope.split() if isinstance(scope, str) else []
+    agency = claims.get("agency")
+    client_id = claims.get("client_id")
+    subject = claims.get("sub") or client_id or "unknown"
+    kind: Kind = "client" if subject == client_id else "user"
+    return build_identity(
+        scheme,
+        kind=kind,
+        subject=str(subject),
+        agency=str(agency) if agency else None,
+        scopes=scopes,
+        client_id=str(client_id) if client_id else None,
+    )

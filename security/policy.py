@@ -1,0 +1,109 @@
+"""The access policy: one rule, two outputs.
+
+Every visibility decision is made by :class:`ReadFilter`. ``can_list`` evaluates
+it against one entry; the catalogue turns the same filter into SQL and the search
+backends into engine queries. When nothing grants access, the filter matches
+nothing (fail closed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from security.identity import ADMIN, AUDIT, REVIEW, WRITE, Identity
+
+DRAFT = "draft"
+IN_REVIEW = "in_review"
+PUBLISHED = "published"
+DEPRECATED = "deprecated"
+RETIRED = "retired"
+STATUSES = (DRAFT, IN_REVIEW, PUBLISHED, DEPRECATED, RETIRED)
+
+#: Statuses that anyone with enough clearance may see, whoever publishes them.
+OPEN_STATUSES = frozenset({PUBLISHED, DEPRECATED})
+
+
+@dataclass(frozen=True)
+class EntryFacts:
+    """What the policy needs to know about an entry, and nothing more."""
+
+    publisher: str
+    classification: str
+    listing_level: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """Visible ⇔ listing level readable AND (open status OR own agency's entry
+    OR a status the caller reviews)."""
+
+    levels: frozenset[str]
+    open_statuses: frozenset[str]
+    own_agency: str | None
+
+    @property
+    def matches_nothing(self) -> bool:
+        return not self.levels or (not self.open_statuses and self.own_agency is None)
+
+    def matches(self, facts: EntryFacts) -> bool:
+        if facts.listing_level not in self.levels:
+            return False
+        if facts.status in self.open_statuses:
+            return True
+        return self.own_agency is not None and facts.publisher == self.own_agency
+
+
+def read_filter(identity: Identity) -> ReadFilter:
+    """What ``identity`` may learn exists: the twin of :func:`can_list`."""
+    if identity.is_system:
+        return ReadFilter(identity.readable_levels, frozenset(STATUSES), None)
+    open_statuses = set(OPEN_STATUSES)
+    if identity.has_scope(REVIEW):
+        # Security officers see what waits for their decision.
+        open_statuses.add(IN_REVIEW)
+    return ReadFilter(identity.readable_levels, frozenset(open_statuses), identity.agency)
+
+
+def can_list(identity: Identity, facts: EntryFacts) -> bool:
+    """May the caller learn that the entry exists (its redacted summary)?"""
+    return read_filter(identity).matches(facts)
+
+
+def can_read(identity: Identity, facts: EntryFacts) -> bool:
+    """May the caller read the whole entry, not just its summary?"""
+    return can_list(identity, facts) and facts.classification in identity.readable_levels
+
+
+def can_create(identity: Identity, publisher: str) -> bool:
+    """Data owners register entries for their own agency only."""
+    return (
+        identity.has_scope(WRITE) and identity.agency is not None and identity.agency == publisher
+    ) or identity.is_system
+
+
+def can_classify(identity: Identity, level: str) -> bool:
+    """Nobody may label an entry above their own clearance."""
+    return level in identity.readable_levels
+
+
+def can_write(identity: Identity, facts: EntryFacts) -> bool:
+    """Edit or retire: own agency, write scope, and clearance for the whole entry."""
+    return can_read(identity, facts) and can_create(identity, facts.publisher)
+
+
+def can_review(identity: Identity, facts: EntryFacts) -> bool:
+    """Decide a classification review (four eyes are checked by the service)."""
+    return (
+        (identity.has_scope(REVIEW) or identity.is_system)
+        and facts.classification in identity.readable_levels
+        and can_list(identity, facts)
+    )
+
+
+def can_admin(identity: Identity) -> bool:
+    return identity.has_scope(ADMIN) or identity.is_system
+
+
+def can_audit(identity: Identity) -> bool:
+    return identity.has_scope(AUDIT) or identity.is_system
