@@ -70,9 +70,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         def load(self) -> Flask:
             return app
 
-    click.echo(
-        f"Tillit serves {os.environ['TILLIT_ISSUER']}  (API: /api/v1, docs: /api/v1/openapi.json)"
-    )
+    click.echo(f"Tillit serves {os.environ['TILLIT_ISSUER']}  (API: /api/v1, docs: /api/v1/openapi.json)")
     Server().run()
 
 
@@ -143,9 +141,7 @@ def _demo_clients(app: Flask, session: Any) -> list[dict[str, str]]:
     for label, orgnr, scopes in DEMO_CLIENTS:
         if session.get(Agency, orgnr) is None:
             continue
-        issued = service.create(
-            system_identity(ext.scheme), agency=orgnr, name=label, scopes=scopes.split()
-        )
+        issued = service.create(system_identity(ext.scheme), agency=orgnr, name=label, scopes=scopes.split())
         out.append(
             {
                 "label": label,
@@ -170,9 +166,7 @@ def agencies() -> None:
 @click.option("--orgnr", required=True, help="Organisation number, e.g. 202100-5448.")
 @click.option("--name", required=True, help="The agency's name.")
 @click.option("--country", required=True, type=click.Choice(["SE", "NO", "FI", "DK"]))
-@click.option(
-    "--clearance", default=None, help="Highest level its clients may get (default: lowest)."
-)
+@click.option("--clearance", default=None, help="Highest level its clients may get (default: lowest).")
 @click.option(
     "--lang", default=None, help="Language of --name (default: sv for SE, nb for NO, en otherwise)."
 )
@@ -215,9 +209,7 @@ def clients() -> None:
 @clients.command("create")
 @click.option("--agency", required=True, help="The owning agency's organisation number.")
 @click.option("--name", required=True, help="A name for the client.")
-@click.option(
-    "--scopes", required=True, help='Space-separated scopes, e.g. "catalogue:read:internal".'
-)
+@click.option("--scopes", required=True, help='Space-separated scopes, e.g. "catalogue:read:internal".')
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
 def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
     """Register a confidential client (client_secret_basic). The secret is shown once."""
@@ -231,9 +223,7 @@ def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
         except CatalogueError as exc:
             _fail(exc)
     if as_json:
-        click.echo(
-            json.dumps({"client_id": issued.client.client_id, "client_secret": issued.secret})
-        )
+        click.echo(json.dumps({"client_id": issued.client.client_id, "client_secret": issued.secret}))
     else:
         click.echo(f"client_id={issued.client.client_id}\nclient_secret={issued.secret}")
 

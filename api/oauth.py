@@ -100,9 +100,7 @@ class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
     def get_audiences(self, client: Client, user: Any, scope: str) -> str:
         return self.audience
 
-    def get_extra_claims(
-        self, client: Client, grant_type: str, user: Any, scope: str
-    ) -> dict[str, Any]:
+    def get_extra_claims(self, client: Client, grant_type: str, user: Any, scope: str) -> dict[str, Any]:
         return {"agency": client.agency.orgnr}
 
     def access_token_generator(self, client: Client, grant_type: str, user: Any, scope: str) -> str:

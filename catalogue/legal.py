@@ -58,9 +58,7 @@ _LOVDATA_RE = re.compile(r"(LOV|FOR)-(\d{4})-(\d{2})-(\d{2})(?:-(\d{1,4}))?", re
 _CELEX_RE = re.compile(r"([1-9])(\d{4})([A-Z]{1,2})(\d{4})", re.ASCII)
 
 _SE_ORDINALS = "första|andra|tredje|fjärde|femte|sjätte|sjunde|åttonde|nionde|tionde"
-_NO_ORDINALS = (
-    "første|fyrste|andre|tredje|fjerde|femte|sjette|sjuende|syvende|åttende|niende|tiende"
-)
+_NO_ORDINALS = "første|fyrste|andre|tredje|fjerde|femte|sjette|sjuende|syvende|åttende|niende|tiende"
 # "22 kap. 1 §", "3 kap. 1 a §", "7 §", "22 kap. 1 § första stycket 2"
 _SE_PROVISION_RE = re.compile(
     r"(?:(\d{1,3}) ?([a-z])? kap\.? )?(\d{1,4}) ?([a-z])? ?§"

@@ -126,9 +126,7 @@ class EntryTheme(Base):
 
     __tablename__ = "entry_themes"
 
-    entry_id: Mapped[str] = mapped_column(
-        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
-    )
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
 
 
@@ -169,9 +167,7 @@ class ServedDataset(Base):
 
     __tablename__ = "served_datasets"
 
-    api_id: Mapped[str] = mapped_column(
-        ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True
-    )
+    api_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
     dataset_id: Mapped[str] = mapped_column(
         ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True, index=True
     )

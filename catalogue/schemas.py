@@ -152,9 +152,7 @@ class _EntryInputSchema(Schema):
     licence = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
     spatial = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     temporal = fields.Nested(TemporalSchema, load_default=None, allow_none=True)
-    update_frequency = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(FREQUENCIES)
-    )
+    update_frequency = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(FREQUENCIES))
 
     @validates("title")
     def _title(self, value: dict[str, str], **_: Any) -> None:
@@ -190,9 +188,7 @@ class _ApiFields(Schema):
         validate=validate.Length(max=20),
     )
     openapi = fields.Dict(load_default=None, allow_none=True)
-    serves_datasets = fields.List(
-        fields.UUID(), load_default=list, validate=validate.Length(max=100)
-    )
+    serves_datasets = fields.List(fields.UUID(), load_default=list, validate=validate.Length(max=100))
     version = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     lifecycle = fields.String(load_default="stable", validate=validate.OneOf(LIFECYCLES))
 

@@ -52,9 +52,7 @@ class KeyStore:
 
     def add_key(self) -> str:
         """Add a new signing key (it signs from now on) and return its kid."""
-        key = RSAKey.generate_key(
-            2048, parameters={"use": "sig", "alg": SIGNING_ALG}, auto_kid=True
-        )
+        key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": SIGNING_ALG}, auto_kid=True)
         entry = key.as_dict(private=True)
         entry["iat"] = int(time.time())
         keys = self._read()

@@ -52,9 +52,7 @@ class ClassificationScheme:
         seen: set[str] = set()
         for level in self.levels:
             if not _KEY.match(level.key):
-                raise SchemeError(
-                    f"Level key {level.key!r} must be lower-case letters, digits and hyphens."
-                )
+                raise SchemeError(f"Level key {level.key!r} must be lower-case letters, digits and hyphens.")
             if level.key in seen:
                 raise SchemeError(f"Level key {level.key!r} appears twice.")
             seen.add(level.key)
@@ -121,9 +119,7 @@ class ClassificationScheme:
 
     def clearance_from_scopes(self, scopes: Iterable[str]) -> str | None:
         """Highest level granted by ``catalogue:read:<level>`` scopes."""
-        return self.highest(
-            s[len(READ_SCOPE_PREFIX) :] for s in scopes if s.startswith(READ_SCOPE_PREFIX)
-        )
+        return self.highest(s[len(READ_SCOPE_PREFIX) :] for s in scopes if s.startswith(READ_SCOPE_PREFIX))
 
     @property
     def read_scopes(self) -> tuple[str, ...]:

@@ -47,9 +47,7 @@ def list_agencies(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return jsonify(
-        page_body([_schema.dump(a) for a in page.items], page.total, page.page, page.per_page)
-    )
+    return jsonify(page_body([_schema.dump(a) for a in page.items], page.total, page.page, page.per_page))
 
 
 @blp.route("", methods=["POST"])

@@ -87,9 +87,7 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        return jsonify(
-            page_body([render(v) for v in page.items], page.total, page.page, page.per_page)
-        )
+        return jsonify(page_body([render(v) for v in page.items], page.total, page.page, page.per_page))
 
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)

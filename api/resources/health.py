@@ -27,6 +27,4 @@ def readyz() -> Any:
     search = current_app.extensions["tillit"].search_ready
     checks["search"] = "ok" if search() else "unavailable"
     ready = all(v == "ok" for v in checks.values())
-    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), (
-        200 if ready else 503
-    )
+    return jsonify({"status": "ready" if ready else "not ready", "checks": checks}), (200 if ready else 503)

@@ -65,9 +65,7 @@ class AgencyService:
         self.session.commit()
         return agency
 
-    def update(
-        self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None
-    ) -> Agency:
+    def update(self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None) -> Agency:
         self._require_admin(identity)
         agency = self.get(identity, orgnr)
         check_etag(agency_etag(agency), if_match)

@@ -37,9 +37,7 @@ class ClientService:
         self.session = session
         self.scheme = scheme
 
-    def create(
-        self, identity: Identity, *, agency: str, name: str, scopes: Iterable[str]
-    ) -> IssuedClient:
+    def create(self, identity: Identity, *, agency: str, name: str, scopes: Iterable[str]) -> IssuedClient:
         if not policy.can_admin(identity):
             raise PermissionDenied("Registering clients needs the catalogue:admin scope.")
         owner = self.session.get(Agency, agency)
@@ -85,6 +83,4 @@ class ClientService:
     def list_for_agency(self, identity: Identity, agency: str) -> list[OAuthClient]:
         if not policy.can_admin(identity):
             raise PermissionDenied("Listing clients needs the catalogue:admin scope.")
-        return list(
-            self.session.scalars(select(OAuthClient).where(OAuthClient.agency == agency)).all()
-        )
+        return list(self.session.scalars(select(OAuthClient).where(OAuthClient.agency == agency)).all())

@@ -28,14 +28,10 @@ def make_etag(kind: str, key: str, revision: int) -> str:
 def check_etag(current: str, if_match: str | None) -> None:
     """If-Match is mandatory for every update; ``*`` accepts any current version."""
     if if_match is None or not if_match.strip():
-        raise PreconditionRequired(
-            "This update needs an If-Match header with the ETag you last read."
-        )
+        raise PreconditionRequired("This update needs an If-Match header with the ETag you last read.")
     candidates = [tag.strip() for tag in if_match.split(",")]
     if "*" in candidates:
         return
     # Weak comparison is not allowed for If-Match (RFC 9110 §13.1.1).
     if current not in candidates:
-        raise PreconditionFailed(
-            "The entry has changed since you read it; fetch it again and retry."
-        )
+        raise PreconditionFailed("The entry has changed since you read it; fetch it again and retry.")

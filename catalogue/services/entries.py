@@ -92,9 +92,7 @@ class EntryService:
         if not ids:
             return []
         rows = self.session.scalars(
-            select(Entry.id).where(
-                Entry.id.in_(list(ids)), visible_clause(policy.read_filter(identity))
-            )
+            select(Entry.id).where(Entry.id.in_(list(ids)), visible_clause(policy.read_filter(identity)))
         ).all()
         visible = set(rows)
         return [i for i in ids if i in visible]
@@ -105,9 +103,7 @@ class EntryService:
     def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
         view = self.get(identity, entry_id, "api")
         if not view.full:
-            raise PermissionDenied(
-                "Your clearance lets you see that this API exists, not its specification."
-            )
+            raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
         if view.entry.openapi is None:
             raise NotFound("This API has no OpenAPI document.")
         return view.entry.openapi
@@ -136,9 +132,7 @@ class EntryService:
             # Retired entries are history: listed only when asked for.
             conditions.append(Entry.status != policy.RETIRED)
         if theme:
-            conditions.append(
-                Entry.id.in_(select(EntryTheme.entry_id).where(EntryTheme.theme == theme))
-            )
+            conditions.append(Entry.id.in_(select(EntryTheme.entry_id).where(EntryTheme.theme == theme)))
         total = self.session.scalar(select(func.count()).select_from(Entry).where(*conditions))
         rows = self.session.scalars(
             select(Entry)
@@ -210,9 +204,7 @@ class EntryService:
         entry = self._load_visible(identity, entry_id, entry_type)
         self._require_write(identity, entry)
         if entry.status != policy.DRAFT:
-            raise Conflict(
-                f"Only a draft can be submitted for review; this entry is {entry.status}."
-            )
+            raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
         entry.status = policy.IN_REVIEW
         entry.modified = utcnow()
         self._commit(entry)
@@ -234,15 +226,11 @@ class EntryService:
     # -- internals ---------------------------------------------------------
     def _require_write(self, identity: Identity, entry: Entry) -> None:
         if not policy.can_write(identity, entry.facts):
-            raise PermissionDenied(
-                "Only the publishing agency's data owners may change this entry."
-            )
+            raise PermissionDenied("Only the publishing agency's data owners may change this entry.")
 
     def _differs(self, entry: Entry, field: str, value: Any) -> bool:
         if field == "legal_basis":
-            current = [
-                (b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases
-            ]
+            current = [(b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases]
             return current != [
                 (b["role"], b["jurisdiction"], b["reference"], b.get("provision")) for b in value
             ]
@@ -250,9 +238,7 @@ class EntryService:
             return False
         return bool(getattr(entry, field) != value)
 
-    def _apply(
-        self, identity: Identity, entry: Entry, data: dict[str, Any], *, creating: bool
-    ) -> None:
+    def _apply(self, identity: Identity, entry: Entry, data: dict[str, Any], *, creating: bool) -> None:
         merged = self._merged(entry, data, creating)
         self._check_rules(identity, entry, merged)
         entry.title = merged["title"]
@@ -288,8 +274,7 @@ class EntryService:
             entry.lifecycle = merged["lifecycle"]
             if "serves_datasets" in data or creating:
                 entry.served = [
-                    ServedDataset(dataset_id=d, position=i)
-                    for i, d in enumerate(merged["serves_datasets"])
+                    ServedDataset(dataset_id=d, position=i) for i, d in enumerate(merged["serves_datasets"])
                 ]
 
     def _merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
@@ -368,9 +353,7 @@ class EntryService:
             errors.setdefault("listing_level", []).append(
                 f"Unknown classification level {listing!r}; expected one of {enabled}."
             )
-        elif self.scheme.is_enabled(classification) and not self.scheme.not_above(
-            listing, classification
-        ):
+        elif self.scheme.is_enabled(classification) and not self.scheme.not_above(listing, classification):
             errors.setdefault("listing_level", []).append(
                 "The listing level may not be above the classification."
             )
@@ -408,9 +391,7 @@ class EntryService:
             raise ValidationFailed(errors)
         for level in {classification, listing}:
             if not policy.can_classify(identity, level):
-                raise PermissionDenied(
-                    f"You may not classify an entry above your own clearance ({level!r})."
-                )
+                raise PermissionDenied(f"You may not classify an entry above your own clearance ({level!r}).")
 
     def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
         """Ids that are not datasets the caller may see (hidden ones look missing)."""
@@ -436,9 +417,7 @@ class EntryService:
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()
-            raise Conflict(
-                "The entry was changed by someone else at the same time; retry."
-            ) from exc
+            raise Conflict("The entry was changed by someone else at the same time; retry.") from exc
         except Exception:
             self.session.rollback()
             raise

@@ -180,9 +180,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("api_id", "dataset_id", name=op.f("pk_served_datasets")),
     )
     with op.batch_alter_table("served_datasets", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_served_datasets_dataset_id"), ["dataset_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_served_datasets_dataset_id"), ["dataset_id"], unique=False)
 
 
 def downgrade() -> None:

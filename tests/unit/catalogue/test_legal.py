@@ -303,9 +303,7 @@ def test_normalise_reference_is_idempotent(case: tuple[str, str], before: str, a
 
 
 @given(st.sampled_from((*JURISDICTIONS, "XX", "")), st.text(max_size=250))
-def test_normalise_reference_only_raises_legal_reference_error(
-    jurisdiction: str, text: str
-) -> None:
+def test_normalise_reference_only_raises_legal_reference_error(jurisdiction: str, text: str) -> None:
     try:
         result = normalise_reference(jurisdiction, text)
     except LegalReferenceError:
@@ -314,9 +312,7 @@ def test_normalise_reference_only_raises_legal_reference_error(
 
 
 @given(st.sampled_from(JURISDICTIONS), st.text(max_size=250))
-def test_normalise_provision_only_raises_legal_reference_error(
-    jurisdiction: str, text: str
-) -> None:
+def test_normalise_provision_only_raises_legal_reference_error(jurisdiction: str, text: str) -> None:
     try:
         result = normalise_provision(jurisdiction, text)
     except LegalReferenceError:

@@ -8,9 +8,7 @@ from hypothesis import strategies as st
 
 from catalogue.orgnr import COUNTRIES, MAX_LENGTH, OrgnrError, normalise_orgnr
 
-SE_HINT = (
-    "Not a valid Swedish organisation number (expected NNNNNN-NNNN with a correct check digit)"
-)
+SE_HINT = "Not a valid Swedish organisation number (expected NNNNNN-NNNN with a correct check digit)"
 NO_HINT = "Not a valid Norwegian organisation number (expected NNNNNNNNN"
 FI_HINT = "Not a valid Finnish business ID (Y-tunnus) (expected NNNNNNN-N"
 DK_HINT = "Not a valid Danish CVR number (expected NNNNNNNN"

@@ -1,0 +1,198 @@
+"""Shared fixtures: a real app on a real database, real OAuth tokens.
+
+SQLite always; PostgreSQL too: a throw-away server is started for the test
+session from Debian's binaries (or TILLIT_TEST_POSTGRES_URL is used). With
+CI=true a missing PostgreSQL fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from api.app import create_app
+from catalogue.db import make_engine
+from catalogue.migrate import upgrade
+from catalogue.services.agencies import AgencyService
+from catalogue.services.clients import ClientService
+from security.identity import system_identity
+from security.keys import KEYS_FILE, KeyStore
+from tests.pgserver import PostgresServer, find_postgres
+
+SKATTEVERKET = "202100-5448"
+LANTMATERIET = "202100-4888"
+SKATTEETATEN = "974761076"
+
+AGENCIES = {
+    SKATTEVERKET: ("SE", {"sv": "Skatteverket", "en": "Swedish Tax Agency"}, "sensitive"),
+    LANTMATERIET: ("SE", {"sv": "Lantmäteriet", "en": "Swedish Mapping Authority"}, "sensitive"),
+    SKATTEETATEN: ("NO", {"nb": "Skatteetaten", "en": "Norwegian Tax Administration"}, "sensitive"),
+}
+
+
+# -- databases ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def signing_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("keys")
+    KeyStore.in_folder(folder).ensure()
+    return folder / KEYS_FILE
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TILLIT_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    binaries = find_postgres()
+    if binaries is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs PostgreSQL: install Debian's postgresql package.")
+        pytest.skip(
+            "PostgreSQL binaries not found (apt-get install postgresql) and "
+            "TILLIT_TEST_POSTGRES_URL is not set."
+        )
+    server = PostgresServer(binaries)
+    server.start()
+    try:
+        yield server.url("postgres")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: str) -> str:
+    admin = create_engine(
+        postgres_admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text("DROP DATABASE IF EXISTS tillit_template"))
+        conn.execute(text("CREATE DATABASE tillit_template"))
+    admin.dispose()
+    url = postgres_admin_url.rsplit("/", 1)[0] + "/tillit_template"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database with the migrated schema, on each engine in turn."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "tillit.db"
+        shutil.copy(template, target)
+        yield f"sqlite:///{target}"
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    request.getfixturevalue("postgres_template")
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE tillit_template'))
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- the app --------------------------------------------------------------------
+@pytest.fixture
+def app_settings(tmp_path: Path, database_url: str, signing_keys: Path) -> dict[str, Any]:
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    shutil.copy(signing_keys, instance / KEYS_FILE)
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": database_url,
+        "ISSUER": "http://tillit.test",
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_settings)
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        service = AgencyService(session, ext.scheme)
+        for orgnr, (country, name, clearance) in AGENCIES.items():
+            service.create(
+                system_identity(ext.scheme),
+                {"orgnr": orgnr, "country": country, "name": name, "clearance": clearance},
+            )
+    yield app
+    ext.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+TokenFor = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def token_for(app: Flask, client: FlaskClient) -> TokenFor:
+    """``token_for("internal", agency=..., extra=("catalogue:write",))`` → auth headers.
+
+    A real client is registered and a real token fetched from /oauth/token.
+    """
+    cache: dict[tuple[Any, ...], dict[str, str]] = {}
+
+    def make(
+        level: str | None = "public", agency: str = SKATTEVERKET, extra: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        key = (level, agency, extra)
+        if key not in cache:
+            scopes = ([f"catalogue:read:{level}"] if level else []) + list(extra)
+            client_id, secret = register_client(app, agency, scopes)
+            token = fetch_token(client, client_id, secret)
+            cache[key] = {"Authorization": f"Bearer {token}"}
+        return cache[key]
+
+    return make
+
+
+def register_client(app: Flask, agency: str, scopes: list[str]) -> tuple[str, str]:
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        issued = ClientService(session, ext.scheme).create(
+            system_identity(ext.scheme), agency=agency, name="test client", scopes=scopes
+        )
+        return issued.client.client_id, issued.secret
+
+
+def fetch_token(client: FlaskClient, client_id: str, secret: str, scope: str | None = None) -> str:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope is not None:
+        data["scope"] = scope
+    response = client.post("/oauth/token", data=data, headers={"Authorization": f"Basic {basic}"})
+    assert response.status_code == 200, response.json
+    return str(response.json["access_token"])
