@@ -53,7 +53,7 @@ class KeyStore:
     def add_key(self) -> str:
         """Add a new signing key (it signs from now on) and return its kid."""
         key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": SIGNING_ALG}, auto_kid=True)
-        entry = key.as_dict(private=True)
+        entry: dict[str, Any] = dict(key.as_dict(private=True))
         entry["iat"] = int(time.time())
         keys = self._read()
         keys.append(entry)
@@ -65,7 +65,7 @@ class KeyStore:
             raw = self._read()
             if not raw:
                 raise RuntimeError(f"No signing key in {self.path}; run `tillit keys rotate`.")
-            self._keys = KeySet.import_key_set({"keys": raw})  # type: ignore[typeddict-item]
+            self._keys = KeySet.import_key_set({"keys": raw})
         return self._keys
 
     def signing_key(self) -> RSAKey:

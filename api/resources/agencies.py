@@ -41,7 +41,7 @@ def _response(agency: Agency, status: int = 200) -> Response:
 @blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
 def list_agencies(args: dict[str, Any]) -> Any:
     """List agencies."""
-    page = agency_service().list(
+    page = agency_service().list_agencies(
         current_identity(),
         country=args.get("country"),
         page=args["page"],

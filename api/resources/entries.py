@@ -78,7 +78,7 @@ def make_blueprint(
     def list_entries(args: dict[str, Any]) -> Any:
         """List the entries you may see (redacted where your clearance is below
         their classification). Retired entries appear only with status=retired."""
-        page = entry_service().list(
+        page = entry_service().list_entries(
             current_identity(),
             entry_type=entry_type,
             publisher=args.get("publisher"),

@@ -32,7 +32,7 @@ class AgencyService:
             raise NotFound("No agency with that organisation number.")
         return agency
 
-    def list(
+    def list_agencies(
         self, identity: Identity, *, country: str | None = None, page: int = 1, per_page: int = 20
     ) -> Page[Agency]:
         per_page = max(1, min(per_page, MAX_PER_PAGE))

@@ -108,7 +108,7 @@ class EntryService:
             raise NotFound("This API has no OpenAPI document.")
         return view.entry.openapi
 
-    def list(
+    def list_entries(
         self,
         identity: Identity,
         *,
