@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import Agency, Entry
 from catalogue.ports import Indexer
-from catalogue.schemas import ApiCreateSchema, DatasetCreateSchema
+from catalogue.schemas import AgencyCreateSchema, ApiCreateSchema, DatasetCreateSchema
 from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
 from security.identity import system_identity
@@ -50,19 +50,10 @@ def load_demo(
         return DemoResult(0, 0, skipped=True)
     system = system_identity(scheme)
     agencies = AgencyService(session, scheme)
+    agency_schema = AgencyCreateSchema()  # validates each organisation number
     for item in read_json("agencies.json"):
         if session.get(Agency, item["orgnr"]) is None:
-            agencies.create(
-                system,
-                {
-                    "orgnr": item["orgnr"],
-                    "country": item["country"],
-                    "name": item["name"],
-                    "homepage": item.get("homepage"),
-                    "contact_email": item.get("contact_email"),
-                    "clearance": item.get("clearance"),
-                },
-            )
+            agencies.create(system, agency_schema.load(item))
     entries = EntryService(session, scheme, indexer)
     ids: dict[str, str] = {}
     raw_entries = read_json("entries.json")

@@ -1,0 +1,39 @@
+"""The demo catalogue loads through the services, so every rule checks it."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from catalogue.demo import load_demo
+from catalogue.models import Agency, Entry
+
+
+def test_demo_catalogue_is_complete_and_valid(app):
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        result = load_demo(session, ext.scheme)
+        assert not result.skipped
+        agencies = session.scalars(select(Agency)).all()
+        entries = session.scalars(select(Entry)).all()
+        countries = Counter(a.country for a in agencies)
+        assert countries["SE"] >= 8 and countries["NO"] >= 8 and len(agencies) >= 15
+        assert len(entries) >= 80
+        levels = Counter(e.classification for e in entries)
+        assert set(levels) == set(ext.scheme.enabled_keys)
+        assert min(levels.values()) >= 15
+        assert sum(e.listing_level != e.classification for e in entries) >= 10
+        types = Counter(e.type for e in entries)
+        assert types["api"] >= 20 and types["dataset"] >= 40
+        assert all(e.openapi for e in entries if e.type == "api")
+        statuses = Counter(e.status for e in entries)
+        assert statuses["in_review"] >= 1 and statuses["draft"] >= 1 and statuses["published"] >= 80
+        languages = Counter(lang for e in entries for lang in e.title)
+        assert languages["sv"] >= 30 and languages["nb"] >= 30 and languages["en"] == len(entries)
+        cited = {(b.jurisdiction, b.reference) for e in entries for b in e.legal_bases}
+        for statute in [("SE", "2009:400"), ("SE", "1991:481"), ("NO", "LOV-2016-05-27-14"),
+                        ("NO", "LOV-2016-12-09-88"), ("EU", "32016R0679")]:
+            assert statute in cited
+        # A second load changes nothing.
+        assert load_demo(session, ext.scheme).skipped
