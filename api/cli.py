@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,16 @@ def _app() -> Flask:
     app = create_app()
     upgrade(app.extensions["tillit"].engine)
     return app
+
+
+@contextmanager
+def _cli_app() -> Iterator[Flask]:
+    """An app for one command; its database connections are closed afterwards."""
+    app = _app()
+    try:
+        yield app
+    finally:
+        app.extensions["tillit"].engine.dispose()
 
 
 def _fail(exc: CatalogueError) -> None:
@@ -83,7 +95,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (safe to run again)."""
-    _app()
+    with _cli_app():
+        pass
     click.echo("The database schema is up to date.")
 
 
@@ -93,9 +106,12 @@ def demo() -> None:
     """Load the demo catalogue and demo clients, and print their credentials."""
     from catalogue.demo import load_demo, read_json
 
-    app = _app()
+    with _cli_app() as app:
+        _demo(app, load_demo, len(read_json("entries.json")))
+
+
+def _demo(app: Flask, load_demo: Any, total: int) -> None:
     ext = app.extensions["tillit"]
-    total = len(read_json("entries.json"))
     with ext.sessions() as session:
         with click.progressbar(length=total, label="Loading demo entries") as bar:
             last = [0]
@@ -177,8 +193,6 @@ def agencies_create(
     """Register an agency."""
     from marshmallow import ValidationError
 
-    app = _app()
-    ext = app.extensions["tillit"]
     language = lang or {"SE": "sv", "NO": "nb"}.get(country, "en")
     try:
         data = AgencyCreateSchema().load(
@@ -186,7 +200,8 @@ def agencies_create(
         )
     except ValidationError as exc:
         raise click.ClickException(json.dumps(exc.messages, ensure_ascii=False)) from exc
-    with ext.sessions() as session:
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        ext = app.extensions["tillit"]
         try:
             agency = AgencyService(session, ext.scheme).create(system_identity(ext.scheme), data)
         except CatalogueError as exc:
@@ -213,9 +228,8 @@ def clients() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
 def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
     """Register a confidential client (client_secret_basic). The secret is shown once."""
-    app = _app()
-    ext = app.extensions["tillit"]
-    with ext.sessions() as session:
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        ext = app.extensions["tillit"]
         try:
             issued = ClientService(session, ext.scheme).create(
                 system_identity(ext.scheme), agency=agency, name=name, scopes=scopes.split()
@@ -237,8 +251,8 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Add a new signing key; new tokens use it, older keys still verify."""
-    app = create_app()
-    kid = app.extensions["tillit"].keys.add_key()
+    with _cli_app() as app:
+        kid = app.extensions["tillit"].keys.add_key()
     click.echo(f"New signing key {kid}.")
 
 

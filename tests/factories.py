@@ -10,46 +10,72 @@ from flask import Flask
 from catalogue.services.entries import EntryService
 from security.identity import system_identity
 
-OSL_TAX = {"role": "restriction", "jurisdiction": "SE", "reference": "2009:400",
-           "provision": "27 kap. 1 §", "note": "Skattesekretess"}
-GDPR_TASK = {"role": "processing", "jurisdiction": "EU", "reference": "32016R0679",
-             "provision": "Art. 6(1)(e)"}
+OSL_TAX = {
+    "role": "restriction",
+    "jurisdiction": "SE",
+    "reference": "2009:400",
+    "provision": "27 kap. 1 §",
+    "note": "Skattesekretess",
+}
+GDPR_TASK = {
+    "role": "processing",
+    "jurisdiction": "EU",
+    "reference": "32016R0679",
+    "provision": "Art. 6(1)(e)",
+}
 
 MINIMAL_OPENAPI = {
     "openapi": "3.0.3",
     "info": {"title": "Inkomstuppgifter", "version": "1.0.0"},
-    "paths": {"/inkomster/{id}": {"get": {
-        "summary": "Hämta inkomstuppgift", "operationId": "getInkomst", "tags": ["inkomst"],
-        "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-        "responses": {"200": {"description": "OK"}}}}},
+    "paths": {
+        "/inkomster/{id}": {
+            "get": {
+                "summary": "Hämta inkomstuppgift",
+                "operationId": "getInkomst",
+                "tags": ["inkomst"],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OK"}},
+            }
+        }
+    },
 }
 
 
-def dataset_payload(publisher: str = "202100-5448", classification: str = "public",
-                    **overrides: Any) -> dict[str, Any]:
+def dataset_payload(
+    publisher: str = "202100-5448", classification: str = "public", **overrides: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "publisher": publisher,
         "title": {"sv": "Inkomstuppgifter", "en": "Income statements"},
-        "description": {"sv": "Arbetsgivares uppgifter om ersättning.",
-                        "en": "Employers' reports of remuneration."},
+        "description": {
+            "sv": "Arbetsgivares uppgifter om ersättning.",
+            "en": "Employers' reports of remuneration.",
+        },
         "keywords": {"sv": ["inkomst"], "en": ["income"]},
         "themes": ["ECON", "GOVE"],
         "classification": classification,
         "legal_basis": [] if classification == "public" else [copy.deepcopy(OSL_TAX)],
-        "distributions": [{"format": "CSV", "media_type": "text/csv",
-                           "access_url": "https://www.skatteverket.se/data"}],
+        "distributions": [
+            {"format": "CSV", "media_type": "text/csv", "access_url": "https://www.skatteverket.se/data"}
+        ],
     }
     body.update(overrides)
     return body
 
 
-def api_payload(publisher: str = "202100-5448", classification: str = "public",
-                **overrides: Any) -> dict[str, Any]:
+def api_payload(
+    publisher: str = "202100-5448", classification: str = "public", **overrides: Any
+) -> dict[str, Any]:
     body = dataset_payload(publisher, classification)
     del body["distributions"]
-    body.update({"endpoint_urls": ["https://api.skatteverket.se/inkomst/v1"],
-                 "openapi": copy.deepcopy(MINIMAL_OPENAPI), "version": "1.0.0",
-                 "lifecycle": "stable"})
+    body.update(
+        {
+            "endpoint_urls": ["https://api.skatteverket.se/inkomst/v1"],
+            "openapi": copy.deepcopy(MINIMAL_OPENAPI),
+            "version": "1.0.0",
+            "lifecycle": "stable",
+        }
+    )
     body.update(overrides)
     return body
 
@@ -65,8 +91,9 @@ def publish(app: Flask, entry_id: str) -> None:
         service.publish_reviewed(system, entry_id)
 
 
-def create_entry(client: Any, headers: dict[str, str], collection: str = "datasets",
-                 **payload: Any) -> dict[str, Any]:
+def create_entry(
+    client: Any, headers: dict[str, str], collection: str = "datasets", **payload: Any
+) -> dict[str, Any]:
     body = dataset_payload(**payload) if collection == "datasets" else api_payload(**payload)
     response = client.post(f"/api/v1/{collection}", json=body, headers=headers)
     assert response.status_code == 201, response.json

@@ -32,8 +32,13 @@ def test_demo_catalogue_is_complete_and_valid(app):
         languages = Counter(lang for e in entries for lang in e.title)
         assert languages["sv"] >= 30 and languages["nb"] >= 30 and languages["en"] == len(entries)
         cited = {(b.jurisdiction, b.reference) for e in entries for b in e.legal_bases}
-        for statute in [("SE", "2009:400"), ("SE", "1991:481"), ("NO", "LOV-2016-05-27-14"),
-                        ("NO", "LOV-2016-12-09-88"), ("EU", "32016R0679")]:
+        for statute in [
+            ("SE", "2009:400"),
+            ("SE", "1991:481"),
+            ("NO", "LOV-2016-05-27-14"),
+            ("NO", "LOV-2016-12-09-88"),
+            ("EU", "32016R0679"),
+        ]:
             assert statute in cited
         # A second load changes nothing.
         assert load_demo(session, ext.scheme).skipped

@@ -21,8 +21,11 @@ def problem(response, status):
 
 
 def test_register_dataset_as_draft(client, token_for):
-    response = client.post("/api/v1/datasets", json=dataset_payload(classification="sensitive"),
-                           headers=token_for("sensitive", extra=WRITER))
+    response = client.post(
+        "/api/v1/datasets",
+        json=dataset_payload(classification="sensitive"),
+        headers=token_for("sensitive", extra=WRITER),
+    )
     assert response.status_code == 201
     body = response.json
     assert body["status"] == "draft" and body["revision"] == 1 and body["type"] == "dataset"
@@ -35,20 +38,42 @@ def test_register_dataset_as_draft(client, token_for):
 
 
 RULES = [
-    pytest.param(dict(classification="internal", legal_basis=[]), "legal_basis",
-                 "must cite at least one legal basis with role 'restriction'", id="restricted-needs-restriction"),
-    pytest.param(dict(contains_personal_data=True), "legal_basis",
-                 "with personal data must cite at least one legal basis with role 'processing'",
-                 id="personal-data-needs-processing"),
-    pytest.param(dict(classification="internal", listing_level="sensitive", legal_basis=[OSL_TAX]),
-                 "listing_level", "may not be above the classification", id="listing-above-classification"),
-    pytest.param(dict(classification="hemlig"), "classification",
-                 "Unknown classification level 'hemlig'; expected one of public, internal, sensitive",
-                 id="unknown-level"),
-    pytest.param(dict(classification="secret", legal_basis=[OSL_TAX]), "classification",
-                 "Unknown classification level 'secret'", id="disabled-level-is-unknown"),
-    pytest.param(dict(special_categories=True), "special_categories",
-                 "imply contains_personal_data", id="special-categories-imply-personal-data"),
+    pytest.param(
+        dict(classification="internal", legal_basis=[]),
+        "legal_basis",
+        "must cite at least one legal basis with role 'restriction'",
+        id="restricted-needs-restriction",
+    ),
+    pytest.param(
+        dict(contains_personal_data=True),
+        "legal_basis",
+        "with personal data must cite at least one legal basis with role 'processing'",
+        id="personal-data-needs-processing",
+    ),
+    pytest.param(
+        dict(classification="internal", listing_level="sensitive", legal_basis=[OSL_TAX]),
+        "listing_level",
+        "may not be above the classification",
+        id="listing-above-classification",
+    ),
+    pytest.param(
+        dict(classification="hemlig"),
+        "classification",
+        "Unknown classification level 'hemlig'; expected one of public, internal, sensitive",
+        id="unknown-level",
+    ),
+    pytest.param(
+        dict(classification="secret", legal_basis=[OSL_TAX]),
+        "classification",
+        "Unknown classification level 'secret'",
+        id="disabled-level-is-unknown",
+    ),
+    pytest.param(
+        dict(special_categories=True),
+        "special_categories",
+        "imply contains_personal_data",
+        id="special-categories-imply-personal-data",
+    ),
 ]
 
 
@@ -61,21 +86,30 @@ def test_business_rules(client, token_for, changes, field, message):
 
 
 def test_personal_data_with_processing_basis_is_accepted(client, token_for):
-    body = dataset_payload(contains_personal_data=True, special_categories=True,
-                           legal_basis=[GDPR_TASK])
+    body = dataset_payload(contains_personal_data=True, special_categories=True, legal_basis=[GDPR_TASK])
     response = client.post("/api/v1/datasets", json=body, headers=token_for("sensitive", extra=WRITER))
     assert response.status_code == 201, response.json
     assert response.json["contains_personal_data"] is True
 
 
-@pytest.mark.parametrize(("basis", "field", "hint"), [
-    ({"jurisdiction": "SE", "reference": "2009-400"}, "reference", 'SFS number such as "2009:400"'),
-    ({"jurisdiction": "NO", "reference": "skatteforvaltningsloven"}, "reference",
-     'Lovdata id such as "LOV-2016-05-27-14"'),
-    ({"jurisdiction": "EU", "reference": "GDPR"}, "reference", 'CELEX number such as "32016R0679"'),
-    ({"jurisdiction": "SE", "reference": "2009:400", "provision": "paragraf tjugo"}, "provision", "22 kap. 1 §"),
-    ({"jurisdiction": "DE", "reference": "BDSG"}, "jurisdiction", "Must be one of"),
-])
+@pytest.mark.parametrize(
+    ("basis", "field", "hint"),
+    [
+        ({"jurisdiction": "SE", "reference": "2009-400"}, "reference", 'SFS number such as "2009:400"'),
+        (
+            {"jurisdiction": "NO", "reference": "skatteforvaltningsloven"},
+            "reference",
+            'Lovdata id such as "LOV-2016-05-27-14"',
+        ),
+        ({"jurisdiction": "EU", "reference": "GDPR"}, "reference", 'CELEX number such as "32016R0679"'),
+        (
+            {"jurisdiction": "SE", "reference": "2009:400", "provision": "paragraf tjugo"},
+            "provision",
+            "22 kap. 1 §",
+        ),
+        ({"jurisdiction": "DE", "reference": "BDSG"}, "jurisdiction", "Must be one of"),
+    ],
+)
 def test_malformed_legal_references_show_the_expected_form(client, token_for, basis, field, hint):
     legal = [{"role": "restriction", **basis}]
     body = dataset_payload(classification="internal", legal_basis=legal)
@@ -87,16 +121,25 @@ def test_malformed_legal_references_show_the_expected_form(client, token_for, ba
 def test_norwegian_and_eu_references_get_their_urls(client, token_for):
     legal = [
         {"role": "restriction", "jurisdiction": "NO", "reference": "lov-2016-05-27-14", "provision": "§ 3-1"},
-        {"role": "processing", "jurisdiction": "EU", "reference": "32016r0679", "provision": "Article 6(1)(c)"},
+        {
+            "role": "processing",
+            "jurisdiction": "EU",
+            "reference": "32016r0679",
+            "provision": "Article 6(1)(c)",
+        },
     ]
-    body = dataset_payload(publisher=SKATTEETATEN, classification="sensitive", legal_basis=legal,
-                           contains_personal_data=True)
-    response = client.post("/api/v1/datasets", json=body,
-                           headers=token_for("sensitive", agency=SKATTEETATEN, extra=WRITER))
+    body = dataset_payload(
+        publisher=SKATTEETATEN, classification="sensitive", legal_basis=legal, contains_personal_data=True
+    )
+    response = client.post(
+        "/api/v1/datasets", json=body, headers=token_for("sensitive", agency=SKATTEETATEN, extra=WRITER)
+    )
     assert response.status_code == 201, response.json
     urls = [b["url"] for b in response.json["legal_basis"]]
-    assert urls == ["https://lovdata.no/dokument/NL/lov/2016-05-27-14",
-                    "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32016R0679"]
+    assert urls == [
+        "https://lovdata.no/dokument/NL/lov/2016-05-27-14",
+        "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32016R0679",
+    ]
     assert response.json["legal_basis"][1]["provision"] == "Art. 6(1)(c)"
 
 
@@ -140,8 +183,9 @@ def test_api_serves_only_datasets_the_publisher_can_see(client, token_for, app):
     assert response.status_code == 201, response.json
     assert response.json["serves_datasets"] == [dataset["id"]]
     # Another agency's draft is invisible: citing it looks like citing nothing.
-    other = create_entry(client, token_for("sensitive", agency=LANTMATERIET, extra=WRITER),
-                         publisher=LANTMATERIET)
+    other = create_entry(
+        client, token_for("sensitive", agency=LANTMATERIET, extra=WRITER), publisher=LANTMATERIET
+    )
     response = client.post("/api/v1/apis", json=api_payload(serves_datasets=[other["id"]]), headers=writer)
     assert problem(response, 422)["errors"]["serves_datasets"] == [f"No dataset with id {other['id']}."]
 
@@ -169,8 +213,10 @@ def test_updates_need_if_match(client, token_for):
     assert problem(client.patch(url, json={"title": {"sv": "Ny"}}, headers=writer), 428)
     assert problem(client.delete(url, headers=writer), 428)
     stale = {**writer, "If-Match": '"not-the-etag"'}
-    assert "changed since you read it" in problem(client.patch(url, json={"title": {"sv": "Ny"}},
-                                                               headers=stale), 412)["detail"]
+    assert (
+        "changed since you read it"
+        in problem(client.patch(url, json={"title": {"sv": "Ny"}}, headers=stale), 412)["detail"]
+    )
     response = client.patch(url, json={"title": {"sv": "Ny titel"}}, headers={**writer, "If-Match": etag})
     assert response.status_code == 200, response.json
     assert response.json["title"] == {"sv": "Ny titel"} and response.json["revision"] == 2
@@ -219,8 +265,12 @@ def test_delete_retires_and_never_erases(client, token_for, app):
     # Retired entries are the publisher's history, not the public's.
     problem(client.get(url), 404)
     etag = client.get(url, headers=writer).headers["ETag"]
-    assert "retired" in problem(client.patch(url, json={"title": {"sv": "x"}},
-                                             headers={**writer, "If-Match": etag}), 409)["detail"]
+    assert (
+        "retired"
+        in problem(client.patch(url, json={"title": {"sv": "x"}}, headers={**writer, "If-Match": etag}), 409)[
+            "detail"
+        ]
+    )
 
 
 def test_classification_of_published_entry_changes_only_through_review(client, token_for, app):
@@ -229,8 +279,11 @@ def test_classification_of_published_entry_changes_only_through_review(client, t
     publish(app, entry["id"])
     url = f"/api/v1/datasets/{entry['id']}"
     etag = client.get(url, headers=writer).headers["ETag"]
-    for change in ({"classification": "public", "legal_basis": []}, {"listing_level": "public"},
-                   {"contains_personal_data": True, "legal_basis": [OSL_TAX, GDPR_TASK]}):
+    for change in (
+        {"classification": "public", "legal_basis": []},
+        {"listing_level": "public"},
+        {"contains_personal_data": True, "legal_basis": [OSL_TAX, GDPR_TASK]},
+    ):
         response = client.patch(url, json=change, headers={**writer, "If-Match": etag})
         assert "needs a security officer's review" in problem(response, 409)["detail"]
     # Other edits publish directly.
@@ -256,8 +309,7 @@ def test_other_agencies_cannot_edit(client, token_for, app):
     url = f"/api/v1/datasets/{entry['id']}"
     intruder = token_for("sensitive", agency=LANTMATERIET, extra=WRITER)
     # A draft of another agency does not exist for the intruder.
-    assert problem(client.patch(url, json={"title": {"sv": "x"}},
-                                headers={**intruder, "If-Match": "*"}), 404)
+    assert problem(client.patch(url, json={"title": {"sv": "x"}}, headers={**intruder, "If-Match": "*"}), 404)
     publish(app, entry["id"])
     for method in (client.patch, client.delete):
         kwargs = {"json": {"title": {"sv": "x"}}} if method == client.patch else {}
@@ -271,9 +323,14 @@ def test_mass_assignment_is_refused(client, token_for, field):
     writer = token_for("sensitive", extra=WRITER)
     entry = create_entry(client, writer)
     url = f"/api/v1/datasets/{entry['id']}"
-    value = {"publisher": LANTMATERIET, "status": "published", "revision": 99,
-             "created": "2020-01-01T00:00:00Z", "modified": "2020-01-01T00:00:00Z",
-             "id": "00000000-0000-4000-8000-000000000000"}[field]
+    value = {
+        "publisher": LANTMATERIET,
+        "status": "published",
+        "revision": 99,
+        "created": "2020-01-01T00:00:00Z",
+        "modified": "2020-01-01T00:00:00Z",
+        "id": "00000000-0000-4000-8000-000000000000",
+    }[field]
     response = client.patch(url, json={field: value}, headers={**writer, "If-Match": "*"})
     assert problem(response, 422)["errors"] == {field: ["Unknown field."]}
     if field != "publisher":
@@ -287,8 +344,9 @@ def test_mass_assignment_is_refused(client, token_for, field):
 def test_list_filters_and_pagination(client, token_for, app):
     writer = token_for("sensitive", extra=WRITER)
     ids = [create_entry(client, writer, themes=["HEAL"] if i % 2 else ["ECON"])["id"] for i in range(5)]
-    lm = create_entry(client, token_for("sensitive", agency=LANTMATERIET, extra=WRITER),
-                      publisher=LANTMATERIET)
+    lm = create_entry(
+        client, token_for("sensitive", agency=LANTMATERIET, extra=WRITER), publisher=LANTMATERIET
+    )
     for entry_id in [*ids, lm["id"]]:
         publish(app, entry_id)
     reader = token_for("public", agency=SKATTEETATEN)
@@ -302,16 +360,28 @@ def test_list_filters_and_pagination(client, token_for, app):
 
 def test_redacted_summary_and_hidden_entries(client, token_for, app):
     writer = token_for("sensitive", extra=WRITER)
-    listed = create_entry(client, writer, classification="sensitive", listing_level="public",
-                          contains_personal_data=True, legal_basis=[OSL_TAX, GDPR_TASK])
+    listed = create_entry(
+        client,
+        writer,
+        classification="sensitive",
+        listing_level="public",
+        contains_personal_data=True,
+        legal_basis=[OSL_TAX, GDPR_TASK],
+    )
     hidden = create_entry(client, writer, classification="internal")
     for entry in (listed, hidden):
         publish(app, entry["id"])
     summary = client.get(f"/api/v1/datasets/{listed['id']}").json
     assert summary == {
-        "id": listed["id"], "type": "dataset", "title": listed["title"],
-        "description": listed["description"], "publisher": SKATTEVERKET, "contact_point": None,
-        "classification": "sensitive", "listing_level": "public", "status": "published",
+        "id": listed["id"],
+        "type": "dataset",
+        "title": listed["title"],
+        "description": listed["description"],
+        "publisher": SKATTEVERKET,
+        "contact_point": None,
+        "classification": "sensitive",
+        "listing_level": "public",
+        "status": "published",
         "redacted": True,
     }
     assert "ETag" not in client.get(f"/api/v1/datasets/{listed['id']}").headers
