@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,13 +11,16 @@ from typing import Any
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, g, request
 from flask_smorest import Api
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import load_settings
 from api.problems import problem, register_problem_handlers
+from catalogue.audit import HeadAnchor, advance_anchors, discard_anchors
 from catalogue.db import make_engine, make_session_factory
 from catalogue.ports import Indexer, NullIndexer
+from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme
 from security.tokens import TokenVerifier
@@ -33,6 +37,8 @@ class Tillit:
     sessions: sessionmaker[Session]
     keys: KeyStore
     verifier: TokenVerifier
+    anchor: HeadAnchor
+    review_intervals: dict[str, int]
     indexer: Indexer = field(default_factory=NullIndexer)
     oauth: Any = None
     search_ready: Callable[[], bool] = lambda: True
@@ -67,12 +73,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         leeway=int(settings["TOKEN_LEEWAY"]),
         max_lifetime=int(settings["ACCESS_TOKEN_LIFETIME"]),
     )
+    sessions = make_session_factory(engine)
+    # The audit chain's external anchor moves only after a commit.
+    event.listen(sessions, "after_commit", advance_anchors)
+    event.listen(sessions, "after_rollback", discard_anchors)
     tillit = Tillit(
         scheme=scheme,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=sessions,
         keys=keys,
         verifier=verifier,
+        anchor=HeadAnchor.in_folder(app.instance_path),
+        review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
     )
     app.extensions["tillit"] = tillit
 
@@ -122,6 +134,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     register_problem_handlers(app)
     return app
+
+
+def _review_intervals(value: Any) -> dict[str, int]:
+    if isinstance(value, str):
+        value = json.loads(value) if value.strip() else {}
+    intervals = {**DEFAULT_REVIEW_INTERVALS, **(value or {})}
+    return {str(k): int(v) for k, v in intervals.items()}
 
 
 def _schema_name(schema: Any) -> str:

@@ -7,6 +7,7 @@ present but not valid is refused with 401; there is no other way in.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -39,7 +40,7 @@ class InsufficientScope(Exception):
 def current_identity() -> Identity:
     identity = g.get("identity")
     if identity is None:
-        identity = _identify()
+        identity = replace(_identify(), address=request.remote_addr)
         g.identity = identity
     return cast(Identity, identity)
 

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     # Largest page size for collections and search.
     "MAX_PER_PAGE": 100,
+    # Days until an entry's classification is due for review again, per level
+    # (JSON object); levels not named keep the defaults (internal 730, sensitive 365).
+    "REVIEW_INTERVALS": "",
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from catalogue.ports import Indexer
 from catalogue.schemas import AgencyCreateSchema, ApiCreateSchema, DatasetCreateSchema
 from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
+from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from security.levels import ClassificationScheme
 
@@ -49,12 +50,15 @@ def load_demo(
     if session.scalar(select(func.count()).select_from(Entry)):
         return DemoResult(0, 0, skipped=True)
     system = system_identity(scheme)
+    # The loader submits as the system; a second system subject decides (four eyes).
+    officer = replace(system, subject="system:demo-review")
     agencies = AgencyService(session, scheme)
     agency_schema = AgencyCreateSchema()  # validates each organisation number
     for item in read_json("agencies.json"):
         if session.get(Agency, item["orgnr"]) is None:
             agencies.create(system, agency_schema.load(item))
     entries = EntryService(session, scheme, indexer)
+    reviews = ReviewService.of(entries)
     ids: dict[str, str] = {}
     raw_entries = read_json("entries.json")
     # Datasets first: APIs link to the datasets they serve.
@@ -76,9 +80,14 @@ def load_demo(
         view = entries.create(system, entry_type, data)
         ids[key] = view.entry.id
         if target_status != "draft":
-            entries.submit(system, view.entry.id)
-        if target_status not in UNPUBLISHED:
-            entries.publish_reviewed(system, view.entry.id)
+            submitted = reviews.submit(system, view.entry.id)
+            if target_status not in UNPUBLISHED:
+                reviews.decide(
+                    officer,
+                    str(submitted.pending_review),
+                    decision="approve",
+                    rationale="Demo catalogue: classification checked against the cited provisions.",
+                )
         if progress:
             progress(count)
     return DemoResult(len(read_json("agencies.json")), len(raw_entries), skipped=False)

@@ -31,3 +31,19 @@ def revision(engine: Engine, message: str) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.revision(config, message=message, autogenerate=True)
+
+
+def grant_app_role(engine: Engine, role: str) -> None:
+    """PostgreSQL: let ``role`` (the application's login) use every table, but only
+    read and append the audit log: no UPDATE, DELETE or TRUNCATE on it."""
+    if engine.dialect.name != "postgresql":
+        raise ValueError("Roles exist on PostgreSQL only.")
+    from sqlalchemy import text
+
+    quoted = engine.dialect.identifier_preparer.quote(role)
+    with engine.begin() as conn:
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))
+        conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}"))
+        conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}"))
+        conn.execute(text(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM {quoted}"))
+        conn.execute(text(f"REVOKE UPDATE, DELETE ON alembic_version FROM {quoted}"))

@@ -81,6 +81,8 @@ class Entry(Base):
     openapi: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[str | None] = mapped_column(String(64))
     lifecycle: Mapped[str | None] = mapped_column(String(16))
+    # When the classification must next be reviewed (entries above the lowest level).
+    review_due: Mapped[date | None] = mapped_column(Date, index=True)
 
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         back_populates="entry",
@@ -205,3 +207,85 @@ class OutboxEvent(Base):
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     __table_args__ = (UniqueConstraint("entry_id", "revision", name="uq_outbox_entry_revision"),)
+
+
+class Review(Base):
+    """A classification review: the proposed version, frozen, and its decision.
+
+    A decided review is a final record; nothing in Tillit edits it again.
+    """
+
+    __tablename__ = "reviews"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # publication | revision | periodic | reclassification
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    agency: Mapped[str] = mapped_column(String(20), index=True)  # the entry's publisher
+    proposed: Mapped[dict[str, Any]] = mapped_column(JSON)
+    proposed_classification: Mapped[str] = mapped_column(String(32), index=True)
+    previous_classification: Mapped[str | None] = mapped_column(String(32))
+    previous_listing_level: Mapped[str | None] = mapped_column(String(32))
+    submitted_by: Mapped[str] = mapped_column(String(200))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_agency: Mapped[str | None] = mapped_column(String(20))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    classification: Mapped[str | None] = mapped_column(String(32))
+    listing_level: Mapped[str | None] = mapped_column(String(32))
+    rationale: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditEvent(Base):
+    """Append-only and hash-chained: each event holds the hash of the one before.
+
+    ``prev_hash`` is unique, so two appends can never claim the same predecessor:
+    the chain cannot fork, whatever the concurrency.
+    """
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    decision: Mapped[str] = mapped_column(String(8))  # allow | deny
+    actor: Mapped[str] = mapped_column(String(200), index=True)
+    actor_agency: Mapped[str | None] = mapped_column(String(20), index=True)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    address: Mapped[str | None] = mapped_column(String(64))
+    entry_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    entry_agency: Mapped[str | None] = mapped_column(String(20))
+    entry_level: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Notification(Base):
+    """Work waiting for someone, written with the change; delivered after commit."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agency: Mapped[str] = mapped_column(String(20), index=True)
+    audience: Mapped[str] = mapped_column(String(32))  # data_owner | security_officer
+    kind: Mapped[str] = mapped_column(String(48))
+    review_id: Mapped[str | None] = mapped_column(String(36))
+    entry_id: Mapped[str | None] = mapped_column(String(36))
+    message: Mapped[str] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_sent: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    webhook_sent: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AgencyChannel(Base):
+    """Where an agency wants to hear of waiting work: e-mail and a signed webhook."""
+
+    __tablename__ = "agency_channels"
+
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.orgnr"), primary_key=True)
+    officer_email: Mapped[str | None] = mapped_column(String(320))
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    webhook_url: Mapped[str | None] = mapped_column(String(1000))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))

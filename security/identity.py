@@ -32,6 +32,8 @@ class Identity:
     clearance: str | None
     readable_levels: frozenset[str]
     client_id: str | None = None
+    #: The network address the request came from, for the audit log.
+    address: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

@@ -35,8 +35,7 @@ class EntryFacts:
 
 @dataclass(frozen=True)
 class ReadFilter:
-    """Visible ⇔ listing level readable AND (open status OR own agency's entry
-    OR a status the caller reviews)."""
+    """Visible ⇔ listing level readable AND (open status OR own agency's entry)."""
 
     levels: frozenset[str]
     open_statuses: frozenset[str]
@@ -58,11 +57,9 @@ def read_filter(identity: Identity) -> ReadFilter:
     """What ``identity`` may learn exists: the twin of :func:`can_list`."""
     if identity.is_system:
         return ReadFilter(identity.readable_levels, frozenset(STATUSES), None)
-    open_statuses = set(OPEN_STATUSES)
-    if identity.has_scope(REVIEW):
-        # Security officers see what waits for their decision.
-        open_statuses.add(IN_REVIEW)
-    return ReadFilter(identity.readable_levels, frozenset(open_statuses), identity.agency)
+    # Drafts and entries in review are seen only inside the publishing agency
+    # (its data owners and its security officers), within their clearance.
+    return ReadFilter(identity.readable_levels, OPEN_STATUSES, identity.agency)
 
 
 def can_list(identity: Identity, facts: EntryFacts) -> bool:
@@ -92,12 +89,27 @@ def can_write(identity: Identity, facts: EntryFacts) -> bool:
     return can_read(identity, facts) and can_create(identity, facts.publisher)
 
 
-def can_review(identity: Identity, facts: EntryFacts) -> bool:
-    """Decide a classification review (four eyes are checked by the service)."""
+def can_review(identity: Identity, facts: EntryFacts, level: str) -> bool:
+    """Decide a review that puts the entry at ``level``: a security officer of the
+    publishing agency with clearance for it. Four eyes are the service's check."""
+    if identity.is_system:
+        return level in identity.readable_levels
     return (
-        (identity.has_scope(REVIEW) or identity.is_system)
-        and facts.classification in identity.readable_levels
-        and can_list(identity, facts)
+        identity.has_scope(REVIEW)
+        and identity.agency == facts.publisher
+        and level in identity.readable_levels
+        and can_read(identity, facts)
+    )
+
+
+def can_see_reviews(identity: Identity, facts: EntryFacts) -> bool:
+    """The publisher's data owners and officers follow their entries' reviews."""
+    return can_read(identity, facts) and (
+        identity.is_system
+        or (
+            identity.agency == facts.publisher
+            and (identity.has_scope(REVIEW) or identity.has_scope(WRITE))
+        )
     )
 
 

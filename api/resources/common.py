@@ -8,7 +8,9 @@ from flask import current_app, g, request
 from marshmallow import Schema, fields, validate
 
 from catalogue.services.agencies import AgencyService
+from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
+from catalogue.services.reviews import ReviewService
 
 
 class PageArgsSchema(Schema):
@@ -18,7 +20,15 @@ class PageArgsSchema(Schema):
 
 def entry_service() -> EntryService:
     ext = current_app.extensions["tillit"]
-    return EntryService(g.db, ext.scheme, ext.indexer)
+    return EntryService(g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+
+
+def review_service() -> ReviewService:
+    return ReviewService.of(entry_service())
+
+
+def audit_service() -> AuditService:
+    return AuditService(g.db, current_app.extensions["tillit"].anchor)
 
 
 def agency_service() -> AgencyService:

@@ -9,7 +9,15 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, entry_service, if_match, page_body
+from api.resources.common import (
+    PageArgsSchema,
+    audit_service,
+    entry_service,
+    if_match,
+    page_body,
+    review_service,
+)
+from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
 from catalogue.schemas import (
     THEMES,
     ApiCreateSchema,
@@ -20,7 +28,7 @@ from catalogue.schemas import (
     EntrySummarySchema,
 )
 from catalogue.services.entries import EntryView
-from security.identity import WRITE
+from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
 
 _full = EntrySchema()
@@ -51,8 +59,14 @@ def render(view: EntryView) -> dict[str, Any]:
 
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:
-    response = jsonify(render(view))
-    response.status_code = status
+    if view.pending_review and status == 200:
+        # Not applied: the change waits for a security officer.
+        response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
+    else:
+        response = jsonify(render(view))
+        response.status_code = status
     if view.etag:
         response.headers["ETag"] = view.etag
     return response
@@ -134,10 +148,50 @@ def make_blueprint(
 
     @blp.route("/<entry_id>/submit", methods=["POST"])
     @require_scope(WRITE)
-    @blp.alt_response(200, schema=EntrySchema, description="The entry, now in review.")
+    @blp.alt_response(202, schema=EntrySchema, description="The entry, now in review.")
     def submit_entry(entry_id: str) -> Any:
-        """Send a draft to a security officer for classification review."""
-        return _entry_response(entry_service().submit(current_identity(), entry_id, entry_type))
+        """Send a draft to a security officer for classification review (it is frozen meanwhile)."""
+        return _entry_response(review_service().submit(current_identity(), entry_id, entry_type))
+
+    @blp.route("/<entry_id>/deprecate", methods=["POST"])
+    @require_scope(WRITE)
+    @blp.alt_response(200, schema=EntrySchema, description="The deprecated entry.")
+    def deprecate_entry(entry_id: str) -> Any:
+        """Mark a published entry as deprecated (If-Match)."""
+        return _entry_response(
+            entry_service().deprecate(current_identity(), entry_id, if_match(), entry_type)
+        )
+
+    @blp.route("/<entry_id>/reclassify", methods=["POST"])
+    @require_scope(REVIEW)
+    @blp.arguments(ReclassifySchema)
+    @blp.alt_response(201, schema=ReviewSchema, description="The opened review.")
+    def reclassify_entry(data: dict[str, Any], entry_id: str) -> Any:
+        """A security officer opens a review of a published entry; another officer decides."""
+        review = review_service().request_reclassification(current_identity(), entry_id, data["rationale"])
+        response = jsonify(ReviewSchema().dump(review))
+        response.status_code = 201
+        response.headers["Location"] = f"/api/v1/reviews/{review.id}"
+        return response
+
+    @blp.route("/<entry_id>/classification-history", methods=["GET"])
+    @blp.alt_response(200, schema=HistorySchema(many=True), description="Approved levels, oldest first.")
+    def classification_history(entry_id: str) -> Any:
+        """Each level the entry has had, who decided, when and why (publisher and officers)."""
+        reviews = review_service().history(current_identity(), entry_id, entry_type)
+        return jsonify({"items": HistorySchema(many=True).dump(reviews)})
+
+    @blp.route("/<entry_id>/readers", methods=["GET"])
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.alt_response(200, schema=AuditEventSchema(many=True), description="Reads of the entry.")
+    def readers(args: dict[str, Any], entry_id: str) -> Any:
+        """Who has seen this entry: its reads from the audit log (for the publishing agency)."""
+        page = audit_service().readers(
+            current_identity(), entry_id, page=args["page"], per_page=args["per_page"]
+        )
+        return jsonify(
+            page_body(AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
+        )
 
     if entry_type == "api":
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalogue.audit import AuditLog, HeadAnchor
+from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import (
     Agency,
@@ -39,6 +41,15 @@ REVIEWED_FIELDS = (
     "special_categories",
 )
 NOT_FOUND = "No entry with that id."
+#: Days until an entry's classification must be reviewed again, per level.
+DEFAULT_REVIEW_INTERVALS = {
+    "internal": 730,
+    "sensitive": 365,
+    "restricted": 365,
+    "confidential": 365,
+    "secret": 365,
+    "top-secret": 365,
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,8 @@ class EntryView:
     entry: Entry
     full: bool
     served_ids: tuple[str, ...] = ()
+    #: Set when the change was not applied but sent to review (HTTP 202).
+    pending_review: str | None = None
 
     @property
     def etag(self) -> str | None:
@@ -64,29 +77,34 @@ class EntryService:
         session: Session,
         scheme: ClassificationScheme,
         indexer: Indexer | None = None,
+        anchor: HeadAnchor | None = None,
+        review_intervals: Mapping[str, int] | None = None,
     ) -> None:
         self.session = session
         self.scheme = scheme
         self.indexer = indexer or NullIndexer()
+        self.anchor = anchor
+        self.audit = AuditLog(session, anchor)
+        self.review_intervals = dict(review_intervals or DEFAULT_REVIEW_INTERVALS)
 
     # -- reading -----------------------------------------------------------
     def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
         """The entry, or NotFound: exactly the same for hidden and missing ids."""
         entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
-        if (
-            entry is None
-            or (entry_type is not None and entry.type != entry_type)
-            or not policy.can_list(identity, entry.facts)
-        ):
+        if entry is None or (entry_type is not None and entry.type != entry_type):
+            raise NotFound(NOT_FOUND)
+        if not policy.can_list(identity, entry.facts):
+            # The caller gets the very same 404; the log records the refusal.
+            self.audit_now(identity, "entry.read", entry, decision="deny", details={"answered": 404})
             raise NotFound(NOT_FOUND)
         return entry
 
-    def _view(self, identity: Identity, entry: Entry) -> EntryView:
+    def _view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
         full = policy.can_read(identity, entry.facts)
         served: tuple[str, ...] = ()
         if full and entry.type == "api" and entry.served:
             served = tuple(self._visible_ids(identity, entry.served_dataset_ids))
-        return EntryView(entry, full, served)
+        return EntryView(entry, full, served, pending_review if full else None)
 
     def _visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
         if not ids:
@@ -98,11 +116,14 @@ class EntryService:
         return [i for i in ids if i in visible]
 
     def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
-        return self._view(identity, self._load_visible(identity, entry_id, entry_type))
+        view = self._view(identity, self._load_visible(identity, entry_id, entry_type))
+        self.audit_reads(identity, [view])
+        return view
 
     def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
         view = self.get(identity, entry_id, "api")
         if not view.full:
+            self.audit_now(identity, "entry.openapi", view.entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
         if view.entry.openapi is None:
             raise NotFound("This API has no OpenAPI document.")
@@ -141,12 +162,45 @@ class EntryService:
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        return Page([self._view(identity, e) for e in rows], int(total or 0), page, per_page)
+        views = [self._view(identity, e) for e in rows]
+        self.audit_reads(identity, views)
+        return Page(views, int(total or 0), page, per_page)
+
+    # -- audit -------------------------------------------------------------
+    def audit_reads(self, identity: Identity, views: Sequence[EntryView]) -> None:
+        """Every read of an entry above the lowest level is an event: who, which
+        agency and client, when, which entry at which level, from where."""
+        audited = [v for v in views if v.entry.classification != self.scheme.lowest]
+        if not audited:
+            return
+        begin_write(self.session)
+        for view in audited:
+            self.audit.record(
+                identity, "entry.read", entry=view.entry, details={"view": "full" if view.full else "summary"}
+            )
+        self.session.commit()
+
+    def audit_now(
+        self,
+        identity: Identity,
+        action: str,
+        entry: Entry | None,
+        *,
+        decision: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record an event in a transaction of its own (a refusal rolls back the rest)."""
+        self.session.rollback()
+        begin_write(self.session)
+        self.audit.record(identity, action, entry=entry, decision=decision, details=details)
+        self.session.commit()
 
     # -- writing -----------------------------------------------------------
     def create(self, identity: Identity, entry_type: str, data: dict[str, Any]) -> EntryView:
         publisher = data.pop("publisher")
+        begin_write(self.session)
         if not policy.can_create(identity, publisher):
+            self.audit_now(identity, "entry.create", None, decision="deny", details={"publisher": publisher})
             raise PermissionDenied(
                 "You may register entries only for your own agency, with the catalogue:write scope."
             )
@@ -155,7 +209,7 @@ class EntryService:
         entry = Entry(type=entry_type, publisher=publisher, status=policy.DRAFT)
         self._apply(identity, entry, data, creating=True)
         self.session.add(entry)
-        self._commit(entry)
+        self.commit_change(identity, entry, "entry.create")
         return self._view(identity, entry)
 
     def update(
@@ -166,66 +220,66 @@ class EntryService:
         if_match: str | None,
         entry_type: str | None = None,
     ) -> EntryView:
-        """Replace (PUT) or change (PATCH: ``data`` holds only what changes)."""
+        """Replace (PUT) or change (PATCH: ``data`` holds only what changes).
+
+        On a published entry, a change that touches the classification, listing
+        level, legal basis or personal-data flags is not applied: it becomes a
+        pending revision for a security officer (``EntryUpdate.review``)."""
+        begin_write(self.session)
         entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry)
+        self._require_write(identity, entry, "entry.update")
         check_etag(entry_etag(entry), if_match)
         if entry.status == policy.RETIRED:
             raise Conflict("A retired entry cannot be edited.")
-        if entry.status in (policy.PUBLISHED, policy.DEPRECATED, policy.IN_REVIEW):
-            changed = [f for f in REVIEWED_FIELDS if f in data and self._differs(entry, f, data[f])]
-            if entry.status == policy.IN_REVIEW:
-                raise Conflict("The entry is frozen while it is in review.")
-            if changed:
-                raise Conflict(
-                    "Changing "
-                    + ", ".join(changed)
-                    + " of a published entry needs a security officer's review."
-                )
+        if entry.status == policy.IN_REVIEW:
+            raise Conflict("The entry is frozen while it is in review.")
+        changed = [f for f in REVIEWED_FIELDS if f in data and self._differs(entry, f, data[f])]
+        if changed and entry.status in (policy.PUBLISHED, policy.DEPRECATED):
+            # Check the whole proposal now, so the officer never gets an invalid one.
+            self._check_rules(identity, entry, self._merged(entry, data, creating=False))
+            from catalogue.services.reviews import ReviewService
+
+            reviews = ReviewService.of(self)
+            review = reviews.propose_revision(identity, entry, data, changed)
+            return self._view(identity, entry, pending_review=review.id)
         self._apply(identity, entry, data, creating=False)
         entry.modified = utcnow()
-        self._commit(entry)
+        self.commit_change(identity, entry, "entry.update", {"fields": sorted(data)})
         return self._view(identity, entry)
 
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
     ) -> EntryView:
         """DELETE never erases: the entry is kept, retired."""
+        begin_write(self.session)
         entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry)
+        self._require_write(identity, entry, "entry.retire")
         check_etag(entry_etag(entry), if_match)
         if entry.status != policy.RETIRED:
             entry.status = policy.RETIRED
             entry.modified = utcnow()
-            self._commit(entry)
+            self.commit_change(identity, entry, "entry.retire")
         return self._view(identity, entry)
 
-    def submit(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
+    def deprecate(
+        self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
+    ) -> EntryView:
+        """A published entry that should no longer be used, but still exists."""
+        begin_write(self.session)
         entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry)
-        if entry.status != policy.DRAFT:
-            raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
-        entry.status = policy.IN_REVIEW
+        self._require_write(identity, entry, "entry.deprecate")
+        check_etag(entry_etag(entry), if_match)
+        if entry.status != policy.PUBLISHED:
+            raise Conflict(f"Only a published entry can be deprecated; this entry is {entry.status}.")
+        entry.status = policy.DEPRECATED
         entry.modified = utcnow()
-        self._commit(entry)
-        return self._view(identity, entry)
-
-    def publish_reviewed(self, identity: Identity, entry_id: str) -> EntryView:
-        """Publish an entry in review. Only the system identity (the demo loader
-        and the review workflow acting on a recorded decision) may call this."""
-        if not identity.is_system:
-            raise PermissionDenied("Entries are published through a review decision.")
-        entry = self._load_visible(identity, entry_id, None)
-        if entry.status != policy.IN_REVIEW:
-            raise Conflict("Only an entry in review can be published.")
-        entry.status = policy.PUBLISHED
-        entry.modified = utcnow()
-        self._commit(entry)
+        self.commit_change(identity, entry, "entry.deprecate")
         return self._view(identity, entry)
 
     # -- internals ---------------------------------------------------------
-    def _require_write(self, identity: Identity, entry: Entry) -> None:
+    def _require_write(self, identity: Identity, entry: Entry, action: str) -> None:
         if not policy.can_write(identity, entry.facts):
+            self.audit_now(identity, action, entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Only the publishing agency's data owners may change this entry.")
 
     def _differs(self, entry: Entry, field: str, value: Any) -> bool:
@@ -410,10 +464,16 @@ class EntryService:
         )
         return [i for i in ids if i not in found]
 
-    def _commit(self, entry: Entry) -> None:
+    def commit_change(
+        self, identity: Identity, entry: Entry, action: str, details: dict[str, Any] | None = None
+    ) -> None:
+        """The change, its outbox row and its audit event commit together."""
         try:
             self.session.flush()
             self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            self.audit.record(
+                identity, action, entry=entry, details={"revision": entry.revision, **(details or {})}
+            )
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()

@@ -279,16 +279,26 @@ def test_classification_of_published_entry_changes_only_through_review(client, t
     publish(app, entry["id"])
     url = f"/api/v1/datasets/{entry['id']}"
     etag = client.get(url, headers=writer).headers["ETag"]
-    for change in (
-        {"classification": "public", "legal_basis": []},
-        {"listing_level": "public"},
-        {"contains_personal_data": True, "legal_basis": [OSL_TAX, GDPR_TASK]},
-    ):
-        response = client.patch(url, json=change, headers={**writer, "If-Match": etag})
-        assert "needs a security officer's review" in problem(response, 409)["detail"]
+    # The proposal is checked at once: an invalid one never reaches an officer.
+    invalid = client.patch(url, json={"classification": "public", "legal_basis": []},
+                           headers={**writer, "If-Match": etag})
+    assert "may not be above" in problem(invalid, 422)["errors"]["listing_level"][0]
+    change = {"classification": "public", "listing_level": "public", "legal_basis": []}
+    response = client.patch(url, json=change, headers={**writer, "If-Match": etag})
+    assert response.status_code == 202, response.json
+    assert response.json["status"] == "pending_review"
+    assert response.headers["Location"] == f"/api/v1/reviews/{response.json['review']}"
+    # Until an officer decides, the published version stays as it was.
+    current = client.get(url, headers=writer).json
+    assert current["classification"] == "internal" and current["legal_basis"] == entry["legal_basis"]
+    assert client.get(url).status_code == 404
+    # One pending review at a time.
+    again = client.patch(url, json={"listing_level": "public"}, headers={**writer, "If-Match": etag})
+    assert "already has a review" in problem(again, 409)["detail"]
     # Other edits publish directly.
     response = client.patch(url, json={"keywords": {"sv": ["lön"]}}, headers={**writer, "If-Match": etag})
     assert response.status_code == 200 and response.json["status"] == "published"
+    assert response.json["keywords"] == {"sv": ["lön"]}
 
 
 def test_submit_freezes_the_entry(client, token_for):
@@ -296,7 +306,7 @@ def test_submit_freezes_the_entry(client, token_for):
     entry = create_entry(client, writer)
     url = f"/api/v1/datasets/{entry['id']}"
     response = client.post(url + "/submit", headers=writer)
-    assert response.status_code == 200 and response.json["status"] == "in_review"
+    assert response.status_code == 202 and response.json["entry"]["status"] == "in_review"
     assert "Only a draft" in problem(client.post(url + "/submit", headers=writer), 409)["detail"]
     etag = client.get(url, headers=writer).headers["ETag"]
     response = client.patch(url, json={"title": {"sv": "x"}}, headers={**writer, "If-Match": etag})

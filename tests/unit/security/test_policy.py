@@ -44,10 +44,11 @@ def test_own_drafts_visible_to_own_agency_within_clearance():
     assert not policy.can_list(identity("sensitive"), facts(status="draft"))
 
 
-def test_reviewers_see_entries_in_review():
-    officer = identity("sensitive", extra=("catalogue:review",))
+def test_entries_in_review_are_seen_inside_the_publishing_agency_only():
+    officer = identity("sensitive", agency="202100-4888", extra=("catalogue:review",))
     assert policy.can_list(officer, facts("sensitive", status="in_review"))
-    assert not policy.can_list(identity("sensitive"), facts("sensitive", status="in_review"))
+    outsider = identity("sensitive", agency="974761076", extra=("catalogue:review",))
+    assert not policy.can_list(outsider, facts("sensitive", status="in_review"))
 
 
 def test_unknown_levels_never_match():

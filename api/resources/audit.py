@@ -1,0 +1,59 @@
+"""The audit log: filters, pages and a JSON Lines export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, stream_with_context
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from api.auth import current_identity, require_scope
+from api.resources.common import PageArgsSchema, audit_service, page_body
+from api.resources.reviews import AuditEventSchema
+from catalogue.audit import as_json_lines
+from security.identity import AUDIT
+
+blp = Blueprint(
+    "audit",
+    __name__,
+    url_prefix="/api/v1/audit",
+    description="The tamper-evident audit log (catalogue:audit).",
+)
+
+
+class AuditQueryArgsSchema(PageArgsSchema):
+    entry = fields.String(validate=validate.Length(max=36))
+    actor = fields.String(validate=validate.Length(max=200))
+    agency = fields.String(validate=validate.Length(max=20))
+    action = fields.String(validate=validate.Length(max=48))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+
+
+def _filters(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: args.get(k) for k in ("entry", "actor", "agency", "action", "since", "until")}
+
+
+@blp.route("", methods=["GET"])
+@require_scope(AUDIT)
+@blp.arguments(AuditQueryArgsSchema, location="query")
+@blp.alt_response(200, schema=AuditEventSchema(many=True), description="A page of events, newest first.")
+def list_events(args: dict[str, Any]) -> Any:
+    """Audit events about entries within your clearance (and events about no entry)."""
+    page = audit_service().list_events(
+        current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
+    )
+    return jsonify(
+        page_body(AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
+    )
+
+
+@blp.route("/export", methods=["GET"])
+@require_scope(AUDIT)
+@blp.arguments(AuditQueryArgsSchema, location="query")
+@blp.alt_response(200, description="JSON Lines, oldest first, with each event's hashes.")
+def export(args: dict[str, Any]) -> Any:
+    """Every matching event as JSON Lines (application/x-ndjson)."""
+    events = audit_service().export(current_identity(), **_filters(args))
+    return Response(stream_with_context(as_json_lines(events)), mimetype="application/x-ndjson")

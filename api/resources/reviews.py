@@ -1,0 +1,141 @@
+"""The review queue and decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import current_identity, require_scope
+from api.resources.common import PageArgsSchema, page_body, review_service
+from catalogue.services.reviews import ReviewView
+from security.identity import REVIEW
+
+blp = Blueprint(
+    "reviews",
+    __name__,
+    url_prefix="/api/v1/reviews",
+    description="Classification reviews: the security officers' queue and decisions.",
+)
+
+
+class ReviewSchema(Schema):
+    id = fields.String()
+    entry = fields.String(attribute="entry_id")
+    kind = fields.String()
+    state = fields.String()
+    agency = fields.String()
+    proposed_classification = fields.String()
+    previous_classification = fields.String(allow_none=True)
+    previous_listing_level = fields.String(allow_none=True)
+    proposed_change = fields.Dict(attribute="proposed")
+    submitted_by = fields.String()
+    submitted_at = fields.DateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    classification = fields.String(allow_none=True)
+    listing_level = fields.String(allow_none=True)
+    rationale = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    review = fields.String(attribute="id")
+    kind = fields.String()
+    classification = fields.String()
+    listing_level = fields.String()
+    previous_classification = fields.String(allow_none=True)
+    decided_by = fields.String()
+    decided_at = fields.DateTime()
+    rationale = fields.String()
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    action = fields.String()
+    decision = fields.String()
+    actor = fields.String()
+    actor_agency = fields.String(allow_none=True)
+    client_id = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    entry = fields.String(attribute="entry_id", allow_none=True)
+    entry_level = fields.String(allow_none=True)
+    details = fields.Dict()
+
+
+class ReclassifySchema(Schema):
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class DecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    classification = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    listing_level = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    rationale = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ReviewQueryArgsSchema(PageArgsSchema):
+    state = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
+    agency = fields.String(validate=validate.Length(max=20))
+    level = fields.String(validate=validate.Length(max=32))
+    due_before = fields.Date()
+
+
+def _review_body(view: ReviewView) -> dict[str, Any]:
+    body = dict(ReviewSchema().dump(view.review))
+    body["entry_type"] = view.entry.type
+    body["entry_title"] = view.entry.title
+    body["review_due"] = view.entry.review_due.isoformat() if view.entry.review_due else None
+    return body
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(ReviewQueryArgsSchema, location="query")
+@blp.alt_response(200, schema=ReviewSchema(many=True), description="A page of reviews.")
+def list_reviews(args: dict[str, Any]) -> Any:
+    """The reviews you may decide or follow: your agency's, within your clearance.
+    Filter by state, agency, level and review due date."""
+    page = review_service().list_reviews(
+        current_identity(),
+        state=args.get("state"),
+        agency=args.get("agency"),
+        level=args.get("level"),
+        due_before=args.get("due_before"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
+    return jsonify(page_body([_review_body(v) for v in page.items], page.total, page.page, page.per_page))
+
+
+@blp.route("/<review_id>", methods=["GET"])
+@blp.alt_response(200, schema=ReviewSchema, description="The review.")
+def get_review(review_id: str) -> Any:
+    """One review."""
+    return jsonify(_review_body(review_service().get_review(current_identity(), review_id)))
+
+
+@blp.route("/<review_id>/decision", methods=["POST"])
+@require_scope(REVIEW)
+@blp.arguments(DecisionSchema)
+@blp.alt_response(200, schema=ReviewSchema, description="The decided review (final).")
+def decide(data: dict[str, Any], review_id: str) -> Any:
+    """Approve (optionally with another classification or listing level) or reject, with a
+    rationale. Needs catalogue:review, clearance for the level, and someone other than the
+    submitter (four eyes). Decisions are final."""
+    from api.auth import require_scope
+
+    @require_scope("catalogue:review")
+    def run() -> Any:
+        view = review_service().decide(
+            current_identity(),
+            review_id,
+            decision=data["decision"],
+            rationale=data["rationale"],
+            classification=data.get("classification"),
+            listing_level=data.get("listing_level"),
+        )
+        return jsonify(_review_body(view))
+
+    return run()

@@ -1,0 +1,380 @@
+"""Classification review: submission, the four-eyes decision, revisions of
+published entries, periodic re-review, and the classification history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+
+from catalogue.db import begin_write
+from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.models import Entry, Notification, Review, utcnow
+from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView
+from security import policy
+from security.identity import Identity
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+KINDS = ("publication", "revision", "periodic", "reclassification")
+NO_REVIEW = "No review with that id."
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    review: Review
+    entry: Entry
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """The proposal as stored: dates and UUIDs as strings."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "temporal" and value:
+            out[key] = {k: (v.isoformat() if v else None) for k, v in value.items()}
+        elif key == "serves_datasets":
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def _loadable(data: dict[str, Any]) -> dict[str, Any]:
+    out = dict(data)
+    if out.get("temporal"):
+        out["temporal"] = {k: (date.fromisoformat(v) if v else None) for k, v in out["temporal"].items()}
+    return out
+
+
+class ReviewService(EntryService):
+    """Shares the entry service's session, audit log and rules."""
+
+    @classmethod
+    def of(cls, entries: EntryService) -> ReviewService:
+        return cls(entries.session, entries.scheme, entries.indexer, entries.anchor, entries.review_intervals)
+
+    # -- submitting ----------------------------------------------------------
+    def submit(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
+        """A data owner sends a draft to review; the proposed version is frozen."""
+        begin_write(self.session)
+        entry = self._load_visible(identity, entry_id, entry_type)
+        self._require_write(identity, entry, "review.submit")
+        if entry.status != policy.DRAFT:
+            raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
+        review = self._open(identity, entry, "publication", {}, entry.classification)
+        entry.status = policy.IN_REVIEW
+        entry.modified = utcnow()
+        self.commit_change(identity, entry, "review.submit", {"review": review.id})
+        return self._view(identity, entry, pending_review=review.id)
+
+    def propose_revision(
+        self, identity: Identity, entry: Entry, data: dict[str, Any], changed: list[str]
+    ) -> Review:
+        """A change to the reviewed fields of a published entry waits for an officer;
+        until then the published version stays as it is."""
+        proposed_level = data.get("classification", entry.classification)
+        review = self._open(identity, entry, "revision", _jsonable(data), proposed_level)
+        self.audit.record(
+            identity,
+            "review.submit",
+            entry=entry,
+            details={"review": review.id, "kind": "revision", "fields": changed},
+        )
+        self.session.commit()
+        return review
+
+    def request_reclassification(self, identity: Identity, entry_id: str, rationale: str) -> Review:
+        """A security officer opens a review of a published entry (another officer decides)."""
+        begin_write(self.session)
+        entry = self._load_visible(identity, entry_id, None)
+        if not policy.can_review(identity, entry.facts, entry.classification):
+            self.audit_now(identity, "review.request", entry, decision="deny")
+            raise PermissionDenied(
+                "Requesting a review needs the catalogue:review scope in the "
+                "publishing agency, with clearance for the entry."
+            )
+        if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
+            raise Conflict("Only a published entry can be reclassified; drafts are submitted.")
+        review = self._open(
+            identity, entry, "reclassification", {"rationale": rationale}, entry.classification
+        )
+        self.audit.record(identity, "review.request", entry=entry, details={"review": review.id})
+        self.session.commit()
+        return review
+
+    def schedule_due(self, identity: Identity, today: date | None = None) -> int:
+        """Open a periodic review for every published entry whose review is due."""
+        if not identity.is_system:
+            raise PermissionDenied("Periodic reviews are scheduled by the system.")
+        today = today or date.today()
+        begin_write(self.session)
+        pending = select(Review.entry_id).where(Review.state == PENDING)
+        due = self.session.scalars(
+            select(Entry).where(
+                Entry.review_due <= today,
+                Entry.status.in_([policy.PUBLISHED, policy.DEPRECATED]),
+                Entry.id.not_in(pending),
+            )
+        ).all()
+        for entry in due:
+            review = self._open(identity, entry, "periodic", {}, entry.classification)
+            self.audit.record(
+                identity,
+                "review.schedule",
+                entry=entry,
+                details={
+                    "review": review.id,
+                    "due": entry.review_due.isoformat() if entry.review_due else None,
+                },
+            )
+        self.session.commit()
+        return len(due)
+
+    def _open(
+        self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
+    ) -> Review:
+        busy = self.session.scalar(
+            select(Review.id).where(Review.entry_id == entry.id, Review.state == PENDING)
+        )
+        if busy:
+            raise Conflict("This entry already has a review waiting for a decision.")
+        review = Review(
+            entry_id=entry.id,
+            kind=kind,
+            state=PENDING,
+            agency=entry.publisher,
+            proposed=proposal,
+            proposed_classification=level,
+            previous_classification=entry.classification,
+            previous_listing_level=entry.listing_level,
+            submitted_by=identity.subject,
+        )
+        self.session.add(review)
+        self.session.flush()
+        self.session.add(
+            Notification(
+                agency=entry.publisher,
+                audience="security_officer",
+                kind="review.requested",
+                review_id=review.id,
+                entry_id=entry.id,
+                message=f"A {kind} review of {_title(entry)} waits for a decision (proposed level: {level}).",
+            )
+        )
+        return review
+
+    # -- deciding -------------------------------------------------------------
+    def decide(
+        self,
+        identity: Identity,
+        review_id: str,
+        *,
+        decision: str,
+        rationale: str,
+        classification: str | None = None,
+        listing_level: str | None = None,
+    ) -> ReviewView:
+        begin_write(self.session)
+        review, entry = self._load_review(identity, review_id)
+        final_level = classification or self._proposed(review, entry, "classification")
+        final_listing = listing_level or (
+            self._proposed(review, entry, "listing_level")
+            if not classification
+            or self.scheme.not_above(self._proposed(review, entry, "listing_level"), classification)
+            else classification
+        )
+        needed = self.scheme.highest([review.proposed_classification, final_level]) or final_level
+        if not policy.can_review(identity, entry.facts, needed):
+            self.audit_now(
+                identity,
+                "review.decide",
+                entry,
+                decision="deny",
+                details={"review": review.id, "answered": 403},
+            )
+            raise PermissionDenied(
+                f"Deciding this review needs the catalogue:review scope in the publishing agency "
+                f"and clearance {needed!r}."
+            )
+        if identity.subject == review.submitted_by:
+            self.audit_now(
+                identity,
+                "review.decide",
+                entry,
+                decision="deny",
+                details={"review": review.id, "answered": 403, "rule": "four eyes"},
+            )
+            raise PermissionDenied("Four eyes: you submitted this review, so someone else decides it.")
+        if review.state != PENDING:
+            raise Conflict("This review is decided already; decisions are final.")
+        errors: dict[str, list[str]] = {}
+        if not rationale.strip():
+            errors["rationale"] = ["Give the reason for the decision."]
+        if decision == "reject" and review.kind == "periodic":
+            errors["decision"] = ["A periodic review is approved, with a new level if needed."]
+        if errors:
+            raise ValidationFailed(errors)
+
+        review.decided_by = identity.subject
+        review.decided_agency = identity.agency
+        review.decided_at = utcnow()
+        review.rationale = rationale.strip()
+        if decision == "approve":
+            self._approve(identity, review, entry, final_level, final_listing)
+        else:
+            review.state = REJECTED
+            if review.kind == "publication":
+                entry.status = policy.DRAFT
+                entry.modified = utcnow()
+        self.session.add(
+            Notification(
+                agency=entry.publisher,
+                audience="data_owner",
+                kind=f"review.{review.state}",
+                review_id=review.id,
+                entry_id=entry.id,
+                message=f"The {review.kind} review of {_title(entry)} was {review.state}: {review.rationale}",
+            )
+        )
+        self.commit_change(
+            identity,
+            entry,
+            f"review.{decision}",
+            {
+                "review": review.id,
+                "kind": review.kind,
+                "classification": review.classification,
+                "listing_level": review.listing_level,
+                "rationale": review.rationale,
+            },
+        )
+        return ReviewView(review, entry)
+
+    def _approve(self, identity: Identity, review: Review, entry: Entry, level: str, listing: str) -> None:
+        if review.kind == "revision":
+            change = _loadable(review.proposed)
+            change["classification"] = level
+            change["listing_level"] = listing
+            self._apply(identity, entry, change, creating=False)
+        else:
+            self._check_rules(
+                identity,
+                entry,
+                {
+                    **self._merged(entry, {}, creating=False),
+                    "classification": level,
+                    "listing_level": listing,
+                },
+            )
+            entry.classification = level
+            entry.listing_level = listing
+        if review.kind == "publication":
+            entry.status = policy.PUBLISHED
+        interval = self.review_intervals.get(level)
+        entry.review_due = (
+            date.today() + timedelta(days=interval) if interval and level != self.scheme.lowest else None
+        )
+        entry.modified = utcnow()
+        review.state = APPROVED
+        review.classification = level
+        review.listing_level = listing
+
+    def _proposed(self, review: Review, entry: Entry, field: str) -> str:
+        value = review.proposed.get(field) if review.kind == "revision" else None
+        if field == "listing_level" and review.kind == "revision" and value is None:
+            value = review.proposed.get("classification") and entry.listing_level
+        return str(value or getattr(entry, field))
+
+    def _load_review(self, identity: Identity, review_id: str) -> tuple[Review, Entry]:
+        review = self.session.get(Review, review_id) if len(review_id) == 36 else None
+        if review is None:
+            raise NotFound(NO_REVIEW)
+        entry = self.session.get(Entry, review.entry_id)
+        if entry is None or not policy.can_list(identity, entry.facts):
+            raise NotFound(NO_REVIEW)
+        return review, entry
+
+    # -- reading ----------------------------------------------------------------
+    def get_review(self, identity: Identity, review_id: str) -> ReviewView:
+        review, entry = self._load_review(identity, review_id)
+        if not self._may_see(identity, review, entry):
+            raise NotFound(NO_REVIEW)
+        return ReviewView(review, entry)
+
+    def list_reviews(
+        self,
+        identity: Identity,
+        *,
+        state: str | None = None,
+        agency: str | None = None,
+        level: str | None = None,
+        due_before: date | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page[ReviewView]:
+        """The queue: reviews of the caller's agency whose levels its clearance covers."""
+        if identity.agency is None and not identity.is_system:
+            return Page([], 0, page, per_page)
+        if not (
+            identity.is_system
+            or identity.has_scope("catalogue:review")
+            or identity.has_scope("catalogue:write")
+        ):
+            raise PermissionDenied("The review queue needs catalogue:review or catalogue:write.")
+        readable = sorted(identity.readable_levels)
+        conditions: list[ColumnElement[bool]] = [
+            Review.proposed_classification.in_(readable),
+            Entry.classification.in_(readable),
+            Entry.listing_level.in_(readable),
+        ]
+        if not identity.is_system:
+            conditions.append(Review.agency == identity.agency)
+        if state:
+            conditions.append(Review.state == state)
+        if agency:
+            conditions.append(Review.agency == agency)
+        if level:
+            conditions.append(or_(Review.proposed_classification == level, Entry.classification == level))
+        if due_before:
+            conditions.append(and_(Entry.review_due.is_not(None), Entry.review_due <= due_before))
+        query = select(Review, Entry).join(Entry, Entry.id == Review.entry_id).where(*conditions)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery()))
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        rows = self.session.execute(
+            query.order_by(Review.submitted_at.desc(), Review.id)
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        ).all()
+        return Page([ReviewView(r, e) for r, e in rows], int(total or 0), page, per_page)
+
+    def history(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> list[Review]:
+        """Each level the entry has had, who decided, when and why."""
+        entry = self._load_visible(identity, entry_id, entry_type)
+        if not policy.can_see_reviews(identity, entry.facts):
+            self.audit_now(identity, "entry.history", entry, decision="deny", details={"answered": 403})
+            raise PermissionDenied("The classification history is for the publisher and its officers.")
+        return list(
+            self.session.scalars(
+                select(Review)
+                .where(Review.entry_id == entry.id, Review.state == APPROVED)
+                .order_by(Review.decided_at)
+            ).all()
+        )
+
+    def _may_see(self, identity: Identity, review: Review, entry: Entry) -> bool:
+        return (
+            policy.can_see_reviews(identity, entry.facts)
+            and review.proposed_classification in identity.readable_levels
+        )
+
+
+def _title(entry: Entry) -> str:
+    for lang in ("en", "sv", "nb", "nn"):
+        if entry.title.get(lang):
+            return f"“{entry.title[lang]}”"
+    return entry.id
+
+
+__all__ = ["KINDS", "REVIEWED_FIELDS", "ReviewService", "ReviewView"]
