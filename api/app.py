@@ -124,13 +124,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     tillit.oauth = init_oauth(app, keys)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
-    from api.resources import agencies, entries, health
+    from api.resources import agencies, audit, entries, health, reviews
     from api.resources import scheme as scheme_resource
 
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
     api.register_blueprint(entries.datasets)
     api.register_blueprint(entries.apis)
+    api.register_blueprint(reviews.blp)
+    api.register_blueprint(audit.blp)
     app.register_blueprint(health.bp)
     register_problem_handlers(app)
     return app

@@ -258,3 +258,77 @@ def keys_rotate() -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# -- audit --------------------------------------------------------------------
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; exit 1 naming the first broken event."""
+    from catalogue.audit import verify_chain
+
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        result = verify_chain(session, app.extensions["tillit"].anchor)
+    if result.ok:
+        click.echo(f"The audit chain is intact: {result.checked} events.")
+        return
+    where = f"at event {result.broken_seq}" if result.broken_seq else "at its head"
+    click.echo(
+        f"The audit chain is broken {where}: {result.reason} ({result.checked} events before it are intact).",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@audit.command("export")
+@click.option(
+    "--output",
+    "-o",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: standard output).",
+)
+def audit_export(output: Any) -> None:
+    """Write every event, oldest first, as JSON Lines."""
+    from catalogue.audit import as_json_lines
+    from catalogue.services.audit import AuditService
+
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        ext = app.extensions["tillit"]
+        events = AuditService(session, ext.anchor).export(system_identity(ext.scheme))
+        for line in as_json_lines(events):
+            output.write(line)
+
+
+# -- reviews ------------------------------------------------------------------
+@main.group()
+def reviews() -> None:
+    """Classification reviews."""
+
+
+@reviews.command("schedule")
+def reviews_schedule() -> None:
+    """Open a periodic review for every entry whose review is due (run daily)."""
+    from catalogue.services.reviews import ReviewService
+
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        ext = app.extensions["tillit"]
+        service = ReviewService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+        count = service.schedule_due(system_identity(ext.scheme))
+    click.echo(f"Opened {count} periodic review(s).")
+
+
+@db.command("grant-app-role")
+@click.argument("role")
+def db_grant_app_role(role: str) -> None:
+    """PostgreSQL: let ROLE (the app's login) use the tables, but only read and append
+    the audit log (no UPDATE, DELETE or TRUNCATE)."""
+    from catalogue.migrate import grant_app_role
+
+    with _cli_app() as app:
+        grant_app_role(app.extensions["tillit"].engine, role)
+    click.echo(f"Granted {role}: audit_events is append-only for it.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,9 @@ from security.identity import Identity
 GENESIS = "0" * 64
 ADVISORY_LOCK_KEY = 7_405_522_011  # arbitrary, constant: "the audit chain"
 ANCHOR_FILE = "audit-head.json"
+# Threads of one process take turns (processes may only make the anchor lag, which
+# verification tolerates; it never runs ahead of the committed chain).
+_ANCHOR_LOCK = threading.Lock()
 
 
 def _timestamp(at: datetime) -> str:
@@ -77,13 +81,14 @@ class HeadAnchor:
 
     def advance(self, seq: int, digest: str) -> None:
         """Move the anchor forward (never back), atomically."""
-        current = self.read()
-        if current is not None and current[0] >= seq:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"seq": seq, "hash": digest}), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with _ANCHOR_LOCK:
+            current = self.read()
+            if current is not None and current[0] >= seq:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_text(json.dumps({"seq": seq, "hash": digest}), encoding="utf-8")
+            os.replace(tmp, self.path)
 
 
 class AuditLog:
@@ -159,11 +164,18 @@ class Verification:
 
 def verify_chain(session: Session, anchor: HeadAnchor | None = None) -> Verification:
     """Walk the whole chain; report the first broken link."""
+    result = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000))
+    with result:
+        outcome = _walk(result.scalars(), anchor)
+    return outcome
+
+
+def _walk(events: Iterable[AuditEvent], anchor: HeadAnchor | None) -> Verification:
     expected_prev = GENESIS
     expected_seq = 1
     checked = 0
     last: tuple[int, str] | None = None
-    for event in _stream(session):
+    for event in events:
         if event.seq != expected_seq:
             return Verification(
                 False, checked, event.seq, f"event {expected_seq} is missing (next is {event.seq})"
@@ -191,11 +203,6 @@ def verify_chain(session: Session, anchor: HeadAnchor | None = None) -> Verifica
             if head[0] == last[0] and head[1] != last[1]:
                 return Verification(False, checked, head[0], "it does not match the external anchor")
     return Verification(True, checked)
-
-
-def _stream(session: Session) -> Iterator[AuditEvent]:
-    result = session.execute(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000))
-    yield from result.scalars()
 
 
 def as_json_lines(events: Iterable[AuditEvent]) -> Iterator[str]:

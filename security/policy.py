@@ -106,10 +106,7 @@ def can_see_reviews(identity: Identity, facts: EntryFacts) -> bool:
     """The publisher's data owners and officers follow their entries' reviews."""
     return can_read(identity, facts) and (
         identity.is_system
-        or (
-            identity.agency == facts.publisher
-            and (identity.has_scope(REVIEW) or identity.has_scope(WRITE))
-        )
+        or (identity.agency == facts.publisher and (identity.has_scope(REVIEW) or identity.has_scope(WRITE)))
     )
 
 

@@ -91,8 +91,12 @@ def publish(app: Flask, entry_id: str) -> None:
             reviews.submit(system, entry_id)
         pending = reviews.list_reviews(system, state="pending")
         review = next(v.review for v in pending.items if v.entry.id == entry_id)
-        reviews.decide(replace(system, subject="system:test-officer"), review.id,
-                       decision="approve", rationale="Approved in a test.")
+        reviews.decide(
+            replace(system, subject="system:test-officer"),
+            review.id,
+            decision="approve",
+            rationale="Approved in a test.",
+        )
 
 
 def create_entry(

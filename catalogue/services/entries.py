@@ -469,8 +469,10 @@ class EntryService:
     ) -> None:
         """The change, its outbox row and its audit event commit together."""
         try:
+            changed = entry in self.session.new or self.session.is_modified(entry)
             self.session.flush()
-            self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            if changed:  # a decision that changes nothing needs no re-indexing
+                self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
             self.audit.record(
                 identity, action, entry=entry, details={"revision": entry.revision, **(details or {})}
             )

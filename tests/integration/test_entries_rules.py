@@ -280,8 +280,9 @@ def test_classification_of_published_entry_changes_only_through_review(client, t
     url = f"/api/v1/datasets/{entry['id']}"
     etag = client.get(url, headers=writer).headers["ETag"]
     # The proposal is checked at once: an invalid one never reaches an officer.
-    invalid = client.patch(url, json={"classification": "public", "legal_basis": []},
-                           headers={**writer, "If-Match": etag})
+    invalid = client.patch(
+        url, json={"classification": "public", "legal_basis": []}, headers={**writer, "If-Match": etag}
+    )
     assert "may not be above" in problem(invalid, 422)["errors"]["listing_level"][0]
     change = {"classification": "public", "listing_level": "public", "legal_basis": []}
     response = client.patch(url, json=change, headers={**writer, "If-Match": etag})
