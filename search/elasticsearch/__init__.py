@@ -8,4 +8,3 @@ each behind an alias, built from a composable index template.
 
 See docs/elasticsearch.md.
 """
-

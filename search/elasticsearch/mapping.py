@@ -43,7 +43,12 @@ TEMPLATE_VERSION = 1
 DEFAULT_PREFIX = "tillit-entries"
 
 #: Built-in language analyser per document language. Nynorsk shares Norwegian.
-LANGUAGE_ANALYSERS: Mapping[str, str] = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
+LANGUAGE_ANALYSERS: Mapping[str, str] = {
+    "sv": "swedish",
+    "nb": "norwegian",
+    "nn": "norwegian",
+    "en": "english",
+}
 
 EXACT = analyzer("tillit_exact", tokenizer="standard", filter=["lowercase"])
 FOLDED = analyzer("tillit_folded", tokenizer="standard", filter=["lowercase", "asciifolding"])
