@@ -162,7 +162,7 @@ class EmbeddedBackend:
         self.folder = Path(instance_path)
         self.path = self.folder / INDEX_DIR
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = _take_lock(self.folder / LOCK_FILE)
+        self._lock_fh: Any = None
         self._writer_heap = writer_heap
         self._write_lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
@@ -186,8 +186,16 @@ class EmbeddedBackend:
             index.register_tokenizer(name, analyzer)
         return index
 
+    def acquire(self) -> None:
+        """Take the instance folder's lock now (``tillit serve`` does, so a second
+        server on the same folder stops at once); writers take it anyway."""
+        with self._write_lock:
+            if self._lock_fh is None:
+                self._lock_fh = _take_lock(self.folder / LOCK_FILE)
+
     def _get_writer(self) -> tantivy.IndexWriter:
         if self._writer is None or self._writer_pid != os.getpid():
+            self.acquire()
             try:
                 self._writer = self.index.writer(self._writer_heap, 1)
             except ValueError as exc:
@@ -259,6 +267,19 @@ class EmbeddedBackend:
                 writer.delete_documents_by_term("id", entry_id)
             writer.commit()
         self.index.reload()
+
+    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Replace every document in one commit: searches see the old index until then."""
+        count = 0
+        with self._write_lock:
+            writer = self._get_writer()
+            writer.delete_all_documents()
+            for doc in documents:
+                writer.add_document(self._to_tantivy(doc))
+                count += 1
+            writer.commit()
+        self.index.reload()
+        return count
 
     def clear(self) -> None:
         with self._write_lock:
