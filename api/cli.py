@@ -58,7 +58,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
     app = _app()
-    app.extensions["tillit"].search.acquire()  # a second server on this folder stops here
+    getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
