@@ -35,6 +35,7 @@ class Tillit:
     verifier: TokenVerifier
     indexer: Indexer = field(default_factory=NullIndexer)
     oauth: Any = None
+    search: Any = None  # search.backend.SearchBackend
     search_ready: Callable[[], bool] = lambda: True
 
 
@@ -75,6 +76,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         verifier=verifier,
     )
     app.extensions["tillit"] = tillit
+    _wire_search(tillit, settings)
 
     @app.before_request
     def _open_session() -> Response | None:
@@ -114,14 +116,29 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
     from api.resources import agencies, entries, health
     from api.resources import scheme as scheme_resource
+    from api.resources import search as search_resource
 
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
     api.register_blueprint(entries.datasets)
     api.register_blueprint(entries.apis)
+    api.register_blueprint(search_resource.blp)
     app.register_blueprint(health.bp)
     register_problem_handlers(app)
     return app
+
+
+def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
+    """The search backend, and the outbox indexer behind the catalogue's Indexer port."""
+    from search.indexer import OutboxIndexer
+    from search.setup import make_backend
+
+    backend = make_backend(settings)
+    indexer = OutboxIndexer(tillit.sessions, backend)
+    indexer.install(tillit.sessions)
+    tillit.search = backend
+    tillit.indexer = indexer
+    tillit.search_ready = backend.ready
 
 
 def _schema_name(schema: Any) -> str:

@@ -185,8 +185,13 @@ class SearchBackend(Protocol):
         """Every indexed id with its revision, for ``tillit index check``."""
         ...
 
+    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Replace the whole index with ``documents`` (no revision checks), without
+        a moment where searches see an empty or half-filled index. Returns the count."""
+        ...
+
     def clear(self) -> None:
-        """Drop every document (start of a rebuild)."""
+        """Drop every document."""
 
     def refresh(self) -> None:
         """Make everything written so far visible to searches."""
