@@ -23,7 +23,7 @@ the read filter matches nothing no request is sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from elastic_transport import TransportError
@@ -50,6 +50,7 @@ from search.elasticsearch.reindex import (
     run_bulk,
     upsert_actions,
 )
+from security.levels import DEFAULT_SCHEME, ClassificationScheme
 from security.policy import ReadFilter
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class ElasticsearchBackend:
         self.settings = settings
         #: Wait for the tombstones to be searchable before writing the documents.
         self.tighten_wait = tighten_wait
+        self._ensured = False
 
     @classmethod
     def from_url(
@@ -86,15 +88,34 @@ class ElasticsearchBackend:
         client = Elasticsearch(url, request_timeout=request_timeout, retry_on_timeout=True, max_retries=3)
         return cls(client, levels, prefix=prefix)
 
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> ElasticsearchBackend:
+        """From Tillit's settings: ``ELASTICSEARCH_URL``, ``ELASTICSEARCH_INDEX_PREFIX``
+        (default ``tillit-entries``) and the classification scheme's enabled levels."""
+        path = settings.get("CLASSIFICATION_SCHEME")
+        scheme = ClassificationScheme.load(path) if path else DEFAULT_SCHEME
+        return cls.from_url(
+            str(settings["ELASTICSEARCH_URL"]),
+            scheme.enabled_keys,
+            prefix=str(settings.get("ELASTICSEARCH_INDEX_PREFIX") or DEFAULT_PREFIX),
+        )
+
     # -- setup ------------------------------------------------------------------------
     def ensure(self) -> TemplateState:
         """Install or upgrade the templates and give every enabled level its
-        index and alias. Safe to call at every start, from several processes."""
+        index and alias. Safe to call at every start, from several processes.
+        Called on first use, so a Tillit that starts before Elasticsearch
+        does not fail: it is just not ready yet."""
         state = ensure_templates(self.client, self.names, self.settings)
         if state == "upgraded":
             log.warning("Elasticsearch templates upgraded: run `tillit reindex` to apply them.")
         ensure_level_indices(self.client, self.names, self.levels)
+        self._ensured = True
         return state
+
+    def _ensure_once(self) -> None:
+        if not self._ensured:
+            self.ensure()
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -127,11 +148,13 @@ class ElasticsearchBackend:
 
     # -- writes (system jobs) ---------------------------------------------------------
     def upsert(self, documents: Sequence[Mapping[str, Any]]) -> None:
+        self._ensure_once()
         tighten, write = upsert_actions(documents, self.names.alias, self.levels)
         run_bulk(self.client, tighten, require_alias=True, refresh="wait_for" if self.tighten_wait else None)
         run_bulk(self.client, write, require_alias=True)
 
     def delete(self, entry_ids: Iterable[str]) -> None:
+        self._ensure_once()
         run_bulk(self.client, delete_actions(entry_ids, self.aliases), require_alias=True)
 
     def revisions(self) -> dict[str, int]:
@@ -152,9 +175,31 @@ class ElasticsearchBackend:
         """Empty every level index by swapping in a new, empty generation."""
         self.rebuild([])
 
-    def rebuild(self, documents: Iterable[Mapping[str, Any]], **kwargs: Any) -> RebuildReport:
-        """Zero-downtime rebuild (see :func:`search.elasticsearch.reindex.rebuild`)."""
-        return rebuild(self.client, self.names, self.levels, documents, settings=self.settings, **kwargs)
+    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Replace every level index with ``documents``; searches keep being
+        answered by the old generation until the atomic alias swap."""
+        return self.rebuild_with_report(documents).indexed
+
+    def rebuild_with_report(
+        self,
+        documents: Iterable[Mapping[str, Any]],
+        *,
+        catch_up: Callable[[], Iterable[Mapping[str, Any]]] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> RebuildReport:
+        """The rebuild of :func:`search.elasticsearch.reindex.rebuild`, with its
+        catch-up pass (entries changed while filling) and progress callback."""
+        report = rebuild(
+            self.client,
+            self.names,
+            self.levels,
+            documents,
+            settings=self.settings,
+            catch_up=catch_up,
+            progress=progress,
+        )
+        self._ensured = True
+        return report
 
     def refresh(self) -> None:
         self.client.indices.refresh(index=",".join(self.aliases), ignore_unavailable=True)
@@ -163,6 +208,7 @@ class ElasticsearchBackend:
     def ready(self) -> bool:
         """The cluster answers, is at least yellow, and every level alias exists."""
         try:
+            self._ensure_once()
             health = self.client.cluster.health(timeout="2s")
             if health.body.get("status") not in ("green", "yellow"):
                 return False

@@ -63,8 +63,15 @@ GROUP_BOOSTS: Mapping[str, float] = {
 }
 #: Relative weight of the ways a field is indexed: exact words first, stems
 #: next, folded (typed without å, ä, ö, ø, æ) last. most_fields adds them up,
-#: so an exact match scores stem + exact + folded and outranks a folded one.
-SUBFIELD_BOOSTS: Mapping[str, float] = {"": 1.0, ".exact": 1.5, ".folded": 0.5}
+#: so an exact match scores exact + stem + folded and outranks a folded one.
+#: The exact weight is large enough that an exact word in a description beats
+#: a mere stem collision in a title ("fastighet" vs "Fast anställda": the
+#: Swedish stemmer makes both "fast").
+SUBFIELD_BOOSTS: Mapping[str, float] = {"": 1.0, ".exact": 3.0, ".folded": 0.5}
+#: Phrases match unstemmed subfields only: the language analysers drop stop
+#: words ("från", "och"), which would turn "arbetsgivare från" into a match
+#: for "... från arbetsgivare".
+PHRASE_SUBFIELDS = (".exact", ".folded")
 #: Distinct values returned per facet. Every facet vocabulary of a catalogue
 #: (themes, levels, statuses, formats, publishers, legal references) fits.
 FACET_SIZE = 200
@@ -159,7 +166,9 @@ def text_clause(clause: Clause, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def _phrase(text: str, fields: Sequence[str]) -> dict[str, Any]:
-    return {"multi_match": {"query": text, "type": "phrase", "fields": weighted_fields(fields)}}
+    return {
+        "multi_match": {"query": text, "type": "phrase", "fields": weighted_fields(fields, PHRASE_SUBFIELDS)}
+    }
 
 
 def _prefix(clause: Prefix, fields: Sequence[str]) -> dict[str, Any]:
