@@ -168,7 +168,7 @@ def finish_fill(client: Elasticsearch, indices: Iterable[str], settings: IndexSe
     client.indices.refresh(index=",".join(targets))
 
 
-def swap_actions(names: IndexNames, old: Mapping[str, Sequence[str]], new: Mapping[str, str]) -> list[dict]:
+def swap_actions(names: IndexNames, old: Mapping[str, Sequence[str]], new: Mapping[str, str]) -> list[dict[str, Any]]:
     """One atomic ``_aliases`` request: every level's alias leaves its old
     indices and points at its new one. Pure, for testing."""
     actions: list[dict[str, Any]] = []
@@ -290,7 +290,7 @@ def run_bulk(
         extra["refresh"] = refresh
     for ok, item in es_helpers.streaming_bulk(
         client,
-        actions,
+        [dict(action) for action in actions],
         chunk_size=chunk_size,
         raise_on_error=False,
         max_retries=3,
