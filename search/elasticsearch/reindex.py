@@ -168,7 +168,9 @@ def finish_fill(client: Elasticsearch, indices: Iterable[str], settings: IndexSe
     client.indices.refresh(index=",".join(targets))
 
 
-def swap_actions(names: IndexNames, old: Mapping[str, Sequence[str]], new: Mapping[str, str]) -> list[dict[str, Any]]:
+def swap_actions(
+    names: IndexNames, old: Mapping[str, Sequence[str]], new: Mapping[str, str]
+) -> list[dict[str, Any]]:
     """One atomic ``_aliases`` request: every level's alias leaves its old
     indices and points at its new one. Pure, for testing."""
     actions: list[dict[str, Any]] = []
