@@ -73,7 +73,7 @@ def test_retired_entries_only_when_asked_for_and_only_to_their_publisher(app, cl
 
 def test_changes_reach_the_index_and_the_outbox_is_drained(app, client, token_for):
     h = token_for("public", extra=("catalogue:write",))
-    entry_id = create_entry(app, SKATTEVERKET, "Momsregistret")
+    entry_id = create_entry(app, SKATTEVERKET, "Momsregistret", description="Moms")
     etag = client.get(f"/api/v1/datasets/{entry_id}", headers=h).headers["ETag"]
     r = client.patch(f"/api/v1/datasets/{entry_id}", json={"title": {"sv": "Momsdeklarationer"}},
                      headers={**h, "If-Match": etag})
