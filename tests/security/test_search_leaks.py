@@ -21,8 +21,9 @@ def _everything(client, headers=None, q=""):
 
 def test_hidden_entries_leave_no_trace(app, client, token_for):
     create_entry(app, SKATTEVERKET, "Öppna inkomstuppgifter")
-    hidden = create_entry(app, SKATTEETATEN, "Hemmelig grenseovervåking", classification="sensitive",
-                          themes=["JUST"], lang="nb")
+    hidden = create_entry(
+        app, SKATTEETATEN, "Hemmelig grenseovervåking", classification="sensitive", themes=["JUST"], lang="nb"
+    )
     public = token_for("public", agency=LANTMATERIET)
     for headers in ({}, public):
         body = _everything(client, headers)
@@ -41,11 +42,20 @@ def test_hidden_entries_leave_no_trace(app, client, token_for):
 
 
 def test_hidden_fields_of_redacted_entries_are_not_matchable(app, client, token_for):
-    entry = create_entry(app, SKATTEVERKET, "Skyddade personuppgifter", classification="sensitive",
-                         listing_level="internal", keywords={"sv": ["kodord"]}, themes=["JUST"],
-                         contains_personal_data=True,
-                         legal_basis=[{"role": "restriction", "jurisdiction": "SE", "reference": "2009:400"},
-                                      {"role": "processing", "jurisdiction": "EU", "reference": "32016R0679"}])
+    entry = create_entry(
+        app,
+        SKATTEVERKET,
+        "Skyddade personuppgifter",
+        classification="sensitive",
+        listing_level="internal",
+        keywords={"sv": ["kodord"]},
+        themes=["JUST"],
+        contains_personal_data=True,
+        legal_basis=[
+            {"role": "restriction", "jurisdiction": "SE", "reference": "2009:400"},
+            {"role": "processing", "jurisdiction": "EU", "reference": "32016R0679"},
+        ],
+    )
     h = token_for("internal", agency=LANTMATERIET)
     assert _everything(client, h, q="kodord")["total"] == 0
     # An exclusion on a hidden keyword must not make the entry disappear.
@@ -145,8 +155,7 @@ def test_a_second_process_cannot_write_the_same_index(app, tmp_path):
 
     first = app.extensions["tillit"].search
     first.acquire()
-    script = (f"from search.embedded import EmbeddedBackend\n"
-              f"EmbeddedBackend({app.instance_path!r}).acquire()")
+    script = f"from search.embedded import EmbeddedBackend\nEmbeddedBackend({app.instance_path!r}).acquire()"
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert proc.returncode != 0 and b"Another Tillit process" in proc.stderr
     del EmbeddedBackend, SearchIndexLocked

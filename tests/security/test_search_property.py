@@ -26,16 +26,28 @@ def entries(draw):
     for i in range(draw(st.integers(0, 12))):
         cls = draw(st.sampled_from(LEVELS))
         listing = draw(st.sampled_from(LEVELS))
-        out.append(make_doc(f"e{i}", f"Register {i}", classification=cls, listing_level=listing,
-                            status=draw(st.sampled_from(STATUSES)), publisher=draw(st.sampled_from(AGENCIES)),
-                            keywords="nyckelord"))
+        out.append(
+            make_doc(
+                f"e{i}",
+                f"Register {i}",
+                classification=cls,
+                listing_level=listing,
+                status=draw(st.sampled_from(STATUSES)),
+                publisher=draw(st.sampled_from(AGENCIES)),
+                keywords="nyckelord",
+            )
+        )
     return out
 
 
 identities = st.builds(
     lambda kind, agency, level, actions: build_identity(
-        DEFAULT_SCHEME, kind=kind, subject="s", agency=agency,
-        scopes=([f"catalogue:read:{level}"] if level else []) + list(actions)),
+        DEFAULT_SCHEME,
+        kind=kind,
+        subject="s",
+        agency=agency,
+        scopes=([f"catalogue:read:{level}"] if level else []) + list(actions),
+    ),
     st.sampled_from(["client", "user", "anonymous", "system"]),
     st.one_of(st.none(), st.sampled_from(AGENCIES)),
     st.one_of(st.none(), st.sampled_from(LEVELS)),
