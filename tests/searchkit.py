@@ -13,9 +13,17 @@ from security.identity import system_identity
 OSL = {"role": "restriction", "jurisdiction": "SE", "reference": "2009:400", "provision": "27 kap. 1 §"}
 
 
-def create_entry(app: Flask, publisher: str, title: str, *, classification: str = "public",
-                 listing_level: str | None = None, status: str = "published", lang: str = "sv",
-                 **extra: Any) -> str:
+def create_entry(
+    app: Flask,
+    publisher: str,
+    title: str,
+    *,
+    classification: str = "public",
+    listing_level: str | None = None,
+    status: str = "published",
+    lang: str = "sv",
+    **extra: Any,
+) -> str:
     """An entry made through EntryService with the system identity (rules run)."""
     ext = app.extensions["tillit"]
     data: dict[str, Any] = {

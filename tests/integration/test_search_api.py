@@ -26,8 +26,14 @@ def test_search_answers_the_contract_shape(app, client, token_for):
 
 
 def test_redacted_hits_use_the_summary_view(app, client, token_for):
-    create_entry(app, SKATTEVERKET, "Skyddade personuppgifter", classification="sensitive",
-                 listing_level="internal", keywords={"sv": ["sekretessmarkering"]})
+    create_entry(
+        app,
+        SKATTEVERKET,
+        "Skyddade personuppgifter",
+        classification="sensitive",
+        listing_level="internal",
+        keywords={"sv": ["sekretessmarkering"]},
+    )
     h = token_for("internal", agency=LANTMATERIET)
     item = client.get("/api/v1/search?q=skyddade", headers=h).json["items"][0]
     assert item["redacted"] is True and "keywords" not in item and "legal_basis" not in item
@@ -73,10 +79,13 @@ def test_retired_entries_only_when_asked_for_and_only_to_their_publisher(app, cl
 
 def test_changes_reach_the_index_and_the_outbox_is_drained(app, client, token_for):
     h = token_for("public", extra=("catalogue:write",))
-    entry_id = create_entry(app, SKATTEVERKET, "Momsregistret")
+    entry_id = create_entry(app, SKATTEVERKET, "Momsregistret", description="Moms")
     etag = client.get(f"/api/v1/datasets/{entry_id}", headers=h).headers["ETag"]
-    r = client.patch(f"/api/v1/datasets/{entry_id}", json={"title": {"sv": "Momsdeklarationer"}},
-                     headers={**h, "If-Match": etag})
+    r = client.patch(
+        f"/api/v1/datasets/{entry_id}",
+        json={"title": {"sv": "Momsdeklarationer"}},
+        headers={**h, "If-Match": etag},
+    )
     assert r.status_code == 200, r.json
     assert client.get("/api/v1/search?q=momsdeklarationer").json["total"] == 1
     assert client.get("/api/v1/search?q=momsregistret").json["total"] == 0
