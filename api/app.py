@@ -41,6 +41,7 @@ class Tillit:
     review_intervals: dict[str, int]
     indexer: Indexer = field(default_factory=NullIndexer)
     oauth: Any = None
+    search: Any = None  # search.backend.SearchBackend
     search_ready: Callable[[], bool] = lambda: True
 
 
@@ -87,6 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
     )
     app.extensions["tillit"] = tillit
+    _wire_search(tillit, settings)
 
     @app.before_request
     def _open_session() -> Response | None:
@@ -126,6 +128,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
     from api.resources import agencies, audit, entries, health, reviews
     from api.resources import scheme as scheme_resource
+    from api.resources import search as search_resource
 
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
@@ -133,6 +136,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(entries.apis)
     api.register_blueprint(reviews.blp)
     api.register_blueprint(audit.blp)
+    api.register_blueprint(search_resource.blp)
     app.register_blueprint(health.bp)
     register_problem_handlers(app)
     return app
@@ -143,6 +147,19 @@ def _review_intervals(value: Any) -> dict[str, int]:
         value = json.loads(value) if value.strip() else {}
     intervals = {**DEFAULT_REVIEW_INTERVALS, **(value or {})}
     return {str(k): int(v) for k, v in intervals.items()}
+
+
+def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
+    """The search backend, and the outbox indexer behind the catalogue's Indexer port."""
+    from search.indexer import OutboxIndexer
+    from search.setup import make_backend
+
+    backend = make_backend(settings)
+    indexer = OutboxIndexer(tillit.sessions, backend)
+    indexer.install(tillit.sessions)
+    tillit.search = backend
+    tillit.indexer = indexer
+    tillit.search_ready = backend.ready
 
 
 def _schema_name(schema: Any) -> str:

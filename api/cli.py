@@ -70,6 +70,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
     app = _app()
+    getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]
@@ -254,6 +255,11 @@ def keys_rotate() -> None:
     with _cli_app() as app:
         kid = app.extensions["tillit"].keys.add_key()
     click.echo(f"New signing key {kid}.")
+
+
+from api.cli_search import register as _register_search_commands  # noqa: E402
+
+_register_search_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -146,6 +146,8 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
                 {"orgnr": orgnr, "country": country, "name": name, "clearance": clearance},
             )
     yield app
+    if ext.search is not None:
+        ext.search.close()
     ext.engine.dispose()
 
 

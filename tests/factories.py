@@ -86,7 +86,7 @@ def publish(app: Flask, entry_id: str) -> None:
     ext = app.extensions["tillit"]
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
-        reviews = ReviewService(session, ext.scheme, ext.indexer)
+        reviews = ReviewService(session, ext.scheme, ext.indexer, ext.anchor)
         if reviews.get(system, entry_id).entry.status == "draft":
             reviews.submit(system, entry_id)
         pending = reviews.list_reviews(system, state="pending")

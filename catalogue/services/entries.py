@@ -166,6 +166,17 @@ class EntryService:
         self.audit_reads(identity, views)
         return Page(views, int(total or 0), page, per_page)
 
+    def views_of(self, identity: Identity, ids: Sequence[str], *, audit: bool) -> dict[str, EntryView]:
+        """Views of the entries among ``ids`` that the caller may see, loaded in one
+        query and checked against the database (a search index may lag behind)."""
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(Entry).where(Entry.id.in_(list(ids)))).all()
+        views = {e.id: self._view(identity, e) for e in rows if policy.can_list(identity, e.facts)}
+        if audit:
+            self.audit_reads(identity, list(views.values()))
+        return views
+
     # -- audit -------------------------------------------------------------
     def audit_reads(self, identity: Identity, views: Sequence[EntryView]) -> None:
         """Every read of an entry above the lowest level is an event: who, which

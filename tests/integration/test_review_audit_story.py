@@ -280,6 +280,8 @@ def test_postgres_app_role_cannot_change_the_log(app, app_settings, client, toke
                 conn.execute(text(statement))
     finally:
         as_app.dispose()
-        with create_engine(url.replace("postgresql://", "postgresql+psycopg://")).begin() as conn:
+        owner = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        with owner.begin() as conn:
             conn.execute(text("DROP OWNED BY tillit_app_test"))
             conn.execute(text("DROP ROLE tillit_app_test"))
+        owner.dispose()

@@ -1,0 +1,63 @@
+"""``tillit index sync|check`` and ``tillit reindex``: keeping the search index in step."""
+
+from __future__ import annotations
+
+import click
+
+from search.indexer import OutboxIndexer
+
+
+def _indexer() -> OutboxIndexer:
+    from api.cli import _app
+
+    indexer = _app().extensions["tillit"].indexer
+    assert isinstance(indexer, OutboxIndexer)
+    return indexer
+
+
+@click.group("index")
+def index() -> None:
+    """The search index: drain the outbox, check against the database."""
+
+
+@index.command("sync")
+def index_sync() -> None:
+    """Index every change still waiting in the outbox (a stuck queue)."""
+    indexer = _indexer()
+    drained = indexer.drain()
+    click.echo(f"Drained {drained} outbox event(s); {indexer.pending()} left.")
+
+
+@index.command("check")
+@click.option("--no-repair", is_flag=True, help="Only report the differences.")
+def index_check(no_repair: bool) -> None:
+    """Report differences between the database and the index, and repair them.
+
+    Exits 1 when differences were found and not repaired."""
+    report = _indexer().check(repair=not no_repair)
+    if report.in_step:
+        click.echo("The search index is in step with the database.")
+        return
+    for label, ids in (("missing", report.missing), ("stale", report.stale), ("extra", report.extra)):
+        if ids:
+            shown = ", ".join(ids[:10]) + (" …" if len(ids) > 10 else "")
+            click.echo(f"{len(ids)} {label}: {shown}")
+    if report.repaired:
+        click.echo("Repaired.")
+    else:
+        raise SystemExit(1)
+
+
+@click.command("reindex")
+def reindex() -> None:
+    """Rebuild the whole search index from the database (searches keep working)."""
+    indexer = _indexer()
+    total = indexer.count_entries()
+    with click.progressbar(length=total, label="Indexing entries") as bar:
+        count = indexer.reindex(progress=bar.update)
+    click.echo(f"Indexed {count} entries.")
+
+
+def register(main: click.Group) -> None:
+    main.add_command(index)
+    main.add_command(reindex)

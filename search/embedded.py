@@ -1,0 +1,559 @@
+"""The embedded search engine (tantivy), kept in the instance folder.
+
+Analysis, per text group (title, description, keywords):
+
+- ``<group>_<lang>``       language stemmer (Swedish, Norwegian for nb/nn, English)
+- ``<group>_<lang>_fold``  the same, ascii-folded: ``lantmateriet`` finds "Lantmäteriet"
+- ``<group>_exact``        unstemmed, all languages: exact words rank first (the Swedish
+                           stemmer maps ``fastighet`` to ``fast``)
+- ``<group>_compound``     folded and split into known parts ("fastighetsregistret" →
+                           fastighets + registret), so a part finds the compound
+
+Each clause is a dis-max over the fields of its group, weighted so that exact
+spelling > stemmed > folded > compound, and titles and keywords > descriptions.
+Prefix clauses bypass tantivy's analysers, so they are lower-cased and folded
+here; a single-word prefix is a term-range query in tantivy, which is not capped,
+so no hit is lost to an expansion limit.
+
+One writer per index: the writer is guarded by a lock shared by every thread of
+the process, and the instance folder's ``search.lock`` (flock, taken when the
+backend opens) makes a second Tillit process fail at once with a clear message
+instead of waiting on, or corrupting, the index. The lock survives gunicorn's
+fork; the tantivy writer is opened lazily in the process that first writes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import os
+import shutil
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from search.backend import (
+    FACET_FIELDS,
+    FULL_FACETS,
+    SUMMARY_FACETS,
+    FacetValue,
+    Hit,
+    SearchQuery,
+    SearchResult,
+    Suggestion,
+    sort_facet_values,
+)
+from search.documents import LANGUAGES, preferred_title
+from search.query import Clause, ParsedQuery, Prefix, Term, parse
+from security.policy import ReadFilter
+
+SCHEMA_VERSION = "1"
+INDEX_DIR = "search-index"
+LOCK_FILE = "search.lock"
+STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
+TEXT_GROUPS = ("title", "description", "keywords")
+SUMMARY_GROUPS = ("title", "description")
+GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
+VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
+DISMAX_TIE = 0.2
+MAX_WORD = 60
+FACET_SIZE = 1000
+WRITER_HEAP = 64_000_000
+
+#: Common parts of Swedish and Norwegian administrative compounds, folded.
+COMPOUND_PARTS = sorted(
+    {
+        "fastighets", "fastighet", "registret", "register", "registre", "registeret",
+        "inkomst", "inkomster", "uppgift", "uppgifter", "uppgifts", "skatte", "skatt",
+        "melding", "meldinger", "folkbokforing", "folkeregister", "folkeregisteret",
+        "adress", "adresser", "person", "personer", "foretag", "foretags", "bedrift",
+        "bedrifts", "arbets", "arbeids", "giver", "givare", "lon", "lone", "lonn",
+        "data", "tjanst", "tjenste", "karta", "kart", "grans", "grense", "fordon",
+        "kjoretoy", "trafik", "trafikk", "halsa", "helse", "vard", "omsorg", "miljo",
+        "byggnad", "bygning", "bygg", "plan", "planer", "mark", "vatten", "vann",
+        "statistik", "statistikk", "moms", "avgift", "avgifter", "deklaration",
+        "deklarasjon", "ekonomi", "okonomi", "belopp", "bank", "konto", "kontroll",
+    }
+)  # fmt: skip
+
+
+class SearchIndexLocked(RuntimeError):
+    """Another process holds the embedded index."""
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    def base() -> TextAnalyzerBuilder:
+        return TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
+
+    out = {
+        "t_exact": base().filter(Filter.lowercase()).build(),
+        "t_fold": base().filter(Filter.lowercase()).filter(Filter.ascii_fold()).build(),
+        "t_compound": base()
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.split_compound(COMPOUND_PARTS))
+        .build(),
+    }
+    for lang, stemmer in STEMMER.items():
+        out[f"t_stem_{lang}"] = base().filter(Filter.lowercase()).filter(Filter.stemmer(stemmer)).build()
+        out[f"t_foldstem_{lang}"] = (
+            base()
+            .filter(Filter.lowercase())
+            .filter(Filter.ascii_fold())
+            .filter(Filter.stemmer(stemmer))
+            .build()
+        )
+    return out
+
+
+def _text_fields() -> dict[str, tuple[str, str, float]]:
+    """field → (analyser, group kind "summary"/"full", weight)."""
+    fields: dict[str, tuple[str, str, float]] = {}
+    for group in TEXT_GROUPS:
+        kind = "summary" if group in SUMMARY_GROUPS else "full"
+        w = GROUP_WEIGHT[group]
+        for lang in LANGUAGES:
+            fields[f"{group}_{lang}"] = (f"t_stem_{lang}", kind, w * VARIANT_WEIGHT["stem"])
+            fields[f"{group}_{lang}_fold"] = (f"t_foldstem_{lang}", kind, w * VARIANT_WEIGHT["fold"])
+        fields[f"{group}_exact"] = ("t_exact", kind, w * VARIANT_WEIGHT["exact"])
+        fields[f"{group}_compound"] = ("t_compound", kind, w * VARIANT_WEIGHT["compound"])
+    fields["publisher_name"] = ("t_exact", "summary", 2.0)
+    fields["publisher_name_fold"] = ("t_fold", "summary", 1.2)
+    fields["legal_text"] = ("t_exact", "full", 1.5)
+    fields["openapi"] = ("t_fold", "full", 1.0)
+    return fields
+
+
+TEXT_FIELDS = _text_fields()
+#: Fields where a prefix clause looks (unstemmed ones; the value is lower-cased or folded).
+PREFIX_FIELDS = {
+    name: ("fold" if analyser in ("t_fold", "t_compound") or name.endswith("_fold") else "exact")
+    for name, (analyser, _kind, _w) in TEXT_FIELDS.items()
+    if not analyser.startswith("t_stem_")
+}
+KEYWORDS = ("id", "type", "publisher", "classification", "listing_level", "status")
+MULTI_KEYWORDS = ("themes", "legal_basis", "formats", "personal_data")
+STORED_TEXT = tuple(f"{g}_{lang}" for g in SUMMARY_GROUPS for lang in LANGUAGES)
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    for name in (*KEYWORDS, *MULTI_KEYWORDS):
+        sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", fast=True)
+    sb.add_integer_field("revision", stored=True, indexed=True, fast=True)
+    sb.add_date_field("modified", stored=False, indexed=True, fast=True)
+    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True)
+    for name, (analyser, _kind, _w) in TEXT_FIELDS.items():
+        sb.add_text_field(name, stored=name in STORED_TEXT, tokenizer_name=analyser)
+    return sb.build()
+
+
+class EmbeddedBackend:
+    """tantivy in ``<instance>/search-index``; see the module docstring."""
+
+    name = "embedded"
+
+    def __init__(self, instance_path: str | os.PathLike[str], *, writer_heap: int = WRITER_HEAP) -> None:
+        self.folder = Path(instance_path)
+        self.path = self.folder / INDEX_DIR
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._lock_fh: Any = None
+        self._writer_heap = writer_heap
+        self._write_lock = threading.RLock()
+        self._writer: tantivy.IndexWriter | None = None
+        self._writer_pid: int | None = None
+        self.schema = _schema()
+        self.analyzers = _analyzers()
+        self.index = self._open_index()
+
+    # -- lifecycle --------------------------------------------------------------
+    def _open_index(self) -> tantivy.Index:
+        version_file = self.path / "tillit-schema-version"
+        if self.path.exists() and (
+            not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
+        ):
+            # An index from another schema version cannot be read: rebuild it (tillit reindex).
+            shutil.rmtree(self.path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        version_file.write_text(SCHEMA_VERSION)
+        for name, analyzer in self.analyzers.items():
+            index.register_tokenizer(name, analyzer)
+        return index
+
+    def acquire(self) -> None:
+        """Take the instance folder's lock now (``tillit serve`` does, so a second
+        server on the same folder stops at once); writers take it anyway."""
+        with self._write_lock:
+            if self._lock_fh is None:
+                self._lock_fh = _take_lock(self.folder / LOCK_FILE)
+
+    def _get_writer(self) -> tantivy.IndexWriter:
+        if self._writer is None or self._writer_pid != os.getpid():
+            self.acquire()
+            try:
+                self._writer = self.index.writer(self._writer_heap, 1)
+            except ValueError as exc:
+                raise SearchIndexLocked(
+                    f"The search index in {self.path} is being written by another process. "
+                    "Run one Tillit process (with threads) per instance folder."
+                ) from exc
+            self._writer_pid = os.getpid()
+        return self._writer
+
+    def ready(self) -> bool:
+        try:
+            self.index.searcher()
+        except Exception:
+            return False
+        return True
+
+    def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None and self._writer_pid == os.getpid():
+                self._writer.wait_merging_threads()
+            self._writer = None
+        if self._lock_fh is not None:
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def refresh(self) -> None:
+        self.index.reload()
+
+    # -- writing ---------------------------------------------------------------
+    def upsert(self, documents: Sequence[Mapping[str, Any]], *, check_revisions: bool = True) -> None:
+        if not documents:
+            return
+        latest: dict[str, Mapping[str, Any]] = {}
+        for doc in documents:  # within a batch, the highest revision wins
+            seen = latest.get(doc["id"])
+            if seen is None or doc["revision"] >= seen["revision"]:
+                latest[doc["id"]] = doc
+        with self._write_lock:
+            stored = self._stored_revisions(list(latest)) if check_revisions else {}
+            writer = self._get_writer()
+            for entry_id, doc in latest.items():
+                if stored.get(entry_id, -1) > doc["revision"]:
+                    continue  # a late or duplicated event never overwrites a newer revision
+                writer.delete_documents_by_term("id", entry_id)
+                writer.add_document(self._to_tantivy(doc))
+            writer.commit()
+        self.index.reload()
+
+    def add_many(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Bulk load into an empty index (reindex): no revision look-ups, one commit."""
+        count = 0
+        with self._write_lock:
+            writer = self._get_writer()
+            for doc in documents:
+                writer.add_document(self._to_tantivy(doc))
+                count += 1
+            writer.commit()
+        self.index.reload()
+        return count
+
+    def delete(self, entry_ids: Iterable[str]) -> None:
+        ids = list(entry_ids)
+        if not ids:
+            return
+        with self._write_lock:
+            writer = self._get_writer()
+            for entry_id in ids:
+                writer.delete_documents_by_term("id", entry_id)
+            writer.commit()
+        self.index.reload()
+
+    def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Replace every document in one commit: searches see the old index until then."""
+        count = 0
+        with self._write_lock:
+            writer = self._get_writer()
+            writer.delete_all_documents()
+            for doc in documents:
+                writer.add_document(self._to_tantivy(doc))
+                count += 1
+            writer.commit()
+        self.index.reload()
+        return count
+
+    def clear(self) -> None:
+        with self._write_lock:
+            writer = self._get_writer()
+            writer.delete_all_documents()
+            writer.commit()
+        self.index.reload()
+
+    def _stored_revisions(self, ids: list[str]) -> dict[str, int]:
+        searcher = self.index.searcher()
+        out: dict[str, int] = {}
+        for i in range(0, len(ids), 1000):
+            chunk = ids[i : i + 1000]
+            result = searcher.search(
+                Query.term_set_query(self.schema, "id", chunk), len(chunk) * 2, count=False
+            )
+            for _score, address in result.hits:
+                doc = searcher.doc(address)
+                entry_id, revision = doc.get_first("id"), doc.get_first("revision")
+                out[entry_id] = max(out.get(entry_id, -1), int(revision))
+        return out
+
+    def revisions(self) -> dict[str, int]:
+        searcher = self.index.searcher()
+        total = searcher.num_docs
+        if not total:
+            return {}
+        result = searcher.search(Query.all_query(), total, count=False)
+        out: dict[str, int] = {}
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            out[doc.get_first("id")] = int(doc.get_first("revision"))
+        return out
+
+    def _to_tantivy(self, doc: Mapping[str, Any]) -> tantivy.Document:
+        out = tantivy.Document()
+        for name in KEYWORDS:
+            out.add_text(name, str(doc[name]))
+        for name in ("themes", "legal_basis", "formats"):
+            for value in doc[name]:
+                out.add_text(name, str(value))
+        out.add_text("personal_data", "true" if doc["personal_data"] else "false")
+        out.add_integer("revision", int(doc["revision"]))
+        out.add_date("modified", datetime.fromisoformat(doc["modified"]))
+        out.add_text("title_sort", doc["title_sort"])
+        for group in TEXT_GROUPS:
+            texts = [doc.get(f"{group}_{lang}") or "" for lang in LANGUAGES]
+            for lang, text in zip(LANGUAGES, texts, strict=True):
+                if text:
+                    out.add_text(f"{group}_{lang}", text)
+                    out.add_text(f"{group}_{lang}_fold", text)
+            joined = "\n".join(t for t in texts if t)
+            if joined:
+                out.add_text(f"{group}_exact", joined)
+                out.add_text(f"{group}_compound", joined)
+        for name in ("publisher_name", "legal_text", "openapi"):
+            if doc.get(name):
+                out.add_text(name, doc[name])
+        if doc.get("publisher_name"):
+            out.add_text("publisher_name_fold", doc["publisher_name"])
+        return out
+
+    # -- reading ---------------------------------------------------------------
+    def search(self, read_filter: ReadFilter, query: SearchQuery) -> SearchResult:
+        if read_filter.matches_nothing:
+            return SearchResult.empty()
+        parsed = parse(query.text)
+        full_ok = self._levels(read_filter.levels, "classification")
+        base = self._build(read_filter, parsed, full_ok)
+        musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
+        needs_full = False
+        for name, values in query.filters.terms().items():
+            musts.append((Occur.Must, _filter(self.schema, FACET_FIELDS[name], values)))
+            needs_full = needs_full or name in FULL_FACETS
+        if needs_full:
+            musts.append((Occur.Must, full_ok))
+        final = Query.boolean_query(musts)
+        searcher = self.index.searcher()
+        if query.sort == "title":
+            result = searcher.search(
+                final,
+                query.per_page,
+                offset=query.offset,
+                order_by_field="title_sort",
+                order=tantivy.Order.Asc,
+            )
+        elif query.sort == "modified" or not parsed.must:
+            result = searcher.search(final, query.per_page, offset=query.offset, order_by_field="modified")
+        else:
+            result = searcher.search(final, query.per_page, offset=query.offset)
+        highlighter = _Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
+        hits = []
+        for key, address in result.hits:
+            doc = searcher.doc(address)
+            score = float(key) if isinstance(key, float) else 0.0
+            hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
+        facets: dict[str, list[FacetValue]] = {}
+        if query.facets and result.count:
+            facets.update(self._facets(searcher, final, SUMMARY_FACETS))
+            facets.update(
+                self._facets(
+                    searcher, Query.boolean_query([(Occur.Must, final), (Occur.Must, full_ok)]), FULL_FACETS
+                )
+            )
+        return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
+
+    def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
+        if read_filter.matches_nothing:
+            return []
+        parsed = parse(prefix)
+        if not parsed.must:
+            return []
+        clauses: list[Clause] = list(parsed.must)
+        last = clauses[-1]
+        if isinstance(last, Term) and len(last.text) >= 1:
+            clauses[-1] = Prefix(last.text)
+        title_fields = {f: v for f, v in TEXT_FIELDS.items() if f.startswith("title_")}
+        musts = [(Occur.Must, self._clause(c, title_fields)) for c in clauses]
+        musts.append((Occur.Must, self._visible(read_filter)))
+        musts.append((Occur.MustNot, Query.term_query(self.schema, "status", "retired")))
+        searcher = self.index.searcher()
+        result = searcher.search(Query.boolean_query(musts), limit, count=False)
+        out = []
+        for _score, address in result.hits:
+            doc = searcher.doc(address)
+            titles = {lang: doc.get_first(f"title_{lang}") or "" for lang in LANGUAGES}
+            lang = next((lg for lg in LANGUAGES if titles[lg]), "sv")
+            out.append(Suggestion(doc.get_first("id"), preferred_title(titles) or titles[lang], lang))
+        return out
+
+    def _facets(
+        self, searcher: tantivy.Searcher, query: Query, names: Sequence[str]
+    ) -> dict[str, list[FacetValue]]:
+        spec = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in names}
+        raw = searcher.aggregate(query, spec)
+        return {
+            name: sort_facet_values(
+                {str(b["key"]): int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
+            )
+            for name in names
+        }
+
+    # -- query building ----------------------------------------------------------
+    def _levels(self, levels: Iterable[str], field: str) -> Query:
+        values = sorted(levels)
+        if not values:
+            return Query.empty_query()
+        return Query.const_score_query(Query.term_set_query(self.schema, field, values), 0.0)
+
+    def _visible(self, rf: ReadFilter) -> Query:
+        """The policy's read filter, inside the main query (never a post-filter)."""
+        status_parts: list[tuple[Occur, Query]] = []
+        if rf.open_statuses:
+            status_parts.append(
+                (Occur.Should, Query.term_set_query(self.schema, "status", sorted(rf.open_statuses)))
+            )
+        if rf.own_agency is not None:
+            status_parts.append((Occur.Should, Query.term_query(self.schema, "publisher", rf.own_agency)))
+        if not status_parts or not rf.levels:
+            return Query.empty_query()
+        return Query.const_score_query(
+            Query.boolean_query(
+                [
+                    (Occur.Must, Query.term_set_query(self.schema, "listing_level", sorted(rf.levels))),
+                    (Occur.Must, Query.boolean_query(status_parts)),
+                ]
+            ),
+            0.0,
+        )
+
+    def _build(self, rf: ReadFilter, parsed: ParsedQuery, full_ok: Query) -> Query:
+        summary = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "summary"}
+        full = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "full"}
+
+        def clause_query(clause: Clause) -> Query:
+            # Full fields match only where the caller may read the whole entry.
+            return Query.boolean_query(
+                [
+                    (Occur.Should, self._clause(clause, summary)),
+                    (
+                        Occur.Should,
+                        Query.boolean_query(
+                            [(Occur.Must, self._clause(clause, full)), (Occur.Must, full_ok)]
+                        ),
+                    ),
+                ]
+            )
+
+        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._visible(rf))]
+        for clause in parsed.must:
+            parts.append((Occur.Must, clause_query(clause)))
+        for clause in parsed.must_not:
+            parts.append((Occur.MustNot, clause_query(clause)))
+        return Query.boolean_query(parts)
+
+    def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
+        subqueries: list[Query] = []
+        for name, (analyser, _kind, weight) in fields.items():
+            q: Query | None
+            if isinstance(clause, Prefix):
+                variant = PREFIX_FIELDS.get(name)
+                if variant is None:
+                    continue
+                value = clause.folded if variant == "fold" else clause.text
+                q = Query.phrase_prefix_query(self.schema, name, [value])
+            else:
+                text = clause.text if isinstance(clause, Term) else " ".join(clause.words)
+                tokens = self.analyzers[analyser].analyze(text)
+                if not tokens:
+                    continue
+                if len(tokens) == 1:
+                    q = Query.term_query(self.schema, name, tokens[0])
+                else:
+                    q = Query.phrase_query(self.schema, name, tokens)
+            subqueries.append(Query.boost_query(q, weight))
+        if not subqueries:
+            return Query.empty_query()
+        return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
+
+
+def _filter(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
+    return Query.const_score_query(Query.term_set_query(schema, field, list(values)), 0.0)
+
+
+class _Highlighter:
+    """Snippets from the summary fields (title, description) only."""
+
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, lang: str | None):
+        order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
+        self.generators = {
+            group: [
+                (lg, tantivy.SnippetGenerator.create(searcher, query, schema, f"{group}_{lg}"))
+                for lg in order
+            ]
+            for group in SUMMARY_GROUPS
+        }
+        for gens in self.generators.values():
+            for _lg, gen in gens:
+                gen.set_max_num_chars(200)
+
+    def highlights(self, doc: tantivy.Document) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for group, gens in self.generators.items():
+            for _lg, gen in gens:
+                snippet = gen.snippet_from_doc(doc)
+                if snippet.highlighted():
+                    out[group] = _mark(snippet)
+                    break
+        return out
+
+
+def _mark(snippet: tantivy.Snippet) -> str:
+    # tantivy's ranges are byte offsets into the UTF-8 fragment.
+    raw = snippet.fragment().encode("utf-8")
+    parts, pos = [], 0
+    for r in sorted(snippet.highlighted(), key=lambda r: r.start):
+        parts.append(html.escape(raw[pos : r.start].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(raw[r.start : r.end].decode("utf-8", "replace")) + "</mark>")
+        pos = r.end
+    parts.append(html.escape(raw[pos:].decode("utf-8", "replace")))
+    return "".join(parts)
+
+
+def _take_lock(path: Path) -> Any:
+    fh = open(path, "a+")  # noqa: SIM115 - held for the backend's lifetime
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        fh.close()
+        raise SearchIndexLocked(
+            f"Another Tillit process is using the search index in {path.parent}. "
+            "Stop it first, or give this process its own TILLIT_INSTANCE_PATH."
+        ) from exc
+    return fh
+
+
+__all__ = ["EmbeddedBackend", "SearchIndexLocked"]

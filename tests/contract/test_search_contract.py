@@ -1,0 +1,235 @@
+"""The shared contract: every search backend gives these answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from search.backend import SearchFilters, SearchQuery
+from security.policy import OPEN_STATUSES, ReadFilter
+from tests.contract.docs import make_doc
+
+PUBLIC = ReadFilter(frozenset({"public"}), OPEN_STATUSES, None)
+INTERNAL = ReadFilter(frozenset({"public", "internal"}), OPEN_STATUSES, None)
+SENSITIVE = ReadFilter(frozenset({"public", "internal", "sensitive"}), OPEN_STATUSES, None)
+NOTHING = ReadFilter(frozenset(), OPEN_STATUSES, None)
+OWN = ReadFilter(frozenset({"public"}), OPEN_STATUSES, "974761076")
+
+
+def ids(result):
+    return [h.id for h in result.hits]
+
+
+def facet(result, name):
+    return {f.value: f.count for f in result.facets.get(name, ())}
+
+
+@pytest.fixture
+def catalogue(search_backend):
+    search_backend.upsert(
+        [
+            make_doc(
+                "inkomst",
+                "Inkomstuppgifter från arbetsgivare",
+                description="Månadsvis lön per anställd",
+                keywords="arbetsgivardeklaration",
+                themes=["ECON"],
+                legal_basis=["2009:400"],
+                personal_data=True,
+                formats=["XML"],
+                modified="2025-03-01T00:00:00+00:00",
+            ),
+            make_doc(
+                "melding",
+                "Skattemeldinger",
+                lang="nb",
+                publisher="974761076",
+                publisher_name="Skatteetaten",
+                description="Skattemelding for personlige skattytere",
+                themes=["ECON", "GOVE"],
+                modified="2025-02-01T00:00:00+00:00",
+            ),
+            make_doc(
+                "fastighet",
+                "Fastighetsregistret",
+                description="Fastighet, ägare och gränser",
+                publisher="202100-4888",
+                publisher_name="Lantmäteriet",
+                themes=["REGI"],
+                formats=["CSV", "JSON"],
+                modified="2025-01-15T00:00:00+00:00",
+            ),
+            make_doc(
+                "fast", "Fast anställda i staten", themes=["GOVE"], modified="2024-12-01T00:00:00+00:00"
+            ),
+            make_doc(
+                "kartor",
+                "Lantmäteriets kartor",
+                publisher="202100-4888",
+                publisher_name="Lantmäteriet",
+                modified="2024-11-01T00:00:00+00:00",
+            ),
+            make_doc(
+                "hemlig",
+                "Skyddade personuppgifter",
+                classification="sensitive",
+                listing_level="internal",
+                keywords="sekretessmarkering",
+                themes=["JUST"],
+                legal_basis=["2009:400"],
+                description="Personer med skyddad identitet",
+            ),
+            make_doc("draft", "Utkast om inkomster", status="draft", publisher="974761076"),
+            make_doc(
+                "api",
+                "Inkomst-API",
+                type="api",
+                openapi="Income API\n/income-statements\ngetIncomeStatements get income statements",
+                modified="2025-04-01T00:00:00+00:00",
+            ),
+        ]
+    )
+    search_backend.refresh()
+    return search_backend
+
+
+def search(backend, rf=PUBLIC, **kw):
+    return backend.search(rf, SearchQuery(**kw))
+
+
+def test_inflected_swedish_and_norwegian_forms_match(catalogue):
+    assert ids(search(catalogue, text="inkomstuppgift")) == ["inkomst"]
+    assert set(ids(search(catalogue, text="skattemelding"))) == {"melding"}
+
+
+def test_text_without_diacritics_finds_but_ranks_below_exact(catalogue):
+    folded = search(catalogue, text="lantmateriets")
+    exact = search(catalogue, text="lantmäteriets")
+    assert "kartor" in ids(folded) and "kartor" in ids(exact)
+    assert exact.hits[0].score > folded.hits[0].score
+
+
+def test_exact_word_ranks_above_stem_collision(catalogue):
+    # The Swedish stemmer maps "fastighet" to "fast"; the unstemmed field wins.
+    result = search(catalogue, text="fastighet")
+    assert ids(result)[0] == "fastighet"
+
+
+def test_phrase_prefix_and_exclusion(catalogue):
+    assert ids(search(catalogue, text='"från arbetsgivare"')) == ["inkomst"]
+    assert ids(search(catalogue, text='"arbetsgivare från"')) == []
+    assert set(ids(search(catalogue, text="fastig*"))) == {"fastighet"}
+    assert set(ids(search(catalogue, text="LANTMÄT*"))) == {"kartor", "fastighet"}
+    assert set(ids(search(catalogue, text="lantmat*"))) == {"kartor", "fastighet"}
+    assert "kartor" not in ids(search(catalogue, text="lantmäteriet* -kartor"))
+
+
+def test_terms_combine_with_and(catalogue):
+    assert ids(search(catalogue, text="fastighetsregistret ägare")) == ["fastighet"]
+    assert ids(search(catalogue, text="fastighetsregistret skattemelding")) == []
+
+
+def test_openapi_operations_are_searchable(catalogue):
+    assert ids(search(catalogue, text="income-statements")) == ["api"]
+    assert ids(search(catalogue, text="getincomestatements")) == ["api"]
+
+
+def test_clearance_filter_is_in_the_query(catalogue):
+    everything = search(catalogue, per_page=100)
+    assert "hemlig" not in ids(everything) and "draft" not in ids(everything)
+    assert everything.total == 6
+    assert "hemlig" in ids(search(catalogue, INTERNAL, per_page=100))
+    assert "draft" in ids(search(catalogue, OWN, per_page=100))
+
+
+def test_matches_nothing_fails_closed(catalogue):
+    result = search(catalogue, NOTHING)
+    assert result.total == 0 and not result.hits and not result.facets
+    assert catalogue.suggest(NOTHING, "ink") == []
+
+
+def test_redacted_entries_match_only_on_summary_fields(catalogue):
+    # INTERNAL may list "hemlig" (listing internal) but not read it (sensitive).
+    assert ids(search(catalogue, INTERNAL, text="skyddade")) == ["hemlig"]
+    assert ids(search(catalogue, INTERNAL, text="sekretessmarkering")) == []
+    assert "hemlig" in ids(search(catalogue, INTERNAL, text="-sekretessmarkering", per_page=100))
+    assert ids(search(catalogue, SENSITIVE, text="sekretessmarkering")) == ["hemlig"]
+    # Full-field filters and facets skip it too.
+    by_law = search(catalogue, INTERNAL, filters=SearchFilters(legal_basis=("2009:400",)))
+    assert ids(by_law) == ["inkomst"]
+    assert "JUST" not in facet(search(catalogue, INTERNAL), "theme")
+    assert facet(search(catalogue, SENSITIVE), "theme")["JUST"] == 1
+
+
+def test_filters(catalogue):
+    def found(**f):
+        return set(ids(search(catalogue, filters=SearchFilters(**f), per_page=100)))
+
+    assert found(type=("api",)) == {"api"}
+    assert found(publisher=("202100-4888",)) == {"fastighet", "kartor"}
+    assert found(theme=("ECON", "REGI")) == {"inkomst", "melding", "fastighet"}
+    assert found(theme=("GOVE",), publisher=("974761076",)) == {"melding"}
+    assert found(legal_basis=("2009:400",)) == {"inkomst"}
+    assert found(personal_data=True) == {"inkomst"}
+    assert found(format=("CSV",)) == {"fastighet"}
+    assert found(classification=("sensitive",)) == set()
+    assert found(status=("draft",)) == set()
+
+
+def test_facet_counts(catalogue):
+    result = search(catalogue)
+    assert facet(result, "publisher") == {"202100-5448": 3, "202100-4888": 2, "974761076": 1}
+    assert facet(result, "type") == {"dataset": 5, "api": 1}
+    assert facet(result, "classification") == {"public": 6}
+    assert facet(result, "theme") == {"ECON": 2, "GOVE": 2, "REGI": 1}
+    assert facet(result, "format") == {"XML": 1, "CSV": 1, "JSON": 1}
+    assert facet(result, "personal_data") == {"true": 1, "false": 5}
+    assert [f.value for f in result.facets["publisher"]] == ["202100-5448", "202100-4888", "974761076"]
+    narrowed = search(catalogue, text="lantmäteriet")
+    assert facet(narrowed, "publisher") == {"202100-4888": 2}
+    assert "sensitive" not in facet(search(catalogue), "classification")
+
+
+def test_sorting_and_paging(catalogue):
+    by_title = ids(search(catalogue, sort="title", per_page=100))
+    assert by_title == ["fast", "fastighet", "api", "inkomst", "kartor", "melding"]
+    by_modified = ids(search(catalogue, sort="modified", per_page=100))
+    assert by_modified == ["api", "inkomst", "melding", "fastighet", "fast", "kartor"]
+    first = search(catalogue, sort="title", per_page=4)
+    second = search(catalogue, sort="title", per_page=4, page=2)
+    assert ids(first) + ids(second) == by_title and second.total == 6
+
+
+def test_highlights_come_from_title_and_description(catalogue):
+    hit = search(catalogue, text="inkomstuppgifter").hits[0]
+    assert "<mark>Inkomstuppgifter</mark>" in hit.highlights["title"]
+    assert set(hit.highlights) <= {"title", "description"}
+    redacted = search(catalogue, INTERNAL, text="skyddad").hits[0]
+    assert "sekretessmarkering" not in str(redacted.highlights)
+
+
+def test_suggestions_over_titles_within_clearance(catalogue):
+    assert [s.id for s in catalogue.suggest(PUBLIC, "fastig")] == ["fastighet"]
+    assert [s.title for s in catalogue.suggest(PUBLIC, "Skatte")] == ["Skattemeldinger"]
+    assert catalogue.suggest(PUBLIC, "skydd") == []
+    assert [s.id for s in catalogue.suggest(INTERNAL, "skydd")] == ["hemlig"]
+
+
+def test_revision_aware_upserts(catalogue):
+    catalogue.upsert([make_doc("kartor", "Nya kartor", revision=3)])
+    catalogue.upsert([make_doc("kartor", "Gamla kartor", revision=2)])
+    catalogue.refresh()
+    assert catalogue.revisions()["kartor"] == 3
+    assert ids(search(catalogue, text="nya")) == ["kartor"]
+    assert ids(search(catalogue, text="gamla")) == []
+    catalogue.upsert([make_doc("kartor", "Samma revision", revision=3)])  # re-delivery replaces
+    catalogue.refresh()
+    assert ids(search(catalogue, text="samma")) == ["kartor"]
+
+
+def test_delete_and_rebuild(catalogue):
+    catalogue.delete(["kartor"])
+    catalogue.refresh()
+    assert "kartor" not in catalogue.revisions()
+    assert catalogue.rebuild([make_doc("x", "Ensam")]) == 1
+    catalogue.refresh()
+    assert catalogue.revisions() == {"x": 1}

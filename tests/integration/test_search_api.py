@@ -1,0 +1,98 @@
+"""Search through HTTP: contract shape, redaction, validation, the outbox."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from catalogue.models import OutboxEvent
+from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
+from tests.searchkit import create_entry
+
+
+def test_search_answers_the_contract_shape(app, client, token_for):
+    create_entry(app, SKATTEVERKET, "Inkomstuppgifter", keywords={"sv": ["lön"]}, themes=["ECON"])
+    create_entry(app, SKATTEETATEN, "Skattemeldinger", lang="nb")
+    r = client.get("/api/v1/search?q=inkomstuppgift")
+    assert r.status_code == 200
+    body = r.json
+    assert body["total"] == 1 and body["page"] == 1 and body["per_page"] == 20
+    item = body["items"][0]
+    assert item["title"] == {"sv": "Inkomstuppgifter"} and item["redacted"] is False
+    assert "<mark>" in item["highlights"]["title"]
+    assert body["facets"]["publisher"] == [{"value": SKATTEVERKET, "count": 1}]
+    assert {"publisher", "classification", "theme", "type"} <= set(body["facets"])
+    nb = client.get("/api/v1/search?q=skattemelding").json
+    assert [i["title"] for i in nb["items"]] == [{"nb": "Skattemeldinger"}]
+
+
+def test_redacted_hits_use_the_summary_view(app, client, token_for):
+    create_entry(
+        app,
+        SKATTEVERKET,
+        "Skyddade personuppgifter",
+        classification="sensitive",
+        listing_level="internal",
+        keywords={"sv": ["sekretessmarkering"]},
+    )
+    h = token_for("internal", agency=LANTMATERIET)
+    item = client.get("/api/v1/search?q=skyddade", headers=h).json["items"][0]
+    assert item["redacted"] is True and "keywords" not in item and "legal_basis" not in item
+    assert client.get("/api/v1/search?q=sekretessmarkering", headers=h).json["total"] == 0
+    full = client.get("/api/v1/search?q=sekretessmarkering", headers=token_for("sensitive")).json
+    assert full["items"][0]["redacted"] is False
+
+
+def test_filters_sort_and_paging(app, client):
+    for i in range(5):
+        create_entry(app, LANTMATERIET if i % 2 else SKATTEVERKET, f"Karta {i}", themes=["REGI"])
+    r = client.get(f"/api/v1/search?publisher={LANTMATERIET}&sort=title&per_page=1&page=2").json
+    assert r["total"] == 2 and [i["title"]["sv"] for i in r["items"]] == ["Karta 3"]
+    r = client.get("/api/v1/search?theme=REGI&theme=ECON&facets=false").json
+    assert r["total"] == 5 and r["facets"] == {}
+
+
+def test_invalid_arguments_are_problems_with_field_errors(client):
+    r = client.get("/api/v1/search?per_page=1000&sort=random&theme=NOPE")
+    assert r.status_code == 422
+    assert r.mimetype == "application/problem+json"
+    assert {"per_page", "sort", "theme"} <= set(r.json["errors"])
+    r = client.get("/api/v1/search?page=5000&per_page=100")
+    assert r.status_code == 422 and "page" in r.json["errors"]
+    assert client.get("/api/v1/search/suggest").status_code == 422
+
+
+def test_suggest(app, client):
+    create_entry(app, LANTMATERIET, "Fastighetsregistret")
+    r = client.get("/api/v1/search/suggest?q=fastig")
+    assert r.status_code == 200
+    assert [s["title"] for s in r.json["items"]] == ["Fastighetsregistret"]
+
+
+def test_retired_entries_only_when_asked_for_and_only_to_their_publisher(app, client, token_for):
+    entry_id = create_entry(app, SKATTEVERKET, "Gammalt register", status="retired")
+    own = token_for("public", agency=SKATTEVERKET)
+    assert client.get("/api/v1/search?q=register", headers=own).json["total"] == 0
+    assert client.get("/api/v1/search?q=register&status=retired").json["total"] == 0
+    r = client.get("/api/v1/search?q=register&status=retired", headers=own).json
+    assert [i["id"] for i in r["items"]] == [entry_id]
+
+
+def test_changes_reach_the_index_and_the_outbox_is_drained(app, client, token_for):
+    h = token_for("public", extra=("catalogue:write",))
+    entry_id = create_entry(app, SKATTEVERKET, "Momsregistret", description="Moms")
+    etag = client.get(f"/api/v1/datasets/{entry_id}", headers=h).headers["ETag"]
+    r = client.patch(
+        f"/api/v1/datasets/{entry_id}",
+        json={"title": {"sv": "Momsdeklarationer"}},
+        headers={**h, "If-Match": etag},
+    )
+    assert r.status_code == 200, r.json
+    assert client.get("/api/v1/search?q=momsdeklarationer").json["total"] == 1
+    assert client.get("/api/v1/search?q=momsregistret").json["total"] == 0
+    with app.extensions["tillit"].sessions() as s:
+        assert s.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+
+
+def test_readyz_reports_search(client):
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json["checks"]["search"] == "ok"
