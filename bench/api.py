@@ -689,7 +689,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="tillit-bench-"))
     try:
-        print(f"Loading {args.entries} entries into {args.database_url or 'SQLite (WAL)'} ...", flush=True)
+        target = "SQLite (WAL)"
+        if args.database_url:
+            from sqlalchemy.engine import make_url
+
+            target = make_url(args.database_url).render_as_string(hide_password=True)
+        print(f"Loading {args.entries} entries into {target} ...", flush=True)
         catalogue = prepare(folder / "instance", args.database_url, args.entries, "http://127.0.0.1")
         print(f"  loaded in {catalogue.load_seconds:.1f} s", flush=True)
         print(f"Serving both apps with gunicorn gthread, {args.workers} workers x {args.threads} threads; "
