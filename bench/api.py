@@ -383,6 +383,7 @@ def _lua_string(text: str) -> str:
 def run_wrk(
     base: str, paths: list[str], headers: dict[str, str], seconds: float, connections: int, folder: Path
 ) -> Measurement:
+    # wrk takes whole seconds only.
     script = folder / "bench.lua"
     script.write_text(
         WRK_SCRIPT
@@ -391,7 +392,7 @@ def run_wrk(
             "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
         }
     )
-    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds:g}s", "--timeout", "10s",
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
            "-s", str(script), base + paths[0]]  # fmt: skip
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
