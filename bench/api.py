@@ -1,0 +1,729 @@
+"""Throughput and latency of Tillit's read API, each beside a bare Flask endpoint.
+
+Scenarios, all measured in one run, under the same gunicorn settings and the
+same load generator, with a real bearer token for the Tillit ones:
+
+* ``bare``  -- a trivial Flask app returning a small JSON dict (the yardstick);
+* ``get``   -- ``GET /api/v1/datasets/<id>``, rotating over loaded entry ids;
+* ``list``  -- ``GET /api/v1/datasets?per_page=20``.
+
+Ratio = Tillit req/s / bare req/s, measured in the same round. Targets: reading
+one entry >= 60 %, listing 20 >= 30 %.
+
+What it does: a temporary instance folder (SQLite in WAL mode unless
+``--database-url`` is given), migrations, one agency, ``--entries`` published
+datasets bulk-inserted through SQLAlchemy Core (valid by construction and
+checked by the API's own input schema), an OAuth client with
+``catalogue:read:sensitive`` registered through ClientService, and a token
+fetched from the running server's ``/oauth/token`` just before each measurement.
+Both apps are served by gunicorn (never the Flask development server); the load
+generator is ``wrk`` (or ``--client python``) on 127.0.0.1 only, bounded in time.
+
+Run ``python bench/api.py --help``; see bench/README.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+if __name__ == "__main__":
+    # Run as a script, this file's folder comes first on sys.path and this
+    # module would shadow the project's own ``api`` package.
+    _HERE = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+    sys.path.insert(0, str(_HERE.parent))
+
+import argparse
+import base64
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results"
+TOKEN_LIFETIME_MARGIN = 240  # seconds of load a token may cover (tokens live 300 s)
+
+AGENCY = ("202100-5448", "SE", {"sv": "Skatteverket", "en": "Swedish Tax Agency"})
+SCOPE = "catalogue:read:sensitive"
+TARGETS = {"get": 0.60, "list": 0.30}
+LABELS = {
+    "bare": "bare Flask JSON",
+    "get": "GET /api/v1/datasets/<id>",
+    "list": "GET /api/v1/datasets?per_page=20",
+}
+BARE_PATH = "/bare"
+
+
+# -- the yardstick ------------------------------------------------------------------
+def bare_app() -> Any:
+    """A trivial Flask app with one JSON endpoint (gunicorn: ``bench.api:bare_app()``)."""
+    from flask import Flask, jsonify
+
+    app = Flask("bare")
+
+    @app.get(BARE_PATH)
+    def bare() -> Any:
+        return jsonify({"status": "ok", "service": "bare", "version": 1})
+
+    return app
+
+
+# -- realistic, valid entries ---------------------------------------------------------
+TOPICS = [
+    # (sv, en, contains personal data)
+    ("Inkomstdeklarationer", "Income tax returns", True),
+    ("Folkbokföring", "Population register", True),
+    ("Arbetsgivardeklarationer", "Employer declarations", True),
+    ("Skattekonton", "Tax accounts", True),
+    ("Momsregistrerade företag", "VAT-registered businesses", False),
+    ("Fastighetstaxering", "Property tax assessment", False),
+    ("F-skattegodkännanden", "F-tax approvals", False),
+    ("Punktskatter", "Excise duties", False),
+    ("Kassaregister", "Cash registers", False),
+    ("Skatteintäkter per kommun", "Tax revenue by municipality", False),
+]
+REGIONS = [
+    ("Stockholms län", "Stockholm County"), ("Uppsala län", "Uppsala County"),
+    ("Skåne län", "Skåne County"), ("Västra Götalands län", "Västra Götaland County"),
+    ("Östergötlands län", "Östergötland County"), ("Jönköpings län", "Jönköping County"),
+    ("Hallands län", "Halland County"), ("Dalarnas län", "Dalarna County"),
+    ("Gävleborgs län", "Gävleborg County"), ("Västernorrlands län", "Västernorrland County"),
+    ("Jämtlands län", "Jämtland County"), ("Västerbottens län", "Västerbotten County"),
+    ("Norrbottens län", "Norrbotten County"), ("hela Sverige", "all of Sweden"),
+]  # fmt: skip
+THEME_CHOICES = ["ECON", "GOVE", "SOCI", "REGI", "JUST"]
+FREQUENCIES = ["DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "ANNUAL"]
+FORMATS = [("CSV", "text/csv"), ("JSON", "application/json"), ("Parquet", "application/vnd.apache.parquet")]
+CLASSIFICATION_MIX = [("public", 0.6), ("internal", 0.25), ("sensitive", 0.15)]
+RESTRICTION = {
+    "internal": ("SE", "2009:400", "18 kap. 8 §"),  # OSL: security of information systems
+    "sensitive": ("SE", "2009:400", "27 kap. 1 §"),  # OSL: tax secrecy
+}
+PROCESSING = [("EU", "32016R0679", "Art. 6(1)(e)"), ("SE", "2001:181", "1 kap. 1 §")]
+
+
+def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
+    """One dataset as a client would POST it, within every catalogue rule."""
+    topic_sv, topic_en, personal = rng.choice(TOPICS)
+    region_sv, region_en = rng.choice(REGIONS)
+    year = rng.randint(2008, 2024)
+    classification = rng.choices([c for c, _ in CLASSIFICATION_MIX], [w for _, w in CLASSIFICATION_MIX])[0]
+    if classification == "public":
+        personal = False
+    # A listing level at or below the classification (often lower: "it exists" is less secret).
+    below = [lvl for lvl in ("public", "internal", "sensitive") if scheme.not_above(lvl, classification)]
+    listing = rng.choice(below)
+    legal: list[dict[str, Any]] = []
+    if classification in RESTRICTION:
+        jur, ref, prov = RESTRICTION[classification]
+        legal.append({"role": "restriction", "jurisdiction": jur, "reference": ref, "provision": prov})
+    if personal:
+        for jur, ref, prov in PROCESSING:
+            legal.append({"role": "processing", "jurisdiction": jur, "reference": ref, "provision": prov})
+    distributions = []
+    for fmt, media in rng.sample(FORMATS, rng.randint(1, 3)):
+        slug = f"{n:05d}.{fmt.lower()}"
+        distributions.append(
+            {
+                "title": {"sv": f"{topic_sv} {year} ({fmt})", "en": f"{topic_en} {year} ({fmt})"},
+                "format": fmt,
+                "media_type": media,
+                "access_url": f"https://data.skatteverket.se/dataset/{n:05d}",
+                "download_url": f"https://data.skatteverket.se/download/{slug}",
+                "byte_size": rng.randint(10_000, 5_000_000_000),
+            }
+        )
+    return {
+        "publisher": AGENCY[0],
+        "title": {"sv": f"{topic_sv}, {region_sv}, {year}", "en": f"{topic_en}, {region_en}, {year}"},
+        "description": {
+            "sv": f"{topic_sv} för {region_sv} under {year}, sammanställt av Skatteverket. "
+            "Uppdateras enligt angiven frekvens; se distributionerna för format och storlek.",
+            "en": f"{topic_en} for {region_en} in {year}, compiled by the Swedish Tax Agency. "
+            "Updated at the stated frequency; see the distributions for formats and sizes.",
+        },
+        "keywords": {
+            "sv": [topic_sv.lower(), "skatt", str(year)],
+            "en": [topic_en.lower(), "tax", str(year)],
+        },
+        "themes": rng.sample(THEME_CHOICES, rng.randint(1, 2)),
+        "contact_point": {"name": "Skatteverket, dataförsörjning", "email": "data@skatteverket.se"},
+        "classification": classification,
+        "listing_level": listing,
+        "legal_basis": legal,
+        "contains_personal_data": personal,
+        "special_categories": False,
+        "licence": "https://creativecommons.org/licenses/by/4.0/" if classification == "public" else None,
+        "spatial": region_en,
+        "temporal": {"start": f"{year}-01-01", "end": f"{year}-12-31"},
+        "update_frequency": rng.choice(FREQUENCIES),
+        "distributions": distributions,
+    }
+
+
+def load_entries(engine: Any, scheme: Any, count: int, seed: int = 1) -> list[str]:
+    """Bulk-insert ``count`` published datasets; returns their ids.
+
+    Each payload goes through the API's DatasetCreateSchema (shapes, vocabularies,
+    legal references normalised and their URLs derived), so rows are what the
+    API would have stored. Status is ``published`` and revision 3, as after
+    create -> submit -> publish. (EntryService takes ~14 ms an entry here with its
+    three commits, over two minutes for 10,000, hence Core.)
+    """
+    from sqlalchemy import insert
+
+    from catalogue.models import Distribution, Entry, EntryTheme, LegalBasis
+    from catalogue.schemas import DatasetCreateSchema
+
+    rng = random.Random(seed)
+    schema = DatasetCreateSchema()
+    now = datetime.now(UTC)
+    entries, bases, dists, themes, ids = [], [], [], [], []
+    for n in range(count):
+        data = schema.load(_payload(rng, scheme, n))
+        roles = {b["role"] for b in data["legal_basis"]}
+        assert scheme.not_above(data["listing_level"], data["classification"])
+        assert data["classification"] == scheme.lowest or "restriction" in roles
+        assert not data["contains_personal_data"] or "processing" in roles
+        entry_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        created = now - timedelta(days=rng.randint(30, 3000), seconds=rng.randint(0, 86_399))
+        modified = created + timedelta(days=rng.randint(0, 29), seconds=rng.randint(0, 86_399))
+        temporal = data["temporal"]
+        entries.append(
+            {
+                "id": entry_id, "type": "dataset", "publisher": data["publisher"],
+                "title": data["title"], "description": data["description"],
+                "keywords": data["keywords"], "themes": data["themes"],
+                "contact_point": data["contact_point"],
+                "classification": data["classification"], "listing_level": data["listing_level"],
+                "contains_personal_data": data["contains_personal_data"],
+                "special_categories": data["special_categories"],
+                "licence": data["licence"], "spatial": data["spatial"],
+                "temporal_start": temporal["start"], "temporal_end": temporal["end"],
+                "update_frequency": data["update_frequency"],
+                "status": "published", "revision": 3, "created": created, "modified": modified,
+                "endpoint_urls": [], "openapi": None, "version": None, "lifecycle": None,
+            }
+        )  # fmt: skip
+        bases += [{"entry_id": entry_id, "position": i, **b} for i, b in enumerate(data["legal_basis"])]
+        dists += [{"entry_id": entry_id, "position": i, **d} for i, d in enumerate(data["distributions"])]
+        themes += [{"entry_id": entry_id, "theme": t} for t in data["themes"]]
+        ids.append(entry_id)
+    with engine.begin() as conn:
+        conn.execute(insert(Entry.__table__), entries)
+        conn.execute(insert(LegalBasis.__table__), bases)
+        conn.execute(insert(Distribution.__table__), dists)
+        conn.execute(insert(EntryTheme.__table__), themes)
+    return ids
+
+
+@dataclass
+class Catalogue:
+    instance: Path
+    database_url: str
+    client_id: str
+    client_secret: str
+    entry_ids: list[str]
+    load_seconds: float
+
+
+def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -> Catalogue:
+    """Migrate, then register the agency, the entries and an OAuth client."""
+    os.environ["TILLIT_INSTANCE_PATH"] = str(instance)
+    os.environ["TILLIT_ISSUER"] = issuer
+    if database_url:
+        os.environ["TILLIT_DATABASE_URL"] = database_url
+    from sqlalchemy import func, select
+
+    from api.app import create_app
+    from catalogue.migrate import upgrade
+    from catalogue.models import Agency, Entry
+    from catalogue.services.agencies import AgencyService
+    from catalogue.services.clients import ClientService
+    from security.identity import system_identity
+
+    app = create_app()
+    ext = app.extensions["tillit"]
+    upgrade(ext.engine)
+    system = system_identity(ext.scheme)
+    with ext.sessions() as session:
+        if session.scalar(select(func.count()).select_from(Entry)):
+            raise SystemExit("The database already holds entries: give an empty, throw-away database.")
+        if session.get(Agency, AGENCY[0]) is None:
+            orgnr, country, name = AGENCY
+            AgencyService(session, ext.scheme).create(
+                system, {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"}
+            )
+    started = time.perf_counter()
+    ids = load_entries(ext.engine, ext.scheme, count)
+    load_seconds = time.perf_counter() - started
+    with ext.sessions() as session:
+        issued = ClientService(session, ext.scheme).create(
+            system, agency=AGENCY[0], name="API benchmark", scopes=[SCOPE]
+        )
+        client_id, secret = issued.client.client_id, issued.secret
+    url = str(ext.engine.url.render_as_string(hide_password=False))
+    ext.engine.dispose()
+    return Catalogue(instance, url, client_id, secret, ids, load_seconds)
+
+
+# -- servers --------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    name: str
+    app_spec: str
+    port: int
+    workers: int
+    threads: int
+    log: Path
+    env: dict[str, str]
+    proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn",
+            "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
+            "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "5",
+            "--chdir", str(REPO), "--log-level", "warning",
+            self.app_spec,
+        ]  # fmt: skip
+
+    def start(self, probe: str) -> None:
+        with self.log.open("wb") as log:
+            self.proc = subprocess.Popen(self.command(), env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} server exited; see {self.log}:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(self.base + probe, timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                time.sleep(0.2)
+        raise SystemExit(f"{self.name} server did not answer {probe} in 60 s; see {self.log}")
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# -- load generation ------------------------------------------------------------------
+@dataclass
+class Measurement:
+    requests: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    errors: int
+
+
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local headers = {%(headers)s}
+local prepared = {}
+local i = 0
+init = function(args)
+  for k, p in ipairs(paths) do prepared[k] = wrk.format("GET", p, headers) end
+end
+request = function()
+  i = i %% #prepared + 1
+  return prepared[i]
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p95_us": %%d, "p99_us": %%d, ' ..
+    '"errors": %%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string of ASCII is a valid Lua string literal
+
+
+def run_wrk(
+    base: str, paths: list[str], headers: dict[str, str], seconds: float, connections: int, folder: Path
+) -> Measurement:
+    # wrk takes whole seconds only.
+    script = folder / "bench.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "paths": ", ".join(_lua_string(p) for p in paths),
+            "headers": ", ".join(f"[{_lua_string(k)}] = {_lua_string(v)}" for k, v in headers.items()),
+        }
+    )
+    cmd = ["wrk", "-t", "1", "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "10s",
+           "-s", str(script), base + paths[0]]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if out.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
+    r = json.loads(line[len("BENCH ") :])
+    duration = r["duration_us"] / 1e6
+    return Measurement(
+        requests=r["requests"],
+        seconds=round(duration, 3),
+        rps=r["requests"] / duration,
+        p50_ms=r["p50_us"] / 1000,
+        p95_ms=r["p95_us"] / 1000,
+        p99_ms=r["p99_us"] / 1000,
+        errors=r["errors"],
+    )
+
+
+def _python_worker(args: tuple[str, list[str], dict[str, str], float, int]) -> tuple[list[float], int]:
+    """One process of the Python load generator: ``conns`` keep-alive connections in threads."""
+    import http.client
+    import threading
+    from urllib.parse import urlsplit
+
+    base, paths, headers, seconds, conns = args
+    host = urlsplit(base)
+    deadline = time.perf_counter() + seconds
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def loop(offset: int) -> None:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        mine, i = [], offset
+        while (start := time.perf_counter()) < deadline:
+            i = (i + 1) % len(paths)
+            try:
+                conn.request("GET", paths[i], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+            mine.append(time.perf_counter() - start)
+            if not ok:
+                with lock:
+                    errors[0] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=loop, args=(k * 7919,)) for k in range(conns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
+def run_python(
+    base: str, paths: list[str], headers: dict[str, str], seconds: float, connections: int, _folder: Path
+) -> Measurement:
+    from concurrent.futures import ProcessPoolExecutor
+
+    processes = min(connections, 2)
+    shares = [connections // processes + (1 if k < connections % processes else 0) for k in range(processes)]
+    with ProcessPoolExecutor(processes) as pool:
+        parts = list(pool.map(_python_worker, [(base, paths, headers, seconds, n) for n in shares]))
+    latencies = sorted(x for lat, _ in parts for x in lat)
+    q = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Measurement(
+        requests=len(latencies),
+        seconds=seconds,
+        rps=len(latencies) / seconds,
+        p50_ms=q[49] * 1000,
+        p95_ms=q[94] * 1000,
+        p99_ms=q[98] * 1000,
+        errors=sum(e for _, e in parts),
+    )
+
+
+# -- scenarios ------------------------------------------------------------------------
+def fetch_token(base: str, client_id: str, secret: str) -> str:
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    request = urllib.request.Request(
+        base + "/oauth/token",
+        data=b"grant_type=client_credentials",
+        headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
+def check(base: str, path: str, headers: dict[str, str]) -> Any:
+    request = urllib.request.Request(base + path, headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+        return json.loads(response.read())
+
+
+@contextmanager
+def servers(args: argparse.Namespace, catalogue: Catalogue, folder: Path) -> Iterator[tuple[Server, Server]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLIT_")}
+    env["PYTHONPATH"] = str(REPO)
+    tillit_port, bare_port = free_port(), free_port()
+    tillit_env = env | {
+        "TILLIT_INSTANCE_PATH": str(catalogue.instance),
+        "TILLIT_DATABASE_URL": catalogue.database_url,
+        "TILLIT_ISSUER": f"http://127.0.0.1:{tillit_port}",
+    }
+    bare = Server("bare", "bench.api:bare_app()", bare_port, args.workers, args.threads,
+                  folder / "bare.log", env)  # fmt: skip
+    tillit = Server("tillit", "api.app:create_app()", tillit_port, args.workers, args.threads,
+                    folder / "tillit.log", tillit_env)  # fmt: skip
+    try:
+        bare.start(BARE_PATH)
+        tillit.start("/healthz")
+        yield bare, tillit
+    finally:
+        tillit.stop()
+        bare.stop()
+
+
+def measure_round(
+    args: argparse.Namespace, catalogue: Catalogue, bare: Server, tillit: Server, folder: Path, rnd: int
+) -> dict[str, Measurement]:
+    run = run_wrk if args.client == "wrk" else run_python
+    rng = random.Random(rnd)
+    get_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(catalogue.entry_ids, min(1000, args.entries))]
+    results: dict[str, Measurement] = {}
+    for scenario in ("bare", "get", "list"):
+        if scenario == "bare":
+            server, paths, headers = bare, [BARE_PATH], {}
+        else:
+            token = fetch_token(tillit.base, catalogue.client_id, catalogue.client_secret)
+            headers = {"Authorization": f"Bearer {token}"}
+            server = tillit
+            paths = get_paths if scenario == "get" else ["/api/v1/datasets?per_page=20"]
+        body = check(server.base, paths[0], headers)
+        if scenario == "list" and (len(body["items"]) != 20 or body["total"] != args.entries):
+            raise SystemExit(f"The list answered {len(body['items'])} items of {body['total']}.")
+        if scenario == "get" and body.get("redacted") is not False:
+            raise SystemExit("The entry came back redacted: the token lacks clearance.")
+        print(f"  round {rnd}: {LABELS[scenario]}: warm-up {args.warmup:g} s, "
+              f"measure {args.duration:g} s ...", flush=True)  # fmt: skip
+        if args.warmup > 0:
+            run(server.base, paths, headers, args.warmup, args.connections, folder)
+        m = run(server.base, paths, headers, args.duration, args.connections, folder)
+        if m.errors:
+            print(f"    WARNING: {m.errors} failed requests (non-2xx, timeouts or socket errors)")
+        results[scenario] = m
+    return results
+
+
+# -- profiling ------------------------------------------------------------------------
+def profile(catalogue: Catalogue, requests: int = 300) -> Path:
+    """Profile both Tillit scenarios in-process (Flask test client, pyinstrument).
+
+    In-process, so gunicorn, the network and the load generator are not in the
+    picture: this shows where the application's own time goes.
+    """
+    try:
+        from pyinstrument import Profiler
+    except ImportError as exc:
+        raise SystemExit("--profile needs pyinstrument: pip install pyinstrument") from exc
+    from api.app import create_app
+
+    app = create_app()
+    client = app.test_client()
+    basic = base64.b64encode(f"{catalogue.client_id}:{catalogue.client_secret}".encode()).decode()
+    token = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                        headers={"Authorization": f"Basic {basic}"}).json["access_token"]  # fmt: skip
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = catalogue.entry_ids
+    scenarios = {
+        "get": [f"/api/v1/datasets/{ids[i % len(ids)]}" for i in range(requests)],
+        "list": ["/api/v1/datasets?per_page=20"] * max(1, requests // 10),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"api-profile-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.txt"
+    with out.open("w") as fh:
+        for name, paths in scenarios.items():
+            for path in paths[:20]:
+                client.get(path, headers=headers)
+            profiler = Profiler(interval=0.0005)
+            profiler.start()
+            for path in paths:
+                client.get(path, headers=headers)
+            profiler.stop()
+            fh.write(f"== {name}: {len(paths)} requests, {LABELS[name]}\n")
+            fh.write(profiler.output_text(unicode=False, color=False))
+    app.extensions["tillit"].engine.dispose()
+    return out
+
+
+# -- reporting ------------------------------------------------------------------------
+def rows_for(rounds: list[dict[str, Measurement]]) -> list[dict[str, Any]]:
+    rows = []
+    for rnd, results in enumerate(rounds, start=1):
+        bare = results["bare"].rps
+        for scenario, m in results.items():
+            target = TARGETS.get(scenario)
+            ratio = m.rps / bare if scenario != "bare" and bare else None
+            rows.append(
+                {
+                    "round": rnd,
+                    "scenario": scenario,
+                    "label": LABELS[scenario],
+                    **asdict(m),
+                    "ratio": ratio,
+                    "target": target,
+                    "result": None if target is None else ("PASS" if ratio and ratio >= target else "MISS"),
+                }
+            )
+    return rows
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    head = (f"{'round':>5}  {'scenario':<34} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
+            f"{'errors':>6}  {'ratio':>6} {'target':>7}  result")  # fmt: skip
+    print()
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        ratio = f"{r['ratio']:.1%}" if r["ratio"] is not None else "-"
+        target = f">={r['target']:.0%}" if r["target"] is not None else "-"
+        print(f"{r['round']:>5}  {r['label']:<34} {r['rps']:>9.1f} {r['p50_ms']:>8.2f} "
+              f"{r['p95_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['errors']:>6}  {ratio:>6} {target:>7}  "
+              f"{r['result'] or '-'}")  # fmt: skip
+    print()
+
+
+def environment(args: argparse.Namespace, catalogue: Catalogue) -> dict[str, Any]:
+    import gunicorn
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    wrk_version = ""
+    if args.client == "wrk":
+        wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return {
+        "commit": commit.stdout.strip(),
+        "python": platform.python_version(),
+        "gunicorn": gunicorn.__version__,
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "database": catalogue.database_url.split(":", 1)[0].split("+")[0],
+        "entries": args.entries,
+        "load_seconds": round(catalogue.load_seconds, 2),
+        "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
+        "client": wrk_version or "python http.client",
+        "connections": args.connections,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+    }
+
+
+# -- main -----------------------------------------------------------------------------
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python bench/api.py",
+        description="Measure req/s and p50/p95 latency of reading one entry and listing 20, "
+        "each against a bare Flask JSON endpoint under the same gunicorn settings.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--entries", type=int, default=10_000, help="Datasets to load.")
+    p.add_argument("--duration", type=float, default=15, help="Seconds measured per scenario and round.")
+    p.add_argument("--warmup", type=float, default=5, help="Seconds of discarded load before each.")
+    p.add_argument("--connections", type=int, default=8, help="Concurrent keep-alive connections.")
+    p.add_argument("--rounds", type=int, default=2, help="Rounds of (bare, get, list), each with ratios.")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (both servers).")
+    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (both servers).")
+    p.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                   help="Load generator: wrk (apt-get install wrk) or Python http.client.")  # fmt: skip
+    p.add_argument("--database-url", default=None,
+                   help="An EMPTY throw-away database (e.g. postgresql://user@127.0.0.1/bench); "
+                   "default: SQLite (WAL) in the temporary instance folder.")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="Also write bench/results/api-<timestamp>.json.")
+    p.add_argument("--profile", action="store_true",
+                   help="Afterwards, profile the Tillit scenarios in-process with pyinstrument "
+                   "(bench/results/api-profile-<timestamp>.txt).")  # fmt: skip
+    p.add_argument("--keep", action="store_true", help="Keep the temporary instance folder and server logs.")
+    args = p.parse_args(argv)
+    if args.warmup + args.duration > TOKEN_LIFETIME_MARGIN:
+        p.error(f"--warmup + --duration must stay under {TOKEN_LIFETIME_MARGIN} s (a token lives 300 s).")
+    if args.entries < 20 or args.connections < 1 or args.rounds < 1 or args.duration <= 0:
+        p.error("Need --entries >= 20, --connections >= 1, --rounds >= 1 and --duration > 0.")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="tillit-bench-"))
+    try:
+        target = "SQLite (WAL)"
+        if args.database_url:
+            from sqlalchemy.engine import make_url
+
+            target = make_url(args.database_url).render_as_string(hide_password=True)
+        print(f"Loading {args.entries} entries into {target} ...", flush=True)
+        catalogue = prepare(folder / "instance", args.database_url, args.entries, "http://127.0.0.1")
+        print(f"  loaded in {catalogue.load_seconds:.1f} s", flush=True)
+        print(f"Serving both apps with gunicorn gthread, {args.workers} workers x {args.threads} threads; "
+              f"load: {args.client}, {args.connections} connections on 127.0.0.1", flush=True)  # fmt: skip
+        rounds = []
+        with servers(args, catalogue, folder) as (bare, tillit):
+            for rnd in range(1, args.rounds + 1):
+                rounds.append(measure_round(args, catalogue, bare, tillit, folder, rnd))
+        rows = rows_for(rounds)
+        env = environment(args, catalogue)
+        print_table(rows)
+        load = ", ".join(f"{x:.2f}" for x in env["load_average"])
+        print(f"{env['cpus']} CPUs shared by the load generator and both servers "
+              f"(load average when done: {load}; other work on the machine skews every figure).")  # fmt: skip
+        if args.json:
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            out = RESULTS / f"api-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
+            out.write_text(json.dumps({"environment": env, "results": rows}, indent=2) + "\n")
+            print(f"Wrote {out.relative_to(REPO)}")
+        if args.profile:
+            print(f"Wrote {profile(catalogue).relative_to(REPO)}")
+        return 0 if all(r["result"] != "MISS" for r in rows) else 1
+    finally:
+        if args.keep:
+            print(f"Kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
