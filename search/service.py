@@ -80,12 +80,14 @@ class SearchService:
         """Views (whole or redacted) of the entries the caller may see, by id."""
         if not ids:
             return {}
-        # One query loads them; EntryService.get then finds them in the session.
-        self.session.scalars(select(Entry).where(Entry.id.in_(list(ids)))).all()
+        # One query loads them; EntryService.get then finds them in the session's
+        # identity map (which holds weak references: keep ``loaded`` alive).
+        loaded = self.session.scalars(select(Entry).where(Entry.id.in_(list(ids)))).all()
         views: dict[str, EntryView] = {}
         for entry_id in ids:
             try:
                 views[entry_id] = self.entries.get(identity, entry_id)
             except NotFound:
                 continue
+        del loaded
         return views
