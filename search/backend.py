@@ -38,9 +38,10 @@ Text
     exclusions) matches every visible entry.
 
 Sorting
-    ``relevance`` (score desc, then modified desc, then id), ``title``
-    (``title_sort`` asc, then id), ``modified`` (modified desc, then id).
-    With no positive text clause, ``relevance`` behaves as ``modified``.
+    ``relevance`` (score desc), ``title`` (``title_sort`` asc), ``modified``
+    (modified desc). Ties come in an engine-chosen order, so the contract suite
+    never depends on them. With no positive text clause, ``relevance`` behaves
+    as ``modified``.
 
 Revisions
     ``upsert`` never lets a document replace one with a higher ``revision``;
