@@ -88,24 +88,22 @@ class Entry(Base):
         back_populates="entry",
         cascade="all, delete-orphan",
         order_by="LegalBasis.position",
-        lazy="selectin",
     )
     distributions: Mapped[list[Distribution]] = relationship(
         back_populates="entry",
         cascade="all, delete-orphan",
         order_by="Distribution.position",
-        lazy="selectin",
     )
     theme_rows: Mapped[list[EntryTheme]] = relationship(cascade="all, delete-orphan")
     served: Mapped[list[ServedDataset]] = relationship(
         foreign_keys="ServedDataset.api_id",
         cascade="all, delete-orphan",
-        lazy="selectin",
     )
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
     __table_args__ = (
-        Index("ix_entries_listing", "listing_level", "status"),
+        # Covers the visibility filter, so lists count from the index alone.
+        Index("ix_entries_visibility", "listing_level", "status", "type", "publisher"),
         Index("ix_entries_type_modified", "type", "modified"),
     )
 

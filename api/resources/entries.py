@@ -18,6 +18,7 @@ from api.resources.common import (
     review_service,
 )
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
+from catalogue.rendering import render_entry
 from catalogue.schemas import (
     THEMES,
     ApiCreateSchema,
@@ -25,14 +26,10 @@ from catalogue.schemas import (
     DatasetCreateSchema,
     DatasetUpdateSchema,
     EntrySchema,
-    EntrySummarySchema,
 )
 from catalogue.services.entries import EntryView
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
-
-_full = EntrySchema()
-_summary = EntrySummarySchema()
 
 
 class EntryQueryArgsSchema(PageArgsSchema):
@@ -50,12 +47,7 @@ class EntryPageSchema(Schema):
 
 def render(view: EntryView) -> dict[str, Any]:
     """The whole entry, or only the redacted summary: never more than allowed."""
-    if not view.full:
-        return dict(_summary.dump(view.entry))
-    data = dict(_full.dump(view.entry))
-    if view.entry.type == "api":
-        data["serves_datasets"] = list(view.served_ids)
-    return data
+    return render_entry(view.entry, view.full, view.served_ids)
 
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:

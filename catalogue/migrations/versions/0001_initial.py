@@ -77,7 +77,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entries")),
     )
     with op.batch_alter_table("entries", schema=None) as batch_op:
-        batch_op.create_index("ix_entries_listing", ["listing_level", "status"], unique=False)
+        batch_op.create_index(
+            "ix_entries_visibility", ["listing_level", "status", "type", "publisher"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_entries_publisher"), ["publisher"], unique=False)
         batch_op.create_index("ix_entries_type_modified", ["type", "modified"], unique=False)
 
@@ -209,7 +211,7 @@ def downgrade() -> None:
     with op.batch_alter_table("entries", schema=None) as batch_op:
         batch_op.drop_index("ix_entries_type_modified")
         batch_op.drop_index(batch_op.f("ix_entries_publisher"))
-        batch_op.drop_index("ix_entries_listing")
+        batch_op.drop_index("ix_entries_visibility")
 
     op.drop_table("entries")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
