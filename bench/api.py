@@ -4,7 +4,10 @@ Scenarios, all measured in one run, under the same gunicorn settings and the
 same load generator, with a real bearer token for the Tillit ones:
 
 * ``bare``  -- a trivial Flask app returning a small JSON dict (the yardstick);
-* ``get``   -- ``GET /api/v1/datasets/<id>``, rotating over loaded entry ids;
+* ``get``   -- ``GET /api/v1/datasets/<id>``, rotating over loaded public entries;
+* ``get-audited`` -- the same over ``sensitive`` entries: every such read also
+  appends a hash-chained audit event (a write and a commit), so it is reported
+  beside the target, not against it (bench/audit.py measures that cost);
 * ``list``  -- ``GET /api/v1/datasets?per_page=20``.
 
 Ratio = Tillit req/s / bare req/s, measured in the same round. Targets: reading
@@ -66,6 +69,7 @@ TARGETS = {"get": 0.60, "list": 0.30}
 LABELS = {
     "bare": "bare Flask JSON",
     "get": "GET /api/v1/datasets/<id>",
+    "get-audited": "GET .../<id> (sensitive, audited)",
     "list": "GET /api/v1/datasets?per_page=20",
 }
 BARE_PATH = "/bare"
@@ -178,7 +182,7 @@ def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
     }
 
 
-def load_entries(engine: Any, scheme: Any, count: int, seed: int = 1) -> list[str]:
+def load_entries(engine: Any, scheme: Any, count: int, seed: int = 1) -> tuple[list[str], dict[str, str]]:
     """Bulk-insert ``count`` published datasets; returns their ids.
 
     Each payload goes through the API's DatasetCreateSchema (shapes, vocabularies,
@@ -196,6 +200,7 @@ def load_entries(engine: Any, scheme: Any, count: int, seed: int = 1) -> list[st
     schema = DatasetCreateSchema()
     now = datetime.now(UTC)
     entries, bases, dists, themes, ids = [], [], [], [], []
+    levels: dict[str, str] = {}
     for n in range(count):
         data = schema.load(_payload(rng, scheme, n))
         roles = {b["role"] for b in data["legal_basis"]}
@@ -226,12 +231,13 @@ def load_entries(engine: Any, scheme: Any, count: int, seed: int = 1) -> list[st
         dists += [{"entry_id": entry_id, "position": i, **d} for i, d in enumerate(data["distributions"])]
         themes += [{"entry_id": entry_id, "theme": t} for t in data["themes"]]
         ids.append(entry_id)
+        levels[entry_id] = data["classification"]
     with engine.begin() as conn:
         conn.execute(insert(Entry.__table__), entries)
         conn.execute(insert(LegalBasis.__table__), bases)
         conn.execute(insert(Distribution.__table__), dists)
         conn.execute(insert(EntryTheme.__table__), themes)
-    return ids
+    return ids, levels
 
 
 @dataclass
@@ -242,6 +248,7 @@ class Catalogue:
     client_secret: str
     entry_ids: list[str]
     load_seconds: float
+    levels: dict[str, str] = field(default_factory=dict)
 
 
 def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -> Catalogue:
@@ -272,7 +279,7 @@ def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -
                 system, {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"}
             )
     started = time.perf_counter()
-    ids = load_entries(ext.engine, ext.scheme, count)
+    ids, levels = load_entries(ext.engine, ext.scheme, count)
     load_seconds = time.perf_counter() - started
     with ext.sessions() as session:
         issued = ClientService(session, ext.scheme).create(
@@ -281,7 +288,7 @@ def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -
         client_id, secret = issued.client.client_id, issued.secret
     url = str(ext.engine.url.render_as_string(hide_password=False))
     ext.engine.dispose()
-    return Catalogue(instance, url, client_id, secret, ids, load_seconds)
+    return Catalogue(instance, url, client_id, secret, ids, load_seconds, levels)
 
 
 # -- servers --------------------------------------------------------------------------
@@ -524,20 +531,25 @@ def measure_round(
 ) -> dict[str, Measurement]:
     run = run_wrk if args.client == "wrk" else run_python
     rng = random.Random(rnd)
-    get_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(catalogue.entry_ids, min(1000, args.entries))]
+    public = [i for i in catalogue.entry_ids if catalogue.levels.get(i) == "public"]
+    sensitive = [i for i in catalogue.entry_ids if catalogue.levels.get(i) == "sensitive"]
+    get_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(public, min(1000, len(public)))]
+    audited_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(sensitive, min(1000, len(sensitive)))]
     results: dict[str, Measurement] = {}
-    for scenario in ("bare", "get", "list"):
+    for scenario in ("bare", "get", "get-audited", "list"):
         if scenario == "bare":
             server, paths, headers = bare, [BARE_PATH], {}
         else:
             token = fetch_token(tillit.base, catalogue.client_id, catalogue.client_secret)
             headers = {"Authorization": f"Bearer {token}"}
             server = tillit
-            paths = get_paths if scenario == "get" else ["/api/v1/datasets?per_page=20"]
+            paths = {"get": get_paths, "get-audited": audited_paths}.get(
+                scenario, ["/api/v1/datasets?per_page=20"]
+            )
         body = check(server.base, paths[0], headers)
         if scenario == "list" and (len(body["items"]) != 20 or body["total"] != args.entries):
             raise SystemExit(f"The list answered {len(body['items'])} items of {body['total']}.")
-        if scenario == "get" and body.get("redacted") is not False:
+        if scenario.startswith("get") and body.get("redacted") is not False:
             raise SystemExit("The entry came back redacted: the token lacks clearance.")
         print(f"  round {rnd}: {LABELS[scenario]}: warm-up {args.warmup:g} s, "
               f"measure {args.duration:g} s ...", flush=True)  # fmt: skip
@@ -665,9 +677,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=15, help="Seconds measured per scenario and round.")
     p.add_argument("--warmup", type=float, default=5, help="Seconds of discarded load before each.")
     p.add_argument("--connections", type=int, default=8, help="Concurrent keep-alive connections.")
-    p.add_argument("--rounds", type=int, default=2, help="Rounds of (bare, get, list), each with ratios.")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (both servers).")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (both servers).")
+    p.add_argument(
+        "--rounds", type=int, default=2, help="Rounds of (bare, get, get-audited, list), each with ratios."
+    )
+    p.add_argument("--workers", type=int, default=1,
+                   help="gunicorn worker processes (both servers); 1 as `tillit serve` (the embedded "
+                   "search index has one writer per instance folder).")  # fmt: skip
+    p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (both servers).")
     p.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
                    help="Load generator: wrk (apt-get install wrk) or Python http.client.")  # fmt: skip
     p.add_argument("--database-url", default=None,

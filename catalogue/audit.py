@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,34 +108,49 @@ class AuditLog:
         entry: Entry | None = None,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
+        return self.record_many(identity, action, [(entry, details)], decision=decision)[0]
+
+    def record_many(
+        self,
+        identity: Identity,
+        action: str,
+        items: Sequence[tuple[Entry | None, dict[str, Any] | None]],
+        *,
+        decision: str = "allow",
+    ) -> list[AuditEvent]:
+        """Append one event per (entry, details), chained in order, in one flush."""
         self._lock()
         head = self.session.execute(
             select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()
-        seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
-        event = AuditEvent(
-            seq=seq,
-            at=utcnow(),
-            action=action,
-            decision=decision,
-            actor=identity.subject,
-            actor_agency=identity.agency,
-            client_id=identity.client_id,
-            address=identity.address,
-            entry_id=entry.id if entry is not None else None,
-            entry_agency=entry.publisher if entry is not None else None,
-            entry_level=entry.classification if entry is not None else None,
-            details=details or {},
-            prev_hash=prev,
-        )
-        event.hash = event_hash(event)
-        self.session.add(event)
+        seq, prev = (head[0], head[1]) if head else (0, GENESIS)
+        now = utcnow()
+        events = []
+        for entry, details in items:
+            seq += 1
+            event = AuditEvent(
+                seq=seq,
+                at=now,
+                action=action,
+                decision=decision,
+                actor=identity.subject,
+                actor_agency=identity.agency,
+                client_id=identity.client_id,
+                address=identity.address,
+                entry_id=entry.id if entry is not None else None,
+                entry_agency=entry.publisher if entry is not None else None,
+                entry_level=entry.classification if entry is not None else None,
+                details=details or {},
+                prev_hash=prev,
+            )
+            event.hash = prev = event_hash(event)
+            events.append(event)
+        self.session.add_all(events)
         self.session.flush()
-        if self.anchor is not None:
-            anchor = self.anchor
-            # The anchor moves only once the event is durable.
-            self.session.info.setdefault("audit_heads", []).append((seq, event.hash, anchor))
-        return event
+        if self.anchor is not None and events:
+            # The anchor moves only once the events are durable (after commit).
+            self.session.info.setdefault("audit_heads", []).append((seq, prev, self.anchor))
+        return events
 
     def _lock(self) -> None:
         if self.session.get_bind().dialect.name == "postgresql":

@@ -200,10 +200,11 @@ class EntryService:
         if not audited:
             return
         begin_write(self.session)
-        for view in audited:
-            self.audit.record(
-                identity, "entry.read", entry=view.entry, details={"view": "full" if view.full else "summary"}
-            )
+        self.audit.record_many(
+            identity,
+            "entry.read",
+            [(v.entry, {"view": "full" if v.full else "summary"}) for v in audited],
+        )
         self.session.commit()
 
     def audit_now(
