@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import load_settings
+from api.delivery import deliver_soon
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, advance_anchors, discard_anchors
 from catalogue.db import make_engine, make_session_factory
@@ -107,6 +108,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             )
         return None
 
+    @app.after_request
+    def _deliver(response: Response) -> Response:
+        # Submissions and decisions write notifications; send them after the commit.
+        if g.pop("notify", False) and response.status_code < 400:
+            deliver_soon(app)
+        return response
+
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
@@ -126,7 +134,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     tillit.oauth = init_oauth(app, keys)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
-    from api.resources import agencies, audit, entries, health, reviews
+    from api.resources import agencies, audit, entries, health, notifications, reviews
     from api.resources import scheme as scheme_resource
     from api.resources import search as search_resource
 
@@ -136,6 +144,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(entries.apis)
     api.register_blueprint(reviews.blp)
     api.register_blueprint(audit.blp)
+    api.register_blueprint(notifications.blp)
     api.register_blueprint(search_resource.blp)
     app.register_blueprint(health.bp)
     register_problem_handlers(app)

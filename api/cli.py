@@ -338,3 +338,19 @@ def db_grant_app_role(role: str) -> None:
     with _cli_app() as app:
         grant_app_role(app.extensions["tillit"].engine, role)
     click.echo(f"Granted {role}: audit_events is append-only for it.")
+
+
+# -- notifications ------------------------------------------------------------------
+@main.group()
+def notifications() -> None:
+    """Notifications of waiting work."""
+
+
+@notifications.command("send")
+def notifications_send() -> None:
+    """Deliver pending notifications by e-mail and webhook (retries failures; run by cron)."""
+    from api.delivery import deliver_now
+
+    with _cli_app() as app:
+        count = deliver_now(app)
+    click.echo(f"Delivered {count} notification(s).")

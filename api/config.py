@@ -31,6 +31,13 @@ DEFAULTS: dict[str, Any] = {
     # Days until an entry's classification is due for review again, per level
     # (JSON object); levels not named keep the defaults (internal 730, sensitive 365).
     "REVIEW_INTERVALS": "",
+    # Outgoing e-mail for notifications; empty SMTP_HOST means no e-mail.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_STARTTLS": False,
+    "MAIL_FROM": "tillit@localhost",
 }
 
 

@@ -24,6 +24,7 @@ def entry_service() -> EntryService:
 
 
 def review_service() -> ReviewService:
+    g.notify = True  # reviews write notifications: deliver them after the request
     return ReviewService.of(entry_service())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response, g, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -52,6 +52,7 @@ def render(view: EntryView) -> dict[str, Any]:
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:
     if view.pending_review and status == 200:
+        g.notify = True
         # Not applied: the change waits for a security officer.
         response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
         response.status_code = 202

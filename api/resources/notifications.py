@@ -1,0 +1,71 @@
+"""The in-app queue of waiting work, and where an agency wants to be told of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields
+
+from api.auth import current_identity, require_scope
+from api.resources.common import PageArgsSchema, page_body
+from catalogue.services.notifications import NotificationService
+from security.identity import ADMIN
+
+blp = Blueprint(
+    "notifications",
+    __name__,
+    url_prefix="/api/v1",
+    description="Work waiting for data owners and security officers.",
+)
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    audience = fields.String()
+    agency = fields.String()
+    review = fields.String(attribute="review_id", allow_none=True)
+    entry = fields.String(attribute="entry_id", allow_none=True)
+    message = fields.String()
+    created = fields.DateTime()
+
+
+class ChannelsSchema(Schema):
+    officer_email = fields.Email(load_default=None, allow_none=True)
+    owner_email = fields.Email(load_default=None, allow_none=True)
+    webhook_url = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
+
+
+@blp.route("/notifications", methods=["GET"])
+@blp.arguments(PageArgsSchema, location="query")
+@blp.alt_response(200, schema=NotificationSchema(many=True), description="Newest first.")
+def list_notifications(args: dict[str, Any]) -> Any:
+    """Your agency's notifications for your roles (catalogue:review → officers',
+    catalogue:write → data owners'), about entries you may see."""
+    page = NotificationService(g.db).list_for(
+        current_identity(), page=args["page"], per_page=args["per_page"]
+    )
+    return jsonify(
+        page_body(NotificationSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
+    )
+
+
+@blp.route("/agencies/<orgnr>/channels", methods=["PUT"])
+@require_scope(ADMIN)
+@blp.arguments(ChannelsSchema)
+@blp.alt_response(200, description="The channels; a new webhook secret is shown once.")
+def set_channels(data: dict[str, Any], orgnr: str) -> Any:
+    """Where the agency hears of waiting work: officers' and data owners' e-mail, and a
+    webhook signed with HMAC-SHA256 (X-Tillit-Signature over "<X-Tillit-Timestamp>.<body>")."""
+    channel, secret = NotificationService(g.db).set_channels(current_identity(), orgnr, **data)
+    body: dict[str, Any] = {
+        "agency": channel.agency,
+        "officer_email": channel.officer_email,
+        "owner_email": channel.owner_email,
+        "webhook_url": channel.webhook_url,
+    }
+    if secret:
+        body["webhook_secret"] = secret
+    return jsonify(body)

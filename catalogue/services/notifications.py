@@ -1,0 +1,187 @@
+"""Work waiting for people: the in-app queue, and delivery by e-mail and webhook.
+
+Notifications are written in the same transaction as the submission or decision
+they announce; delivery happens after commit and is retried until it succeeds
+(``tillit notifications send``), so a crash never loses one.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import Session
+
+from catalogue.db import begin_write
+from catalogue.errors import NotFound, PermissionDenied
+from catalogue.models import Agency, AgencyChannel, Entry, Notification, utcnow
+from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.visibility import visible_clause
+from security import policy
+from security.identity import REVIEW, WRITE, Identity
+
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notification: Notification
+    email_to: str | None
+    webhook_url: str | None
+    webhook_secret: str | None
+
+
+class Deliverer(Protocol):
+    """Sends one notification; raises on failure (it is then retried)."""
+
+    def send_email(self, to: str, subject: str, body: str) -> None: ...
+
+    def send_webhook(self, url: str, secret: str, payload: dict[str, object]) -> None: ...
+
+
+class NotificationService:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _audiences(self, identity: Identity) -> list[str]:
+        audiences = []
+        if identity.has_scope(REVIEW):
+            audiences.append("security_officer")
+        if identity.has_scope(WRITE):
+            audiences.append("data_owner")
+        return audiences
+
+    def list_for(self, identity: Identity, *, page: int = 1, per_page: int = 20) -> Page[Notification]:
+        """The caller's queue: its agency's notifications for its roles, about entries
+        it may see (a notification never names an entry above the caller's clearance)."""
+        audiences = self._audiences(identity)
+        if identity.agency is None or not audiences:
+            raise PermissionDenied("Notifications are for data owners and security officers.")
+        conditions: list[ColumnElement[bool]] = [
+            Notification.agency == identity.agency,
+            Notification.audience.in_(audiences),
+            or_(
+                Notification.entry_id.is_(None),
+                Notification.entry_id.in_(
+                    select(Entry.id)
+                    .where(visible_clause(policy.read_filter(identity)))
+                    .where(Entry.classification.in_(sorted(identity.readable_levels)))
+                ),
+            ),
+        ]
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        total = self.session.scalar(select(func.count()).select_from(Notification).where(*conditions))
+        rows = self.session.scalars(
+            select(Notification)
+            .where(*conditions)
+            .order_by(Notification.id.desc())
+            .limit(per_page)
+            .offset((max(page, 1) - 1) * per_page)
+        ).all()
+        return Page(list(rows), int(total or 0), page, per_page)
+
+    def set_channels(
+        self,
+        identity: Identity,
+        agency: str,
+        *,
+        officer_email: str | None,
+        owner_email: str | None,
+        webhook_url: str | None,
+    ) -> tuple[AgencyChannel, str | None]:
+        """Where an agency hears of waiting work. A new webhook secret is returned once."""
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Setting an agency's channels needs the catalogue:admin scope.")
+        begin_write(self.session)
+        if self.session.get(Agency, agency) is None:
+            raise NotFound("No agency with that organisation number.")
+        channel = self.session.get(AgencyChannel, agency) or AgencyChannel(agency=agency)
+        new_secret = None
+        if webhook_url and (channel.webhook_url != webhook_url or not channel.webhook_secret):
+            new_secret = secrets.token_urlsafe(32)
+            channel.webhook_secret = new_secret
+        if not webhook_url:
+            channel.webhook_secret = None
+        channel.officer_email, channel.owner_email, channel.webhook_url = (
+            officer_email,
+            owner_email,
+            webhook_url,
+        )
+        self.session.add(channel)
+        self.session.commit()
+        return channel, new_secret
+
+    def deliver_pending(self, identity: Identity, deliverer: Deliverer, limit: int = 200) -> int:
+        """Send what has not been sent yet; returns how many were delivered."""
+        if not identity.is_system:
+            raise PermissionDenied("Delivery runs as the system.")
+        pending = self.session.scalars(
+            select(Notification)
+            .where(
+                Notification.attempts < MAX_ATTEMPTS,
+                or_(Notification.email_sent.is_(None), Notification.webhook_sent.is_(None)),
+            )
+            .order_by(Notification.id)
+            .limit(limit)
+        ).all()
+        delivered = 0
+        for item in self._deliveries(pending):
+            note = item.notification
+            ok = True
+            try:
+                if item.email_to and note.email_sent is None:
+                    deliverer.send_email(item.email_to, f"Tillit: {note.kind}", note.message)
+                    note.email_sent = utcnow()
+                if item.webhook_url and item.webhook_secret and note.webhook_sent is None:
+                    deliverer.send_webhook(
+                        item.webhook_url,
+                        item.webhook_secret,
+                        {
+                            "id": note.id,
+                            "kind": note.kind,
+                            "agency": note.agency,
+                            "audience": note.audience,
+                            "review": note.review_id,
+                            "entry": note.entry_id,
+                            "message": note.message,
+                            "created": note.created.isoformat(),
+                        },
+                    )
+                    note.webhook_sent = utcnow()
+            except Exception:  # a failed channel is retried on the next run
+                ok = False
+                note.attempts += 1
+            # A channel that is not configured counts as done.
+            if not item.email_to and note.email_sent is None:
+                note.email_sent = utcnow()
+            if not item.webhook_url and note.webhook_sent is None:
+                note.webhook_sent = utcnow()
+            delivered += ok
+        self.session.commit()
+        return delivered
+
+    def _deliveries(self, notes: Sequence[Notification]) -> list[Delivery]:
+        channels = {
+            c.agency: c
+            for c in self.session.scalars(
+                select(AgencyChannel).where(AgencyChannel.agency.in_({n.agency for n in notes}))
+            ).all()
+        }
+        out = []
+        for note in notes:
+            channel = channels.get(note.agency)
+            email = None
+            if channel is not None:
+                email = channel.officer_email if note.audience == "security_officer" else channel.owner_email
+            out.append(
+                Delivery(
+                    note,
+                    email,
+                    channel.webhook_url if channel else None,
+                    channel.webhook_secret if channel else None,
+                )
+            )
+        return out
