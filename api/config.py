@@ -14,6 +14,8 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Elasticsearch URL; empty means the embedded search engine.
     "ELASTICSEARCH_URL": "",
+    # Prefix of every Elasticsearch index, alias and template name.
+    "ELASTICSEARCH_INDEX_PREFIX": "tillit-entries",
     # The authorization server's issuer identifier (its public base URL).
     "ISSUER": "http://127.0.0.1:5000",
     # The audience of access tokens for this API; empty means ISSUER + "/api/v1".
