@@ -147,6 +147,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(notifications.blp)
     api.register_blueprint(search_resource.blp)
     app.register_blueprint(health.bp)
+    from api.web.pages import bp as web_pages
+
+    app.register_blueprint(web_pages)
     register_problem_handlers(app)
     return app
 
