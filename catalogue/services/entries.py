@@ -172,10 +172,14 @@ class EntryService:
         check_etag(entry_etag(entry), if_match)
         if entry.status == policy.RETIRED:
             raise Conflict("A retired entry cannot be edited.")
-        if entry.status in (policy.PUBLISHED, policy.DEPRECATED, policy.IN_REVIEW):
-            changed = [f for f in REVIEWED_FIELDS if f in data and self._differs(entry, f, data[f])]
-            if entry.status == policy.IN_REVIEW:
-                raise Conflict("The entry is frozen while it is in review.")
+        if entry.status == policy.IN_REVIEW:
+            raise Conflict("The entry is frozen while it is in review.")
+        if entry.status in (policy.PUBLISHED, policy.DEPRECATED):
+            # Compare the entry as it would be after the change, not the input: an
+            # omitted or null listing_level defaults to the classification, and
+            # that is a reclassification too.
+            after = self._merged(entry, data, creating=False)
+            changed = [f for f in REVIEWED_FIELDS if self._differs(entry, f, after[f])]
             if changed:
                 raise Conflict(
                     "Changing "
