@@ -70,6 +70,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
         granted = client.granted_scopes()
         requested = scope_to_list(self.request.payload.scope or "")
         if not requested:
+            if not granted:
+                raise InvalidScopeError(description="Nothing may be granted to this client now.")
             self.request.scope = " ".join(granted)
             return
         refused = [s for s in requested if s not in granted]

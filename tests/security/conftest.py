@@ -51,7 +51,12 @@ def entry_data(publisher: str, classification: str, listing_level: str | None = 
     }
     if classification != "public":
         raw["legal_basis"] = [
-            {"role": "restriction", "jurisdiction": "SE", "reference": "SFS 2009:400", "provision": "27 kap. 1 §"}
+            {
+                "role": "restriction",
+                "jurisdiction": "SE",
+                "reference": "SFS 2009:400",
+                "provision": "27 kap. 1 §",
+            }
         ]
     return dict(DatasetCreateSchema().load(raw))
 

@@ -96,7 +96,9 @@ def test_guessed_ids_answer_like_missing_ones(client, token_for, guess):
     assert r.json == NOT_FOUND_BODY
 
 
-@pytest.mark.parametrize(("method", "body"), [("PUT", {"title": {"en": "x"}}), ("PATCH", {}), ("DELETE", None)])
+@pytest.mark.parametrize(
+    ("method", "body"), [("PUT", {"title": {"en": "x"}}), ("PATCH", {}), ("DELETE", None)]
+)
 @pytest.mark.parametrize("if_match", ["*", None])
 def test_writes_to_hidden_entries_answer_like_missing_ones(client, token_for, app, method, body, if_match):
     """Even a data owner of the publishing agency gets 404 — never 403, 412 or 428 —

@@ -47,7 +47,12 @@ def test_other_agencys_entry_cannot_be_changed(client, token_for, app, method, p
 
 def test_register_for_another_agency_is_refused(client, token_for):
     h = token_for("sensitive", agency=LANTMATERIET, extra=("catalogue:write",))
-    body = {"publisher": SKATTEVERKET, "title": {"en": "x"}, "description": {"en": "x"}, "classification": "public"}
+    body = {
+        "publisher": SKATTEVERKET,
+        "title": {"en": "x"},
+        "description": {"en": "x"},
+        "classification": "public",
+    }
     r = client.post("/api/v1/datasets", json=body, headers=h)
     assert (r.status_code, r.json) == (
         403,
@@ -73,7 +78,12 @@ MASS = {
 @pytest.mark.parametrize("field", sorted(MASS))
 def test_mass_assignment_on_create_is_refused(client, token_for, field):
     h = token_for("sensitive", agency=SKATTEVERKET, extra=("catalogue:write",))
-    body = {"publisher": SKATTEVERKET, "title": {"en": "x"}, "description": {"en": "x"}, "classification": "public"}
+    body = {
+        "publisher": SKATTEVERKET,
+        "title": {"en": "x"},
+        "description": {"en": "x"},
+        "classification": "public",
+    }
     body[field] = MASS[field]
     r = client.post("/api/v1/datasets", json=body, headers=h)
     assert r.status_code == 422
@@ -95,7 +105,9 @@ def test_mass_assignment_on_update_is_refused(client, token_for, app, field, met
     assert (after["publisher"], after["status"], after["revision"]) == (SKATTEVERKET, "draft", 1)
 
 
-RESTRICTION = [{"role": "restriction", "jurisdiction": "SE", "reference": "SFS 2009:400", "provision": "27 kap. 1 §"}]
+RESTRICTION = [
+    {"role": "restriction", "jurisdiction": "SE", "reference": "SFS 2009:400", "provision": "27 kap. 1 §"}
+]
 
 
 @pytest.mark.parametrize(
@@ -108,10 +120,17 @@ RESTRICTION = [{"role": "restriction", "jurisdiction": "SE", "reference": "SFS 2
         ("PATCH", {"legal_basis": []}),
         ("PATCH", {"contains_personal_data": True}),
         # A PUT that omits listing_level must not reset it to the classification.
-        ("PUT", {"title": {"en": "t"}, "description": {"en": "d"}, "classification": "internal",
-                 "legal_basis": RESTRICTION}),
+        (
+            "PUT",
+            {
+                "title": {"en": "t"},
+                "description": {"en": "d"},
+                "classification": "internal",
+                "legal_basis": RESTRICTION,
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_published_classification_cannot_change_without_review(client, token_for, app, method, change):
     entry_id = make_entry(app, SKATTEVERKET, "internal", "public")
     h = dict(token_for("sensitive", agency=SKATTEVERKET, extra=("catalogue:write",)))
@@ -142,10 +161,18 @@ def test_nobody_classifies_above_their_clearance(client, token_for):
 
 
 def test_write_needs_the_write_scope(client, token_for):
-    body = {"publisher": SKATTEVERKET, "title": {"en": "x"}, "description": {"en": "x"}, "classification": "public"}
+    body = {
+        "publisher": SKATTEVERKET,
+        "title": {"en": "x"},
+        "description": {"en": "x"},
+        "classification": "public",
+    }
     r = client.post("/api/v1/datasets", json=body, headers=token_for("sensitive", agency=SKATTEVERKET))
     assert r.status_code == 403
-    assert r.headers["WWW-Authenticate"] == 'Bearer realm="tillit", error="insufficient_scope", scope="catalogue:write"'
+    assert (
+        r.headers["WWW-Authenticate"]
+        == 'Bearer realm="tillit", error="insufficient_scope", scope="catalogue:write"'
+    )
     anonymous = client.post("/api/v1/datasets", json=body)
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"] == 'Bearer realm="tillit"'
