@@ -242,5 +242,10 @@ def keys_rotate() -> None:
     click.echo(f"New signing key {kid}.")
 
 
+from api.cli_auth import register_auth_commands  # noqa: E402
+
+register_auth_commands(main)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

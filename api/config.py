@@ -28,6 +28,15 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     # Largest page size for collections and search.
     "MAX_PER_PAGE": 100,
+    # Signs the login form's CSRF token; empty means one generated into the instance folder.
+    "SECRET_KEY": "",
+    # Rate limits (Flask-Limiter syntax) on /oauth/token per client and on login per account.
+    "RATE_LIMIT_TOKEN": "60/minute",
+    "RATE_LIMIT_LOGIN": "10/minute",
+    # Where rate-limit counters live: memory:// (per process) or e.g. redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # JSON list of trusted external token issuers; see docs/security.md.
+    "TRUSTED_ISSUERS": "",
 }
 
 
