@@ -189,7 +189,7 @@ def test_refresh_token_of_another_client_is_refused(client, app, creds, alice):
 def test_person_cannot_escalate_scope(client, app, roles, scope, error):
     make_user(app, "bob", SKATTEVERKET, roles=roles)
     creds = make_app_client(app)
-    verifier, challenge = pkce()
+    _verifier, challenge = pkce()
     params = auth_params(creds[0], challenge, scope=scope)
     page = client.get("/oauth/authorize", query_string=params)
     if page.status_code == 302:  # refused before login: the client may never ask for it
@@ -201,7 +201,7 @@ def test_person_cannot_escalate_scope(client, app, roles, scope, error):
 def test_person_reads_at_most_the_lower_of_own_and_agency_clearance(client, app):
     make_user(app, "carol", LANTMATERIET, roles=(), clearance="internal")
     creds = make_app_client(app, agency=LANTMATERIET, scopes="catalogue:read:sensitive")
-    verifier, challenge = pkce()
+    _verifier, challenge = pkce()
     params = auth_params(creds[0], challenge, scope="catalogue:read:sensitive")
     assert redirect_params(login(client, params, username="carol"))["error"] == "invalid_scope"
     tokens = full_login(client, creds, username="carol")
