@@ -115,6 +115,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_login(app)
     init_rate_limits(app)
+    from api.auth import init_federation
+
+    init_federation(app)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
     from api.resources import agencies, entries, health
