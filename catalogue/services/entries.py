@@ -244,7 +244,10 @@ class EntryService:
 
     def _apply(self, identity: Identity, entry: Entry, data: dict[str, Any], *, creating: bool) -> None:
         merged = self._merged(entry, data, creating)
-        self._check_rules(identity, entry, merged)
+        # Only links the caller sends are checked: stored links may point at datasets
+        # above the caller's clearance, and an error must never name them.
+        supplied = [str(d) for d in data["serves_datasets"]] if "serves_datasets" in data else []
+        self._check_rules(identity, entry, merged, supplied)
         entry.title = merged["title"]
         entry.description = merged["description"]
         entry.keywords = merged["keywords"]
@@ -277,9 +280,11 @@ class EntryService:
             entry.version = merged["version"]
             entry.lifecycle = merged["lifecycle"]
             if "serves_datasets" in data or creating:
-                entry.served = [
-                    ServedDataset(dataset_id=d, position=i) for i, d in enumerate(merged["serves_datasets"])
-                ]
+                links = list(merged["serves_datasets"])
+                if not creating:  # keep the links the caller cannot see (and so cannot remove)
+                    visible = set(self._visible_ids(identity, entry.served_dataset_ids))
+                    links += [d for d in entry.served_dataset_ids if d not in visible and d not in links]
+                entry.served = [ServedDataset(dataset_id=d, position=i) for i, d in enumerate(links)]
 
     def _merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
         """The entry as it will be after the change, for checking the rules."""
@@ -345,7 +350,7 @@ class EntryService:
         merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
         return merged
 
-    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any]) -> None:
+    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
         errors: dict[str, list[str]] = {}
         enabled = ", ".join(self.scheme.enabled_keys)
         classification, listing = m["classification"], m["listing_level"]
@@ -386,7 +391,7 @@ class EntryService:
                 message = _openapi_problem(m["openapi"])
                 if message:
                     errors.setdefault("openapi", []).append(message)
-            missing = self._unknown_datasets(identity, m["serves_datasets"])
+            missing = self._unknown_datasets(identity, links)
             if missing:
                 errors.setdefault("serves_datasets", []).append(
                     "No dataset with id " + ", ".join(missing) + "."

@@ -143,3 +143,41 @@ def test_authenticated_responses_are_not_cached(client, token_for, catalogue):
     r = client.get("/api/v1/datasets", headers=token_for("sensitive"))
     assert r.headers["Cache-Control"] == "no-store"
     assert "Authorization" in r.headers["Vary"]
+
+
+def _api_serving(app, dataset_id):
+    from catalogue.schemas import ApiCreateSchema
+    from catalogue.services.entries import EntryService
+    from security.identity import system_identity
+
+    ext = app.extensions["tillit"]
+    data = ApiCreateSchema().load(
+        {
+            "publisher": SKATTEVERKET,
+            "title": {"en": "API"},
+            "description": {"en": "d"},
+            "classification": "public",
+            "serves_datasets": [dataset_id],
+        }
+    )
+    with ext.sessions() as session:
+        return EntryService(session, ext.scheme).create(system_identity(ext.scheme), "api", data).entry.id
+
+
+def test_links_to_hidden_datasets_never_leak_through_edits(client, token_for, app):
+    """An editor of the same agency below the dataset's listing level edits an API
+    that serves it: no error names the hidden id, and the hidden link survives."""
+    hidden = make_entry(app, SKATTEVERKET, "sensitive", "sensitive")
+    api_id = _api_serving(app, hidden)
+    h = dict(token_for("internal", agency=SKATTEVERKET, extra=("catalogue:write",)))
+    r = client.get(f"/api/v1/apis/{api_id}", headers=h)
+    assert r.json["serves_datasets"] == []
+    h["If-Match"] = r.headers["ETag"]
+    r = client.patch(f"/api/v1/apis/{api_id}", json={"title": {"en": "renamed"}}, headers=h)
+    assert r.status_code == 200, r.json
+    assert hidden not in r.get_data(as_text=True)
+    h["If-Match"] = r.headers["ETag"]
+    r = client.patch(f"/api/v1/apis/{api_id}", json={"serves_datasets": []}, headers=h)
+    assert r.status_code == 200 and hidden not in r.get_data(as_text=True)
+    owner = token_for("sensitive", agency=SKATTEVERKET)
+    assert client.get(f"/api/v1/apis/{api_id}", headers=owner).json["serves_datasets"] == [hidden]
