@@ -10,12 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
-from click.testing import CliRunner
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session as OAuthlibSession
 from werkzeug.serving import make_server
 
-from api.cli import main
 from tests.conftest import SKATTEVERKET
 from tests.security.conftest import make_entry
 
@@ -33,16 +31,10 @@ def server(app) -> Iterator[str]:
 
 
 @pytest.fixture
-def cli_client(app, monkeypatch) -> dict[str, str]:
-    monkeypatch.setenv("TILLIT_INSTANCE_PATH", app.instance_path)
-    monkeypatch.setenv("TILLIT_DATABASE_URL", app.config["DATABASE_URL"])
-    monkeypatch.setenv("TILLIT_ISSUER", app.config["ISSUER"])
-    result = CliRunner().invoke(
-        main,
-        [
-            "clients", "create", "--agency", SKATTEVERKET, "--name", "Integration",
-            "--scopes", "catalogue:read:internal", "--json",
-        ],
+def cli_client(run_cli) -> dict[str, str]:
+    result = run_cli(
+        "clients", "create", "--agency", SKATTEVERKET, "--name", "Integration",
+        "--scopes", "catalogue:read:internal", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     creds: dict[str, str] = json.loads(result.output)

@@ -151,3 +151,35 @@ def foreign_key() -> RSAKey:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def run_cli(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Invoke ``tillit`` against the test app's instance folder and database, and
+    dispose the engines the command created (a CLI process would just exit)."""
+    from click.testing import CliRunner
+
+    import api.cli
+
+    monkeypatch.setenv("TILLIT_INSTANCE_PATH", app.instance_path)
+    monkeypatch.setenv("TILLIT_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("TILLIT_ISSUER", app.config["ISSUER"])
+    created: list[Flask] = []
+    real = api.cli.create_app
+
+    def tracking(*args: Any, **kwargs: Any) -> Flask:
+        made = real(*args, **kwargs)
+        created.append(made)
+        return made
+
+    monkeypatch.setattr(api.cli, "create_app", tracking)
+
+    def run(*args: str) -> Any:
+        try:
+            return CliRunner().invoke(api.cli.main, list(args))
+        finally:
+            for made in created:
+                made.extensions["tillit"].engine.dispose()
+            created.clear()
+
+    return run

@@ -6,10 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from click.testing import CliRunner
 from joserfc import jwt
 
-from api.cli import main
 from catalogue.services.clients import ClientService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_client
@@ -105,13 +103,12 @@ def test_metadata_names_every_endpoint(client):
     assert "private_key_jwt" in meta["token_endpoint_auth_methods_supported"]
 
 
-def test_key_rotation_old_tokens_live_until_expiry_then_the_key_retires(client, app, monkeypatch):
+def test_key_rotation_old_tokens_live_until_expiry_then_the_key_retires(client, app, run_cli):
     keys = app.extensions["tillit"].keys
     creds = register_client(app, SKATTEVERKET, ["catalogue:read:internal"])
     old_token = fetch_token(client, *creds)
     old_kid = jwt.decode(old_token, keys.private_set()).header["kid"]
-    monkeypatch.setenv("TILLIT_INSTANCE_PATH", app.instance_path)
-    result = CliRunner().invoke(main, ["keys", "rotate"])
+    result = run_cli("keys", "rotate")
     assert result.exit_code == 0, result.output
     # The running server sees the new key without a restart.
     new_token = fetch_token(client, *creds)
@@ -130,9 +127,8 @@ def test_key_rotation_old_tokens_live_until_expiry_then_the_key_retires(client, 
     assert client.get("/api/v1/datasets", headers=bearer(new_token)).status_code == 200
 
 
-def test_retire_expired_command(app, monkeypatch):
-    monkeypatch.setenv("TILLIT_INSTANCE_PATH", app.instance_path)
-    result = CliRunner().invoke(main, ["keys", "retire-expired"])
+def test_retire_expired_command(run_cli):
+    result = run_cli("keys", "retire-expired")
     assert result.exit_code == 0
     assert result.output == "Retired 0 key(s).\n"
 
