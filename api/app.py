@@ -132,6 +132,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from api.oauth import init_oauth
 
     tillit.oauth = init_oauth(app, keys)
+    from api.login import init_login
+    from api.ratelimit import init_rate_limits
+
+    init_login(app)
+    init_rate_limits(app)
+    from api.auth import init_federation
+
+    init_federation(app)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
     from api.resources import agencies, audit, entries, health, notifications, reviews

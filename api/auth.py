@@ -11,9 +11,12 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
 
-from security.identity import Identity, anonymous_identity, identity_from_claims
+from catalogue.models import Agency
+from catalogue.services.clients import allowed_scopes
+from security.federation import Federation, TrustedIssuer, parse_trusted_issuers
+from security.identity import Identity, anonymous_identity, build_identity, identity_from_claims
 from security.tokens import InvalidToken
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,11 +56,41 @@ def _identify() -> Identity:
     scheme_name, _, token = header.partition(" ")
     if scheme_name.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use an OAuth 2 bearer token: Authorization: Bearer <token>.")
+    token = token.strip()
+    federation: Federation | None = current_app.extensions.get("tillit_federation")
+    trusted = federation.find(token) if federation else None
     try:
-        claims = ext.verifier.verify(token.strip())
+        if federation is not None and trusted is not None:
+            return _federated_identity(trusted, federation.verify(trusted, token))
+        claims = ext.verifier.verify(token)
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
     return identity_from_claims(ext.scheme, claims)
+
+
+def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any]) -> Identity:
+    """An external issuer's token: its scopes mapped onto ours, capped by what the
+    organisation's agency is allowed here. An unknown organisation gets nothing."""
+    ext = current_app.extensions["tillit"]
+    orgnr = trusted.agency_of(claims)
+    agency = g.db.get(Agency, orgnr) if orgnr else None
+    if agency is None or agency.retired:
+        raise InvalidToken("The token's organisation is not an agency registered in Tillit.")
+    allowance = set(allowed_scopes(ext.scheme, agency))
+    return build_identity(
+        ext.scheme,
+        kind="client",
+        subject=f"{trusted.issuer}#{claims['sub']}",
+        agency=agency.orgnr,
+        scopes=[s for s in trusted.scopes_of(claims) if s in allowance],
+        client_id=f"{trusted.issuer}#{claims['client_id']}",
+    )
+
+
+def init_federation(app: Flask) -> None:
+    """Trust the issuers named in TILLIT_TRUSTED_ISSUERS (validated at start)."""
+    issuers = parse_trusted_issuers(app.config.get("TRUSTED_ISSUERS"), app.config["ISSUER"])
+    app.extensions["tillit_federation"] = Federation(issuers) if issuers else None
 
 
 def require_scope(scope: str) -> Callable[[F], F]:

@@ -260,6 +260,9 @@ def keys_rotate() -> None:
 from api.cli_search import register as _register_search_commands  # noqa: E402
 
 _register_search_commands(main)
+from api.cli_auth import register_auth_commands  # noqa: E402
+
+register_auth_commands(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

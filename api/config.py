@@ -40,6 +40,15 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "SMTP_STARTTLS": False,
     "MAIL_FROM": "tillit@localhost",
+    # Signs the login form's CSRF token; empty means one generated into the instance folder.
+    "SECRET_KEY": "",
+    # Rate limits (Flask-Limiter syntax) on /oauth/token per client and on login per account.
+    "RATE_LIMIT_TOKEN": "60/minute",
+    "RATE_LIMIT_LOGIN": "10/minute",
+    # Where rate-limit counters live: memory:// (per process) or e.g. redis://host:6379.
+    "RATELIMIT_STORAGE_URI": "memory://",
+    # JSON list of trusted external token issuers; see docs/security.md.
+    "TRUSTED_ISSUERS": "",
 }
 
 

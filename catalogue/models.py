@@ -187,6 +187,12 @@ class OAuthClient(Base):
     grant_types: Mapped[list[str]] = mapped_column(JSON)
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(64))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Exact redirect URIs (authorization_code clients).
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: Public keys for private_key_jwt.
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: A resource server may introspect tokens.
+    resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

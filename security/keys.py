@@ -2,6 +2,9 @@
 
 The file holds a JWK set with private keys. The newest key signs; every key in
 the file verifies, so tokens signed before a rotation stay valid until they expire.
+A key that no longer signs is retired once every token it signed has expired.
+The file is re-read when it changes, so a rotation by the CLI reaches running
+servers without a restart.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ class KeyStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._keys: KeySet | None = None
+        self._stamp: tuple[int, int] | None = None
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> KeyStore:
@@ -61,12 +65,46 @@ class KeyStore:
         return str(entry["kid"])
 
     def private_set(self) -> KeySet:
-        if self._keys is None:
+        stamp = self._file_stamp()
+        if self._keys is None or stamp != self._stamp:
             raw = self._read()
             if not raw:
                 raise RuntimeError(f"No signing key in {self.path}; run `tillit keys rotate`.")
             self._keys = KeySet.import_key_set({"keys": raw})
+            self._stamp = stamp
         return self._keys
+
+    def _file_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size)
+
+    def signing_set(self) -> KeySet:
+        """A set holding only the signing key: joserfc then writes its kid into
+        the header, which verifiers need once there is more than one key."""
+        return KeySet([self.signing_key()])
+
+    def retire_expired(self, max_token_age: int, now: int | None = None) -> list[str]:
+        """Drop keys that stopped signing more than ``max_token_age`` seconds ago
+        (the longest a token lives, plus leeway); return their kids."""
+        current = int(time.time()) if now is None else now
+        keys = self._read()
+        keep, retired = [], []
+        for i, entry in enumerate(keys):
+            successor = keys[i + 1] if i + 1 < len(keys) else None
+            if successor is not None and current - int(successor.get("iat", 0)) > max_token_age:
+                retired.append(str(entry.get("kid")))
+            else:
+                keep.append(entry)
+        if retired:
+            self._write(keep)
+        return retired
+
+    def describe(self) -> list[dict[str, Any]]:
+        """kid and creation time of each key, oldest first (the last one signs)."""
+        return [{"kid": k.get("kid"), "iat": k.get("iat")} for k in self._read()]
 
     def signing_key(self) -> RSAKey:
         """The newest key: the one that signs new tokens."""

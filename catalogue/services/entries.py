@@ -260,15 +260,19 @@ class EntryService:
             raise Conflict("A retired entry cannot be edited.")
         if entry.status == policy.IN_REVIEW:
             raise Conflict("The entry is frozen while it is in review.")
-        changed = [f for f in REVIEWED_FIELDS if f in data and self._differs(entry, f, data[f])]
-        if changed and entry.status in (policy.PUBLISHED, policy.DEPRECATED):
-            # Check the whole proposal now, so the officer never gets an invalid one.
-            self._check_rules(identity, entry, self._merged(entry, data, creating=False))
-            from catalogue.services.reviews import ReviewService
+        if entry.status in (policy.PUBLISHED, policy.DEPRECATED):
+            # Compare the entry as it would be after the change, not the input: an
+            # omitted or null listing_level defaults to the classification, and
+            # that is a reclassification too.
+            after = self._merged(entry, data, creating=False)
+            changed = [f for f in REVIEWED_FIELDS if self._differs(entry, f, after[f])]
+            if changed:
+                # Check the whole proposal now, so the officer never gets an invalid one.
+                self._check_rules(identity, entry, after, _supplied_links(data))
+                from catalogue.services.reviews import ReviewService
 
-            reviews = ReviewService.of(self)
-            review = reviews.propose_revision(identity, entry, data, changed)
-            return self._view(identity, entry, pending_review=review.id)
+                review = ReviewService.of(self).propose_revision(identity, entry, data, changed)
+                return self._view(identity, entry, pending_review=review.id)
         self._apply(identity, entry, data, creating=False)
         entry.modified = utcnow()
         self.commit_change(identity, entry, "entry.update", {"fields": sorted(data)})
@@ -321,7 +325,7 @@ class EntryService:
 
     def _apply(self, identity: Identity, entry: Entry, data: dict[str, Any], *, creating: bool) -> None:
         merged = self._merged(entry, data, creating)
-        self._check_rules(identity, entry, merged)
+        self._check_rules(identity, entry, merged, _supplied_links(data))
         entry.title = merged["title"]
         entry.description = merged["description"]
         entry.keywords = merged["keywords"]
@@ -354,9 +358,11 @@ class EntryService:
             entry.version = merged["version"]
             entry.lifecycle = merged["lifecycle"]
             if "serves_datasets" in data or creating:
-                entry.served = [
-                    ServedDataset(dataset_id=d, position=i) for i, d in enumerate(merged["serves_datasets"])
-                ]
+                links = list(merged["serves_datasets"])
+                if not creating:  # keep the links the caller cannot see (and so cannot remove)
+                    visible = set(self._visible_ids(identity, entry.served_dataset_ids))
+                    links += [d for d in entry.served_dataset_ids if d not in visible and d not in links]
+                entry.served = [ServedDataset(dataset_id=d, position=i) for i, d in enumerate(links)]
 
     def _merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
         """The entry as it will be after the change, for checking the rules."""
@@ -422,7 +428,7 @@ class EntryService:
         merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
         return merged
 
-    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any]) -> None:
+    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
         errors: dict[str, list[str]] = {}
         enabled = ", ".join(self.scheme.enabled_keys)
         classification, listing = m["classification"], m["listing_level"]
@@ -463,7 +469,7 @@ class EntryService:
                 message = _openapi_problem(m["openapi"])
                 if message:
                     errors.setdefault("openapi", []).append(message)
-            missing = self._unknown_datasets(identity, m["serves_datasets"])
+            missing = self._unknown_datasets(identity, links)
             if missing:
                 errors.setdefault("serves_datasets", []).append(
                     "No dataset with id " + ", ".join(missing) + "."
@@ -511,6 +517,12 @@ class EntryService:
             self.session.rollback()
             raise
         self.indexer.changed([entry.id])
+
+
+def _supplied_links(data: dict[str, Any]) -> list[str]:
+    """Only links the caller sends are checked: stored links may point at datasets
+    above the caller's clearance, and an error must never name them."""
+    return [str(d) for d in data["serves_datasets"]] if "serves_datasets" in data else []
 
 
 def _looks_like_uuid(value: str) -> bool:

@@ -267,6 +267,7 @@ class ReviewService(EntryService):
                     "classification": level,
                     "listing_level": listing,
                 },
+                [],
             )
             entry.classification = level
             entry.listing_level = listing

@@ -1,0 +1,112 @@
+"""The authorization endpoint and its minimal login page (server-rendered, CSRF-protected).
+
+People sign in with a local account; the authorization server then redirects
+back to the client's exactly registered redirect URI with a code and ``iss``
+(RFC 9207). Nothing is remembered between requests: no login session to steal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from api.oauth import Person
+from api.ratelimit import limit_login
+from catalogue.models import Agency
+from catalogue.services.users import UserService
+
+bp = Blueprint("login", __name__, template_folder="templates")
+SECRET_KEY_FILE = "secret-key"
+CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+LOGIN_FAILED = "Wrong user name or password, or the account is locked or disabled."
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    username = StringField("User name", validators=[DataRequired(), Length(max=120)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def _secret_key(instance: str) -> str:
+    """TILLIT_SECRET_KEY, or one generated once and kept in the instance folder."""
+    path = Path(instance) / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key, encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def init_login(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.register_blueprint(bp)
+
+
+def _server() -> Any:
+    return current_app.extensions["tillit"].oauth
+
+
+def _issuer() -> str:
+    return str(current_app.config["ISSUER"]).rstrip("/")
+
+
+def _error_response(error: OAuth2Error) -> Response:
+    """Redirect errors only to a redirect URI already matched against the client;
+    otherwise answer here. Redirects carry ``iss`` (RFC 9207)."""
+    response: Response = _server().handle_error_response(None, error)
+    if response.location:
+        response.location = add_params_to_uri(response.location, {"iss": _issuer()})
+    return response
+
+
+def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 200) -> Response:
+    html = render_template(
+        "login.html",
+        form=form,
+        client_name=grant.client.row.name,
+        scope=grant.request.payload.scope or "",
+        action=request.full_path,
+        error=error,
+    )
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/oauth/authorize", methods=["GET", "POST"])
+@limit_login
+def authorize() -> Response:
+    server = _server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        return _error_response(error)
+    form = LoginForm()
+    if request.method == "GET":
+        return _page(form, grant)
+    if not form.validate_on_submit():
+        return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
+    users = UserService(g.db, current_app.extensions["tillit"].scheme)
+    user = users.authenticate(form.username.data or "", form.password.data or "")
+    agency = g.db.get(Agency, user.agency) if user else None
+    if user is None or agency is None or agency.retired:
+        return _page(LoginForm(formdata=None), grant, LOGIN_FAILED, 200)
+    response: Response = server.create_authorization_response(grant_user=Person(user, agency), grant=grant)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,56 @@
+"""Rate limits (Flask-Limiter) on the token endpoint, keyed by client, and on
+login, keyed by account: brute force meets a wall whichever address it comes from.
+
+Storage is in memory by default (per process); set TILLIT_RATELIMIT_STORAGE_URI
+(for example redis://...) to share counters between workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+from joserfc.jws import extract_compact
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _client_key() -> str:
+    """The client the request claims to be (verified later; this only picks a bucket)."""
+    client_id, _ = extract_basic_authorization(request.headers)
+    if not client_id:
+        client_id = request.form.get("client_id")
+    assertion = request.form.get("client_assertion")
+    if not client_id and assertion:
+        try:
+            client_id = str(json.loads(extract_compact(assertion.encode()).payload).get("sub"))
+        except Exception:  # any garbage shares one bucket
+            client_id = "invalid-assertion"
+    return "client:" + (client_id or "anonymous")[:100]
+
+
+def _account_key() -> str:
+    return "account:" + (request.form.get("username") or "").strip().lower()[:120]
+
+
+limiter = Limiter(key_func=_client_key, storage_uri="memory://", default_limits=[])
+
+
+def init_rate_limits(app: Flask) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+
+def limit_token(view: F) -> F:
+    return limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view)
+
+
+def limit_login(view: F) -> F:
+    return limiter.limit(
+        lambda: current_app.config["RATE_LIMIT_LOGIN"], key_func=_account_key, methods=["POST"]
+    )(view)

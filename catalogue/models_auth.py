@@ -1,0 +1,87 @@
+"""Tables of the built-in authorization server: people, codes, refresh tokens,
+revoked access tokens and spent client assertions.
+
+Secrets (codes, refresh tokens) are stored as SHA-256 digests: a copy of the
+database does not hand out live credentials.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalogue.db import Base
+from catalogue.models import new_id, utcnow
+
+
+class User(Base):
+    """A local account: a person of an agency, with roles that map to scopes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    agency: Mapped[str] = mapped_column(ForeignKey("agencies.orgnr"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    #: The person's own clearance; None means the agency's. Never above the agency's.
+    clearance: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuthorizationCode(Base):
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    redirect_uri: Mapped[str] = mapped_column(String(1000))
+    scope: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(10))
+    #: The refresh-token family its exchange starts; revoked if the code is replayed.
+    family_id: Mapped[str] = mapped_column(String(36), default=new_id)
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RefreshToken(Base):
+    """One refresh token of a family; each use rotates it, reuse revokes the family."""
+
+    __tablename__ = "oauth_refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    family_id: Mapped[str] = mapped_column(String(36), index=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    scope: Mapped[str] = mapped_column(Text)
+    #: The access token issued with it, denied when the family is revoked.
+    access_jti: Mapped[str | None] = mapped_column(String(128))
+    issued: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RevokedToken(Base):
+    """The jti deny-list: a revoked access token is refused until it expires."""
+
+    __tablename__ = "oauth_revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(128), primary_key=True)
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SpentAssertion(Base):
+    """Client assertions (private_key_jwt) already used: a replayed jti is refused."""
+
+    __tablename__ = "oauth_spent_assertions"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -1,0 +1,151 @@
+"""Local accounts: people of an agency, their roles, login with lockout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.models import Agency, utcnow
+from catalogue.models_auth import User
+from security import policy
+from security.identity import Identity
+from security.levels import ClassificationScheme
+from security.passwords import WeakPassword, hash_password, verify_password
+from security.roles import ROLES, scopes_for_roles
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def user_scopes(scheme: ClassificationScheme, user: User, agency: Agency) -> tuple[str, ...]:
+    """Read scopes up to the lower of the person's and the agency's clearance, and the role scopes."""
+    clearance: str | None = agency.clearance
+    if user.clearance is not None:
+        clearance = scheme.highest(scheme.at_or_below(user.clearance) & scheme.at_or_below(agency.clearance))
+    return (*scheme.read_scopes_up_to(clearance), *scopes_for_roles(user.roles))
+
+
+class UserService:
+    def __init__(self, session: Session, scheme: ClassificationScheme) -> None:
+        self.session = session
+        self.scheme = scheme
+
+    def create(
+        self,
+        identity: Identity,
+        *,
+        username: str,
+        agency: str,
+        name: str,
+        roles: Iterable[str],
+        password: str,
+        clearance: str | None = None,
+    ) -> User:
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Managing people needs the catalogue:admin scope.")
+        errors: dict[str, list[str]] = {}
+        owner = self.session.get(Agency, agency)
+        if owner is None:
+            errors["agency"] = ["No agency with that organisation number."]
+        role_list = list(dict.fromkeys(roles))
+        unknown = [r for r in role_list if r not in ROLES]
+        if unknown:
+            errors["roles"] = [f"Unknown roles: {', '.join(unknown)}. Known: {', '.join(ROLES)}."]
+        username = username.strip().lower()
+        if not username or len(username) > 120:
+            errors["username"] = ["Give a user name of 1 to 120 characters."]
+        if (
+            clearance is not None
+            and owner is not None
+            and not self.scheme.not_above(clearance, owner.clearance)
+        ):
+            errors["clearance"] = [
+                f"Not an enabled level at or below the agency's clearance {owner.clearance!r}."
+            ]
+        try:
+            password_hash = hash_password(password)
+        except WeakPassword as exc:
+            errors["password"] = [str(exc)]
+        if errors:
+            raise ValidationFailed(errors)
+        user = User(
+            username=username,
+            agency=agency,
+            name=name,
+            roles=role_list,
+            clearance=clearance,
+            password_hash=password_hash,
+            disabled=False,
+            failed_logins=0,
+        )
+        self.session.add(user)
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise Conflict(f"The user name {username!r} is taken.") from exc
+        return user
+
+    def list(self, identity: Identity, agency: str | None = None) -> list[User]:
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Listing people needs the catalogue:admin scope.")
+        query = select(User).order_by(User.agency, User.username)
+        if agency:
+            query = query.where(User.agency == agency)
+        return list(self.session.scalars(query).all())
+
+    def disable(self, identity: Identity, username: str) -> User:
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Managing people needs the catalogue:admin scope.")
+        user = self.by_username(username)
+        if user is None:
+            raise NotFound("No user with that name.")
+        user.disabled = True
+        self.session.commit()
+        return user
+
+    def by_username(self, username: str) -> User | None:
+        return self.session.scalar(select(User).where(User.username == username.strip().lower()))
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user, or None. Every failure looks the same to the caller; an account
+        is locked for a while after repeated failures, even for the right password."""
+        user = self.by_username(username)
+        now = utcnow()
+        if user is None:
+            verify_password(None, password)  # same work as for a real account
+            return None
+        locked = user.locked_until is not None and _aware(user.locked_until) > now
+        if locked or user.disabled:
+            verify_password(None, password)
+            return None
+        if not verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCKOUT
+                user.failed_logins = 0
+            self.session.commit()
+            return None
+        user.failed_logins = 0
+        user.locked_until = None
+        self.session.commit()
+        return user
+
+    def active(self, user_id: str) -> tuple[User, Agency] | None:
+        user = self.session.get(User, user_id)
+        if user is None or user.disabled:
+            return None
+        agency = self.session.get(Agency, user.agency)
+        if agency is None or agency.retired:
+            return None
+        return user, agency

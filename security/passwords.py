@@ -1,0 +1,34 @@
+"""Password hashing for local accounts: Argon2id (argon2-cffi, OWASP parameters)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+_hasher = PasswordHasher()
+#: Verified against when the account does not exist, so timing does not tell.
+_DUMMY = _hasher.hash("not-a-real-password")
+MIN_LENGTH = 12
+
+
+class WeakPassword(ValueError):
+    pass
+
+
+def check_strength(password: str) -> None:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"A password needs at least {MIN_LENGTH} characters.")
+    if len(password) > 1024:
+        raise WeakPassword("A password may have at most 1024 characters.")
+
+
+def hash_password(password: str) -> str:
+    check_strength(password)
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored or _DUMMY, password[:1024]) and stored is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
