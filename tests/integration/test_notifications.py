@@ -63,9 +63,15 @@ def webhook():
 def test_waiting_work_reaches_officers_and_owners(client, token_for, smtp, webhook):
     url, received = webhook
     admin = token_for("sensitive", extra=("catalogue:admin",))
-    channels = client.put(f"/api/v1/agencies/{SKATTEVERKET}/channels", headers=admin, json={
-        "officer_email": "sakerhet@skatteverket.test", "owner_email": "data@skatteverket.test",
-        "webhook_url": url})
+    channels = client.put(
+        f"/api/v1/agencies/{SKATTEVERKET}/channels",
+        headers=admin,
+        json={
+            "officer_email": "sakerhet@skatteverket.test",
+            "owner_email": "data@skatteverket.test",
+            "webhook_url": url,
+        },
+    )
     assert channels.status_code == 200, channels.json
     secret = channels.json["webhook_secret"]
 
@@ -85,11 +91,18 @@ def test_waiting_work_reaches_officers_and_owners(client, token_for, smtp, webho
     queue = client.get("/api/v1/notifications", headers=officer).json
     assert [n["kind"] for n in queue["items"]] == ["review.requested"]
     # An officer without clearance for the entry is not told that it exists.
-    assert client.get("/api/v1/notifications", headers=token_for("internal", extra=("catalogue:review",))
-                      ).json["total"] == 0
+    assert (
+        client.get("/api/v1/notifications", headers=token_for("internal", extra=("catalogue:review",))).json[
+            "total"
+        ]
+        == 0
+    )
 
-    client.post(f"/api/v1/reviews/{review}/decision", headers=officer,
-                json={"decision": "reject", "rationale": "Cite the provision on income data."})
+    client.post(
+        f"/api/v1/reviews/{review}/decision",
+        headers=officer,
+        json={"decision": "reject", "rationale": "Cite the provision on income data."},
+    )
     assert smtp.messages[-1][0] == ["data@skatteverket.test"]
     assert "was rejected: Cite the provision" in smtp.messages[-1][1]
     assert json.loads(received[-1][1])["kind"] == "review.rejected"
@@ -102,8 +115,11 @@ def test_failed_delivery_is_retried(client, token_for, app, smtp):
     from api.delivery import deliver_now
 
     admin = token_for("sensitive", extra=("catalogue:admin",))
-    client.put(f"/api/v1/agencies/{SKATTEVERKET}/channels", headers=admin,
-               json={"officer_email": "sakerhet@skatteverket.test"})
+    client.put(
+        f"/api/v1/agencies/{SKATTEVERKET}/channels",
+        headers=admin,
+        json={"officer_email": "sakerhet@skatteverket.test"},
+    )
     port = app.config["SMTP_PORT"]
     app.config["SMTP_PORT"] = _free_port()  # nobody listens there: delivery fails
     owner = token_for("sensitive", extra=("catalogue:write",))

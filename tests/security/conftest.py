@@ -14,11 +14,12 @@ from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from catalogue.models import Entry
 from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.entries import EntryService
+from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET
+from tests.factories import publish
 
 LEVELS = ("public", "internal", "sensitive")
 #: (classification, listing_level) pairs allowed by the rules (listing ≤ classification).
@@ -72,20 +73,18 @@ def make_entry(
     ext = app.extensions["tillit"]
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme)
+        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
         entry_id = service.create(
             system, "dataset", entry_data(publisher, classification, listing_level)
         ).entry.id
-        if status != "draft":
-            service.submit(system, entry_id)
-        if status in ("published", "deprecated", "retired"):
-            service.publish_reviewed(system, entry_id)
+        if status == "in_review":
+            ReviewService.of(service).submit(system, entry_id)
+    if status in ("published", "deprecated", "retired"):
+        publish(app, entry_id)
+    with ext.sessions() as session:
+        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
         if status == "deprecated":
-            # No service verb deprecates yet; the fixture sets the state directly.
-            entry = session.get(Entry, entry_id)
-            assert entry is not None
-            entry.status = "deprecated"
-            session.commit()
+            service.deprecate(system, entry_id, "*")
         if status == "retired":
             service.retire(system, entry_id, "*")
     return entry_id

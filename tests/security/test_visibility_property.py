@@ -62,7 +62,7 @@ def test_list_equals_read_equals_policy(app, pool, who, picks):
         service = EntryService(session, ext.scheme)
         listed: dict[str, bool] = {}
         for status in STATUSES:
-            page = service.list(identity, status=status, per_page=100)
+            page = service.list_entries(identity, status=status, per_page=100)
             assert page.total == len(page.items)
             listed.update({view.entry.id: view.full for view in page.items})
         for pick in picks:

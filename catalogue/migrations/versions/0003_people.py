@@ -1,7 +1,7 @@
 """people, authorization codes, refresh tokens, revocation, client keys
 
-Revision ID: 0002_people
-Revises: 0001
+Revision ID: 0003_people
+Revises: 0002_review_audit
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_people"
-down_revision = "0001"
+revision = "0003_people"
+down_revision = "0002_review_audit"
 branch_labels = None
 depends_on = None
 
