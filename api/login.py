@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
@@ -80,8 +81,13 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
         error=error,
     )
     response = Response(html, status=status, mimetype="text/html")
+    # The form posts here, and a successful login redirects to the client's
+    # (exactly matched) redirect URI: browsers apply form-action to that redirect
+    # too, so its origin must be allowed or the login can never finish.
+    redirect = urlsplit(grant.redirect_uri or "")
+    target = f" {redirect.scheme}://{redirect.netloc}" if redirect.scheme and redirect.netloc else ""
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; form-action 'self'; frame-ancestors 'none'"
+        f"default-src 'none'; form-action 'self'{target}; frame-ancestors 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"

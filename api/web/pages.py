@@ -15,7 +15,7 @@ from search.backend import SearchFilters, SearchQuery
 from search.service import SearchService
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/static")
+               static_url_path="/assets")
 
 LANG_ORDER = ("sv", "nb", "nn", "en")
 

@@ -1,0 +1,66 @@
+"""A real server on 127.0.0.1 and a real browser (Debian's chromium via Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from catalogue.demo import load_demo
+
+CHROMIUM = os.environ.get("TILLIT_CHROMIUM", "/usr/bin/chromium")
+# As the machine's probe starts it: no sandbox as root, nothing that phones home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """The browser tests run on SQLite only: the HTTP paths are the same on PostgreSQL."""
+    template = request.getfixturevalue("sqlite_template")
+    target = tmp_path / "tillit.db"
+    shutil.copy(template, target)
+    yield f"sqlite:///{target}"
+
+
+@pytest.fixture
+def live_server(app: Any) -> Iterator[str]:
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        load_demo(session, ext.scheme, ext.indexer)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the test extra installs it
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs playwright (pip install -e '.[test]').")
+        pytest.skip("playwright is not installed")
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs Debian's chromium at {CHROMIUM} (apt-get install chromium).")
+        pytest.skip(f"No chromium at {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
