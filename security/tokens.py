@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jwt
@@ -16,6 +17,7 @@ from joserfc.jwt import JWTClaimsRegistry
 ALLOWED_ALGORITHMS = ("RS256", "PS256", "ES256")
 ACCESS_TOKEN_TYPES = ("at+jwt", "application/at+jwt")
 REQUIRED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id")
+VERIFIED_CACHE_SIZE = 10_000
 
 
 class InvalidToken(Exception):
@@ -31,8 +33,39 @@ class TokenVerifier:
     max_lifetime: int = 300
     algorithms: Collection[str] = ALLOWED_ALGORITHMS
     is_revoked: Callable[[str], bool] = lambda jti: False
+    #: Tokens whose signature and claims were verified, by their exact text: a
+    #: repeat only re-checks time and revocation. Entries are added only after a
+    #: full verification, so nothing can be planted in it.
+    _verified: dict[str, tuple[dict[str, Any], str | None]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def verify(self, token: str, now: int | None = None) -> dict[str, Any]:
+        if now is None:
+            seen = self._verified.get(token)
+            if seen is not None and self._still_valid(*seen, int(time.time())):
+                if self.is_revoked(str(seen[0]["jti"])):
+                    raise InvalidToken("The access token has been revoked.")
+                return dict(seen[0])
+        claims, kid = self._verify(token, now)
+        if now is None:
+            with self._lock:
+                if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                    self._verified.clear()  # tokens live minutes: starting over is cheap
+                self._verified[token] = (claims, kid)
+        return dict(claims)
+
+    def _still_valid(self, claims: dict[str, Any], kid: str | None, current: int) -> bool:
+        if claims["exp"] + self.leeway < current:
+            return False
+        # A retired signing key takes its tokens with it, cached or not.
+        if kid is None or all(key.kid != kid for key in self.keys()):
+            return False
+        nbf = claims.get("nbf")
+        return not (isinstance(nbf, int | float) and nbf > current + self.leeway)
+
+    def _verify(self, token: str, now: int | None) -> tuple[dict[str, Any], str | None]:
         if not token or token.count(".") != 2 or len(token) > 8192:
             raise InvalidToken("The access token is malformed.")
         try:
@@ -65,4 +98,5 @@ class TokenVerifier:
             raise InvalidToken("The access token lives longer than allowed.")
         if self.is_revoked(str(claims["jti"])):
             raise InvalidToken("The access token has been revoked.")
-        return dict(claims)
+        kid = decoded.header.get("kid")
+        return dict(claims), str(kid) if kid is not None else None
