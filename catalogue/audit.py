@@ -40,8 +40,9 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def event_hash(event: AuditEvent) -> str:
-    payload = {
+def hashed_fields(event: AuditEvent) -> dict[str, Any]:
+    """Everything the event's hash covers (all but the hash itself)."""
+    return {
         "seq": event.seq,
         "at": _timestamp(event.at),
         "action": event.action,
@@ -56,7 +57,10 @@ def event_hash(event: AuditEvent) -> str:
         "details": event.details or {},
         "prev_hash": event.prev_hash,
     }
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_hash(event: AuditEvent) -> str:
+    canonical = json.dumps(hashed_fields(event), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -226,19 +230,5 @@ def as_json_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
 
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "at": _timestamp(event.at),
-        "action": event.action,
-        "decision": event.decision,
-        "actor": event.actor,
-        "actor_agency": event.actor_agency,
-        "client_id": event.client_id,
-        "address": event.address,
-        "entry": event.entry_id,
-        "entry_agency": event.entry_agency,
-        "entry_level": event.entry_level,
-        "details": event.details or {},
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
+    """An exported event: what its hash covers, and the hash (so it can be re-checked)."""
+    return {**hashed_fields(event), "hash": event.hash}
