@@ -252,8 +252,13 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Add a new signing key; new tokens use it, older keys still verify."""
-    with _cli_app() as app:
-        kid = app.extensions["tillit"].keys.add_key()
+    from catalogue.services.security_events import record_security_event
+
+    with _cli_app() as app, app.extensions["tillit"].sessions() as session:
+        ext = app.extensions["tillit"]
+        kid = ext.keys.add_key()
+        record_security_event(session, system_identity(ext.scheme), "key.rotate", {"kid": kid},
+                              anchor=ext.anchor)
     click.echo(f"New signing key {kid}.")
 
 

@@ -199,10 +199,18 @@ def clients_register(
 def keys_retire_expired() -> None:
     """Remove keys that stopped signing longer ago than any token lives."""
     from api.app import create_app
+    from catalogue.services.security_events import record_security_event
+    from security.identity import system_identity
 
     app = create_app()
+    ext = app.extensions["tillit"]
     max_age = int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
-    retired = app.extensions["tillit"].keys.retire_expired(max_age)
+    retired = ext.keys.retire_expired(max_age)
+    if retired:
+        with ext.sessions() as session:
+            record_security_event(session, system_identity(ext.scheme), "key.retire",
+                                  {"kids": retired}, anchor=ext.anchor)
+    ext.engine.dispose()
     click.echo(f"Retired {len(retired)} key(s){': ' + ', '.join(retired) if retired else ''}.")
 
 

@@ -109,7 +109,7 @@ def authorize() -> Response:
     if not form.validate_on_submit():
         return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
     users = UserService(g.db, current_app.extensions["tillit"].scheme)
-    user = users.authenticate(form.username.data or "", form.password.data or "")
+    user = users.authenticate(form.username.data or "", form.password.data or "", request.remote_addr)
     agency = g.db.get(Agency, user.agency) if user else None
     if user is None or agency is None or agency.retired:
         return _page(LoginForm(formdata=None), grant, LOGIN_FAILED, 200)

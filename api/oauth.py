@@ -34,7 +34,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, url_for
+from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -43,6 +43,7 @@ from api.ratelimit import limit_token
 from catalogue.models import Agency, OAuthClient
 from catalogue.models_auth import AuthorizationCode, RefreshToken, User
 from catalogue.services.clients import allowed_scopes, verify_secret
+from catalogue.services.security_events import principal, record_security_event
 from catalogue.services.tokens import TokenService, new_secret
 from catalogue.services.users import UserService, user_scopes
 from security.identity import ACTION_SCOPES
@@ -532,7 +533,33 @@ def _no_store(response: Any) -> Any:
 @bp.post("/oauth/token")
 @limit_token
 def issue_token() -> Any:
-    return _no_store(_tillit().oauth.create_token_response())
+    response = _tillit().oauth.create_token_response()
+    _audit_token_response(response)
+    return _no_store(response)
+
+
+def _audit_token_response(response: Any) -> None:
+    """Every token issued is an audit event (who, which client, scope, jti); refused
+    requests are events too."""
+    ext = _tillit()
+    body = response.get_json(silent=True) or {}
+    grant = request.form.get("grant_type", "")
+    if response.status_code == 200 and body.get("access_token"):
+        # Our own token, just signed: its claims need no second verification.
+        claims = jwt.decode(body["access_token"], ext.keys.private_set()).claims
+        who = principal(
+            ext.scheme,
+            str(claims.get("sub")),
+            claims.get("agency"),
+            client_id=claims.get("client_id"),
+            address=request.remote_addr,
+        )
+        details = {"grant_type": grant, "scope": claims.get("scope", ""), "jti": claims.get("jti")}
+        record_security_event(g.db, who, "token.issue", details, anchor=ext.anchor)
+    else:
+        who = principal(ext.scheme, "unauthenticated", None, address=request.remote_addr)
+        details = {"grant_type": grant[:40], "error": str(body.get("error", response.status_code))[:60]}
+        record_security_event(g.db, who, "token.refuse", details, decision="deny", anchor=ext.anchor)
 
 
 @bp.post("/oauth/revoke")

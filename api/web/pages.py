@@ -14,8 +14,9 @@ from catalogue.rendering import render_entry
 from search.backend import SearchFilters, SearchQuery
 from search.service import SearchService
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/assets")
+bp = Blueprint(
+    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
+)
 
 LANG_ORDER = ("sv", "nb", "nn", "en")
 
@@ -58,15 +59,23 @@ def home() -> Any:
     if q or entry_type:
         filters = SearchFilters(type=(entry_type,) if entry_type in ("dataset", "api") else ())
         result = SearchService(entry_service(), ext.search).search(
-            identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20))
+            identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20)
+        )
         items = [render_entry(i.view.entry, i.view.full, i.view.served_ids) for i in result.items]
         total = result.total
     else:
         listing = entry_service().list_entries(identity, page=page, per_page=20)
         items = [render_entry(v.entry, v.full, v.served_ids) for v in listing.items]
         total = listing.total
-    return render_template("home.html", items=items, total=total, q=q, page=page,
-                           entry_type=entry_type or "", agencies=_agency_names())
+    return render_template(
+        "home.html",
+        items=items,
+        total=total,
+        q=q,
+        page=page,
+        entry_type=entry_type or "",
+        agencies=_agency_names(),
+    )
 
 
 @bp.get("/entries/<entry_id>")

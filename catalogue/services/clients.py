@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, OAuthClient
+from catalogue.services.security_events import record_security_event
 from security import policy
 from security.identity import ACTION_SCOPES, Identity
 from security.levels import ClassificationScheme
@@ -110,6 +111,20 @@ class ClientService:
             resource_server=resource_server,
         )
         self.session.add(client)
+        self.session.flush()
+        record_security_event(
+            self.session,
+            identity,
+            "client.create",
+            {
+                "client": client.client_id,
+                "agency": owner.orgnr,
+                "scopes": requested,
+                "grant_types": grants,
+                "auth_method": auth_method,
+            },
+            own_transaction=False,
+        )
         self.session.commit()
         return IssuedClient(client, secret)
 

@@ -9,9 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, utcnow
 from catalogue.models_auth import User
+from catalogue.services.security_events import principal, record_security_event
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
@@ -90,6 +92,14 @@ class UserService:
         )
         self.session.add(user)
         try:
+            self.session.flush()
+            record_security_event(
+                self.session,
+                identity,
+                "user.create",
+                {"user": username, "agency": agency, "roles": role_list},
+                own_transaction=False,
+            )
             self.session.commit()
         except IntegrityError as exc:
             self.session.rollback()
@@ -111,15 +121,39 @@ class UserService:
         if user is None:
             raise NotFound("No user with that name.")
         user.disabled = True
+        record_security_event(
+            self.session, identity, "user.disable", {"user": user.username}, own_transaction=False
+        )
         self.session.commit()
         return user
 
     def by_username(self, username: str) -> User | None:
         return self.session.scalar(select(User).where(User.username == username.strip().lower()))
 
-    def authenticate(self, username: str, password: str) -> User | None:
+    def authenticate(self, username: str, password: str, address: str | None = None) -> User | None:
         """The user, or None. Every failure looks the same to the caller; an account
-        is locked for a while after repeated failures, even for the right password."""
+        is locked for a while after repeated failures, even for the right password.
+        Every attempt is an audit event."""
+        begin_write(self.session)
+        user = self._authenticate(username, password)
+        who = principal(
+            self.scheme,
+            user.id if user else username.strip().lower()[:200],
+            user.agency if user else None,
+            address=address,
+        )
+        record_security_event(
+            self.session,
+            who,
+            "login.success" if user else "login.failure",
+            {"user": username.strip().lower()[:200]},
+            decision="allow" if user else "deny",
+            own_transaction=False,
+        )
+        self.session.commit()
+        return user
+
+    def _authenticate(self, username: str, password: str) -> User | None:
         user = self.by_username(username)
         now = utcnow()
         if user is None:
@@ -134,11 +168,11 @@ class UserService:
             if user.failed_logins >= MAX_FAILED_LOGINS:
                 user.locked_until = now + LOCKOUT
                 user.failed_logins = 0
-            self.session.commit()
+            self.session.flush()
             return None
         user.failed_logins = 0
         user.locked_until = None
-        self.session.commit()
+        self.session.flush()
         return user
 
     def active(self, user_id: str) -> tuple[User, Agency] | None:

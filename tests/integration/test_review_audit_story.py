@@ -285,3 +285,43 @@ def test_postgres_app_role_cannot_change_the_log(app, app_settings, client, toke
             conn.execute(text("DROP OWNED BY tillit_app_test"))
             conn.execute(text("DROP ROLE tillit_app_test"))
         owner.dispose()
+
+
+def test_access_itself_is_audited(client, token_for, app):
+    from tests.conftest import fetch_token, register_client
+
+    creds = register_client(app, SKATTEVERKET, ["catalogue:read:internal"])
+    fetch_token(client, *creds)
+    refused = client.post("/oauth/token", data={"grant_type": "client_credentials"},
+                          headers={"Authorization": "Basic bm9ib2R5Om5vdGhpbmc="})
+    assert refused.status_code == 401
+    auditor = token_for("sensitive", extra=AUDITOR)
+    events = client.get("/api/v1/audit?per_page=100", headers=auditor).json["items"]
+    by_action = {}
+    for e in events:
+        by_action.setdefault(e["action"], []).append(e)
+    created = [e for e in by_action["client.create"] if e["details"]["client"] == creds[0]]
+    assert created and created[0]["details"]["scopes"] == ["catalogue:read:internal"]
+    issued = [e for e in by_action["token.issue"] if e["client_id"] == creds[0]]
+    assert issued and issued[0]["details"]["scope"] == "catalogue:read:internal"
+    assert issued[0]["actor_agency"] == SKATTEVERKET and issued[0]["address"]
+    assert by_action["token.refuse"][0]["decision"] == "deny"
+    assert chain(app).ok
+
+
+def test_logins_are_audited(client, token_for, app):
+    from catalogue.services.users import UserService
+    from tests.security.people import PASSWORD, make_user
+
+    make_user(app, "bodil", roles=("data_owner",))
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        users = UserService(session, ext.scheme)
+        assert users.authenticate("bodil", "not her password", "192.0.2.7") is None
+        assert users.authenticate("bodil", PASSWORD, "192.0.2.7") is not None
+    auditor = token_for("sensitive", extra=AUDITOR)
+    failures = client.get("/api/v1/audit?action=login.failure", headers=auditor).json["items"]
+    successes = client.get("/api/v1/audit?action=login.success", headers=auditor).json["items"]
+    assert [(e["decision"], e["address"]) for e in failures] == [("deny", "192.0.2.7")]
+    assert successes[0]["actor_agency"] == SKATTEVERKET and successes[0]["decision"] == "allow"
+    assert chain(app).ok
