@@ -19,7 +19,7 @@ from api.config import load_settings
 from api.delivery import deliver_soon
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, advance_anchors, discard_anchors
-from catalogue.db import make_engine, make_session_factory
+from catalogue.db import make_engine, make_session_factory, refresh_statistics
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
@@ -66,6 +66,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         else DEFAULT_SCHEME
     )
     engine = make_engine(settings["DATABASE_URL"])
+    refresh_statistics(engine)
     keys = KeyStore.in_folder(app.instance_path)
     keys.ensure()
     verifier = TokenVerifier(

@@ -62,5 +62,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """SQLite: gather the planner's statistics (a full ANALYZE: it reads the indexes,
+    about a second per million entries).
+
+    Without them, or with sampled ones, SQLite picks the ``type`` index for the
+    visibility count and reads every row (35-55 ms at 10,000 entries) instead of
+    counting from the covering index (3-5 ms). PostgreSQL's autovacuum keeps its own.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA analysis_limit=0")
+        conn.exec_driver_sql("ANALYZE")
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

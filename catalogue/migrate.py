@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine
 
+from catalogue.db import refresh_statistics
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -23,6 +25,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+    refresh_statistics(engine)
 
 
 def revision(engine: Engine, message: str) -> None:
