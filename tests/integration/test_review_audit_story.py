@@ -292,8 +292,11 @@ def test_access_itself_is_audited(client, token_for, app):
 
     creds = register_client(app, SKATTEVERKET, ["catalogue:read:internal"])
     fetch_token(client, *creds)
-    refused = client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                          headers={"Authorization": "Basic bm9ib2R5Om5vdGhpbmc="})
+    refused = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": "Basic bm9ib2R5Om5vdGhpbmc="},
+    )
     assert refused.status_code == 401
     auditor = token_for("sensitive", extra=AUDITOR)
     events = client.get("/api/v1/audit?per_page=100", headers=auditor).json["items"]
@@ -325,3 +328,53 @@ def test_logins_are_audited(client, token_for, app):
     assert [(e["decision"], e["address"]) for e in failures] == [("deny", "192.0.2.7")]
     assert successes[0]["actor_agency"] == SKATTEVERKET and successes[0]["decision"] == "allow"
     assert chain(app).ok
+
+
+def test_overdue_entries_come_back_to_the_officers(client, token_for, app, app_settings, monkeypatch):
+    from datetime import date, timedelta
+
+    from catalogue.models import Entry
+
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    officer = token_for("sensitive", extra=OFFICER)
+    entry = create_entry(client, owner, classification="sensitive")
+    public = create_entry(client, owner)
+    for e in (entry, public):
+        publish(app, e["id"])
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        due = session.get(Entry, entry["id"]).review_due
+        assert due is not None and (due - date.today()).days == 365
+        assert session.get(Entry, public["id"]).review_due is None  # the lowest level is not reviewed
+        session.get(Entry, entry["id"]).review_due = date.today() - timedelta(days=1)
+        session.commit()
+    # A due date filter shows what is overdue before the daily job runs.
+    queue = client.get(f"/api/v1/reviews?due_before={date.today().isoformat()}", headers=officer).json
+    assert queue["total"] == 1  # the approved publication review of the overdue entry
+    monkeypatch.setenv("TILLIT_INSTANCE_PATH", app_settings["INSTANCE_PATH"])
+    monkeypatch.setenv("TILLIT_DATABASE_URL", app_settings["DATABASE_URL"])
+    result = CliRunner().invoke(main, ["reviews", "schedule"])
+    assert result.exit_code == 0 and "Opened 1 periodic review" in result.output
+    assert "Opened 0" in CliRunner().invoke(main, ["reviews", "schedule"]).output  # once only
+    pending = client.get("/api/v1/reviews?state=pending&level=sensitive", headers=officer).json["items"]
+    assert [(r["kind"], r["entry"]) for r in pending] == [("periodic", entry["id"])]
+    reject = client.post(
+        f"/api/v1/reviews/{pending[0]['id']}/decision",
+        headers=officer,
+        json={"decision": "reject", "rationale": "x"},
+    )
+    assert "approved, with a new level if needed" in problem(reject, 422)["errors"]["decision"][0]
+    decided = client.post(
+        f"/api/v1/reviews/{pending[0]['id']}/decision",
+        headers=officer,
+        json={
+            "decision": "approve",
+            "classification": "internal",
+            "rationale": "Aggregated since 2026; no longer covered by 27 kap. 1 § OSL.",
+        },
+    )
+    assert decided.status_code == 200, decided.json
+    after = client.get(f"/api/v1/datasets/{entry['id']}", headers=owner).json
+    assert after["classification"] == "internal" and after["status"] == "published"
+    with ext.sessions() as session:
+        assert (session.get(Entry, entry["id"]).review_due - date.today()).days == 730
