@@ -19,11 +19,11 @@ from api.config import load_settings
 from api.delivery import deliver_soon
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, advance_anchors, discard_anchors
-from catalogue.db import make_engine, make_session_factory, refresh_statistics
+from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
-from security.levels import DEFAULT_SCHEME, ClassificationScheme
+from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
 from security.tokens import TokenVerifier
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -67,6 +67,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     engine = make_engine(settings["DATABASE_URL"])
     refresh_statistics(engine)
+    stranded = sorted(k for k in levels_in_use(engine) if not scheme.is_enabled(k))
+    if stranded:
+        engine.dispose()
+        raise SchemeError(
+            "The classification scheme disables or lacks levels still in use: "
+            + ", ".join(stranded)
+            + ". Reclassify those entries (and agencies' clearances) before changing the scheme."
+        )
     keys = KeyStore.in_folder(app.instance_path)
     keys.ensure()
     verifier = TokenVerifier(

@@ -257,8 +257,9 @@ def keys_rotate() -> None:
     with _cli_app() as app, app.extensions["tillit"].sessions() as session:
         ext = app.extensions["tillit"]
         kid = ext.keys.add_key()
-        record_security_event(session, system_identity(ext.scheme), "key.rotate", {"kid": kid},
-                              anchor=ext.anchor)
+        record_security_event(
+            session, system_identity(ext.scheme), "key.rotate", {"kid": kid}, anchor=ext.anchor
+        )
     click.echo(f"New signing key {kid}.")
 
 

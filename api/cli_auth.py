@@ -208,8 +208,9 @@ def keys_retire_expired() -> None:
     retired = ext.keys.retire_expired(max_age)
     if retired:
         with ext.sessions() as session:
-            record_security_event(session, system_identity(ext.scheme), "key.retire",
-                                  {"kids": retired}, anchor=ext.anchor)
+            record_security_event(
+                session, system_identity(ext.scheme), "key.retire", {"kids": retired}, anchor=ext.anchor
+            )
     ext.engine.dispose()
     click.echo(f"Retired {len(retired)} key(s){': ' + ', '.join(retired) if retired else ''}.")
 

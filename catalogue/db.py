@@ -79,3 +79,24 @@ def refresh_statistics(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+def levels_in_use(engine: Engine) -> set[str]:
+    """Every level key that entries and agencies use (empty before the first migration)."""
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    if not inspector.has_table("entries"):
+        return set()
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                text(
+                    "SELECT classification FROM entries UNION SELECT listing_level FROM entries "
+                    "UNION SELECT clearance FROM agencies"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    return {str(r) for r in rows}
