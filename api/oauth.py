@@ -207,7 +207,10 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
                 raise InvalidScopeError(description="Nothing may be granted to this client now.")
             self.request.scope = " ".join(granted)
             return
-        refused = [s for s in requested if s not in granted]
+        # Clearance is hierarchical: a client cleared for sensitive may ask for a
+        # token that reads only up to internal (least privilege). More is refused.
+        readable, actions = _client_allows(client)
+        refused = [s for s in requested if s not in readable and s not in actions]
         if refused:
             raise InvalidScopeError(description="Not allowed for this client: " + " ".join(refused))
         self.request.scope = " ".join(dict.fromkeys(requested))

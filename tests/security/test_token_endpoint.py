@@ -139,3 +139,21 @@ def test_unsupported_grants(client, app, grant_type):
     creds = register_client(app, LANTMATERIET, ["catalogue:read:public"])
     r = token_request(client, creds, grant_type=grant_type)
     assert (r.status_code, r.json["error"]) == (400, "unsupported_grant_type")
+
+
+def test_a_client_may_ask_for_less_than_its_clearance(client, app):
+    from tests.conftest import SKATTEVERKET, fetch_token, register_client
+
+    creds = register_client(app, SKATTEVERKET, ["catalogue:read:sensitive", "catalogue:write"])
+    token = fetch_token(client, *creds, scope="catalogue:read:internal")
+    from joserfc import jwt
+
+    claims = jwt.decode(token, app.extensions["tillit"].keys.private_set()).claims
+    assert claims["scope"] == "catalogue:read:internal"
+    basic = __import__("base64").b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
+    more = client.post(
+        "/oauth/token",
+        headers={"Authorization": f"Basic {basic}"},
+        data={"grant_type": "client_credentials", "scope": "catalogue:admin"},
+    )
+    assert (more.status_code, more.json["error"]) == (400, "invalid_scope")
