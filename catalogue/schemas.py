@@ -282,27 +282,6 @@ class EntrySchema(Schema):
         return obj.openapi is not None if obj.type == "api" else missing
 
 
-class AgencyCreateSchema(Schema):
-    orgnr = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    country = fields.String(required=True, validate=validate.OneOf(COUNTRIES))
-    name = _language_map(300, required=True)
-    homepage = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
-    contact_email = fields.Email(load_default=None, allow_none=True)
-    clearance = fields.String(load_default=None, allow_none=True)
-
-    @validates("name")
-    def _name(self, value: dict[str, str], **_: Any) -> None:
-        _non_empty_language_map(value)
-
-    @validates_schema
-    def _orgnr(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("country") in COUNTRIES:
-            try:
-                data["orgnr"] = normalise_orgnr(data["country"], data["orgnr"])
-            except OrgnrError as exc:
-                raise ValidationError({"orgnr": [str(exc)]}) from exc
-
-
 class AgencyUpdateSchema(Schema):
     name = _language_map(300, required=True)
     homepage = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
@@ -312,6 +291,19 @@ class AgencyUpdateSchema(Schema):
     @validates("name")
     def _name(self, value: dict[str, str], **_: Any) -> None:
         _non_empty_language_map(value)
+
+
+class AgencyCreateSchema(AgencyUpdateSchema):
+    orgnr = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    country = fields.String(required=True, validate=validate.OneOf(COUNTRIES))
+
+    @validates_schema
+    def _orgnr(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("country") in COUNTRIES:
+            try:
+                data["orgnr"] = normalise_orgnr(data["country"], data["orgnr"])
+            except OrgnrError as exc:
+                raise ValidationError({"orgnr": [str(exc)]}) from exc
 
 
 class AgencySchema(Schema):
