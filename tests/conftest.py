@@ -8,6 +8,7 @@ CI=true a missing PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import shutil
 import uuid
@@ -148,6 +149,10 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     yield app
     if ext.search is not None:
         ext.search.close()
+    # Connections a test left unreferenced go back to the pool now, while their
+    # database still exists, instead of being finalised at a random later moment
+    # (on PostgreSQL the database is dropped next, which would break them).
+    gc.collect()
     ext.engine.dispose()
 
 
