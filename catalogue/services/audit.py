@@ -89,7 +89,10 @@ class AuditService:
         entry = self.session.get(Entry, entry_id) if len(entry_id) == 36 else None
         if entry is None or not policy.can_list(identity, entry.facts):
             raise NotFound("No entry with that id.")
-        if not (policy.can_see_reviews(identity, entry.facts) or policy.can_audit(identity)):
+        # An auditor, too, needs clearance for the entry itself: events about an entry
+        # above its clearance are never shown to it.
+        auditor = policy.can_audit(identity) and policy.can_read(identity, entry.facts)
+        if not (policy.can_see_reviews(identity, entry.facts) or auditor):
             raise PermissionDenied("Only the publishing agency sees who has read its entries.")
         conditions = [AuditEvent.entry_id == entry.id, AuditEvent.action.in_(["entry.read", "entry.openapi"])]
         total = self.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))

@@ -378,3 +378,14 @@ def test_overdue_entries_come_back_to_the_officers(client, token_for, app, app_s
     assert after["classification"] == "internal" and after["status"] == "published"
     with ext.sessions() as session:
         assert (session.get(Entry, entry["id"]).review_due - date.today()).days == 730
+
+
+def test_readers_of_an_entry_above_the_auditors_clearance_stay_hidden(client, token_for, app):
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    entry = create_entry(client, owner, classification="sensitive", listing_level="public")
+    publish(app, entry["id"])
+    client.get(f"/api/v1/datasets/{entry['id']}", headers=owner)
+    low_auditor = token_for("internal", agency=SKATTEETATEN, extra=AUDITOR)
+    problem(client.get(f"/api/v1/datasets/{entry['id']}/readers", headers=low_auditor), 403)
+    cleared = token_for("sensitive", agency=SKATTEETATEN, extra=AUDITOR)
+    assert client.get(f"/api/v1/datasets/{entry['id']}/readers", headers=cleared).json["total"] >= 1
