@@ -149,10 +149,11 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     yield app
     if ext.search is not None:
         ext.search.close()
-    # Connections a test left unreferenced go back to the pool now, while their
-    # database still exists, instead of being finalised at a random later moment
-    # (on PostgreSQL the database is dropped next, which would break them).
-    gc.collect()
+    if ext.engine.dialect.name == "postgresql":
+        # Connections a test left unreferenced go back to the pool now, while their
+        # database still exists, instead of being finalised at a random later moment
+        # (the database is dropped next, which would break them mid-finalisation).
+        gc.collect()
     ext.engine.dispose()
 
 
