@@ -6,6 +6,7 @@ transaction (or in the caller's, when the change it records is pending there).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,13 +34,7 @@ def principal(
         scopes=(),
         client_id=client_id,
     )
-    return identity if address is None else _with_address(identity, address)
-
-
-def _with_address(identity: Identity, address: str) -> Identity:
-    from dataclasses import replace
-
-    return replace(identity, address=address)
+    return identity if address is None else replace(identity, address=address)
 
 
 def record_security_event(
