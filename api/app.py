@@ -10,6 +10,7 @@ from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,13 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.config import load_settings
 from api.delivery import deliver_soon
 from api.problems import problem, register_problem_handlers
-from catalogue.audit import HeadAnchor, advance_anchors, discard_anchors
+from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
-from security.tokens import TokenVerifier
+from security.tokens import DenyList, TokenVerifier
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -39,16 +40,34 @@ class Tillit:
     keys: KeyStore
     verifier: TokenVerifier
     anchor: HeadAnchor
+    read_log: ReadLog
     review_intervals: dict[str, int]
     indexer: Indexer = field(default_factory=NullIndexer)
     oauth: Any = None
     search: Any = None  # search.backend.SearchBackend
     search_ready: Callable[[], bool] = lambda: True
+    #: Revoked access tokens (api.oauth wires it to the database).
+    deny_list: DenyList = field(default_factory=lambda: DenyList(dict, 0))
+
+
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions (the login form's CSRF token), with the
+    signer built once per key instead of once per request."""
+
+    _signer: tuple[Any, Any] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        cached = self._signer
+        if cached is None or cached[0] != key:
+            cached = self._signer = (key, super().get_signing_serializer(app))
+        return cached[1]
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
     app = Flask("tillit", instance_path=settings["INSTANCE_PATH"])
+    app.session_interface = CookieSessions()
     app.config.update(settings)
     app.config.update(
         API_TITLE="Tillit",
@@ -88,13 +107,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # The audit chain's external anchor moves only after a commit.
     event.listen(sessions, "after_commit", advance_anchors)
     event.listen(sessions, "after_rollback", discard_anchors)
+    anchor = HeadAnchor.in_folder(app.instance_path)
     tillit = Tillit(
         scheme=scheme,
         engine=engine,
         sessions=sessions,
         keys=keys,
         verifier=verifier,
-        anchor=HeadAnchor.in_folder(app.instance_path),
+        anchor=anchor,
+        read_log=ReadLog(sessions, anchor),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
     )
     app.extensions["tillit"] = tillit
@@ -132,8 +153,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _no_store(response: Response) -> Response:
-        if request.path.startswith("/api/") or request.path.startswith("/oauth/"):
-            response.vary.add("Authorization")
+        if request.path.startswith(("/api/", "/oauth/")):
+            vary = response.headers.get("Vary")
+            if not vary:
+                response.headers["Vary"] = "Authorization"
+            elif "authorization" not in vary.lower():
+                response.headers["Vary"] = f"{vary}, Authorization"
             if "Authorization" in request.headers or not response.cache_control.public:
                 response.headers["Cache-Control"] = "no-store"
         return response

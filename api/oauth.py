@@ -34,7 +34,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from authlib.oauth2.rfc9207 import IssuerParameter
-from flask import Blueprint, Flask, current_app, g, has_request_context, jsonify, request, url_for
+from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -48,7 +48,7 @@ from catalogue.services.tokens import TokenService, new_secret
 from catalogue.services.users import UserService, user_scopes
 from security.identity import ACTION_SCOPES
 from security.keys import SIGNING_ALG, KeyStore
-from security.tokens import ALLOWED_ALGORITHMS, InvalidToken
+from security.tokens import ALLOWED_ALGORITHMS, DenyList, InvalidToken
 
 bp = Blueprint("oauth", __name__)
 
@@ -65,7 +65,7 @@ def _tillit() -> Any:
 
 
 def _tokens() -> TokenService:
-    return TokenService(g.db)
+    return TokenService(g.db, on_revoke=_tillit().deny_list.add)
 
 
 # -- adapters: stored rows as Authlib sees them ---------------------------------
@@ -452,7 +452,8 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
 
     def revoke_token(self, token: Any, request: Any) -> None:
         if isinstance(token, AccessRecord):
-            _tokens().revoke_access(str(token.claims["jti"]), int(token.claims["exp"]))
+            jti, exp = str(token.claims["jti"]), int(token.claims["exp"])
+            _tokens().revoke_access(jti, exp)
         else:
             _tokens().revoke_family(token.family_id)
 
@@ -495,17 +496,17 @@ class Issuer(IssuerParameter):  # type: ignore[misc]
         return self.issuer
 
 
-def _is_revoked(jti: str) -> bool:
-    if has_request_context() and g.get("db") is not None:
-        return TokenService(g.db).is_revoked(jti)
-    with _tillit().sessions() as session:
-        return TokenService(session).is_revoked(jti)
-
-
 def init_oauth(app: Flask, keys: KeyStore) -> AuthorizationServer:
     issuer = app.config["ISSUER"].rstrip("/")
     tillit = app.extensions["tillit"]
-    tillit.verifier = replace(tillit.verifier, is_revoked=_is_revoked)
+    sessions = tillit.sessions
+
+    def load_revoked() -> dict[str, int]:
+        with sessions() as session:
+            return TokenService(session).revoked_jtis()
+
+    tillit.deny_list = DenyList(load_revoked, float(app.config["REVOCATION_SYNC_SECONDS"]))
+    tillit.verifier = replace(tillit.verifier, is_revoked=tillit.deny_list.__contains__)
     server = AuthorizationServer(app, query_client=_query_client, save_token=_save_token)
     server.register_client_auth_method("private_key_jwt", PrivateKeyJWT(issuer))
     server.register_grant(ClientCredentialsGrant)

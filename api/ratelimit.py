@@ -38,19 +38,41 @@ def _account_key() -> str:
 
 
 limiter = Limiter(key_func=_client_key, storage_uri="memory://", default_limits=[])
+LIMITED = "_tillit_rate_limited"
+
+
+def _mark(view: F) -> F:
+    setattr(view, LIMITED, True)
+    return view
 
 
 def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    # Flask-Limiter resolves limits before every request, though only the views
+    # decorated here carry any; elsewhere that work cost more than reading an
+    # entry. Its check now runs before those views only (the rest pass straight).
+    checks = app.before_request_funcs.setdefault(None, [])
+    for i, check in enumerate(checks):
+        if getattr(check, "__self__", None) is limiter:
+            checks[i] = _for_limited_views(check)
+
+
+def _for_limited_views(check: Callable[[], Any]) -> Callable[[], Any]:
+    def before_limited_view() -> Any:
+        view = current_app.view_functions.get(request.endpoint or "")
+        return check() if getattr(view, LIMITED, False) else None
+
+    return before_limited_view
 
 
 def limit_token(view: F) -> F:
-    return limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view)
+    return _mark(limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view))
 
 
 def limit_login(view: F) -> F:
-    return limiter.limit(
+    limit = limiter.limit(
         lambda: current_app.config["RATE_LIMIT_LOGIN"], key_func=_account_key, methods=["POST"]
-    )(view)
+    )
+    return _mark(limit(view))

@@ -8,7 +8,10 @@ same load generator, with a real bearer token for the Tillit ones:
 * ``get-audited`` -- the same over ``sensitive`` entries: every such read also
   appends a hash-chained audit event (a write and a commit), so it is reported
   beside the target, not against it (bench/audit.py measures that cost);
-* ``list``  -- ``GET /api/v1/datasets?per_page=20``.
+* ``list``  -- ``GET /api/v1/datasets?per_page=20``: with sensitive clearance a page
+  holds whole internal and sensitive entries, and each of those reads is audited;
+* ``list-open`` -- the same filtered to the publisher of the public tenth of the
+  entries (Statistics Sweden): a page of 20 with no audited read.
 
 Ratio = Tillit req/s / bare req/s, measured in the same round. Targets: reading
 one entry >= 60 %, listing 20 >= 30 %.
@@ -64,6 +67,9 @@ RESULTS = REPO / "bench" / "results"
 TOKEN_LIFETIME_MARGIN = 240  # seconds of load a token may cover (tokens live 300 s)
 
 AGENCY = ("202100-5448", "SE", {"sv": "Skatteverket", "en": "Swedish Tax Agency"})
+#: Publishes every tenth entry, all public: its list has no audited reads.
+OPEN_AGENCY = ("202100-0837", "SE", {"sv": "Statistiska centralbyrån", "en": "Statistics Sweden"})
+OPEN_SHARE = 10
 SCOPE = "catalogue:read:sensitive"
 TARGETS = {"get": 0.60, "list": 0.30}
 LABELS = {
@@ -71,6 +77,7 @@ LABELS = {
     "get": "GET /api/v1/datasets/<id>",
     "get-audited": "GET .../<id> (sensitive, audited)",
     "list": "GET /api/v1/datasets?per_page=20",
+    "list-open": "GET ...?publisher=<SCB>&per_page=20 (public only)",
 }
 BARE_PATH = "/bare"
 
@@ -129,6 +136,9 @@ def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
     region_sv, region_en = rng.choice(REGIONS)
     year = rng.randint(2008, 2024)
     classification = rng.choices([c for c, _ in CLASSIFICATION_MIX], [w for _, w in CLASSIFICATION_MIX])[0]
+    if n % OPEN_SHARE == 0:  # Statistics Sweden's open statistics
+        topic_sv, topic_en, personal = "Skatteintäkter per kommun", "Tax revenue by municipality", False
+        classification = "public"
     if classification == "public":
         personal = False
     # A listing level at or below the classification (often lower: "it exists" is less secret).
@@ -141,6 +151,12 @@ def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
     if personal:
         for jur, ref, prov in PROCESSING:
             legal.append({"role": "processing", "jurisdiction": jur, "reference": ref, "provision": prov})
+    scb = n % OPEN_SHARE == 0
+    host, name_sv, name_en = (
+        ("www.scb.se", "SCB", "Statistics Sweden")
+        if scb
+        else ("data.skatteverket.se", "Skatteverket", "the Swedish Tax Agency")
+    )
     distributions = []
     for fmt, media in rng.sample(FORMATS, rng.randint(1, 3)):
         slug = f"{n:05d}.{fmt.lower()}"
@@ -149,18 +165,18 @@ def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
                 "title": {"sv": f"{topic_sv} {year} ({fmt})", "en": f"{topic_en} {year} ({fmt})"},
                 "format": fmt,
                 "media_type": media,
-                "access_url": f"https://data.skatteverket.se/dataset/{n:05d}",
-                "download_url": f"https://data.skatteverket.se/download/{slug}",
+                "access_url": f"https://{host}/dataset/{n:05d}",
+                "download_url": f"https://{host}/download/{slug}",
                 "byte_size": rng.randint(10_000, 5_000_000_000),
             }
         )
     return {
-        "publisher": AGENCY[0],
+        "publisher": OPEN_AGENCY[0] if scb else AGENCY[0],
         "title": {"sv": f"{topic_sv}, {region_sv}, {year}", "en": f"{topic_en}, {region_en}, {year}"},
         "description": {
-            "sv": f"{topic_sv} för {region_sv} under {year}, sammanställt av Skatteverket. "
+            "sv": f"{topic_sv} för {region_sv} under {year}, sammanställt av {name_sv}. "
             "Uppdateras enligt angiven frekvens; se distributionerna för format och storlek.",
-            "en": f"{topic_en} for {region_en} in {year}, compiled by the Swedish Tax Agency. "
+            "en": f"{topic_en} for {region_en} in {year}, compiled by {name_en}. "
             "Updated at the stated frequency; see the distributions for formats and sizes.",
         },
         "keywords": {
@@ -168,7 +184,11 @@ def _payload(rng: random.Random, scheme: Any, n: int) -> dict[str, Any]:
             "en": [topic_en.lower(), "tax", str(year)],
         },
         "themes": rng.sample(THEME_CHOICES, rng.randint(1, 2)),
-        "contact_point": {"name": "Skatteverket, dataförsörjning", "email": "data@skatteverket.se"},
+        "contact_point": (
+            {"name": "SCB, statistikservice", "email": "information@scb.se"}
+            if scb
+            else {"name": "Skatteverket, dataförsörjning", "email": "data@skatteverket.se"}
+        ),
         "classification": classification,
         "listing_level": listing,
         "legal_basis": legal,
@@ -273,11 +293,11 @@ def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -
     with ext.sessions() as session:
         if session.scalar(select(func.count()).select_from(Entry)):
             raise SystemExit("The database already holds entries: give an empty, throw-away database.")
-        if session.get(Agency, AGENCY[0]) is None:
-            orgnr, country, name = AGENCY
-            AgencyService(session, ext.scheme).create(
-                system, {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"}
-            )
+        for orgnr, country, name in (AGENCY, OPEN_AGENCY):
+            if session.get(Agency, orgnr) is None:
+                AgencyService(session, ext.scheme).create(
+                    system, {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"}
+                )
     started = time.perf_counter()
     ids, levels = load_entries(ext.engine, ext.scheme, count)
     load_seconds = time.perf_counter() - started
@@ -536,17 +556,24 @@ def measure_round(
     get_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(public, min(1000, len(public)))]
     audited_paths = [f"/api/v1/datasets/{i}" for i in rng.sample(sensitive, min(1000, len(sensitive)))]
     results: dict[str, Measurement] = {}
-    for scenario in ("bare", "get", "get-audited", "list"):
+    for scenario in ("bare", "get", "get-audited", "list", "list-open"):
         if scenario == "bare":
             server, paths, headers = bare, [BARE_PATH], {}
         else:
             token = fetch_token(tillit.base, catalogue.client_id, catalogue.client_secret)
             headers = {"Authorization": f"Bearer {token}"}
             server = tillit
-            paths = {"get": get_paths, "get-audited": audited_paths}.get(
-                scenario, ["/api/v1/datasets?per_page=20"]
-            )
+            paths = {
+                "get": get_paths,
+                "get-audited": audited_paths,
+                "list": ["/api/v1/datasets?per_page=20"],
+                "list-open": [f"/api/v1/datasets?publisher={OPEN_AGENCY[0]}&per_page=20"],
+            }[scenario]
         body = check(server.base, paths[0], headers)
+        if scenario == "list-open" and (
+            len(body["items"]) != 20 or any(i["classification"] != "public" for i in body["items"])
+        ):
+            raise SystemExit("The open list should hold 20 public entries.")
         if scenario == "list" and (len(body["items"]) != 20 or body["total"] != args.entries):
             raise SystemExit(f"The list answered {len(body['items'])} items of {body['total']}.")
         if scenario.startswith("get") and body.get("redacted") is not False:

@@ -105,6 +105,7 @@ class Entry(Base):
         # Covers the visibility filter, so lists count from the index alone.
         Index("ix_entries_visibility", "listing_level", "status", "type", "publisher"),
         Index("ix_entries_type_modified", "type", "modified"),
+        Index("ix_entries_publisher_modified", "publisher", "type", "modified"),
     )
 
     @property
@@ -293,3 +294,13 @@ class AgencyChannel(Base):
     owner_email: Mapped[str | None] = mapped_column(String(320))
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
+
+
+class CatalogueVersion(Base):
+    """One row; a database trigger raises ``version`` with every change to ``entries``
+    (migration 0004), so a cached list total is known to be current."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

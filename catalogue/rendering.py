@@ -2,14 +2,19 @@
 
 An entry's revision changes with every change to it (or to its legal bases,
 distributions and links), so a rendering keyed by (id, revision, view) can never
-be stale. What depends on the caller (which served datasets it may see) is added
-per request, never cached.
+be stale. What depends on the caller (which of an API's served datasets it may
+see) is added per request, never cached.
+
+Each rendering is kept both as a dict and as its JSON text, so that reading an
+entry, or a page of them, serialises nothing that was serialised before.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from catalogue.models import Entry
@@ -17,52 +22,57 @@ from catalogue.schemas import EntrySchema, EntrySummarySchema
 
 _full = EntrySchema()
 _summary = EntrySummarySchema()
+CacheKey = tuple[str, int, bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Rendering:
+    """One view of one revision of an entry, as the schemas dump it."""
+
+    document: dict[str, Any]  # shared: copy before changing
+    text: str  # the same, as compact JSON
+    served: tuple[str, ...]  # an API's served datasets (all of them: filter per caller)
 
 
 class RenderCache:
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int, bool], dict[str, Any]] = OrderedDict()
+        self._items: OrderedDict[CacheKey, Rendering] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, bool]) -> dict[str, Any] | None:
+    def get(self, key: CacheKey) -> Rendering | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: tuple[str, int, bool], value: dict[str, Any]) -> None:
+    def put(self, key: CacheKey, value: Rendering) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
 
-    def __contains__(self, key: tuple[str, int, bool]) -> bool:
-        with self._lock:
-            return key in self._items
-
 
 CACHE = RenderCache()
 
 
-def cache_key(entry: Entry, full: bool) -> tuple[str, int, bool]:
-    return (entry.id, entry.revision, full)
+def to_json(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def is_rendered(entry: Entry, full: bool) -> bool:
-    return cache_key(entry, full) in CACHE
+def cached_rendering(entry_id: str, revision: int, full: bool) -> Rendering | None:
+    return CACHE.get((entry_id, revision, full))
 
 
-def render_entry(entry: Entry, full: bool, served_ids: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A fresh dict the caller may change."""
-    key = cache_key(entry, full)
-    cached = CACHE.get(key)
-    if cached is None:
-        cached = dict((_full if full else _summary).dump(entry))
-        CACHE.put(key, cached)
-    data = dict(cached)
-    if full and entry.type == "api":
-        data["serves_datasets"] = list(served_ids)
-    return data
+def render(entry: Entry, full: bool) -> Rendering:
+    """The rendering of ``entry`` (loaded whole) in the given view, cached."""
+    key = (entry.id, entry.revision, full)
+    rendering = CACHE.get(key)
+    if rendering is None:
+        document = dict((_full if full else _summary).dump(entry))
+        served = tuple(entry.served_dataset_ids) if full and entry.type == "api" else ()
+        rendering = Rendering(document, to_json(document), served)
+        CACHE.put(key, rendering)
+    return rendering

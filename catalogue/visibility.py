@@ -1,11 +1,26 @@
-"""The policy's read filter as a SQL clause: the same rule as ``can_list``."""
+"""The policy's read filter in SQL, and the entry heads reads are decided on.
+
+``visible_clause`` is the same rule as ``policy.can_list``. The read path does
+not load whole entries to decide: it selects their *heads* (the few columns the
+policy and the rendering cache need) with statements built once per shape and
+reused, so SQLAlchemy compiles nothing and adapts nothing per request.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from catalogue.models import Entry
-from security.policy import ReadFilter
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
+from sqlalchemy.engine import Engine
+
+from catalogue.models import CatalogueVersion, Entry, EntryTheme
+from security.policy import EntryFacts, ReadFilter
 
 
 def visible_clause(rf: ReadFilter) -> ColumnElement[bool]:
@@ -17,3 +32,175 @@ def visible_clause(rf: ReadFilter) -> ColumnElement[bool]:
     if rf.own_agency is not None:
         status_ok = or_(status_ok, Entry.publisher == rf.own_agency)
     return and_(Entry.listing_level.in_(sorted(rf.levels)), status_ok)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryHead:
+    """What deciding and auditing a read needs of an entry, and nothing more."""
+
+    id: str
+    type: str
+    revision: int
+    status: str
+    classification: str
+    listing_level: str
+    publisher: str
+
+    @property
+    def facts(self) -> EntryFacts:
+        return EntryFacts(
+            publisher=self.publisher,
+            classification=self.classification,
+            listing_level=self.listing_level,
+            status=self.status,
+        )
+
+
+_T = Entry.__table__
+HEAD_COLUMNS = (
+    _T.c.id,
+    _T.c.type,
+    _T.c.revision,
+    _T.c.status,
+    _T.c.classification,
+    _T.c.listing_level,
+    _T.c.publisher,
+)
+HEAD_BY_ID = select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id"))
+HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def head_of(row: Sequence[Any]) -> EntryHead:
+    return EntryHead(*row)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """The two statements of one shape of list (count and page), and their parameters."""
+
+    count: Select[Any]
+    page: Select[Any]
+    params: dict[str, Any]
+    #: What the count depends on (everything but the page).
+    count_key: Hashable
+
+
+#: The catalogue's change counter, raised by a trigger on every change to entries.
+CATALOGUE_VERSION = select(CatalogueVersion.__table__.c.version).where(CatalogueVersion.__table__.c.id == 1)
+
+
+class CountCache:
+    """List totals by (catalogue version, filter): a list of an unchanged catalogue
+    is not counted again. One per database (engine), bounded, least recently used out."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> int | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: int) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+_COUNTS: weakref.WeakKeyDictionary[Engine, CountCache] = weakref.WeakKeyDictionary()
+_COUNTS_LOCK = threading.Lock()
+
+
+def counts_for(engine: Engine) -> CountCache:
+    with _COUNTS_LOCK:
+        cache_ = _COUNTS.get(engine)
+        if cache_ is None:
+            cache_ = _COUNTS[engine] = CountCache()
+        return cache_
+
+
+def list_query(
+    rf: ReadFilter,
+    *,
+    entry_type: str | None,
+    publisher: str | None,
+    status: str | None,
+    exclude_status: str | None,
+    theme: str | None,
+    limit: int,
+    offset: int,
+) -> ListQuery | None:
+    """A page of visible entries, newest change first; None when nothing can match."""
+    if rf.matches_nothing:
+        return None
+    params: dict[str, Any] = {
+        "levels": sorted(rf.levels),
+        "open_statuses": sorted(rf.open_statuses),
+        "own_agency": rf.own_agency,
+        "entry_type": entry_type,
+        "publisher": publisher,
+        "status": status if status else exclude_status,
+        "theme": theme,
+        "limit": limit,
+        "offset": offset,
+    }
+    shape = (
+        bool(rf.open_statuses),
+        rf.own_agency is not None,
+        entry_type is not None,
+        publisher is not None,
+        "eq" if status else ("ne" if exclude_status else None),
+        theme is not None,
+    )
+    count, page = _list_statements(*shape)
+    count_key = (
+        shape,
+        tuple(params["levels"]),
+        tuple(params["open_statuses"]),
+        rf.own_agency,
+        entry_type,
+        publisher,
+        params["status"],
+        theme,
+    )
+    return ListQuery(count, page, params, count_key)
+
+
+@cache
+def _list_statements(
+    open_statuses: bool, own: bool, by_type: bool, by_publisher: bool, by_status: str | None, by_theme: bool
+) -> tuple[Select[Any], Select[Any]]:
+    status_ok: ColumnElement[bool] = (
+        _T.c.status.in_(bindparam("open_statuses", expanding=True)) if open_statuses else false()
+    )
+    if own:
+        status_ok = or_(status_ok, _T.c.publisher == bindparam("own_agency"))
+    conditions: list[ColumnElement[bool]] = [
+        _T.c.listing_level.in_(bindparam("levels", expanding=True)),
+        status_ok,
+    ]
+    if by_type:
+        conditions.append(_T.c.type == bindparam("entry_type"))
+    if by_publisher:
+        conditions.append(_T.c.publisher == bindparam("publisher"))
+    if by_status == "eq":
+        conditions.append(_T.c.status == bindparam("status"))
+    elif by_status == "ne":
+        conditions.append(_T.c.status != bindparam("status"))
+    if by_theme:
+        themes = EntryTheme.__table__
+        conditions.append(_T.c.id.in_(select(themes.c.entry_id).where(themes.c.theme == bindparam("theme"))))
+    count = select(func.count()).select_from(_T).where(*conditions)
+    page = (
+        select(*HEAD_COLUMNS)
+        .where(*conditions)
+        .order_by(_T.c.modified.desc(), _T.c.id)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return count, page

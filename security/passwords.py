@@ -29,6 +29,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password[:1024]) and stored is not None
+        # No stored hash (no account, or one that signs in elsewhere) still costs a
+        # verification, so timing does not tell; it never succeeds.
+        return _hasher.verify(stored or _DUMMY, password[:1024]) and bool(stored)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False

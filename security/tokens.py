@@ -24,6 +24,43 @@ class InvalidToken(Exception):
     """The bearer token must be refused. The message is safe to show."""
 
 
+class DenyList:
+    """The ``jti`` of every revoked, unexpired access token, held in memory.
+
+    A revocation made in this process counts at once (``add``). Revocations made
+    by other processes sharing the database are picked up by reloading the whole
+    list (``load``: jti -> exp; small, as tokens live minutes) at most every
+    ``sync_seconds``; 0 reloads on every check. Until the first load succeeds,
+    and whenever a reload fails, the check raises: it fails closed.
+    """
+
+    def __init__(self, load: Callable[[], dict[str, int]], sync_seconds: float = 1.0) -> None:
+        self._load = load
+        self.sync_seconds = sync_seconds
+        self._revoked: dict[str, int] = {}
+        self._synced = float("-inf")
+        self._lock = threading.Lock()
+
+    def add(self, jti: str, expires: int) -> None:
+        with self._lock:
+            self._revoked[jti] = expires
+
+    def __contains__(self, jti: object) -> bool:
+        if time.monotonic() - self._synced >= self.sync_seconds:
+            self.sync()
+        return jti in self._revoked
+
+    def sync(self) -> None:
+        with self._lock:
+            started = time.monotonic()
+            loaded = self._load()
+            now = time.time()
+            # Keep this process's own recent additions: the store may not show them yet.
+            kept = {j: e for j, e in self._revoked.items() if e >= now}
+            self._revoked = {**kept, **loaded}
+            self._synced = started
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
     keys: Callable[[], KeySet]

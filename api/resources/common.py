@@ -20,7 +20,7 @@ class PageArgsSchema(Schema):
 
 def entry_service() -> EntryService:
     ext = current_app.extensions["tillit"]
-    return EntryService(g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+    return EntryService(g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log)
 
 
 def review_service() -> ReviewService:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify
+from flask import Response, current_app, g, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -18,7 +18,7 @@ from api.resources.common import (
     review_service,
 )
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
-from catalogue.rendering import render_entry
+from catalogue.rendering import to_json
 from catalogue.schemas import (
     THEMES,
     ApiCreateSchema,
@@ -47,7 +47,16 @@ class EntryPageSchema(Schema):
 
 def render(view: EntryView) -> dict[str, Any]:
     """The whole entry, or only the redacted summary: never more than allowed."""
-    return render_entry(view.entry, view.full, view.served_ids)
+    return dict(view.document)
+
+
+def _json(view: EntryView) -> str:
+    return view.text if view.text is not None else to_json(view.document)
+
+
+def json_response(text: str, status: int = 200) -> Response:
+    """A JSON body already serialised (cached renderings are joined, not re-encoded)."""
+    return current_app.response_class(text, status=status, mimetype="application/json")
 
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:
@@ -58,8 +67,7 @@ def _entry_response(view: EntryView, status: int = 200) -> Response:
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
     else:
-        response = jsonify(render(view))
-        response.status_code = status
+        response = json_response(_json(view), status)
     if view.etag:
         response.headers["ETag"] = view.etag
     return response
@@ -94,7 +102,8 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        return jsonify(page_body([render(v) for v in page.items], page.total, page.page, page.per_page))
+        head = to_json({"total": page.total, "page": page.page, "per_page": page.per_page})
+        return json_response(head[:-1] + ',"items":[' + ",".join(map(_json, page.items)) + "]}")
 
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)

@@ -10,7 +10,6 @@ from api.auth import current_identity
 from api.resources.common import entry_service
 from catalogue.errors import NotFound
 from catalogue.models import Agency
-from catalogue.rendering import render_entry
 from search.backend import SearchFilters, SearchQuery
 from search.service import SearchService
 
@@ -61,11 +60,11 @@ def home() -> Any:
         result = SearchService(entry_service(), ext.search).search(
             identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20)
         )
-        items = [render_entry(i.view.entry, i.view.full, i.view.served_ids) for i in result.items]
+        items = [dict(i.view.document) for i in result.items]
         total = result.total
     else:
         listing = entry_service().list_entries(identity, page=page, per_page=20)
-        items = [render_entry(v.entry, v.full, v.served_ids) for v in listing.items]
+        items = [dict(v.document) for v in listing.items]
         total = listing.total
     return render_template(
         "home.html",
@@ -85,5 +84,5 @@ def entry(entry_id: str) -> Any:
         view = entry_service().get(current_identity(), entry_id)
     except NotFound:
         abort(404)
-    data = render_entry(view.entry, view.full, view.served_ids)
+    data = dict(view.document)
     return render_template("entry.html", e=data, agencies=_agency_names())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, TypeVar
 
 from catalogue.errors import PreconditionFailed, PreconditionRequired
@@ -20,6 +21,7 @@ class Page(Generic[T]):
     per_page: int
 
 
+@lru_cache(maxsize=65_536)
 def make_etag(kind: str, key: str, revision: int) -> str:
     digest = hashlib.sha256(f"{kind}:{key}:{revision}".encode()).hexdigest()[:20]
     return f'"{digest}"'

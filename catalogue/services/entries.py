@@ -8,11 +8,11 @@ from typing import Any
 
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from catalogue.audit import AuditLog, HeadAnchor
+from catalogue.audit import AuditedEntry, AuditLog, HeadAnchor, ReadLog
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import (
@@ -26,9 +26,18 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.ports import Indexer, NullIndexer
-from catalogue.rendering import is_rendered
+from catalogue.rendering import Rendering, cached_rendering, render
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
-from catalogue.visibility import visible_clause
+from catalogue.visibility import (
+    CATALOGUE_VERSION,
+    HEAD_BY_ID,
+    HEADS_BY_IDS,
+    EntryHead,
+    counts_for,
+    head_of,
+    list_query,
+    visible_clause,
+)
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
@@ -53,13 +62,20 @@ DEFAULT_REVIEW_INTERVALS = {
 }
 
 
+#: What a view is about: a whole entry (after a write) or only its head (after a read).
+EntryRef = Entry | EntryHead
+
+
 @dataclass(frozen=True)
 class EntryView:
     """An entry as one caller may see it: whole, or as a redacted summary."""
 
-    entry: Entry
+    entry: EntryRef
     full: bool
-    served_ids: tuple[str, ...] = ()
+    #: The rendering this caller may see (shared: copy before changing).
+    document: Mapping[str, Any]
+    #: The same as JSON text, or None where it depends on the caller (an API's links).
+    text: str | None
     #: Set when the change was not applied but sent to review (HTTP 202).
     pending_review: str | None = None
 
@@ -68,7 +84,7 @@ class EntryView:
         return entry_etag(self.entry) if self.full else None
 
 
-def entry_etag(entry: Entry) -> str:
+def entry_etag(entry: EntryRef) -> str:
     return make_etag("entry", entry.id, entry.revision)
 
 
@@ -80,6 +96,7 @@ class EntryService:
         indexer: Indexer | None = None,
         anchor: HeadAnchor | None = None,
         review_intervals: Mapping[str, int] | None = None,
+        read_log: ReadLog | None = None,
     ) -> None:
         self.session = session
         self.scheme = scheme
@@ -87,25 +104,76 @@ class EntryService:
         self.anchor = anchor
         self.audit = AuditLog(session, anchor)
         self.review_intervals = dict(review_intervals or DEFAULT_REVIEW_INTERVALS)
+        #: Where reads are audited: group-committed (the app) or in this session.
+        self.read_log = read_log
 
     # -- reading -----------------------------------------------------------
     def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
-        """The entry, or NotFound: exactly the same for hidden and missing ids."""
-        entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
-        if entry is None or (entry_type is not None and entry.type != entry_type):
-            raise NotFound(NOT_FOUND)
-        if not policy.can_list(identity, entry.facts):
-            # The caller gets the very same 404; the log records the refusal.
-            self.audit_now(identity, "entry.read", entry, decision="deny", details={"answered": 404})
+        """The whole entry (to change it), or NotFound: the same for hidden and missing ids."""
+        head = self._head_visible(identity, entry_id, entry_type)
+        entry = self.session.get(Entry, head.id)
+        if entry is None:  # gone since the head was read: cannot happen (nothing is deleted)
             raise NotFound(NOT_FOUND)
         return entry
 
+    def _head_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> EntryHead:
+        row = None
+        if _looks_like_uuid(entry_id):
+            row = self.session.execute(HEAD_BY_ID, {"id": entry_id}).first()
+        head = head_of(row) if row is not None else None
+        if head is None or (entry_type is not None and head.type != entry_type):
+            raise NotFound(NOT_FOUND)
+        if not policy.can_list(identity, head.facts):
+            # The caller gets the very same 404; the log records the refusal.
+            self.audit_now(identity, "entry.read", head, decision="deny", details={"answered": 404})
+            raise NotFound(NOT_FOUND)
+        return head
+
     def _view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
+        """The view of a whole entry just loaded or changed."""
         full = policy.can_read(identity, entry.facts)
-        served: tuple[str, ...] = ()
-        if full and entry.type == "api" and entry.served:
-            served = tuple(self._visible_ids(identity, entry.served_dataset_ids))
-        return EntryView(entry, full, served, pending_review if full else None)
+        return self._dress(identity, entry, full, render(entry, full), pending_review if full else None)
+
+    def _views(self, identity: Identity, heads: Sequence[EntryHead]) -> list[EntryView]:
+        """Views of entries the caller may list: renderings from the cache, and whole
+        entries loaded (in one query per relation) only for those not cached yet."""
+        wanted = [(h, policy.can_read(identity, h.facts)) for h in heads]
+        found = {h.id: cached_rendering(h.id, h.revision, full) for h, full in wanted}
+        missing = [h.id for h in heads if found[h.id] is None]
+        if missing:
+            for entry in self.session.scalars(
+                select(Entry)
+                .where(Entry.id.in_(missing))
+                .options(
+                    selectinload(Entry.legal_bases),
+                    selectinload(Entry.distributions),
+                    selectinload(Entry.theme_rows),
+                    selectinload(Entry.served),
+                )
+            ):
+                full = policy.can_read(identity, entry.facts)
+                found[entry.id] = render(entry, full)
+        views = []
+        for head, full in wanted:
+            rendering = found[head.id]
+            if rendering is not None:  # None only if the row vanished: nothing is ever deleted
+                views.append(self._dress(identity, head, full, rendering, None))
+        return views
+
+    def _dress(
+        self,
+        identity: Identity,
+        entry: EntryRef,
+        full: bool,
+        rendering: Rendering,
+        pending_review: str | None,
+    ) -> EntryView:
+        """Add what depends on the caller: which of an API's served datasets it may see."""
+        if full and entry.type == "api":
+            served = self._visible_ids(identity, rendering.served)
+            document = {**rendering.document, "serves_datasets": served}
+            return EntryView(entry, full, document, None, pending_review)
+        return EntryView(entry, full, rendering.document, rendering.text, pending_review)
 
     def _visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
         if not ids:
@@ -117,7 +185,7 @@ class EntryService:
         return [i for i in ids if i in visible]
 
     def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
-        view = self._view(identity, self._load_visible(identity, entry_id, entry_type))
+        view = self._views(identity, [self._head_visible(identity, entry_id, entry_type)])[0]
         self.audit_reads(identity, [view])
         return view
 
@@ -126,9 +194,12 @@ class EntryService:
         if not view.full:
             self.audit_now(identity, "entry.openapi", view.entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
-        if view.entry.openapi is None:
+        document: dict[str, Any] | None = self.session.scalar(
+            select(Entry.openapi).where(Entry.id == view.entry.id)
+        )
+        if document is None:
             raise NotFound("This API has no OpenAPI document.")
-        return view.entry.openapi
+        return document
 
     def list_entries(
         self,
@@ -143,75 +214,66 @@ class EntryService:
     ) -> Page[EntryView]:
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
-        conditions = [visible_clause(policy.read_filter(identity))]
-        if entry_type:
-            conditions.append(Entry.type == entry_type)
-        if publisher:
-            conditions.append(Entry.publisher == publisher)
-        if status:
-            conditions.append(Entry.status == status)
-        else:
+        query = list_query(
+            policy.read_filter(identity),
+            entry_type=entry_type,
+            publisher=publisher,
+            status=status,
             # Retired entries are history: listed only when asked for.
-            conditions.append(Entry.status != policy.RETIRED)
-        if theme:
-            conditions.append(Entry.id.in_(select(EntryTheme.entry_id).where(EntryTheme.theme == theme)))
-        total = self.session.scalar(select(func.count()).select_from(Entry).where(*conditions))
-        rows = self.session.scalars(
-            select(Entry)
-            .where(*conditions)
-            .order_by(Entry.modified.desc(), Entry.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).all()
-        self._preload_unrendered(identity, rows)
-        views = [self._view(identity, e) for e in rows]
+            exclude_status=None if status else policy.RETIRED,
+            theme=theme,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+        )
+        if query is None:
+            return Page([], 0, page, per_page)
+        # The total, counted once per catalogue version (in this transaction's snapshot).
+        version = self.session.execute(CATALOGUE_VERSION).scalar_one()
+        counts = counts_for(self.session.get_bind().engine)
+        total = counts.get((version, query.count_key))
+        if total is None:
+            total = int(self.session.execute(query.count, query.params).scalar_one())
+            counts.put((version, query.count_key), total)
+        heads = [head_of(row) for row in self.session.execute(query.page, query.params)]
+        views = self._views(identity, heads)
         self.audit_reads(identity, views)
-        return Page(views, int(total or 0), page, per_page)
-
-    def _preload_unrendered(self, identity: Identity, entries: Sequence[Entry]) -> None:
-        """Load legal bases and distributions in two queries for the entries whose
-        full rendering is not cached yet (instead of two queries per entry)."""
-        missing = [e.id for e in entries if policy.can_read(identity, e.facts) and not is_rendered(e, True)]
-        if missing:
-            self.session.scalars(
-                select(Entry)
-                .where(Entry.id.in_(missing))
-                .options(selectinload(Entry.legal_bases), selectinload(Entry.distributions))
-            ).all()
+        return Page(views, int(total), page, per_page)
 
     def views_of(self, identity: Identity, ids: Sequence[str], *, audit: bool) -> dict[str, EntryView]:
-        """Views of the entries among ``ids`` that the caller may see, loaded in one
-        query and checked against the database (a search index may lag behind)."""
+        """Views of the entries among ``ids`` that the caller may see, checked against
+        the database in one query (a search index may lag behind)."""
         if not ids:
             return {}
-        rows = self.session.scalars(select(Entry).where(Entry.id.in_(list(ids)))).all()
-        visible = [e for e in rows if policy.can_list(identity, e.facts)]
-        self._preload_unrendered(identity, visible)
-        views = {e.id: self._view(identity, e) for e in visible}
+        rows = self.session.execute(HEADS_BY_IDS, {"ids": list(ids)})
+        visible = [h for h in map(head_of, rows) if policy.can_list(identity, h.facts)]
+        views = {v.entry.id: v for v in self._views(identity, visible)}
         if audit:
             self.audit_reads(identity, list(views.values()))
         return views
 
     # -- audit -------------------------------------------------------------
     def audit_reads(self, identity: Identity, views: Sequence[EntryView]) -> None:
-        """Every read of an entry above the lowest level is an event: who, which
-        agency and client, when, which entry at which level, from where."""
+        """Every read of an entry above the lowest level, whole or as a summary, is
+        an event: who, which agency and client, when, which entry at which level,
+        from where. It is durable before the caller sees the entry."""
         audited = [v for v in views if v.entry.classification != self.scheme.lowest]
         if not audited:
             return
+        items: list[tuple[AuditedEntry | None, dict[str, Any] | None]] = [
+            (v.entry, {"view": "full" if v.full else "summary"}) for v in audited
+        ]
+        if self.read_log is not None:
+            self.read_log.append(identity, "entry.read", items)
+            return
         begin_write(self.session)
-        self.audit.record_many(
-            identity,
-            "entry.read",
-            [(v.entry, {"view": "full" if v.full else "summary"}) for v in audited],
-        )
+        self.audit.record_many(identity, "entry.read", items)
         self.session.commit()
 
     def audit_now(
         self,
         identity: Identity,
         action: str,
-        entry: Entry | None,
+        entry: AuditedEntry | None,
         *,
         decision: str,
         details: dict[str, Any] | None = None,

@@ -53,7 +53,14 @@ class ReviewService(EntryService):
 
     @classmethod
     def of(cls, entries: EntryService) -> ReviewService:
-        return cls(entries.session, entries.scheme, entries.indexer, entries.anchor, entries.review_intervals)
+        return cls(
+            entries.session,
+            entries.scheme,
+            entries.indexer,
+            entries.anchor,
+            entries.review_intervals,
+            entries.read_log,
+        )
 
     # -- submitting ----------------------------------------------------------
     def submit(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:

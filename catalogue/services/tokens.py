@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -31,17 +32,27 @@ def _aware(moment: datetime) -> datetime:
 
 
 class TokenService:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, on_revoke: Callable[[str, int], None] | None = None) -> None:
         self.session = session
+        #: Told of each access token revoked here (the in-memory deny-list).
+        self.on_revoke = on_revoke or (lambda jti, exp: None)
 
     # -- the jti deny-list ----------------------------------------------------
     def revoke_access(self, jti: str, expires_at: int) -> None:
         if self.session.get(RevokedToken, jti) is None:
             self.session.add(RevokedToken(jti=jti, expires=datetime.fromtimestamp(expires_at, UTC)))
             self.session.commit()
+        self.on_revoke(jti, expires_at)
 
     def is_revoked(self, jti: str) -> bool:
         return self.session.get(RevokedToken, jti) is not None
+
+    def revoked_jtis(self) -> dict[str, int]:
+        """Every revoked access token not yet expired: jti -> exp (seconds)."""
+        rows = self.session.execute(
+            select(RevokedToken.jti, RevokedToken.expires).where(RevokedToken.expires >= utcnow())
+        ).all()
+        return {jti: int(_aware(expires).timestamp()) for jti, expires in rows}
 
     def purge_expired(self) -> None:
         now = utcnow()
@@ -157,6 +168,9 @@ class TokenService:
                     RevokedToken(jti=row.access_jti, expires=datetime.fromtimestamp(horizon, UTC))
                 )
         self.session.commit()
+        for row in rows:
+            if row.access_jti:
+                self.on_revoke(row.access_jti, horizon)
 
     # -- private_key_jwt assertions ------------------------------------------
     def spend_assertion(self, client_id: str, jti: str, expires_at: int) -> bool:
