@@ -19,6 +19,7 @@ Every refusal is an audit event and an error page; none creates a session.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -121,10 +122,8 @@ class ProviderClient:
         Does not wait on a provider that failed a moment ago."""
         endpoint = self.provider.issuer
         if self._metadata is not None or time.monotonic() - self._failed_at > RETRY_AFTER_FAILURE:
-            try:
+            with contextlib.suppress(ProviderUnavailable):
                 endpoint = self.metadata()["authorization_endpoint"]
-            except ProviderUnavailable:
-                pass
         parts = urlsplit(endpoint)
         return f"{parts.scheme}://{parts.netloc}"
 
@@ -164,7 +163,7 @@ class ProviderClient:
                     if isinstance(k, dict) and k.get("kty") in ("RSA", "EC") and k.get("use", "sig") == "sig"
                 ]
                 try:
-                    self._keys = KeySet.import_key_set({"keys": public})  # type: ignore[typeddict-item]
+                    self._keys = KeySet.import_key_set({"keys": public})
                 except Exception as exc:
                     raise ProviderUnavailable("The provider's keys are unusable.") from exc
                 self._keys_at = time.monotonic()
@@ -198,7 +197,9 @@ def init_oidc(app: Flask) -> None:
                 "form (for example 202100-5448 or 974761076)."
             )
         if p.clearance is not None and not scheme.is_enabled(p.clearance):
-            raise OIDCConfigError(f"OIDC provider {p.name!r}: clearance {p.clearance!r} is not an enabled level.")
+            raise OIDCConfigError(
+                f"OIDC provider {p.name!r}: clearance {p.clearance!r} is not an enabled level."
+            )
     password_login = _flag(app.config.get("PASSWORD_LOGIN", True))
     if not password_login and not providers:
         raise OIDCConfigError(
@@ -364,7 +365,8 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
                 claims = _with_userinfo(session, metadata["userinfo_endpoint"], claims)
     except OAuthError as exc:
         _audit_failure(client, "token_exchange", {"error": str(exc.error)[:60]})
-        return error_page(400, f"{provider.label} refused to complete the sign-in. Please start again.", retry)
+        refused = f"{provider.label} refused to complete the sign-in. Please start again."
+        return error_page(400, refused, retry)
     except ProviderUnavailable:
         _audit_failure(client, "unavailable")
         return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)

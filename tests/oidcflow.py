@@ -165,7 +165,12 @@ def exchange(tillit: str, creds: tuple[str, str], code: str, verifier: str) -> r
     basic = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
     return requests.post(
         tillit + "/oauth/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT, "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
         headers={"Authorization": f"Basic {basic}"},
         timeout=10,
     )
@@ -180,4 +185,5 @@ def alert(response: requests.Response) -> str:
 def security_events(app, action: str) -> list[AuditEvent]:
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)))
+        query = select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)
+        return list(session.scalars(query))

@@ -262,7 +262,8 @@ class OIDCProvider:
             if request.method == "GET":
                 return LOGIN_FORM
             person = provider.people.get(request.form.get("username", ""))
-            if person is None or not secrets.compare_digest(person.password, request.form.get("password", "")):
+            password = request.form.get("password", "")
+            if person is None or not secrets.compare_digest(person.password, password):
                 return LOGIN_FORM, 200
             return server.create_authorization_response(grant_user=person, grant=grant)
 

@@ -13,22 +13,16 @@ import requests
 from joserfc import jwt
 
 from catalogue.models_auth import User
+from tests import oidcflow
 from tests.conftest import SKATTEVERKET
-from tests.oidcflow import (  # noqa: F401  (fixtures)
-    alert,
-    app_settings,
-    code_of,
-    exchange,
-    extra_settings,
-    live,
-    oidc_changes,
-    provider,
-    security_events,
-    tillit,
-    walk,
-)
+from tests.oidcflow import alert, code_of, exchange, security_events, walk
 from tests.security.conftest import bearer, make_entry
 from tests.security.people import PASSWORD, REDIRECT, csrf_token, make_app_client, make_user
+
+# Tillit and the agency's provider on loopback ports (fixtures).
+live, provider, tillit = oidcflow.live, oidcflow.provider, oidcflow.tillit
+app_settings, oidc_changes = oidcflow.app_settings, oidcflow.oidc_changes
+extra_settings = oidcflow.extra_settings
 
 SCOPES = "catalogue:read:sensitive catalogue:write catalogue:review"
 
