@@ -98,7 +98,7 @@ def users_create(
 @click.option("--agency", default=None, help="Only this agency's people.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def users_list(agency: str | None, as_json: bool) -> None:
-    """List people with their roles and state."""
+    """List people with their roles, how they sign in (local or a provider) and state."""
     app = _app()
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
@@ -110,6 +110,8 @@ def users_list(agency: str | None, as_json: bool) -> None:
                 "roles": u.roles,
                 "clearance": u.clearance,
                 "disabled": u.disabled,
+                # How the person signs in: a password, or the named OpenID Connect provider.
+                "sign_in": u.provider or "local",
             }
             for u in UserService(session, ext.scheme).list(system_identity(ext.scheme), agency)
         ]
@@ -118,7 +120,7 @@ def users_list(agency: str | None, as_json: bool) -> None:
         return
     for r in rows:
         state = " (disabled)" if r["disabled"] else ""
-        click.echo(f"{r['username']}\t{r['agency']}\t{','.join(r['roles']) or '-'}{state}")
+        click.echo(f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}{state}")
 
 
 @users.command("disable")

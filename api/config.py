@@ -49,10 +49,17 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits (Flask-Limiter syntax) on /oauth/token per client and on login per account.
     "RATE_LIMIT_TOKEN": "60/minute",
     "RATE_LIMIT_LOGIN": "10/minute",
+    # Rate limit on delegated login (start and callback), per provider and client address.
+    "RATE_LIMIT_OIDC_LOGIN": "30/minute",
     # Where rate-limit counters live: memory:// (per process) or e.g. redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
     # JSON list of trusted external token issuers; see docs/security.md.
     "TRUSTED_ISSUERS": "",
+    # Agencies' OpenID Connect providers people may sign in at: a JSON list, or the
+    # path of a .json or .toml file; empty means none. See the README.
+    "OIDC_PROVIDERS": "",
+    # Offer the local password form on the login page (false: providers only).
+    "PASSWORD_LOGIN": True,
 }
 
 

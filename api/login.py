@@ -1,8 +1,9 @@
 """The authorization endpoint and its minimal login page (server-rendered, CSRF-protected).
 
-People sign in with a local account; the authorization server then redirects
-back to the client's exactly registered redirect URI with a code and ``iss``
-(RFC 9207). Nothing is remembered between requests: no login session to steal.
+People sign in with a local account, or at their agency's OpenID Connect
+provider (``api.oidc``) when one is configured; the authorization server then
+redirects back to the client's exactly registered redirect URI with a code and
+``iss`` (RFC 9207). Nothing is remembered between requests: no login session to steal.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from api import oidc
 from api.oauth import Person
 from api.ratelimit import limit_login
 from catalogue.models import Agency
@@ -28,11 +30,18 @@ bp = Blueprint("login", __name__, template_folder="templates")
 SECRET_KEY_FILE = "secret-key"
 CSP = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 LOGIN_FAILED = "Wrong user name or password, or the account is locked or disabled."
+PASSWORD_LOGIN_OFF = "Sign in at your agency's provider."
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
     username = StringField("User name", validators=[DataRequired(), Length(max=120)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+class ProviderForm(FlaskForm):  # type: ignore[misc]
+    """"Sign in with <provider>": a button, with the CSRF token."""
+
+    provider = StringField("Provider", validators=[DataRequired(), Length(max=32)])
 
 
 def _secret_key(instance: str) -> str:
@@ -52,6 +61,7 @@ def init_login(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.register_blueprint(bp)
+    oidc.init_oidc(app)
 
 
 def _server() -> Any:
@@ -62,7 +72,7 @@ def _issuer() -> str:
     return str(current_app.config["ISSUER"]).rstrip("/")
 
 
-def _error_response(error: OAuth2Error) -> Response:
+def error_response(error: OAuth2Error) -> Response:
     """Redirect errors only to a redirect URI already matched against the client;
     otherwise answer here. Redirects carry ``iss`` (RFC 9207)."""
     response: Response = _server().handle_error_response(None, error)
@@ -79,15 +89,20 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
         scope=grant.request.payload.scope or "",
         action=request.full_path,
         error=error,
+        password_login=current_app.config["PASSWORD_LOGIN"],
+        providers=oidc.login_choices(),
     )
     response = Response(html, status=status, mimetype="text/html")
     # The form posts here, and a successful login redirects to the client's
     # (exactly matched) redirect URI: browsers apply form-action to that redirect
     # too, so its origin must be allowed or the login can never finish.
+    # "Sign in with <provider>" redirects to the provider's authorization endpoint.
     redirect = urlsplit(grant.redirect_uri or "")
-    target = f" {redirect.scheme}://{redirect.netloc}" if redirect.scheme and redirect.netloc else ""
+    targets = [f"{redirect.scheme}://{redirect.netloc}"] if redirect.scheme and redirect.netloc else []
+    targets += oidc.form_action_origins()
+    allowed = "".join(f" {t}" for t in dict.fromkeys(targets))
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; form-action 'self'{target}; frame-ancestors 'none'"
+        f"default-src 'none'; form-action 'self'{allowed}; frame-ancestors 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"
@@ -102,10 +117,16 @@ def authorize() -> Response:
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
-        return _error_response(error)
+        return error_response(error)
     form = LoginForm()
     if request.method == "GET":
         return _page(form, grant)
+    if "provider" in request.form:
+        if not ProviderForm().validate_on_submit():
+            return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
+        return oidc.start(request.form["provider"])
+    if not current_app.config["PASSWORD_LOGIN"]:
+        return _page(LoginForm(formdata=None), grant, PASSWORD_LOGIN_OFF, 400)
     if not form.validate_on_submit():
         return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
     users = UserService(g.db, current_app.extensions["tillit"].scheme)

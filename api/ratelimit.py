@@ -34,7 +34,18 @@ def _client_key() -> str:
 
 
 def _account_key() -> str:
+    provider = request.form.get("provider")
+    if provider is not None:  # "Sign in with <provider>": no account to guess at
+        return _federated_key(provider)
     return "account:" + (request.form.get("username") or "").strip().lower()[:120]
+
+
+def _federated_key(provider: str | None = None) -> str:
+    """Delegated login has no password to guess; this only keeps one address from
+    making Tillit hammer a provider's token endpoint. Keyed by provider and
+    address, with its own (larger) limit: a whole agency may sit behind one NAT."""
+    name = provider if provider is not None else (request.view_args or {}).get("name", "")
+    return f"oidc:{str(name)[:32]}:{request.remote_addr}"
 
 
 limiter = Limiter(key_func=_client_key, storage_uri="memory://", default_limits=[])
@@ -71,8 +82,16 @@ def limit_token(view: F) -> F:
     return _mark(limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view))
 
 
+def _login_limit() -> str:
+    if request.form.get("provider") is not None:
+        return str(current_app.config["RATE_LIMIT_OIDC_LOGIN"])
+    return str(current_app.config["RATE_LIMIT_LOGIN"])
+
+
 def limit_login(view: F) -> F:
-    limit = limiter.limit(
-        lambda: current_app.config["RATE_LIMIT_LOGIN"], key_func=_account_key, methods=["POST"]
-    )
+    return _mark(limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])(view))
+
+
+def limit_federated_login(view: F) -> F:
+    limit = limiter.limit(lambda: current_app.config["RATE_LIMIT_OIDC_LOGIN"], key_func=_federated_key)
     return _mark(limit(view))

@@ -298,7 +298,7 @@ class AgencyChannel(Base):
 
 class CatalogueVersion(Base):
     """One row; a database trigger raises ``version`` with every change to ``entries``
-    (migration 0004), so a cached list total is known to be current."""
+    (migration 0005), so a cached list total is known to be current."""
 
     __tablename__ = "catalogue_version"
 

@@ -9,17 +9,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalogue.db import Base
 from catalogue.models import new_id, utcnow
 
+#: The password hash of accounts that sign in at an OpenID Connect provider: not
+#: an Argon2 hash, so no password ever verifies against it.
+NO_PASSWORD = "!federated"
+
 
 class User(Base):
-    """A local account: a person of an agency, with roles that map to scopes."""
+    """A local account: a person of an agency, with roles that map to scopes.
+
+    An account either signs in with its password or is linked to one person at an
+    OpenID Connect provider by (``issuer``, ``subject``); linked accounts have no
+    password and take their roles from the provider's claims at every login."""
 
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     username: Mapped[str] = mapped_column(String(120), unique=True)
@@ -33,6 +42,13 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The OpenID Connect provider's issuer and the person's stable subject there.
+    issuer: Mapped[str | None] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(255))
+    #: The configured provider's short name, for people reading ``users list``.
+    provider: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(320))
+    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuthorizationCode(Base):

@@ -1,7 +1,9 @@
-"""Local accounts: people of an agency, their roles, login with lockout."""
+"""Local accounts: people of an agency, their roles, login with lockout, and
+accounts linked to a person at their agency's OpenID Connect provider."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -12,16 +14,25 @@ from sqlalchemy.orm import Session
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, utcnow
-from catalogue.models_auth import User
+from catalogue.models_auth import NO_PASSWORD, User
 from catalogue.services.security_events import principal, record_security_event
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
+from security.oidc import FederatedPerson
 from security.passwords import WeakPassword, hash_password, verify_password
 from security.roles import ROLES, scopes_for_roles
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+
+
+class LoginRefused(Exception):
+    """A delegated login that must not go on: ``reason`` is recorded, the message shown."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def _aware(moment: datetime) -> datetime:
@@ -160,7 +171,8 @@ class UserService:
             verify_password(None, password)  # same work as for a real account
             return None
         locked = user.locked_until is not None and _aware(user.locked_until) > now
-        if locked or user.disabled:
+        if locked or user.disabled or user.issuer is not None:
+            # Linked accounts sign in at their provider only, never with a password.
             verify_password(None, password)
             return None
         if not verify_password(user.password_hash, password):
@@ -183,3 +195,113 @@ class UserService:
         if agency is None or agency.retired:
             return None
         return user, agency
+
+    # -- people who sign in at their agency's OpenID Connect provider ----------
+    def sign_in_federated(
+        self,
+        *,
+        provider: str,
+        issuer: str,
+        agency: str,
+        person: FederatedPerson,
+        clearance: str | None = None,
+        address: str | None = None,
+    ) -> tuple[User, Agency]:
+        """The local account linked to (``issuer``, ``person.subject``), created on
+        first sign-in in the provider's agency, with its name and roles refreshed
+        from the claims every time. Refused (``LoginRefused``, recorded like any
+        failed login) for a disabled account, an account of another agency, or an
+        agency that is not registered or retired. Nothing links by user name or
+        e-mail: an account made for a password can never be taken over this way."""
+        begin_write(self.session)
+        user = self.session.scalar(select(User).where(User.issuer == issuer, User.subject == person.subject))
+        owner = self.session.get(Agency, agency)
+        refusal: LoginRefused | None = None
+        if owner is None or owner.retired:
+            refusal = LoginRefused("agency", "The provider's agency is not an agency registered in Tillit.")
+        elif user is not None and user.disabled:
+            refusal = LoginRefused("disabled", "This account is disabled.")
+        elif user is not None and user.agency != agency:
+            refusal = LoginRefused("agency", "This account belongs to another agency.")
+        if refusal is not None:
+            actor = user.id if user else f"{issuer}#{person.subject}"[:200]
+            who = principal(self.scheme, actor, user.agency if user else None, address=address)
+            details = {"provider": provider, "subject": person.subject[:200], "reason": refusal.reason}
+            record_security_event(
+                self.session, who, "login.failure", details, decision="deny", own_transaction=False
+            )
+            self.session.commit()
+            raise refusal
+        assert owner is not None
+        if user is None:
+            user = self._link(provider, issuer, agency, person, clearance, address)
+        else:
+            self._refresh(user, provider, person, clearance, address)
+        user.last_login = utcnow()
+        who = principal(self.scheme, user.id, user.agency, address=address)
+        record_security_event(
+            self.session,
+            who,
+            "login.success",
+            {"user": user.username, "provider": provider, "roles": list(user.roles)},
+            own_transaction=False,
+        )
+        try:
+            self.session.commit()
+        except IntegrityError as exc:  # the same person signing in twice at once
+            self.session.rollback()
+            raise LoginRefused("conflict", "Signing in at the same time twice; please try again.") from exc
+        return user, owner
+
+    def _link(
+        self,
+        provider: str,
+        issuer: str,
+        agency: str,
+        person: FederatedPerson,
+        clearance: str | None,
+        address: str | None,
+    ) -> User:
+        username = f"{provider}:{person.username}".strip().lower()[:120]
+        if self.by_username(username) is not None:
+            digest = hashlib.sha256(f"{issuer}#{person.subject}".encode()).hexdigest()[:16]
+            username = f"{provider}:{digest}"
+        user = User(
+            username=username,
+            agency=agency,
+            name=person.name,
+            roles=list(person.roles),
+            clearance=clearance,
+            password_hash=NO_PASSWORD,
+            disabled=False,
+            failed_logins=0,
+            issuer=issuer,
+            subject=person.subject,
+            provider=provider,
+            email=person.email,
+        )
+        self.session.add(user)
+        self.session.flush()
+        who = principal(self.scheme, user.id, agency, address=address)
+        record_security_event(
+            self.session,
+            who,
+            "user.create",
+            {"user": username, "agency": agency, "roles": list(person.roles), "provider": provider},
+            own_transaction=False,
+        )
+        return user
+
+    def _refresh(
+        self, user: User, provider: str, person: FederatedPerson, clearance: str | None, address: str | None
+    ) -> None:
+        if list(user.roles) != list(person.roles):
+            who = principal(self.scheme, user.id, user.agency, address=address)
+            details = {"user": user.username, "from": list(user.roles), "to": list(person.roles)}
+            record_security_event(self.session, who, "user.roles", details, own_transaction=False)
+            user.roles = list(person.roles)
+        user.name = person.name
+        user.email = person.email
+        user.clearance = clearance
+        user.provider = provider
+        self.session.flush()

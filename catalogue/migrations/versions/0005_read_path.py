@@ -6,8 +6,8 @@ load, a hand-made fix). A list's total is cached per version: unchanged catalogu
 no recount. ``ix_entries_publisher_modified`` serves a publisher's list in its
 order (newest change first) without sorting all of the publisher's entries.
 
-Revision ID: 0004_read_path
-Revises: 0003_people
+Revision ID: 0005_read_path
+Revises: 0004_federated_people
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_read_path"
-down_revision = "0003_people"
+revision = "0005_read_path"
+down_revision = "0004_federated_people"
 branch_labels = None
 depends_on = None
 

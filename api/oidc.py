@@ -1,0 +1,456 @@
+"""Delegated login at an agency's own OpenID Connect provider (Authlib's client).
+
+1. The login page offers "Sign in with <provider>": a CSRF-protected POST to the
+   authorization endpoint itself, so the Tillit authorization request is
+   validated before anyone is sent away.
+2. ``start``: a fresh ``state``, ``nonce`` and PKCE verifier (S256). They travel,
+   with the pending Tillit authorization request, in a short-lived cookie signed
+   with the secret key and named after the state: nothing is kept on the server,
+   and a callback whose state has no cookie in this browser is refused (the
+   callback is bound to the browser that started it).
+3. ``callback``: the code is exchanged (with the verifier) at the provider's
+   token endpoint; the ID token is verified against the provider's JWKS
+   (``security.oidc``); the claims map onto a local account linked by (issuer,
+   subject) (``UserService.sign_in_federated``); then the pending authorization
+   request goes on exactly as after a password login.
+
+Every refusal is an audit event and an error page; none creates a session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc6749.errors import OAuth2Error
+from flask import Blueprint, Flask, Request, Response, current_app, g, render_template, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from joserfc.jwk import KeySet
+from werkzeug.test import EnvironBuilder
+
+from api.oauth import Person
+from api.ratelimit import limit_federated_login
+from catalogue.orgnr import COUNTRIES, OrgnrError, normalise_orgnr
+from catalogue.services.security_events import principal, record_security_event
+from catalogue.services.users import LoginRefused, UserService
+from security.oidc import (
+    ClaimRefused,
+    InvalidIDToken,
+    OIDCConfigError,
+    OIDCProvider,
+    parse_oidc_providers,
+    secure_url,
+    verify_id_token,
+)
+
+bp = Blueprint("oidc", __name__, template_folder="templates")
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+FETCH_TIMEOUT = 5
+METADATA_TTL = 3600
+#: After a failed discovery, the login page does not ask again for this long.
+RETRY_AFTER_FAILURE = 60
+#: A refetch of the keys for an unknown kid happens at most this often.
+JWKS_MIN_REFRESH = 60
+#: How long a started sign-in may take at the provider.
+FLOW_LIFETIME = 600
+MAX_PENDING = 2048
+COOKIE_SALT = "tillit.oidc-login"
+CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#: Claims of the ID token that the userinfo response may not override.
+PROTECTED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "auth_time")
+
+
+class ProviderUnavailable(Exception):
+    """The provider could not be reached or answered something unusable."""
+
+
+# -- the provider's documents ------------------------------------------------
+@dataclass
+class ProviderClient:
+    """One configured provider: its discovery document and keys (cached), and
+    Authlib's OAuth 2 client for it."""
+
+    provider: OIDCProvider
+    redirect_uri: str
+    _metadata: dict[str, Any] | None = None
+    _metadata_at: float = 0.0
+    _failed_at: float = -1e9
+    _keys: KeySet | None = None
+    _keys_at: float = -1e9
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def session(self, **kwargs: Any) -> OAuth2Session:
+        p = self.provider
+        return OAuth2Session(
+            p.client_id,
+            p.client_secret,
+            token_endpoint_auth_method=p.token_endpoint_auth_method,
+            scope=" ".join(p.scopes),
+            redirect_uri=self.redirect_uri,
+            code_challenge_method="S256",
+            default_timeout=FETCH_TIMEOUT,
+            **kwargs,
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        with self._lock:
+            if self._metadata is None or time.monotonic() - self._metadata_at > METADATA_TTL:
+                try:
+                    self._metadata = self._discover()
+                except ProviderUnavailable:
+                    self._failed_at = time.monotonic()
+                    raise
+                self._metadata_at = time.monotonic()
+            return self._metadata
+
+    def authorization_origin(self) -> str:
+        """Where "Sign in with" sends the browser, for the login page's form-action.
+        Does not wait on a provider that failed a moment ago."""
+        endpoint = self.provider.issuer
+        if self._metadata is not None or time.monotonic() - self._failed_at > RETRY_AFTER_FAILURE:
+            with contextlib.suppress(ProviderUnavailable):
+                endpoint = self.metadata()["authorization_endpoint"]
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def _discover(self) -> dict[str, Any]:
+        p = self.provider
+        data = _get_json(p.issuer.rstrip("/") + DISCOVERY_PATH)
+        # OpenID Connect Discovery 1.0 §4.3: the issuer must be exactly the one we asked.
+        if data.get("issuer") != p.issuer:
+            raise ProviderUnavailable(f"The discovery document of {p.name} names another issuer.")
+        wanted = ["authorization_endpoint", "token_endpoint", "jwks_uri"]
+        if p.userinfo:
+            wanted.append("userinfo_endpoint")
+        for key in wanted:
+            if not isinstance(data.get(key), str) or not secure_url(data[key]):
+                raise ProviderUnavailable(f"The discovery document of {p.name} lacks a secure {key}.")
+        algs = data.get("id_token_signing_alg_values_supported")
+        if isinstance(algs, list) and not set(algs) & set(p.algorithms):
+            raise ProviderUnavailable(f"{p.name} signs ID tokens with none of {', '.join(p.algorithms)}.")
+        methods = data.get("code_challenge_methods_supported")
+        if isinstance(methods, list) and "S256" not in methods:
+            raise ProviderUnavailable(f"{p.name} does not support PKCE with S256.")
+        return data
+
+    def keys(self, refresh: bool = False) -> KeySet:
+        """The provider's public signing keys; refetched when stale, or (at most once a
+        minute) when an ID token names a key we do not hold."""
+        with self._lock:
+            age = time.monotonic() - self._keys_at
+            if self._keys is None or age > METADATA_TTL or (refresh and age > JWKS_MIN_REFRESH):
+                jwks_uri = self._metadata["jwks_uri"] if self._metadata else None
+                if not jwks_uri:
+                    raise ProviderUnavailable("The provider's keys are not known yet.")
+                data = _get_json(jwks_uri)
+                public = [
+                    k
+                    for k in data.get("keys", [])
+                    if isinstance(k, dict) and k.get("kty") in ("RSA", "EC") and k.get("use", "sig") == "sig"
+                ]
+                try:
+                    self._keys = KeySet.import_key_set({"keys": public})
+                except Exception as exc:
+                    raise ProviderUnavailable("The provider's keys are unusable.") from exc
+                self._keys_at = time.monotonic()
+            return self._keys
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    if not secure_url(url):
+        raise ProviderUnavailable("Refusing to fetch over an insecure URL.")
+    try:
+        response = requests.get(url, timeout=FETCH_TIMEOUT, allow_redirects=False)
+        response.raise_for_status()
+        data = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"Could not read {url}.") from exc
+    if not isinstance(data, dict):
+        raise ProviderUnavailable(f"{url} is not a JSON object.")
+    return data
+
+
+# -- set-up ---------------------------------------------------------------------
+def init_oidc(app: Flask) -> None:
+    """Read and check TILLIT_OIDC_PROVIDERS; refuse to start when it is wrong."""
+    issuer = str(app.config["ISSUER"]).rstrip("/")
+    providers = parse_oidc_providers(app.config.get("OIDC_PROVIDERS"), issuer, os.environ)
+    scheme = app.extensions["tillit"].scheme
+    for p in providers:
+        if not any(_canonical(country, p.agency) for country in COUNTRIES):
+            raise OIDCConfigError(
+                f"OIDC provider {p.name!r}: agency must be an organisation number in its canonical "
+                "form (for example 202100-5448 or 974761076)."
+            )
+        if p.clearance is not None and not scheme.is_enabled(p.clearance):
+            raise OIDCConfigError(
+                f"OIDC provider {p.name!r}: clearance {p.clearance!r} is not an enabled level."
+            )
+    password_login = _flag(app.config.get("PASSWORD_LOGIN", True))
+    if not password_login and not providers:
+        raise OIDCConfigError(
+            "TILLIT_PASSWORD_LOGIN is off and TILLIT_OIDC_PROVIDERS names no provider: nobody could sign in."
+        )
+    app.config["PASSWORD_LOGIN"] = password_login
+    app.extensions["tillit_oidc"] = {
+        p.name: ProviderClient(p, f"{issuer}/oauth/login/{p.name}/callback") for p in providers
+    }
+    app.register_blueprint(bp)
+
+
+def _canonical(country: str, orgnr: str) -> bool:
+    try:
+        return normalise_orgnr(country, orgnr) == orgnr
+    except OrgnrError:
+        return False
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def provider_clients() -> dict[str, ProviderClient]:
+    clients: dict[str, ProviderClient] = current_app.extensions.get("tillit_oidc") or {}
+    return clients
+
+
+def login_choices() -> list[tuple[str, str]]:
+    return [(c.provider.name, c.provider.label) for c in provider_clients().values()]
+
+
+def form_action_origins() -> list[str]:
+    return list(dict.fromkeys(c.authorization_origin() for c in provider_clients().values()))
+
+
+# -- the flow ---------------------------------------------------------------------
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=COOKIE_SALT)
+
+
+def _secure_cookies() -> bool:
+    return str(current_app.config["ISSUER"]).startswith("https://")
+
+
+def _cookie(state: str) -> tuple[str, str]:
+    """(name, path) of the cookie for one sign-in. Over https it is a ``__Host-``
+    cookie: no other host (a sibling subdomain) can plant one."""
+    digest = hashlib.sha256(state.encode()).hexdigest()[:24]
+    if _secure_cookies():
+        return f"__Host-tillit-oidc-{digest}", "/"
+    return f"tillit-oidc-{digest}", "/oauth/login/"
+
+
+def start(name: str) -> Response:
+    """Send the browser to the provider; the caller has validated the Tillit
+    authorization request (in this request's query string) and the CSRF token."""
+    client = provider_clients().get(name)
+    if client is None:
+        return error_page(400, "No such sign-in provider.")
+    pending = request.query_string.decode("ascii", "replace")
+    if len(pending) > MAX_PENDING:
+        return error_page(400, "The authorization request is too long.")
+    try:
+        metadata = client.metadata()
+    except ProviderUnavailable:
+        _audit_failure(client, "unavailable")
+        return error_page(502, f"{client.provider.label} cannot be reached just now; please try again later.")
+    state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+    with client.session() as session:
+        url, _ = session.create_authorization_url(
+            metadata["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
+        )
+    flow = {"p": name, "s": state, "n": nonce, "v": verifier, "q": pending}
+    response = Response(status=303, headers={"Location": url})
+    cookie, path = _cookie(state)
+    response.set_cookie(
+        cookie,
+        _serializer().dumps(flow),
+        max_age=FLOW_LIFETIME,
+        path=path,
+        secure=_secure_cookies(),
+        httponly=True,
+        samesite="Lax",  # sent on the provider's top-level redirect back, never on cross-site posts
+    )
+    _harden(response)
+    return response
+
+
+@dataclass(frozen=True)
+class Flow:
+    provider: str
+    state: str
+    nonce: str
+    verifier: str
+    pending: str
+
+
+def _read_flow(name: str, state: str | None) -> Flow | None:
+    if not state or len(state) > 200:
+        return None
+    cookie, _ = _cookie(state)
+    raw = request.cookies.get(cookie)
+    if not raw:
+        return None
+    try:
+        data = _serializer().loads(raw, max_age=FLOW_LIFETIME)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("p") != name:
+        return None
+    if not hmac.compare_digest(str(data.get("s", "")).encode(), state.encode()):
+        return None
+    return Flow(name, state, str(data["n"]), str(data["v"]), str(data["q"]))
+
+
+@bp.get("/oauth/login/<name>/callback")
+@limit_federated_login
+def callback(name: str) -> Response:
+    client = provider_clients().get(name)
+    if client is None:
+        return error_page(404, "No such sign-in provider.")
+    state = request.args.get("state")
+    flow = _read_flow(name, state)
+    if flow is None:
+        _audit_failure(client, "state")
+        return error_page(
+            400,
+            "This sign-in was not started in this browser, or it expired. Please start again "
+            "from the application you were signing in to.",
+        )
+    response = _finish(client, flow)
+    cookie, path = _cookie(flow.state)
+    response.delete_cookie(cookie, path=path, secure=_secure_cookies(), httponly=True, samesite="Lax")
+    return response
+
+
+def _finish(client: ProviderClient, flow: Flow) -> Response:
+    provider = client.provider
+    retry = "/oauth/authorize?" + flow.pending
+    if request.args.get("error"):
+        error = re.sub(r"[^a-z_]", "", request.args["error"])[:40] or "error"
+        _audit_failure(client, "provider_error", {"error": error})
+        return error_page(400, f"{provider.label} did not sign you in ({error}).", retry)
+    code = request.args.get("code")
+    if not code:
+        _audit_failure(client, "no_code")
+        return error_page(400, f"{provider.label} sent no authorization code.", retry)
+    try:
+        metadata = client.metadata()
+        with client.session() as session:
+            token = session.fetch_token(
+                metadata["token_endpoint"],
+                grant_type="authorization_code",
+                code=code,
+                code_verifier=flow.verifier,
+                redirect_uri=client.redirect_uri,
+            )
+            claims = verify_id_token(token.get("id_token"), client.keys, provider=provider, nonce=flow.nonce)
+            if provider.userinfo:
+                claims = _with_userinfo(session, metadata["userinfo_endpoint"], claims)
+    except OAuthError as exc:
+        _audit_failure(client, "token_exchange", {"error": str(exc.error)[:60]})
+        refused = f"{provider.label} refused to complete the sign-in. Please start again."
+        return error_page(400, refused, retry)
+    except ProviderUnavailable:
+        _audit_failure(client, "unavailable")
+        return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
+    except requests.RequestException:
+        _audit_failure(client, "unavailable")
+        return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
+    except InvalidIDToken as exc:
+        _audit_failure(client, "id_token", {"check": exc.reason})
+        return error_page(403, f"The sign-in at {provider.label} could not be verified.")
+    try:
+        person = provider.map_claims(claims)
+    except ClaimRefused as exc:
+        _audit_failure(client, exc.reason, {"subject": str(claims.get("sub"))[:200]})
+        return error_page(403, str(exc))
+    ext = current_app.extensions["tillit"]
+    try:
+        user, agency = UserService(g.db, ext.scheme).sign_in_federated(
+            provider=provider.name,
+            issuer=provider.issuer,
+            agency=provider.agency,
+            person=person,
+            clearance=provider.clearance,
+            address=request.remote_addr,
+        )
+    except LoginRefused as exc:
+        return error_page(403, str(exc))
+    return _continue_authorization(flow.pending, Person(user, agency))
+
+
+def _with_userinfo(session: OAuth2Session, endpoint: str, claims: dict[str, Any]) -> dict[str, Any]:
+    response = session.get(endpoint)
+    if response.status_code != 200:
+        raise ProviderUnavailable("The userinfo endpoint did not answer.")
+    info = response.json()
+    # OpenID Connect Core §5.3.2: the userinfo sub must be the ID token's.
+    if not isinstance(info, dict) or info.get("sub") != claims["sub"]:
+        raise InvalidIDToken("userinfo_sub", "The provider's userinfo is about someone else.")
+    # Fresher group memberships come from userinfo; who and for whom, from the ID token.
+    merged = dict(claims)
+    merged.update({k: v for k, v in info.items() if k not in PROTECTED_CLAIMS})
+    return merged
+
+
+def _continue_authorization(pending: str, person: Person) -> Response:
+    """The pending Tillit authorization request, validated again now (the client may
+    have changed meanwhile) and answered as the password login answers it."""
+    from api.login import error_response
+
+    server = current_app.extensions["tillit"].oauth
+    # The same host as this request, as the password login sees it (Authlib checks the transport).
+    environ = EnvironBuilder(
+        path="/oauth/authorize", base_url=request.host_url, query_string=pending
+    ).get_environ()
+    oauth_request = FlaskOAuth2Request(Request(environ))
+    try:
+        grant = server.get_authorization_grant(oauth_request)
+        grant.validate_no_multiple_request_parameter(oauth_request)
+        grant.validate_consent_request()
+    except OAuth2Error as error:
+        error.state = oauth_request.payload.state
+        return error_response(error)
+    response: Response = server.create_authorization_response(
+        request=oauth_request, grant_user=person, grant=grant
+    )
+    _harden(response)
+    return response
+
+
+def _audit_failure(client: ProviderClient, reason: str, extra: dict[str, Any] | None = None) -> None:
+    ext = current_app.extensions["tillit"]
+    who = principal(ext.scheme, f"oidc:{client.provider.name}", None, address=request.remote_addr)
+    details = {"provider": client.provider.name, "reason": reason, **(extra or {})}
+    record_security_event(g.db, who, "login.failure", details, decision="deny", anchor=ext.anchor)
+
+
+def _harden(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+def error_page(status: int, message: str, retry: str | None = None) -> Response:
+    html = render_template("login_error.html", message=message, retry=retry)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP
+    return _harden(response)
