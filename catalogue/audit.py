@@ -241,16 +241,19 @@ class ReadLog:
     def _write_group(self) -> None:
         with self._lock:
             group, self._pending = self._pending, []
+        head: dict[str, Any] | None = None
         try:
             with self.sessions() as session:
                 begin_write(session)
-                log = AuditLog(session, self.anchor)
+                log = AuditLog(session)  # the anchor moves below, once the readers are answered
                 for r in group:
-                    log.record_many(r.identity, r.action, r.items, decision=r.decision)
+                    rows = log.record_many(r.identity, r.action, r.items, decision=r.decision)
+                    head = rows[-1] if rows else head
                 session.commit()
             self.groups += 1
             self.events += sum(len(r.items) for r in group)
         except BaseException as exc:
+            head = None
             for request in group:
                 request.error = exc
         finally:
@@ -264,6 +267,8 @@ class ReadLog:
                     successor.wake.set()
                 else:
                     self._leading = False
+        if head is not None and self.anchor is not None:
+            self.anchor.advance(head["seq"], head["hash"])
 
 
 def advance_anchors(session: Session) -> None:

@@ -37,7 +37,9 @@ def _sqlite_begin(conn: Any) -> None:
     so in WAL mode its snapshot can never go stale (no SQLITE_BUSY_SNAPSHOT) and
     writers queue on busy_timeout instead of failing."""
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+    # Straight to the driver: this runs at the start of every transaction, and
+    # SQLAlchemy's statement machinery would cost more than the BEGIN itself.
+    conn.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 def begin_write(session: Session) -> None:
