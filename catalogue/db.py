@@ -53,6 +53,35 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+class Prepared:
+    """A read-only SELECT compiled once per dialect and run straight on the driver.
+
+    For the one statement on every read request's path (an entry's head by id),
+    SQLAlchemy's per-execution bookkeeping costs several times the query itself.
+    This runs the compiled text with the driver's own ``execute`` on the session's
+    connection (same transaction, same snapshot). Only for statements whose
+    columns need no result processing (strings and integers) and plain bound
+    parameters (no expanding IN).
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+        compiled = self.statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup) if compiled.positional else None
+        self._compiled[dialect.name] = (compiled.string, names)
+        return self._compiled[dialect.name]
+
+    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        connection = session.connection()
+        sql, names = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
+        bound = tuple(params[n] for n in names) if names is not None else params
+        row = connection.connection.driver_connection.execute(sql, bound).fetchone()  # type: ignore[union-attr]
+        return tuple(row) if row is not None else None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]

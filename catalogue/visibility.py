@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.engine import Engine
 
+from catalogue.db import Prepared
 from catalogue.models import CatalogueVersion, Entry, EntryTheme
 from security.policy import EntryFacts, ReadFilter
 
@@ -66,7 +67,7 @@ HEAD_COLUMNS = (
     _T.c.listing_level,
     _T.c.publisher,
 )
-HEAD_BY_ID = select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id"))
+HEAD_BY_ID = Prepared(select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id")))
 HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
 
 

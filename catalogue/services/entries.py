@@ -119,7 +119,7 @@ class EntryService:
     def _head_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> EntryHead:
         row = None
         if _looks_like_uuid(entry_id):
-            row = self.session.execute(HEAD_BY_ID, {"id": entry_id}).first()
+            row = HEAD_BY_ID.first(self.session, {"id": entry_id})
         head = head_of(row) if row is not None else None
         if head is None or (entry_type is not None and head.type != entry_type):
             raise NotFound(NOT_FOUND)
