@@ -118,7 +118,7 @@ def _entry_columns() -> list[Any]:
 
 
 def _documents(
-    session: Session, rows: Sequence[Mapping[str, Any]], names: Mapping[str, Mapping[str, str]]
+    session: Session, rows: Sequence[Mapping[Any, Any]], names: Mapping[str, Mapping[str, str]]
 ) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     bases: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)

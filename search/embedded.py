@@ -373,19 +373,19 @@ class EmbeddedBackend:
         if read_filter.matches_nothing:
             return SearchResult.empty()
         parsed = parse(query.text)
-        full_ok = self._levels(read_filter.levels, "classification")
+        searcher = self.index.searcher()
+        readable_only = self._readable_only(searcher, read_filter.levels)
         filters = query.filters.terms()
         # The status filter is folded into the clearance filter's access terms.
-        base = self._build(read_filter, parsed, full_ok, filters.pop("status", None))
+        base = self._build(read_filter, parsed, readable_only, filters.pop("status", None))
         musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
         needs_full = False
         for name, values in filters.items():
             musts.append((Occur.Must, _filter(self.schema, FACET_FIELDS[name], values)))
             needs_full = needs_full or name in FULL_FACETS
         if needs_full:
-            musts.append((Occur.Must, full_ok))
+            musts.extend(readable_only)
         final = Query.boolean_query(musts)
-        searcher = self.index.searcher()
         if query.sort == "title":
             result = searcher.search(
                 final,
@@ -406,7 +406,7 @@ class EmbeddedBackend:
             hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
         facets: dict[str, list[FacetValue]] = {}
         if query.facets and result.count:
-            facets = self._facets(searcher, final, read_filter.levels, full_ok)
+            facets = self._facets(searcher, final, read_filter.levels, readable_only)
         return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -433,7 +433,11 @@ class EmbeddedBackend:
         return out
 
     def _facets(
-        self, searcher: tantivy.Searcher, query: Query, levels: frozenset[str], full_ok: Query
+        self,
+        searcher: tantivy.Searcher,
+        query: Query,
+        levels: frozenset[str],
+        readable_only: Sequence[tuple[Occur, Query]],
     ) -> dict[str, list[FacetValue]]:
         """Every facet in one aggregation over the hits. Full facets are counted from
         the ``<classification>SEP<values>`` combinations, keeping only the
@@ -449,7 +453,7 @@ class EmbeddedBackend:
             out = self._plain_facets(searcher, query, SUMMARY_FACETS)
         if any(name not in raw or raw[name].get("sum_other_doc_count") for name in FULL_FACETS):
             # More combinations than asked for: the slower, exact way.
-            restricted = Query.boolean_query([(Occur.Must, query), (Occur.Must, full_ok)])
+            restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
             out.update(self._plain_facets(searcher, restricted, FULL_FACETS))
             return out
         for name in FULL_FACETS:
@@ -469,11 +473,18 @@ class EmbeddedBackend:
         return {name: _bucket_counts(raw.get(name, {})) for name in names}
 
     # -- query building ----------------------------------------------------------
-    def _levels(self, levels: Iterable[str], field: str) -> Query:
-        values = sorted(levels)
-        if not values:
-            return Query.empty_query()
-        return Query.const_score_query(Query.term_set_query(self.schema, field, values), 0.0)
+    def _readable_only(self, searcher: tantivy.Searcher, levels: frozenset[str]) -> list[tuple[Occur, Query]]:
+        """Clauses that keep only entries whose classification is in ``levels``
+        (those the caller may read whole): classification ∉ the levels present in
+        *this searcher's* term dictionary that are not readable. Read from the same
+        searcher the query runs on, the list is complete, so excluding it is exact;
+        it is smaller than the readable set, and nothing at all when the caller may
+        read every level present (a filter over the readable set costs a full pass)."""
+        present = {str(term) for term, _count in searcher.terms_with_prefix("classification", "")}
+        hidden = sorted(present - levels)
+        if not hidden:
+            return []
+        return [(Occur.MustNot, Query.term_set_query(self.schema, "classification", hidden))]
 
     def _visible(self, rf: ReadFilter, statuses: Iterable[str] | None = None) -> Query:
         """The policy's read filter, inside the main query (never a post-filter):
@@ -485,7 +496,11 @@ class EmbeddedBackend:
         return Query.const_score_query(Query.term_set_query(self.schema, "access", terms), 0.0)
 
     def _build(
-        self, rf: ReadFilter, parsed: ParsedQuery, full_ok: Query, statuses: Iterable[str] | None = None
+        self,
+        rf: ReadFilter,
+        parsed: ParsedQuery,
+        readable_only: Sequence[tuple[Occur, Query]],
+        statuses: Iterable[str] | None = None,
     ) -> Query:
         summary = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "summary"}
         full = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "full"}
@@ -497,9 +512,7 @@ class EmbeddedBackend:
                     (Occur.Should, self._clause(clause, summary)),
                     (
                         Occur.Should,
-                        Query.boolean_query(
-                            [(Occur.Must, self._clause(clause, full)), (Occur.Must, full_ok)]
-                        ),
+                        Query.boolean_query([(Occur.Must, self._clause(clause, full)), *readable_only]),
                     ),
                 ]
             )
@@ -513,6 +526,7 @@ class EmbeddedBackend:
 
     def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
         subqueries: list[Query] = []
+        analysed: dict[str, list[str]] = {}  # many fields share an analyser
         for name, (analyser, _kind, weight) in fields.items():
             q: Query | None
             if isinstance(clause, Prefix):
@@ -523,7 +537,9 @@ class EmbeddedBackend:
                 q = Query.phrase_prefix_query(self.schema, name, [value])
             else:
                 text = clause.text if isinstance(clause, Term) else " ".join(clause.words)
-                tokens = self.analyzers[analyser].analyze(text)
+                tokens = analysed.get(analyser)
+                if tokens is None:
+                    tokens = analysed[analyser] = self.analyzers[analyser].analyze(text)
                 if not tokens:
                     continue
                 if len(tokens) == 1:
@@ -570,8 +586,9 @@ def visible_access_terms(rf: ReadFilter, statuses: Iterable[str] | None = None) 
 
 def _combo(doc: Mapping[str, Any], name: str) -> str:
     value = doc[FACET_FIELDS[name]]
-    values = [("true" if value else "false")] if name == "personal_data" else [str(v) for v in value]
-    return _clean(str(doc["classification"])) + SEP + VALUE_SEP.join(_clean(v) for v in values)
+    values = ["true" if value else "false"] if name == "personal_data" else [str(v) for v in value]
+    # Each value once per document, as a terms aggregation over the plain field counts it.
+    return _clean(str(doc["classification"])) + SEP + VALUE_SEP.join(sorted({_clean(v) for v in values}))
 
 
 def _clean(value: str) -> str:
@@ -594,23 +611,27 @@ class _Highlighter:
     """Snippets from the summary fields (title, description) only."""
 
     def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, lang: str | None):
-        order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
-        self.generators = {
-            group: [
-                (lg, tantivy.SnippetGenerator.create(searcher, query, schema, f"{group}_{lg}"))
-                for lg in order
-            ]
-            for group in SUMMARY_GROUPS
-        }
-        for gens in self.generators.values():
-            for _lg, gen in gens:
-                gen.set_max_num_chars(200)
+        self.order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
+        self.searcher, self.schema, self.query = searcher, schema, query
+        self.generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def _generator(self, field: str) -> tantivy.SnippetGenerator:
+        # Created on first use: most hits have two of the four languages.
+        gen = self.generators.get(field)
+        if gen is None:
+            gen = tantivy.SnippetGenerator.create(self.searcher, self.query, self.schema, field)
+            gen.set_max_num_chars(200)
+            self.generators[field] = gen
+        return gen
 
     def highlights(self, doc: tantivy.Document) -> dict[str, str]:
         out: dict[str, str] = {}
-        for group, gens in self.generators.items():
-            for _lg, gen in gens:
-                snippet = gen.snippet_from_doc(doc)
+        for group in SUMMARY_GROUPS:
+            for lg in self.order:
+                field = f"{group}_{lg}"
+                if not doc.get_first(field):
+                    continue  # nothing to highlight in an empty field
+                snippet = self._generator(field).snippet_from_doc(doc)
                 if snippet.highlighted():
                     out[group] = _mark(snippet)
                     break
