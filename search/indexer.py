@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.models import Entry, OutboxEvent
@@ -90,7 +90,7 @@ class OutboxIndexer:
 
     def pending(self) -> int:
         with self.sessions() as session:
-            return len(session.scalars(select(OutboxEvent.id)).all())
+            return int(session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
 
     def _index_ids(self, session: Session, ids: Sequence[str]) -> None:
         documents = documents_for(session, ids)
@@ -102,7 +102,7 @@ class OutboxIndexer:
     # -- rebuilding and checking -------------------------------------------------
     def count_entries(self) -> int:
         with self.sessions() as session:
-            return len(session.scalars(select(Entry.id)).all())
+            return int(session.scalar(select(func.count()).select_from(Entry)) or 0)
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the whole index from the database, then drain what changed meanwhile."""
