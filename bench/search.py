@@ -3,12 +3,24 @@
     python bench/search.py                     # 20,000 entries, a few minutes
     python bench/search.py --entries 100000    # the figures in docs/search.md
     python bench/search.py --entries 1000000 --engine-only
+    python bench/search.py --keep /tmp/b100k --entries 100000   # keep the instance
+    python bench/search.py --reuse /tmp/b100k                   # queries only, on it
 
 Entries are written straight into the database (bulk insert), then indexed by
 the real outbox indexer (``reindex``). Queries: a mix of 200 (words, inflected
 forms, folded spellings, prefixes, phrases, exclusions, filters) sent to a real
 ``tillit serve`` (gunicorn, 127.0.0.1, a real OAuth token) and straight to the
 engine with the same clearance filter; ratio = Tillit's overhead.
+
+Two callers, measured separately (same query mix):
+
+- ``public``: a client with ``catalogue:read:public``. It sees public entries
+  only, so no read is audited: this is search's own cost.
+- ``full``: a client with ``catalogue:read:sensitive`` (every level). Each page
+  of hits above the lowest level appends audit events and commits them durably:
+  search plus the audit of what it shows.
+
+Each query is sent twice; the second pass is measured (the first warms caches).
 """
 
 from __future__ import annotations
@@ -31,11 +43,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from api.app import create_app
 from catalogue.migrate import upgrade
-from catalogue.models import Distribution, Entry, EntryTheme, LegalBasis
+from catalogue.models import Distribution, Entry, EntryTheme, LegalBasis, OutboxEvent
 from catalogue.services.agencies import AgencyService
 from search.backend import SearchFilters, SearchQuery
 from security.identity import build_identity, system_identity
@@ -104,6 +116,9 @@ EN = [
     "benefits",
     "payments",
 ]
+#: The benchmark's callers: label → clearance (see the module docstring).
+CALLERS = {"public": "public", "full": "sensitive"}
+BENCH_AGENCY = "202100-4888"
 THEMES = ["ECON", "GOVE", "REGI", "SOCI", "TRAN", "ENVI", "HEAL", "JUST"]
 LEVELS = ["public", "public", "public", "internal", "sensitive"]
 QUERIES = [
@@ -224,6 +239,63 @@ def to_query(params, facets):
     )
 
 
+def load_and_index(ext, n, report):
+    upgrade(ext.engine)
+    with ext.sessions() as s:
+        for orgnr, country, name in AGENCIES:
+            AgencyService(s, ext.scheme).create(
+                system_identity(ext.scheme),
+                {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"},
+            )
+    t = time.perf_counter()
+    generate(ext.engine, n)
+    report["db_load_s"] = round(time.perf_counter() - t, 1)
+
+    reindex(ext, report)
+
+    # Incremental indexing through the outbox: 500 single-entry changes.
+    with ext.sessions() as s:
+        ids = [r[0] for r in s.execute(Entry.__table__.select().with_only_columns(Entry.id).limit(500))]
+        s.execute(insert(OutboxEvent), [dict(entry_id=i, revision=1, created=datetime.now(UTC)) for i in ids])
+        s.commit()
+    t = time.perf_counter()
+    ext.indexer.drain()
+    report["outbox_drain_entries_per_s"] = round(500 / (time.perf_counter() - t))
+
+
+def reindex(ext, report):
+    t = time.perf_counter()
+    count = ext.indexer.reindex()
+    reindex_s = time.perf_counter() - t
+    report["reindex_s"] = round(reindex_s, 1)
+    report["indexing_entries_per_s"] = round(count / reindex_s)
+    report["reindex_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def create_client(env, level):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "clients",
+            "create",
+            "--agency",
+            BENCH_AGENCY,
+            "--name",
+            f"bench-{level}",
+            "--scopes",
+            f"catalogue:read:{level}",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def pct(samples):
     s = sorted(samples)
     q = statistics.quantiles(s, n=100, method="inclusive")
@@ -243,82 +315,59 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=20_000)
     parser.add_argument("--engine-only", action="store_true", help="Skip the HTTP part.")
     parser.add_argument("--keep", help="Instance folder to use (kept afterwards).")
+    parser.add_argument("--reuse", help="A kept instance folder: skip loading and indexing.")
+    parser.add_argument("--reindex", action="store_true", help="With --reuse: rebuild the index anyway.")
+    parser.add_argument("--profile", help="Write a pyinstrument profile of the engine queries here (HTML).")
     args = parser.parse_args()
-    folder = Path(args.keep or tempfile.mkdtemp(prefix="tillit-bench-"))
+    folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="tillit-bench-"))
     os.environ["TILLIT_INSTANCE_PATH"] = str(folder)
     port = free_port()
     os.environ["TILLIT_ISSUER"] = f"http://127.0.0.1:{port}"
     app = create_app()
     ext = app.extensions["tillit"]
-    upgrade(ext.engine)
-    with ext.sessions() as s:
-        for orgnr, country, name in AGENCIES:
-            AgencyService(s, ext.scheme).create(
-                system_identity(ext.scheme),
-                {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"},
-            )
-    report: dict[str, object] = {"entries": args.entries, "cpus": os.cpu_count()}
-    t = time.perf_counter()
-    generate(ext.engine, args.entries)
-    report["db_load_s"] = round(time.perf_counter() - t, 1)
+    report: dict[str, object] = {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()}
+    if args.reuse:
+        with ext.sessions() as s:
+            report["entries"] = s.scalar(select(func.count()).select_from(Entry))
+        if args.reindex or ext.search.index.searcher().num_docs != report["entries"]:
+            reindex(ext, report)
+    else:
+        report["entries"] = args.entries
+        load_and_index(ext, args.entries, report)
 
-    t = time.perf_counter()
-    ext.indexer.reindex()
-    reindex_s = time.perf_counter() - t
-    report["reindex_s"] = round(reindex_s, 1)
-    report["indexing_entries_per_s"] = round(args.entries / reindex_s)
-
-    # Incremental indexing through the outbox: 500 single-entry changes.
-    from catalogue.models import OutboxEvent
-
-    with ext.sessions() as s:
-        ids = [r[0] for r in s.execute(Entry.__table__.select().with_only_columns(Entry.id).limit(500))]
-        s.execute(insert(OutboxEvent), [dict(entry_id=i, revision=1, created=datetime.now(UTC)) for i in ids])
-        s.commit()
-    t = time.perf_counter()
-    ext.indexer.drain()
-    report["outbox_drain_entries_per_s"] = round(500 / (time.perf_counter() - t))
-
-    identity = build_identity(
-        ext.scheme, kind="client", subject="bench", agency="202100-4888", scopes=["catalogue:read:internal"]
-    )
-    rf = read_filter(identity)
     mix = query_mix(random.Random(7))
     backend = ext.search
-    for facets in (True, False):
-        samples = []
-        for params in mix * 2:
-            t = time.perf_counter()
-            backend.search(rf, to_query(params, facets))
-            samples.append((time.perf_counter() - t) * 1000)
-        report[f"engine_ms_facets_{facets}"] = pct(samples[len(mix) :])
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+    for caller, level in CALLERS.items():
+        scopes = [f"catalogue:read:{level}"]
+        identity = build_identity(
+            ext.scheme, kind="client", subject="bench", agency=BENCH_AGENCY, scopes=scopes
+        )
+        rf = read_filter(identity)
+        for facets in (True, False):
+            samples = []
+            for params in mix * 2:
+                t = time.perf_counter()
+                backend.search(rf, to_query(params, facets))
+                samples.append((time.perf_counter() - t) * 1000)
+            report[f"engine_ms_{caller}_facets_{facets}"] = pct(samples[len(mix) :])
+    if profiler is not None:
+        profiler.stop()
+        Path(args.profile).write_text(profiler.output_html())
     report["bench_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    report["index_segments"] = backend.index.searcher().num_segments
+    report["index_size_mb"] = round(sum(f.stat().st_size for f in (folder / "search-index").iterdir()) / 1e6)
     backend.close()
     ext.engine.dispose()
 
     if not args.engine_only:
         env = {**os.environ}
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "api.cli",
-                "clients",
-                "create",
-                "--agency",
-                "202100-4888",
-                "--name",
-                "bench",
-                "--scopes",
-                "catalogue:read:internal",
-                "--json",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        creds = json.loads(out.stdout.strip().splitlines()[-1])
+        creds = {caller: create_client(env, level) for caller, level in CALLERS.items()}
         server = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--threads", "4"],
             env=env,
@@ -333,24 +382,29 @@ def main() -> None:
                         break
                 except requests.ConnectionError:
                     time.sleep(0.2)
-            http = requests.Session()
-            token = http.post(
-                base + "/oauth/token",
-                data={"grant_type": "client_credentials"},
-                auth=(creds["client_id"], creds["client_secret"]),
-            ).json()["access_token"]
-            http.headers["Authorization"] = f"Bearer {token}"
-            for facets in (True, False):
-                samples = []
-                for params in mix * 2:
-                    t = time.perf_counter()
-                    r = http.get(base + "/api/v1/search", params={**params, "facets": str(facets).lower()})
-                    samples.append((time.perf_counter() - t) * 1000)
-                    assert r.status_code == 200, r.text
-                report[f"http_ms_facets_{facets}"] = pct(samples[len(mix) :])
-                report[f"ratio_p95_facets_{facets}"] = round(
-                    report[f"http_ms_facets_{facets}"]["p95"] / report[f"engine_ms_facets_{facets}"]["p95"], 2
-                )
+            for caller in CALLERS:
+                for facets in (True, False):
+                    # A fresh token for every measurement: tokens live 300 s at most.
+                    http = requests.Session()
+                    token = http.post(
+                        base + "/oauth/token",
+                        data={"grant_type": "client_credentials"},
+                        auth=(creds[caller]["client_id"], creds[caller]["client_secret"]),
+                    ).json()["access_token"]
+                    http.headers["Authorization"] = f"Bearer {token}"
+                    samples = []
+                    for params in mix * 2:
+                        t = time.perf_counter()
+                        r = http.get(
+                            base + "/api/v1/search", params={**params, "facets": str(facets).lower()}
+                        )
+                        samples.append((time.perf_counter() - t) * 1000)
+                        assert r.status_code == 200, r.text
+                    key = f"{caller}_facets_{facets}"
+                    report[f"http_ms_{key}"] = pct(samples[len(mix) :])
+                    report[f"ratio_p95_{key}"] = round(
+                        report[f"http_ms_{key}"]["p95"] / report[f"engine_ms_{key}"]["p95"], 2
+                    )
             with open(f"/proc/{server.pid}/status") as fh:
                 peak = next(line for line in fh if line.startswith("VmHWM"))
             report["server_peak_rss_mb"] = round(int(peak.split()[1]) / 1024)

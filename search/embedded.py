@@ -29,6 +29,7 @@ import html
 import os
 import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -50,9 +51,9 @@ from search.backend import (
 )
 from search.documents import LANGUAGES, preferred_title
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
-from security.policy import ReadFilter
+from security.policy import RETIRED, STATUSES, ReadFilter
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
 STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
@@ -62,8 +63,19 @@ GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
 VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
 DISMAX_TIE = 0.2
 MAX_WORD = 60
+#: Suggestions never show retired entries.
+SUGGEST_STATUSES = tuple(s for s in STATUSES if s != RETIRED)
 FACET_SIZE = 1000
+#: Buckets asked of a combination facet; more distinct combinations than this
+#: (sum_other_doc_count > 0) falls back to exact counting on the plain fields.
+COMBO_FACET_SIZE = 10_000
 WRITER_HEAP = 64_000_000
+#: The rebuild's own writer: a large heap means few, large segments and few merges.
+REBUILD_HEAP = 1_000_000_000
+REBUILD_THREADS = 2
+#: Separates the parts of access tokens and facet combinations (never in a value).
+SEP = "\x1f"
+VALUE_SEP = "\x1e"
 
 #: Common parts of Swedish and Norwegian administrative compounds, folded.
 COMPOUND_PARTS = sorted(
@@ -138,13 +150,19 @@ PREFIX_FIELDS = {
 }
 KEYWORDS = ("id", "type", "publisher", "classification", "listing_level", "status")
 MULTI_KEYWORDS = ("themes", "legal_basis", "formats", "personal_data")
+#: Single-valued ``<classification>SEP<values>`` per full facet: a terms aggregation
+#: on a single-valued column costs a fraction of one on a multi-valued column, and
+#: the classification prefix lets the caller's levels be applied to the buckets.
+COMBO_FACETS = {name: f"facet_{FACET_FIELDS[name]}" for name in FULL_FACETS}
 STORED_TEXT = tuple(f"{g}_{lang}" for g in SUMMARY_GROUPS for lang in LANGUAGES)
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    for name in (*KEYWORDS, *MULTI_KEYWORDS):
+    for name in (*KEYWORDS, *MULTI_KEYWORDS, *COMBO_FACETS.values()):
         sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", fast=True)
+    # The access labels in the two shapes the read filter asks for (see _visible).
+    sb.add_text_field("access", tokenizer_name="raw")
     sb.add_integer_field("revision", stored=True, indexed=True, fast=True)
     sb.add_date_field("modified", stored=False, indexed=True, fast=True)
     sb.add_text_field("title_sort", tokenizer_name="raw", fast=True)
@@ -215,9 +233,7 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         with self._write_lock:
-            if self._writer is not None and self._writer_pid == os.getpid():
-                self._writer.wait_merging_threads()
-            self._writer = None
+            self._drop_writer()
         if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None
@@ -245,18 +261,6 @@ class EmbeddedBackend:
             writer.commit()
         self.index.reload()
 
-    def add_many(self, documents: Iterable[Mapping[str, Any]]) -> int:
-        """Bulk load into an empty index (reindex): no revision look-ups, one commit."""
-        count = 0
-        with self._write_lock:
-            writer = self._get_writer()
-            for doc in documents:
-                writer.add_document(self._to_tantivy(doc))
-                count += 1
-            writer.commit()
-        self.index.reload()
-        return count
-
     def delete(self, entry_ids: Iterable[str]) -> None:
         ids = list(entry_ids)
         if not ids:
@@ -269,17 +273,35 @@ class EmbeddedBackend:
         self.index.reload()
 
     def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
-        """Replace every document in one commit: searches see the old index until then."""
+        """Replace every document in one commit: searches see the old index until then.
+
+        Written by a writer of its own with a large heap and two indexing threads
+        (Python builds documents while tantivy analyses them); the merges it starts
+        are awaited, so searches afterwards see few segments."""
         count = 0
         with self._write_lock:
-            writer = self._get_writer()
-            writer.delete_all_documents()
-            for doc in documents:
-                writer.add_document(self._to_tantivy(doc))
-                count += 1
-            writer.commit()
+            self._drop_writer()
+            self.acquire()
+            writer = self.index.writer(REBUILD_HEAP, REBUILD_THREADS)
+            try:
+                writer.delete_all_documents()
+                for doc in documents:
+                    writer.add_document(self._to_tantivy(doc))
+                    count += 1
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
         self.index.reload()
         return count
+
+    def _drop_writer(self) -> None:
+        """Release tantivy's writer lock (the next write opens the usual writer)."""
+        if self._writer is not None and self._writer_pid == os.getpid():
+            self._writer.wait_merging_threads()
+        self._writer = None
 
     def clear(self) -> None:
         with self._write_lock:
@@ -322,6 +344,10 @@ class EmbeddedBackend:
             for value in doc[name]:
                 out.add_text(name, str(value))
         out.add_text("personal_data", "true" if doc["personal_data"] else "false")
+        for token in access_tokens(doc):
+            out.add_text("access", token)
+        for name, field in COMBO_FACETS.items():
+            out.add_text(field, _combo(doc, name))
         out.add_integer("revision", int(doc["revision"]))
         out.add_date("modified", datetime.fromisoformat(doc["modified"]))
         out.add_text("title_sort", doc["title_sort"])
@@ -347,17 +373,19 @@ class EmbeddedBackend:
         if read_filter.matches_nothing:
             return SearchResult.empty()
         parsed = parse(query.text)
-        full_ok = self._levels(read_filter.levels, "classification")
-        base = self._build(read_filter, parsed, full_ok)
+        searcher = self.index.searcher()
+        readable_only = self._readable_only(searcher, read_filter.levels)
+        filters = query.filters.terms()
+        # The status filter is folded into the clearance filter's access terms.
+        base = self._build(read_filter, parsed, readable_only, filters.pop("status", None))
         musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
         needs_full = False
-        for name, values in query.filters.terms().items():
+        for name, values in filters.items():
             musts.append((Occur.Must, _filter(self.schema, FACET_FIELDS[name], values)))
             needs_full = needs_full or name in FULL_FACETS
         if needs_full:
-            musts.append((Occur.Must, full_ok))
+            musts.extend(readable_only)
         final = Query.boolean_query(musts)
-        searcher = self.index.searcher()
         if query.sort == "title":
             result = searcher.search(
                 final,
@@ -378,12 +406,7 @@ class EmbeddedBackend:
             hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
         facets: dict[str, list[FacetValue]] = {}
         if query.facets and result.count:
-            facets.update(self._facets(searcher, final, SUMMARY_FACETS))
-            facets.update(
-                self._facets(
-                    searcher, Query.boolean_query([(Occur.Must, final), (Occur.Must, full_ok)]), FULL_FACETS
-                )
-            )
+            facets = self._facets(searcher, final, read_filter.levels, readable_only)
         return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -398,8 +421,7 @@ class EmbeddedBackend:
             clauses[-1] = Prefix(last.text)
         title_fields = {f: v for f, v in TEXT_FIELDS.items() if f.startswith("title_")}
         musts = [(Occur.Must, self._clause(c, title_fields)) for c in clauses]
-        musts.append((Occur.Must, self._visible(read_filter)))
-        musts.append((Occur.MustNot, Query.term_query(self.schema, "status", "retired")))
+        musts.append((Occur.Must, self._visible(read_filter, SUGGEST_STATUSES)))
         searcher = self.index.searcher()
         result = searcher.search(Query.boolean_query(musts), limit, count=False)
         out = []
@@ -411,46 +433,75 @@ class EmbeddedBackend:
         return out
 
     def _facets(
+        self,
+        searcher: tantivy.Searcher,
+        query: Query,
+        levels: frozenset[str],
+        readable_only: Sequence[tuple[Occur, Query]],
+    ) -> dict[str, list[FacetValue]]:
+        """Every facet in one aggregation over the hits. Full facets are counted from
+        the ``<classification>SEP<values>`` combinations, keeping only the
+        classifications the caller may read whole."""
+        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in SUMMARY_FACETS}
+        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in FULL_FACETS})
+        try:
+            raw = searcher.aggregate(query, spec)
+        except ValueError:  # too many buckets for tantivy: count exactly below
+            raw = {}
+        out = {name: _bucket_counts(raw[name]) for name in SUMMARY_FACETS if name in raw}
+        if len(out) < len(SUMMARY_FACETS):
+            out = self._plain_facets(searcher, query, SUMMARY_FACETS)
+        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in FULL_FACETS):
+            # More combinations than asked for: the slower, exact way.
+            restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
+            out.update(self._plain_facets(searcher, restricted, FULL_FACETS))
+            return out
+        for name in FULL_FACETS:
+            counts: Counter[str] = Counter()
+            for bucket in raw[name]["buckets"]:
+                level, _, values = str(bucket["key"]).partition(SEP)
+                if level in levels and values:
+                    for value in values.split(VALUE_SEP):
+                        counts[value] += int(bucket["doc_count"])
+            out[name] = sort_facet_values(counts)
+        return out
+
+    def _plain_facets(
         self, searcher: tantivy.Searcher, query: Query, names: Sequence[str]
     ) -> dict[str, list[FacetValue]]:
-        spec = {name: {"terms": {"field": FACET_FIELDS[name], "size": FACET_SIZE}} for name in names}
-        raw = searcher.aggregate(query, spec)
-        return {
-            name: sort_facet_values(
-                {str(b["key"]): int(b["doc_count"]) for b in raw.get(name, {}).get("buckets", [])}
-            )
-            for name in names
-        }
+        raw = searcher.aggregate(query, {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in names})
+        return {name: _bucket_counts(raw.get(name, {})) for name in names}
 
     # -- query building ----------------------------------------------------------
-    def _levels(self, levels: Iterable[str], field: str) -> Query:
-        values = sorted(levels)
-        if not values:
-            return Query.empty_query()
-        return Query.const_score_query(Query.term_set_query(self.schema, field, values), 0.0)
+    def _readable_only(self, searcher: tantivy.Searcher, levels: frozenset[str]) -> list[tuple[Occur, Query]]:
+        """Clauses that keep only entries whose classification is in ``levels``
+        (those the caller may read whole): classification ∉ the levels present in
+        *this searcher's* term dictionary that are not readable. Read from the same
+        searcher the query runs on, the list is complete, so excluding it is exact;
+        it is smaller than the readable set, and nothing at all when the caller may
+        read every level present (a filter over the readable set costs a full pass)."""
+        present = {str(term) for term, _count in searcher.terms_with_prefix("classification", "")}
+        hidden = sorted(present - levels)
+        if not hidden:
+            return []
+        return [(Occur.MustNot, Query.term_set_query(self.schema, "classification", hidden))]
 
-    def _visible(self, rf: ReadFilter) -> Query:
-        """The policy's read filter, inside the main query (never a post-filter)."""
-        status_parts: list[tuple[Occur, Query]] = []
-        if rf.open_statuses:
-            status_parts.append(
-                (Occur.Should, Query.term_set_query(self.schema, "status", sorted(rf.open_statuses)))
-            )
-        if rf.own_agency is not None:
-            status_parts.append((Occur.Should, Query.term_query(self.schema, "publisher", rf.own_agency)))
-        if not status_parts or not rf.levels:
+    def _visible(self, rf: ReadFilter, statuses: Iterable[str] | None = None) -> Query:
+        """The policy's read filter, inside the main query (never a post-filter):
+        one term set over the ``access`` tokens (see :func:`access_tokens`),
+        optionally narrowed to ``statuses`` (the status filter)."""
+        terms = visible_access_terms(rf, statuses)
+        if not terms:
             return Query.empty_query()
-        return Query.const_score_query(
-            Query.boolean_query(
-                [
-                    (Occur.Must, Query.term_set_query(self.schema, "listing_level", sorted(rf.levels))),
-                    (Occur.Must, Query.boolean_query(status_parts)),
-                ]
-            ),
-            0.0,
-        )
+        return Query.const_score_query(Query.term_set_query(self.schema, "access", terms), 0.0)
 
-    def _build(self, rf: ReadFilter, parsed: ParsedQuery, full_ok: Query) -> Query:
+    def _build(
+        self,
+        rf: ReadFilter,
+        parsed: ParsedQuery,
+        readable_only: Sequence[tuple[Occur, Query]],
+        statuses: Iterable[str] | None = None,
+    ) -> Query:
         summary = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "summary"}
         full = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "full"}
 
@@ -461,14 +512,12 @@ class EmbeddedBackend:
                     (Occur.Should, self._clause(clause, summary)),
                     (
                         Occur.Should,
-                        Query.boolean_query(
-                            [(Occur.Must, self._clause(clause, full)), (Occur.Must, full_ok)]
-                        ),
+                        Query.boolean_query([(Occur.Must, self._clause(clause, full)), *readable_only]),
                     ),
                 ]
             )
 
-        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._visible(rf))]
+        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._visible(rf, statuses))]
         for clause in parsed.must:
             parts.append((Occur.Must, clause_query(clause)))
         for clause in parsed.must_not:
@@ -477,6 +526,7 @@ class EmbeddedBackend:
 
     def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
         subqueries: list[Query] = []
+        analysed: dict[str, list[str]] = {}  # many fields share an analyser
         for name, (analyser, _kind, weight) in fields.items():
             q: Query | None
             if isinstance(clause, Prefix):
@@ -487,7 +537,9 @@ class EmbeddedBackend:
                 q = Query.phrase_prefix_query(self.schema, name, [value])
             else:
                 text = clause.text if isinstance(clause, Term) else " ".join(clause.words)
-                tokens = self.analyzers[analyser].analyze(text)
+                tokens = analysed.get(analyser)
+                if tokens is None:
+                    tokens = analysed[analyser] = self.analyzers[analyser].analyze(text)
                 if not tokens:
                     continue
                 if len(tokens) == 1:
@@ -500,6 +552,57 @@ class EmbeddedBackend:
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
 
 
+def access_tokens(doc: Mapping[str, Any]) -> list[str]:
+    """The access labels of a document as the tokens :func:`visible_access_terms` asks for:
+    ``o`` (open to every reader of the listing level, by status), ``p`` (the
+    publisher's own, any status) and ``q`` (the publisher's own, by status)."""
+    level, status, publisher = (_clean(str(doc[k])) for k in ("listing_level", "status", "publisher"))
+    return [
+        SEP.join(("o", level, status)),
+        SEP.join(("p", level, publisher)),
+        SEP.join(("q", level, status, publisher)),
+    ]
+
+
+def visible_access_terms(rf: ReadFilter, statuses: Iterable[str] | None = None) -> list[str]:
+    """The read filter as access tokens: visible ⇔ listing level ∈ levels AND (status
+    open OR own agency's entry), AND status ∈ ``statuses`` when given."""
+    if rf.matches_nothing:
+        return []
+    levels = [_clean(level) for level in rf.levels]
+    wanted = None if statuses is None else {_clean(status) for status in statuses}
+    open_statuses = {_clean(status) for status in rf.open_statuses}
+    if wanted is not None:
+        open_statuses &= wanted
+    terms = [SEP.join(("o", level, status)) for level in levels for status in open_statuses]
+    if rf.own_agency is not None:
+        own = _clean(rf.own_agency)
+        if wanted is None:
+            terms += [SEP.join(("p", level, own)) for level in levels]
+        else:
+            terms += [SEP.join(("q", level, status, own)) for level in levels for status in wanted]
+    return sorted(terms)
+
+
+def _combo(doc: Mapping[str, Any], name: str) -> str:
+    value = doc[FACET_FIELDS[name]]
+    values = ["true" if value else "false"] if name == "personal_data" else [str(v) for v in value]
+    # Each value once per document, as a terms aggregation over the plain field counts it.
+    return _clean(str(doc["classification"])) + SEP + VALUE_SEP.join(sorted({_clean(v) for v in values}))
+
+
+def _clean(value: str) -> str:
+    return value.replace(SEP, " ").replace(VALUE_SEP, " ")
+
+
+def _terms(field: str, size: int) -> dict[str, Any]:
+    return {"terms": {"field": field, "size": size}}
+
+
+def _bucket_counts(raw: Mapping[str, Any]) -> list[FacetValue]:
+    return sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in raw.get("buckets", [])})
+
+
 def _filter(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
     return Query.const_score_query(Query.term_set_query(schema, field, list(values)), 0.0)
 
@@ -508,23 +611,27 @@ class _Highlighter:
     """Snippets from the summary fields (title, description) only."""
 
     def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, lang: str | None):
-        order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
-        self.generators = {
-            group: [
-                (lg, tantivy.SnippetGenerator.create(searcher, query, schema, f"{group}_{lg}"))
-                for lg in order
-            ]
-            for group in SUMMARY_GROUPS
-        }
-        for gens in self.generators.values():
-            for _lg, gen in gens:
-                gen.set_max_num_chars(200)
+        self.order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
+        self.searcher, self.schema, self.query = searcher, schema, query
+        self.generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def _generator(self, field: str) -> tantivy.SnippetGenerator:
+        # Created on first use: most hits have two of the four languages.
+        gen = self.generators.get(field)
+        if gen is None:
+            gen = tantivy.SnippetGenerator.create(self.searcher, self.query, self.schema, field)
+            gen.set_max_num_chars(200)
+            self.generators[field] = gen
+        return gen
 
     def highlights(self, doc: tantivy.Document) -> dict[str, str]:
         out: dict[str, str] = {}
-        for group, gens in self.generators.items():
-            for _lg, gen in gens:
-                snippet = gen.snippet_from_doc(doc)
+        for group in SUMMARY_GROUPS:
+            for lg in self.order:
+                field = f"{group}_{lg}"
+                if not doc.get_first(field):
+                    continue  # nothing to highlight in an empty field
+                snippet = self._generator(field).snippet_from_doc(doc)
                 if snippet.highlighted():
                     out[group] = _mark(snippet)
                     break

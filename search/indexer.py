@@ -26,17 +26,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.models import Agency, Entry, OutboxEvent
+from catalogue.models import Entry, OutboxEvent
 from search.backend import SearchBackend
-from search.documents import build_document
+from search.documents import READ_CHUNK, documents_for, iter_documents
 
 log = logging.getLogger(__name__)
 ACCESS_LABELS = ("classification", "listing_level", "status", "publisher")
 TIGHTEN_KEY = "tillit_search_tightened"
-READ_CHUNK = 1000
 
 
 @dataclass
@@ -91,33 +90,30 @@ class OutboxIndexer:
 
     def pending(self) -> int:
         with self.sessions() as session:
-            return len(session.scalars(select(OutboxEvent.id)).all())
+            return int(session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
 
     def _index_ids(self, session: Session, ids: Sequence[str]) -> None:
-        names = _agency_names(session)
-        entries = session.scalars(select(Entry).where(Entry.id.in_(list(ids)))).all()
-        self.backend.upsert([build_document(e, names.get(e.publisher)) for e in entries])
-        gone = set(ids) - {e.id for e in entries}
+        documents = documents_for(session, ids)
+        self.backend.upsert(documents)
+        gone = set(ids) - {d["id"] for d in documents}
         if gone:
             self.backend.delete(sorted(gone))
 
     # -- rebuilding and checking -------------------------------------------------
     def count_entries(self) -> int:
         with self.sessions() as session:
-            return len(session.scalars(select(Entry.id)).all())
+            return int(session.scalar(select(func.count()).select_from(Entry)) or 0)
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the whole index from the database, then drain what changed meanwhile."""
         with self.sessions() as session:
-            names = _agency_names(session)
 
             def documents() -> Iterator[dict[str, Any]]:
-                for chunk in _chunks(session):
-                    for entry in chunk:
-                        yield build_document(entry, names.get(entry.publisher))
+                # Columns and relations read in bulk per chunk: no ORM objects.
+                for chunk in iter_documents(session):
+                    yield from chunk
                     if progress:
                         progress(len(chunk))
-                    session.expunge_all()
 
             count = self.backend.rebuild(documents())
         self.drain()
@@ -177,19 +173,3 @@ class OutboxIndexer:
                 self._index_upsert_current(fresh, sorted(ids))
         except Exception:
             log.exception("Could not restore search documents after a rollback; run `tillit index check`.")
-
-
-def _agency_names(session: Session) -> dict[str, dict[str, str]]:
-    return {a.orgnr: a.name for a in session.scalars(select(Agency))}
-
-
-def _chunks(session: Session) -> Iterator[Sequence[Entry]]:
-    last = ""
-    while True:
-        chunk = session.scalars(
-            select(Entry).where(Entry.id > last).order_by(Entry.id).limit(READ_CHUNK)
-        ).all()
-        if not chunk:
-            return
-        yield chunk
-        last = chunk[-1].id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from catalogue.models import OutboxEvent
+from catalogue.models import Agency, OutboxEvent
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.searchkit import create_entry
 
@@ -96,3 +96,42 @@ def test_changes_reach_the_index_and_the_outbox_is_drained(app, client, token_fo
 def test_readyz_reports_search(client):
     r = client.get("/readyz")
     assert r.status_code == 200 and r.json["checks"]["search"] == "ok"
+
+
+def test_reindex_builds_the_same_documents_in_bulk(app, client, token_for):
+    """The bulk document path (reindex, outbox) equals build_document on the entity,
+    and a rebuilt index answers as the incrementally built one did."""
+    from catalogue.models import Entry
+    from search.documents import build_document, documents_for, iter_documents
+    from search.indexer import OutboxIndexer
+
+    ids = [
+        create_entry(
+            app,
+            SKATTEVERKET,
+            "Inkomstuppgifter",
+            classification="internal",
+            keywords={"sv": ["lön"]},
+            themes=["ECON", "GOVE"],
+            distributions=[{"format": "csv", "access_url": "https://example.org/a"}],
+        ),
+        create_entry(app, SKATTEETATEN, "Skattemeldinger", lang="nb", status="draft"),
+    ]
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        names = {a.orgnr: a.name for a in session.scalars(select(Agency))}
+        expected = {
+            e.id: build_document(e, names.get(e.publisher))
+            for e in session.scalars(select(Entry).where(Entry.id.in_(ids)))
+        }
+        assert {d["id"]: d for d in documents_for(session, ids)} == expected
+        assert {d["id"]: d for chunk in iter_documents(session, chunk=1) for d in chunk} == expected
+    h = token_for("internal", agency=LANTMATERIET)
+    before = client.get("/api/v1/search?q=inkomstuppgift", headers=h).json
+    assert before["total"] == 1 and before["facets"]["theme"]
+    indexer = ext.indexer
+    assert isinstance(indexer, OutboxIndexer)
+    assert indexer.count_entries() == 2
+    assert indexer.reindex() == 2
+    assert indexer.check(repair=False).in_step and indexer.pending() == 0
+    assert client.get("/api/v1/search?q=inkomstuppgift", headers=h).json == before
