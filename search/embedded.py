@@ -90,6 +90,12 @@ COMPOUND_PARTS = sorted(
         "byggnad", "bygning", "bygg", "plan", "planer", "mark", "vatten", "vann",
         "statistik", "statistikk", "moms", "avgift", "avgifter", "deklaration",
         "deklarasjon", "ekonomi", "okonomi", "belopp", "bank", "konto", "kontroll",
+        "overvakning", "overvaking", "tillstand", "tillatelse", "ansokan", "soknad",
+        "beslut", "vedtak", "forsakring", "forsikring", "sjuk", "penning", "pension",
+        "pensjon", "tull", "import", "export", "eksport", "bolag", "selskap", "handel",
+        "kommun", "kommune", "region", "befolkning", "utbildning", "utdanning", "skola",
+        "skole", "ersattning", "bidrag", "identitet", "nummer", "rapport", "rapportering",
+        "arende", "handling", "handlingar", "matning", "maling", "gransen", "grensen",
     }
 )  # fmt: skip
 

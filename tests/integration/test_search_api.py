@@ -68,6 +68,24 @@ def test_suggest(app, client):
     assert [s["title"] for s in r.json["items"]] == ["Fastighetsregistret"]
 
 
+def test_a_part_of_a_compound_finds_the_compound(app, client):
+    """The embedded engine splits known parts of Swedish and Norwegian compounds."""
+    register = create_entry(app, LANTMATERIET, "Fastighetsregistret", description="Sveriges fastigheter")
+    monitoring = create_entry(app, SKATTEVERKET, "Miljöövervakning", description="Mätserier")
+    create_entry(app, SKATTEVERKET, "Kassaregister", description="Kontrollbesök")
+
+    def found(q: str) -> list[str]:
+        r = client.get("/api/v1/search", query_string={"q": q})
+        assert r.status_code == 200
+        return [item["id"] for item in r.json["items"]]
+
+    assert found("fastighet") == [register]
+    assert found("miljö") == [monitoring]
+    assert found("övervakning") == [monitoring]
+    assert found("overvakning") == [monitoring]  # typed without ö
+    assert monitoring not in found("register")
+
+
 def test_retired_entries_only_when_asked_for_and_only_to_their_publisher(app, client, token_for):
     entry_id = create_entry(app, SKATTEVERKET, "Gammalt register", status="retired")
     own = token_for("public", agency=SKATTEVERKET)
