@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from flask import Flask
 
 from search.indexer import OutboxIndexer
 
@@ -46,6 +47,20 @@ def index_check(no_repair: bool) -> None:
         click.echo("Repaired.")
     else:
         raise SystemExit(1)
+
+
+def rebuild_if_recreated(app: Flask) -> int | None:
+    """After an upgrade that changed the embedded index's format, the index starts
+    over empty: fill it from the database before serving. None when not needed."""
+    ext = app.extensions["tillit"]
+    if not getattr(ext.search, "needs_rebuild", False):
+        return None
+    indexer = ext.indexer
+    assert isinstance(indexer, OutboxIndexer)
+    click.echo("The search index was written by an older version of Tillit: rebuilding it.")
+    with click.progressbar(length=indexer.count_entries(), label="Indexing entries") as bar:
+        count = indexer.reindex(progress=bar.update)
+    return count
 
 
 @click.command("reindex")

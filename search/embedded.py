@@ -53,7 +53,8 @@ from search.documents import LANGUAGES, preferred_title
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
 from security.policy import RETIRED, STATUSES, ReadFilter
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: the linking "s" is a compound part of its own
+REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
 STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
@@ -77,14 +78,16 @@ REBUILD_THREADS = 2
 SEP = "\x1f"
 VALUE_SEP = "\x1e"
 
-#: Common parts of Swedish and Norwegian administrative compounds, folded.
+#: Common parts of Swedish and Norwegian administrative compounds, folded. The
+#: linking "s" (fastighet-s-registret) is a part of its own, so the word a person
+#: types ("fastighet") is what the compound is split into.
 COMPOUND_PARTS = sorted(
     {
-        "fastighets", "fastighet", "registret", "register", "registre", "registeret",
-        "inkomst", "inkomster", "uppgift", "uppgifter", "uppgifts", "skatte", "skatt",
+        "s", "fastighet", "registret", "register", "registre", "registeret",
+        "inkomst", "inkomster", "uppgift", "uppgifter", "skatte", "skatt",
         "melding", "meldinger", "folkbokforing", "folkeregister", "folkeregisteret",
-        "adress", "adresser", "person", "personer", "foretag", "foretags", "bedrift",
-        "bedrifts", "arbets", "arbeids", "giver", "givare", "lon", "lone", "lonn",
+        "adress", "adresser", "person", "personer", "foretag", "bedrift",
+        "arbets", "arbeids", "giver", "givare", "lon", "lone", "lonn",
         "data", "tjanst", "tjenste", "karta", "kart", "grans", "grense", "fordon",
         "kjoretoy", "trafik", "trafikk", "halsa", "helse", "vard", "omsorg", "miljo",
         "byggnad", "bygning", "bygg", "plan", "planer", "mark", "vatten", "vann",
@@ -201,14 +204,23 @@ class EmbeddedBackend:
         if self.path.exists() and (
             not version_file.exists() or version_file.read_text().strip() != SCHEMA_VERSION
         ):
-            # An index from another schema version cannot be read: rebuild it (tillit reindex).
+            # An index from another schema version cannot be read: start over, and
+            # let `tillit serve` (or `tillit reindex`) fill it from the database.
             shutil.rmtree(self.path)
+            self.path.mkdir(parents=True)
+            (self.path / REBUILD_MARKER).touch()
         self.path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
         version_file.write_text(SCHEMA_VERSION)
         for name, analyzer in self.analyzers.items():
             index.register_tokenizer(name, analyzer)
         return index
+
+    @property
+    def needs_rebuild(self) -> bool:
+        """An index of an older format was started over: it holds only what was
+        indexed since, until the next rebuild (which `tillit serve` starts)."""
+        return (self.path / REBUILD_MARKER).exists()
 
     def acquire(self) -> None:
         """Take the instance folder's lock now (``tillit serve`` does, so a second
@@ -300,6 +312,7 @@ class EmbeddedBackend:
                 raise
             finally:
                 writer.wait_merging_threads()
+            (self.path / REBUILD_MARKER).unlink(missing_ok=True)
         self.index.reload()
         return count
 
