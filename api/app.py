@@ -46,8 +46,8 @@ class Tillit:
     oauth: Any = None
     search: Any = None  # search.backend.SearchBackend
     search_ready: Callable[[], bool] = lambda: True
-    #: Revoked access tokens (api.oauth wires it to the database).
-    deny_list: DenyList = field(default_factory=lambda: DenyList(dict, 0))
+    #: Revoked access tokens (api.oauth wires it to the database; until then it refuses).
+    deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -62,6 +62,10 @@ class CookieSessions(SecureCookieSessionInterface):
         if cached is None or cached[0] != key:
             cached = self._signer = (key, super().get_signing_serializer(app))
         return cached[1]
+
+
+def _not_wired() -> dict[str, int]:
+    raise RuntimeError("The revoked-token list is not connected to the database.")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:

@@ -71,9 +71,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
         os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
     app = _app()
     getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
-    from api.cli_search import rebuild_if_recreated
+    from api.cli_search import rebuild_if_needed
 
-    rebuild_if_recreated(app)
+    rebuild_if_needed(app)
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]

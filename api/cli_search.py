@@ -49,7 +49,7 @@ def index_check(no_repair: bool) -> None:
         raise SystemExit(1)
 
 
-def rebuild_if_recreated(app: Flask) -> int | None:
+def rebuild_if_needed(app: Flask) -> int | None:
     """After an upgrade that changed the embedded index's format, the index starts
     over empty: fill it from the database before serving. None when not needed."""
     ext = app.extensions["tillit"]

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,23 +41,23 @@ def _timestamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+#: Everything an event's hash covers (all its columns but the hash itself).
+HASHED = (
+    "seq", "at", "action", "decision", "actor", "actor_agency", "client_id", "address",
+    "entry_id", "entry_agency", "entry_level", "details", "prev_hash",
+)  # fmt: skip
+
+
+def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
+    fields = {name: values[name] for name in HASHED}
+    fields["at"] = _timestamp(fields["at"])
+    fields["details"] = fields["details"] or {}
+    return fields
+
+
 def hashed_fields(event: AuditEvent) -> dict[str, Any]:
-    """Everything the event's hash covers (all but the hash itself)."""
-    return {
-        "seq": event.seq,
-        "at": _timestamp(event.at),
-        "action": event.action,
-        "decision": event.decision,
-        "actor": event.actor,
-        "actor_agency": event.actor_agency,
-        "client_id": event.client_id,
-        "address": event.address,
-        "entry_id": event.entry_id,
-        "entry_agency": event.entry_agency,
-        "entry_level": event.entry_level,
-        "details": event.details or {},
-        "prev_hash": event.prev_hash,
-    }
+    """Everything the event's hash covers, as hashed."""
+    return _canonical({name: getattr(event, name) for name in HASHED})
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -153,13 +153,12 @@ class AuditLog:
         head = self.session.execute(_HEAD).first()
         seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         now = utcnow()
-        stamp = _timestamp(now)
         rows = []
         for entry, details in items:
             seq += 1
             row: dict[str, Any] = {
                 "seq": seq,
-                "at": stamp,
+                "at": now,
                 "action": action,
                 "decision": decision,
                 "actor": identity.subject,
@@ -172,8 +171,7 @@ class AuditLog:
                 "details": details or {},
                 "prev_hash": prev,
             }
-            row["hash"] = prev = _digest(row)  # what it covers: see hashed_fields
-            row["at"] = now
+            row["hash"] = prev = _digest(_canonical(row))
             rows.append(row)
         if rows:
             self.session.execute(insert(_EVENTS), rows)
@@ -221,7 +219,7 @@ class ReadLog:
         self._pending: list[_Pending] = []
         self._leading = False
         self._lock = threading.Lock()
-        #: Groups written and events in them, for the benchmark's report.
+        #: Groups written and the events in them (tests and monitoring read these).
         self.groups = 0
         self.events = 0
 

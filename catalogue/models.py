@@ -50,6 +50,16 @@ class Agency(Base):
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
 
 
+def facts_of(entry: Any) -> EntryFacts:
+    """What the policy needs of an entry, whole (``Entry``) or its head."""
+    return EntryFacts(
+        publisher=entry.publisher,
+        classification=entry.classification,
+        listing_level=entry.listing_level,
+        status=entry.status,
+    )
+
+
 class Entry(Base):
     """A dataset or an API (a DCAT data service)."""
 
@@ -110,12 +120,7 @@ class Entry(Base):
 
     @property
     def facts(self) -> EntryFacts:
-        return EntryFacts(
-            publisher=self.publisher,
-            classification=self.classification,
-            listing_level=self.listing_level,
-            status=self.status,
-        )
+        return facts_of(self)
 
     @property
     def served_dataset_ids(self) -> list[str]:

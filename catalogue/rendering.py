@@ -12,11 +12,10 @@ entry, or a page of them, serialises nothing that was serialised before.
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from catalogue.cache import LRUCache
 from catalogue.models import Entry
 from catalogue.schemas import EntrySchema, EntrySummarySchema
 
@@ -34,28 +33,7 @@ class Rendering:
     served: tuple[str, ...]  # an API's served datasets (all of them: filter per caller)
 
 
-class RenderCache:
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._items: OrderedDict[CacheKey, Rendering] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: CacheKey) -> Rendering | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: CacheKey, value: Rendering) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-CACHE = RenderCache()
+CACHE: LRUCache[CacheKey, Rendering] = LRUCache(20_000)
 
 
 def to_json(document: Any) -> str:

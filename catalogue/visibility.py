@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -19,8 +18,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.engine import Engine
 
+from catalogue.cache import LRUCache
 from catalogue.db import Prepared
-from catalogue.models import CatalogueVersion, Entry, EntryTheme
+from catalogue.models import CatalogueVersion, Entry, EntryTheme, facts_of
 from security.policy import EntryFacts, ReadFilter
 
 
@@ -49,12 +49,7 @@ class EntryHead:
 
     @property
     def facts(self) -> EntryFacts:
-        return EntryFacts(
-            publisher=self.publisher,
-            classification=self.classification,
-            listing_level=self.listing_level,
-            status=self.status,
-        )
+        return facts_of(self)
 
 
 _T = Entry.__table__
@@ -90,29 +85,9 @@ class ListQuery:
 CATALOGUE_VERSION = select(CatalogueVersion.__table__.c.version).where(CatalogueVersion.__table__.c.id == 1)
 
 
-class CountCache:
-    """List totals by (catalogue version, filter): a list of an unchanged catalogue
-    is not counted again. One per database (engine), bounded, least recently used out."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, int] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> int | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: int) -> None:
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
+#: List totals by (catalogue version, filter): a list of an unchanged catalogue is
+#: not counted again. One cache per database (engine).
+CountCache = LRUCache[Hashable, int]
 _COUNTS: weakref.WeakKeyDictionary[Engine, CountCache] = weakref.WeakKeyDictionary()
 _COUNTS_LOCK = threading.Lock()
 
@@ -121,7 +96,7 @@ def counts_for(engine: Engine) -> CountCache:
     with _COUNTS_LOCK:
         cache_ = _COUNTS.get(engine)
         if cache_ is None:
-            cache_ = _COUNTS[engine] = CountCache()
+            cache_ = _COUNTS[engine] = LRUCache(4096)
         return cache_
 
 

@@ -102,8 +102,10 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        head = to_json({"total": page.total, "page": page.page, "per_page": page.per_page})
-        return json_response(head[:-1] + ',"items":[' + ",".join(map(_json, page.items)) + "]}")
+        items = ",".join(map(_json, page.items))
+        return json_response(
+            f'{{"total":{page.total},"page":{page.page},"per_page":{page.per_page},"items":[{items}]}}'
+        )
 
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)

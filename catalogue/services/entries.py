@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from openapi_spec_validator import validate as validate_openapi
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
@@ -64,6 +64,7 @@ DEFAULT_REVIEW_INTERVALS = {
 
 #: What a view is about: a whole entry (after a write) or only its head (after a read).
 EntryRef = Entry | EntryHead
+R = TypeVar("R", Entry, EntryHead)
 
 
 @dataclass(frozen=True)
@@ -110,24 +111,22 @@ class EntryService:
     # -- reading -----------------------------------------------------------
     def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
         """The whole entry (to change it), or NotFound: the same for hidden and missing ids."""
-        head = self._head_visible(identity, entry_id, entry_type)
-        entry = self.session.get(Entry, head.id)
-        if entry is None:  # gone since the head was read: cannot happen (nothing is deleted)
-            raise NotFound(NOT_FOUND)
-        return entry
+        entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
+        return self._listable(identity, entry, entry_type)
 
     def _head_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> EntryHead:
-        row = None
-        if _looks_like_uuid(entry_id):
-            row = HEAD_BY_ID.first(self.session, {"id": entry_id})
-        head = head_of(row) if row is not None else None
-        if head is None or (entry_type is not None and head.type != entry_type):
+        """The head of an entry the caller may list (to read it), or NotFound."""
+        row = HEAD_BY_ID.first(self.session, {"id": entry_id}) if _looks_like_uuid(entry_id) else None
+        return self._listable(identity, head_of(row) if row is not None else None, entry_type)
+
+    def _listable(self, identity: Identity, entry: R | None, entry_type: str | None) -> R:
+        if entry is None or (entry_type is not None and entry.type != entry_type):
             raise NotFound(NOT_FOUND)
-        if not policy.can_list(identity, head.facts):
+        if not policy.can_list(identity, entry.facts):
             # The caller gets the very same 404; the log records the refusal.
-            self.audit_now(identity, "entry.read", head, decision="deny", details={"answered": 404})
+            self.audit_now(identity, "entry.read", entry, decision="deny", details={"answered": 404})
             raise NotFound(NOT_FOUND)
-        return head
+        return entry
 
     def _view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
         """The view of a whole entry just loaded or changed."""

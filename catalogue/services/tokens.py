@@ -44,9 +44,6 @@ class TokenService:
             self.session.commit()
         self.on_revoke(jti, expires_at)
 
-    def is_revoked(self, jti: str) -> bool:
-        return self.session.get(RevokedToken, jti) is not None
-
     def revoked_jtis(self) -> dict[str, int]:
         """Every revoked access token not yet expired: jti -> exp (seconds)."""
         rows = self.session.execute(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from api.cli_search import rebuild_if_recreated
+from api.cli_search import rebuild_if_needed
 from search.embedded import INDEX_DIR
 from tests.conftest import LANTMATERIET
 from tests.searchkit import create_entry
@@ -16,7 +16,7 @@ from tests.searchkit import create_entry
 def test_an_index_of_an_older_format_is_rebuilt_before_serving(app, app_settings, capsys):
     create_entry(app, LANTMATERIET, "Fastighetsregistret")
     ext = app.extensions["tillit"]
-    assert rebuild_if_recreated(app) is None  # current format: nothing to do
+    assert rebuild_if_needed(app) is None  # current format: nothing to do
     ext.search.close()
     ext.engine.dispose()
     version = app_settings["INSTANCE_PATH"] + f"/{INDEX_DIR}/tillit-schema-version"
@@ -33,11 +33,11 @@ def test_an_index_of_an_older_format_is_rebuilt_before_serving(app, app_settings
     try:
         client = upgraded.test_client()
         assert client.get("/api/v1/search?q=fastighet").json["total"] == 1  # only what came since
-        assert rebuild_if_recreated(upgraded) == 2
+        assert rebuild_if_needed(upgraded) == 2
         assert "rebuilding" in capsys.readouterr().out
         hits = client.get("/api/v1/search?q=fastighet").json["items"]
         assert sorted(h["title"]["sv"] for h in hits) == ["Fastighetsregister", "Fastighetsregistret"]
-        assert rebuild_if_recreated(upgraded) is None  # once
+        assert rebuild_if_needed(upgraded) is None  # once
     finally:
         upgraded.extensions["tillit"].search.close()
         upgraded.extensions["tillit"].engine.dispose()
