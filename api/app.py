@@ -88,7 +88,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if settings["CLASSIFICATION_SCHEME"]
         else DEFAULT_SCHEME
     )
-    engine = make_engine(settings["DATABASE_URL"])
+    engine = make_engine(settings["DATABASE_URL"], pool_size=int(settings["DATABASE_POOL_SIZE"]))
     refresh_statistics(engine)
     stranded = sorted(k for k in levels_in_use(engine) if not scheme.is_enabled(k))
     if stranded:

@@ -12,6 +12,10 @@ DEFAULTS: dict[str, Any] = {
     "INSTANCE_PATH": "instance",
     # SQLAlchemy URL; empty means a SQLite file in the instance folder.
     "DATABASE_URL": "",
+    # Database connections each process keeps open. At least the server's threads
+    # per worker plus two (the audit writer, the revocation reload); connections
+    # beyond it are opened and closed per request, which costs more than the query.
+    "DATABASE_POOL_SIZE": 16,
     # Elasticsearch URL; empty means the embedded search engine.
     "ELASTICSEARCH_URL": "",
     # Prefix of every Elasticsearch index, alias and template name.

@@ -74,6 +74,9 @@ class HeadAnchor:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        #: The newest seq in the file as far as this object knows (it read it once, then
+        #: wrote every later one): the anchor never moves back, and costs one write.
+        self._written = 0
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> HeadAnchor:
@@ -91,13 +94,16 @@ class HeadAnchor:
     def advance(self, seq: int, digest: str) -> None:
         """Move the anchor forward (never back), atomically."""
         with _ANCHOR_LOCK:
-            current = self.read()
-            if current is not None and current[0] >= seq:
+            if self._written == 0:  # the file is read once; then this object's own mark
+                current = self.read()
+                self._written = max(current[0], 0) if current is not None else 0
+            if seq <= self._written:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
             tmp.write_text(json.dumps({"seq": seq, "hash": digest}), encoding="utf-8")
             os.replace(tmp, self.path)
+            self._written = seq
 
 
 _EVENTS = cast(Table, AuditEvent.__table__)

@@ -37,6 +37,8 @@ def _sqlite_begin(conn: Any) -> None:
     so in WAL mode its snapshot can never go stale (no SQLITE_BUSY_SNAPSHOT) and
     writers queue on busy_timeout instead of failing."""
     mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    if mode is None:  # one statement on its own (``Prepared.first(alone=True)``)
+        return
     # Straight to the driver: this runs at the start of every transaction, and
     # SQLAlchemy's statement machinery would cost more than the BEGIN itself.
     conn.connection.driver_connection.execute(f"BEGIN {mode}")
@@ -74,11 +76,22 @@ class Prepared:
         self._compiled[dialect.name] = (compiled.string, names)
         return self._compiled[dialect.name]
 
-    def first(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        connection = session.connection()
-        sql, names = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
-        bound = tuple(params[n] for n in names) if names is not None else params
-        row = connection.connection.driver_connection.execute(sql, bound).fetchone()  # type: ignore[union-attr]
+    def first(
+        self, session: Session, params: dict[str, Any], *, alone: bool = False
+    ) -> tuple[Any, ...] | None:
+        """The first row. ``alone``: when the session has no transaction yet, run the
+        statement on its own (on SQLite without BEGIN and ROLLBACK: one statement
+        reads one snapshot anyway) and end the session's transaction, so what the
+        caller runs next starts a transaction of its own."""
+        single = alone and not session.in_transaction()
+        connection = session.connection(execution_options={"sqlite_begin": None} if single else None)
+        try:
+            sql, names = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
+            bound = tuple(params[n] for n in names) if names is not None else params
+            row = connection.connection.driver_connection.execute(sql, bound).fetchone()  # type: ignore[union-attr]
+        finally:
+            if single:
+                session.commit()  # nothing to commit: gives the connection back
         return tuple(row) if row is not None else None
 
 

@@ -8,15 +8,18 @@ reused, so SQLAlchemy compiles nothing and adapts nothing per request.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from catalogue.cache import LRUCache
 from catalogue.db import Prepared
@@ -64,10 +67,39 @@ HEAD_COLUMNS = (
 )
 HEAD_BY_ID = Prepared(select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id")))
 HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
+#: The same heads as one row (see ``fetch_heads``).
+HEADS_BY_IDS_JSON = select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(
+    _T.c.id.in_(bindparam("ids", expanding=True))
+)
 
 
 def head_of(row: Sequence[Any]) -> EntryHead:
     return EntryHead(*row)
+
+
+def heads_by_ids(session: Session, ids: Sequence[str]) -> list[EntryHead]:
+    """The heads of the entries among ``ids`` (in no particular order)."""
+    params = {"ids": list(ids)}
+    if session.get_bind().dialect.name == "sqlite":  # one row, as in page_heads
+        return [head_of(r) for r in json.loads(session.execute(HEADS_BY_IDS_JSON, params).scalar_one())]
+    return [head_of(r) for r in session.execute(HEADS_BY_IDS, params)]
+
+
+def page_heads(session: Session, query: ListQuery) -> list[EntryHead]:
+    """The heads of one page of a list, in its order.
+
+    On SQLite the page comes back as one row holding a JSON array: Python's
+    sqlite3 lets go of the GIL for every row it steps to, and under a threaded
+    server each of those hand-offs costs far more than the row itself (20 rows
+    took ~1 ms of contended hand-offs, the query 0.05 ms). The array is sorted
+    here, not trusted to keep the subquery's order.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return [head_of(row) for row in session.execute(query.page, query.params)]
+    rows = json.loads(session.execute(query.page_json, query.params).scalar_one())
+    rows.sort(key=itemgetter(0))  # then newest change first: the page's own order
+    rows.sort(key=itemgetter(len(HEAD_COLUMNS)), reverse=True)
+    return [head_of(r[: len(HEAD_COLUMNS)]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -76,6 +108,8 @@ class ListQuery:
 
     count: Select[Any]
     page: Select[Any]
+    #: The page as one row: a JSON array of [*head, modified] (SQLite; see ``page_heads``).
+    page_json: Select[Any]
     params: dict[str, Any]
     #: What the count depends on (everything but the page).
     count_key: Hashable
@@ -133,7 +167,7 @@ def list_query(
         "eq" if status else ("ne" if exclude_status else None),
         theme is not None,
     )
-    count, page = _list_statements(*shape)
+    count, page, page_json = _list_statements(*shape)
     count_key = (
         shape,
         tuple(params["levels"]),
@@ -144,13 +178,13 @@ def list_query(
         params["status"],
         theme,
     )
-    return ListQuery(count, page, params, count_key)
+    return ListQuery(count, page, page_json, params, count_key)
 
 
 @cache
 def _list_statements(
     open_statuses: bool, own: bool, by_type: bool, by_publisher: bool, by_status: str | None, by_theme: bool
-) -> tuple[Select[Any], Select[Any]]:
+) -> tuple[Select[Any], Select[Any], Select[Any]]:
     status_ok: ColumnElement[bool] = (
         _T.c.status.in_(bindparam("open_statuses", expanding=True)) if open_statuses else false()
     )
@@ -172,11 +206,16 @@ def _list_statements(
         themes = EntryTheme.__table__
         conditions.append(_T.c.id.in_(select(themes.c.entry_id).where(themes.c.theme == bindparam("theme"))))
     count = select(func.count()).select_from(_T).where(*conditions)
-    page = (
-        select(*HEAD_COLUMNS)
-        .where(*conditions)
-        .order_by(_T.c.modified.desc(), _T.c.id)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return count, page
+
+    def ordered_page(*columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .where(*conditions)
+            .order_by(_T.c.modified.desc(), _T.c.id)
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+
+    rows = ordered_page(*HEAD_COLUMNS, _T.c.modified).subquery()
+    page_json = select(func.json_group_array(func.json_array(*rows.c)))
+    return count, ordered_page(*HEAD_COLUMNS), page_json

@@ -31,11 +31,12 @@ from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
 from catalogue.visibility import (
     CATALOGUE_VERSION,
     HEAD_BY_ID,
-    HEADS_BY_IDS,
     EntryHead,
     counts_for,
     head_of,
+    heads_by_ids,
     list_query,
+    page_heads,
     visible_clause,
 )
 from security import policy
@@ -114,9 +115,14 @@ class EntryService:
         entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
         return self._listable(identity, entry, entry_type)
 
-    def _head_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> EntryHead:
-        """The head of an entry the caller may list (to read it), or NotFound."""
-        row = HEAD_BY_ID.first(self.session, {"id": entry_id}) if _looks_like_uuid(entry_id) else None
+    def _head_visible(
+        self, identity: Identity, entry_id: str, entry_type: str | None, *, alone: bool = False
+    ) -> EntryHead:
+        """The head of an entry the caller may list (to read it), or NotFound.
+        ``alone``: read it in a statement of its own (see ``Prepared.first``)."""
+        row = None
+        if _looks_like_uuid(entry_id):
+            row = HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=alone)
         return self._listable(identity, head_of(row) if row is not None else None, entry_type)
 
     def _listable(self, identity: Identity, entry: R | None, entry_type: str | None) -> R:
@@ -135,10 +141,20 @@ class EntryService:
 
     def _views(self, identity: Identity, heads: Sequence[EntryHead]) -> list[EntryView]:
         """Views of entries the caller may list: renderings from the cache, and whole
-        entries loaded (in one query per relation) only for those not cached yet."""
-        wanted = [(h, policy.can_read(identity, h.facts)) for h in heads]
-        found = {h.id: cached_rendering(h.id, h.revision, full) for h, full in wanted}
-        missing = [h.id for h in heads if found[h.id] is None]
+        entries loaded (in one query per relation) only for those not cached yet.
+
+        A whole entry loaded here is decided again on its own facts: its head may
+        have been read in an earlier transaction (``get``), and the entry may have
+        changed since. One no longer listable is left out."""
+        found: dict[str, tuple[EntryRef, bool, Rendering]] = {}
+        missing = []
+        for head in heads:
+            full = policy.can_read(identity, head.facts)
+            rendering = cached_rendering(head.id, head.revision, full)
+            if rendering is None:
+                missing.append(head.id)
+            else:
+                found[head.id] = (head, full, rendering)
         if missing:
             for entry in self.session.scalars(
                 select(Entry)
@@ -150,14 +166,10 @@ class EntryService:
                     selectinload(Entry.served),
                 )
             ):
-                full = policy.can_read(identity, entry.facts)
-                found[entry.id] = render(entry, full)
-        views = []
-        for head, full in wanted:
-            rendering = found[head.id]
-            if rendering is not None:  # None only if the row vanished: nothing is ever deleted
-                views.append(self._dress(identity, head, full, rendering, None))
-        return views
+                if policy.can_list(identity, entry.facts):
+                    full = policy.can_read(identity, entry.facts)
+                    found[entry.id] = (entry, full, render(entry, full))
+        return [self._dress(identity, *found[h.id], None) for h in heads if h.id in found]
 
     def _dress(
         self,
@@ -184,12 +196,19 @@ class EntryService:
         return [i for i in ids if i in visible]
 
     def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
-        view = self._views(identity, [self._head_visible(identity, entry_id, entry_type)])[0]
-        self.audit_reads(identity, [view])
-        return view
+        # The head alone: a cached rendering needs nothing more from the database.
+        return self._read(identity, self._head_visible(identity, entry_id, entry_type, alone=True))
+
+    def _read(self, identity: Identity, head: EntryHead) -> EntryView:
+        views = self._views(identity, [head])
+        if not views:  # changed between its head and its loading: as if never found
+            raise NotFound(NOT_FOUND)
+        self.audit_reads(identity, views)
+        return views[0]
 
     def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
-        view = self.get(identity, entry_id, "api")
+        # Head, decision and document in one transaction.
+        view = self._read(identity, self._head_visible(identity, entry_id, "api"))
         if not view.full:
             self.audit_now(identity, "entry.openapi", view.entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
@@ -233,7 +252,7 @@ class EntryService:
         if total is None:
             total = int(self.session.execute(query.count, query.params).scalar_one())
             counts.put((version, query.count_key), total)
-        heads = [head_of(row) for row in self.session.execute(query.page, query.params)]
+        heads = page_heads(self.session, query)
         views = self._views(identity, heads)
         self.audit_reads(identity, views)
         return Page(views, int(total), page, per_page)
@@ -243,8 +262,7 @@ class EntryService:
         the database in one query (a search index may lag behind)."""
         if not ids:
             return {}
-        rows = self.session.execute(HEADS_BY_IDS, {"ids": list(ids)})
-        visible = [h for h in map(head_of, rows) if policy.can_list(identity, h.facts)]
+        visible = [h for h in heads_by_ids(self.session, ids) if policy.can_list(identity, h.facts)]
         views = {v.entry.id: v for v in self._views(identity, visible)}
         if audit:
             self.audit_reads(identity, list(views.values()))

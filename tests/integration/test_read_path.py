@@ -1,0 +1,142 @@
+"""The read path's shortcuts keep the rules: a list's order and total, an entry that
+changes between its head and its loading, reads without a transaction, the pool."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import event, text, update
+
+from catalogue.models import Entry
+from catalogue.services.entries import EntryService
+from catalogue.visibility import EntryHead, heads_by_ids
+from security import policy
+from security.identity import build_identity
+from tests.factories import create_entry, publish
+
+
+def _reader(ext, level: str):
+    """A client of Skatteetaten (another agency) cleared for ``level``."""
+    return build_identity(
+        ext.scheme, kind="client", subject=f"reader-{level}", agency="974761076",
+        scopes=[f"catalogue:read:{level}"],
+    )  # fmt: skip
+
+
+def _ids(client, headers, query: str = "") -> list[str]:
+    response = client.get(f"/api/v1/datasets?per_page=100{query}", headers=headers)
+    assert response.status_code == 200
+    return [item["id"] for item in response.json["items"]]
+
+
+def test_pages_come_newest_change_first_ties_by_id(app, client, token_for):
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    ids = [create_entry(client, owner)["id"] for _ in range(7)]
+    for entry_id in ids:
+        publish(app, entry_id)
+    # Modified times set in SQL: three share one instant (ties go by id), the rest differ.
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    stamps = [base, base, base, base + timedelta(days=2), base - timedelta(days=1), base + timedelta(days=1)]
+    stamps.append(base + timedelta(microseconds=1))
+    with app.extensions["tillit"].sessions() as session:
+        for entry_id, stamp in zip(ids, stamps, strict=True):
+            session.execute(update(Entry).where(Entry.id == entry_id).values(modified=stamp))
+        session.commit()
+    expected = sorted(ids)  # by id, then (stable) newest change first
+    expected.sort(key=lambda i: stamps[ids.index(i)], reverse=True)
+    reader = token_for("public", agency="974761076")
+    assert _ids(client, reader) == expected
+    # Page by page: the same order, nothing twice, nothing left out.
+    paged = []
+    for n in (1, 2, 3):
+        response = client.get(f"/api/v1/datasets?per_page=3&page={n}", headers=reader)
+        assert response.json["total"] == 7
+        paged += [item["id"] for item in response.json["items"]]
+    assert paged == expected
+
+
+def test_heads_by_ids_returns_only_existing_entries(app, client, token_for):
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    created = create_entry(client, owner, classification="internal")
+    with app.extensions["tillit"].sessions() as session:
+        heads = heads_by_ids(session, [created["id"], "00000000-0000-4000-8000-000000000000"])
+    assert [(h.id, h.classification, h.revision, h.status) for h in heads] == [
+        (created["id"], "internal", created["revision"], "draft")
+    ]
+
+
+def test_an_entry_raised_after_its_head_was_read_is_not_shown(app, client, token_for):
+    """A read decides on the entry's head; when the rendering is not cached, the whole
+    entry is loaded in a later transaction and decided again on its own facts."""
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    created = create_entry(client, owner)
+    publish(app, created["id"])
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        stale = EntryHead(
+            *session.execute(
+                text(
+                    "SELECT id, type, revision, status, classification, listing_level, publisher "
+                    "FROM entries WHERE id = :id"
+                ),
+                {"id": created["id"]},
+            ).one()
+        )
+        # Raised to sensitive, listed only from sensitive up, after the head was read.
+        session.execute(
+            update(Entry)
+            .where(Entry.id == created["id"])
+            .values(classification="sensitive", listing_level="sensitive", revision=Entry.revision + 1)
+        )
+        session.commit()
+    reader = _reader(ext, "public")
+    assert policy.can_list(reader, stale.facts)  # the stale head would have shown it
+    with ext.sessions() as session:
+        service = EntryService(session, ext.scheme)
+        assert service._views(reader, [stale]) == []
+        cleared = _reader(ext, "sensitive")
+        [view] = service._views(cleared, [stale])
+        assert view.entry.revision == stale.revision + 1 and view.full
+    # Through the API: the public caller gets the same 404 as for a missing entry.
+    response = client.get(
+        f"/api/v1/datasets/{created['id']}", headers=token_for("public", agency="974761076")
+    )
+    assert response.status_code == 404
+
+
+def test_reading_a_cached_entry_opens_no_transaction_on_sqlite(app, client, token_for, database_url):
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    created = create_entry(client, owner)
+    publish(app, created["id"])
+    reader = token_for("public", agency="974761076")
+    path = f"/api/v1/datasets/{created['id']}"
+    assert client.get(path, headers=reader).status_code == 200  # renders and caches
+    statements: list[str] = []
+    engine = app.extensions["tillit"].engine
+
+    def trace(dbapi_connection, _record, _proxy):  # every checkout, new connection or reused
+        if engine.dialect.name == "sqlite":
+            dbapi_connection.set_trace_callback(statements.append)
+
+    event.listen(engine, "checkout", trace)
+    try:
+        first = client.get(path, headers=reader)
+        second = client.get(path, headers=reader)
+    finally:
+        event.remove(engine, "checkout", trace)
+    assert first.status_code == second.status_code == 200
+    assert first.json == second.json and first.json["id"] == created["id"]
+    if engine.dialect.name == "sqlite":
+        reads = [s for s in statements if "FROM entries" in s]
+        assert len(reads) == 2  # one statement per read: the head
+        assert not [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK")]
+
+
+def test_the_pool_keeps_the_configured_connections(app_settings):
+    from api.app import create_app
+
+    app = create_app({**app_settings, "DATABASE_POOL_SIZE": 24})
+    try:
+        assert app.extensions["tillit"].engine.pool.size() == 24
+    finally:
+        app.extensions["tillit"].engine.dispose()
