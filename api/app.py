@@ -98,7 +98,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             + ", ".join(stranded)
             + ". Reclassify those entries (and agencies' clearances) before changing the scheme."
         )
-    keys = KeyStore.in_folder(app.instance_path)
+    keys = KeyStore.in_folder(app.instance_path, float(settings["REVOCATION_SYNC_SECONDS"]))
     keys.ensure()
     verifier = TokenVerifier(
         keys=keys.private_set,

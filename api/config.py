@@ -28,9 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_TOKEN_LIFETIME": 300,
     # Clock leeway in seconds when checking exp/nbf/iat.
     "TOKEN_LEEWAY": 30,
-    # Seconds between reloads of the revoked-token list from the database. A
-    # revocation counts at once in the process that took it; other processes
-    # (gunicorn workers, other machines) see it within this time. 0: every request.
+    # Seconds between reloads of the revoked-token list from the database, and
+    # between looks at the signing-key file. A revocation (or a key rotation or
+    # retirement) counts at once in the process that made it; other processes
+    # (gunicorn workers, the CLI, other machines) see it within this time. 0: every request.
     "REVOCATION_SYNC_SECONDS": 1.0,
     # Path to a JSON classification scheme; empty means the default scheme.
     "CLASSIFICATION_SCHEME": "",

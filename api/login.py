@@ -39,7 +39,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 
 
 class ProviderForm(FlaskForm):  # type: ignore[misc]
-    """"Sign in with <provider>": a button, with the CSRF token."""
+    """ "Sign in with <provider>": a button, with the CSRF token."""
 
     provider = StringField("Provider", validators=[DataRequired(), Length(max=32)])
 

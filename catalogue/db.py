@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -68,31 +70,56 @@ class Prepared:
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
 
-    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None]:
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
         compiled = self.statement.compile(dialect=dialect)
         names = tuple(compiled.positiontup) if compiled.positional else None
-        self._compiled[dialect.name] = (compiled.string, names)
+        # Values the statement carries itself (``id == 1`` becomes a parameter too).
+        fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        self._compiled[dialect.name] = (compiled.string, names, fixed)
         return self._compiled[dialect.name]
+
+    def _sql(self, dialect: Any, params: dict[str, Any]) -> tuple[str, Any]:
+        sql, names, fixed = self._compiled.get(dialect.name) or self._compile(dialect)
+        values = {**fixed, **params} if fixed else params
+        return sql, (tuple(values[n] for n in names) if names is not None else values)
 
     def first(
         self, session: Session, params: dict[str, Any], *, alone: bool = False
     ) -> tuple[Any, ...] | None:
-        """The first row. ``alone``: when the session has no transaction yet, run the
-        statement on its own (on SQLite without BEGIN and ROLLBACK: one statement
-        reads one snapshot anyway) and end the session's transaction, so what the
-        caller runs next starts a transaction of its own."""
-        single = alone and not session.in_transaction()
-        connection = session.connection(execution_options={"sqlite_begin": None} if single else None)
-        try:
-            sql, names = self._compiled.get(connection.dialect.name) or self._compile(connection.dialect)
-            bound = tuple(params[n] for n in names) if names is not None else params
-            row = connection.connection.driver_connection.execute(sql, bound).fetchone()  # type: ignore[union-attr]
-        finally:
-            if single:
-                session.commit()  # nothing to commit: gives the connection back
+        """The first row; ``alone``: as a statement of its own (see ``statement_alone``),
+        on SQLite on a connection borrowed straight from the pool."""
+        engine = session.get_bind()
+        if alone and engine.dialect.name == "sqlite" and not session.in_transaction():
+            raw = engine.raw_connection()  # type: ignore[union-attr]
+            try:  # no BEGIN: the connection is in autocommit mode (``_sqlite_pragmas``)
+                row = raw.driver_connection.execute(*self._sql(engine.dialect, params)).fetchone()  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        else:
+            with statement_alone(session) if alone else nullcontext(session.connection()) as connection:
+                driver = connection.connection.driver_connection
+                row = driver.execute(*self._sql(connection.dialect, params)).fetchone()  # type: ignore[union-attr]
         return tuple(row) if row is not None else None
+
+
+@contextmanager
+def statement_alone(session: Session) -> Iterator[Connection]:
+    """A connection for one read-only statement on its own, when the session has no
+    transaction yet (inside one, the statement simply joins it).
+
+    It is borrowed from the pool past the session: taking and giving back a
+    connection through the session (its transaction, its commit) costs several
+    times a read. On SQLite it runs without BEGIN and ROLLBACK: one statement reads
+    one snapshot anyway, and Python's sqlite3 lets go of the GIL for each of them,
+    which under a threaded server costs more than the read itself.
+    """
+    if session.in_transaction():
+        yield session.connection()
+        return
+    with session.get_bind().connect() as connection:  # type: ignore[union-attr]
+        yield connection.execution_options(sqlite_begin=None)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from catalogue.cache import LRUCache
-from catalogue.db import Prepared
+from catalogue.db import Prepared, statement_alone
 from catalogue.models import CatalogueVersion, Entry, EntryTheme, facts_of
 from security.policy import EntryFacts, ReadFilter
 
@@ -85,21 +85,27 @@ def heads_by_ids(session: Session, ids: Sequence[str]) -> list[EntryHead]:
     return [head_of(r) for r in session.execute(HEADS_BY_IDS, params)]
 
 
-def page_heads(session: Session, query: ListQuery) -> list[EntryHead]:
-    """The heads of one page of a list, in its order.
+def page_heads(session: Session, query: ListQuery) -> tuple[int, list[EntryHead]]:
+    """The catalogue's version and the heads of one page of a list, in its order.
 
-    On SQLite the page comes back as one row holding a JSON array: Python's
-    sqlite3 lets go of the GIL for every row it steps to, and under a threaded
-    server each of those hand-offs costs far more than the row itself (20 rows
-    took ~1 ms of contended hand-offs, the query 0.05 ms). The array is sorted
-    here, not trusted to keep the subquery's order.
+    On SQLite both come back in one statement (so one snapshot), run on its own
+    (``Prepared.first(alone=True)``), as one row holding a JSON array of the
+    heads: Python's sqlite3 lets go of the GIL for every row it steps to, and
+    under a threaded server each of those hand-offs costs far more than the row
+    itself (20 rows took ~1 ms of contended hand-offs, the query 0.05 ms). The
+    array is sorted here, not trusted to keep the subquery's order.
     """
     if session.get_bind().dialect.name != "sqlite":
-        return [head_of(row) for row in session.execute(query.page, query.params)]
-    rows = json.loads(session.execute(query.page_json, query.params).scalar_one())
+        with statement_alone(session) as connection:
+            version = connection.execute(CATALOGUE_VERSION).scalar_one()
+            return version, [head_of(row) for row in connection.execute(query.page, query.params)]
+    row = query.page_json.first(session, query.params, alone=True)
+    assert row is not None  # an aggregate always answers one row
+    version, text = row
+    rows = json.loads(text)
     rows.sort(key=itemgetter(0))  # then newest change first: the page's own order
     rows.sort(key=itemgetter(len(HEAD_COLUMNS)), reverse=True)
-    return [head_of(r[: len(HEAD_COLUMNS)]) for r in rows]
+    return version, [head_of(r[: len(HEAD_COLUMNS)]) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,9 @@ class ListQuery:
 
     count: Select[Any]
     page: Select[Any]
-    #: The page as one row: a JSON array of [*head, modified] (SQLite; see ``page_heads``).
-    page_json: Select[Any]
+    #: The catalogue's version and the page as a JSON array of [*head, modified], in
+    #: one row (SQLite; see ``page_heads``).
+    page_json: Prepared
     params: dict[str, Any]
     #: What the count depends on (everything but the page).
     count_key: Hashable
@@ -148,9 +155,10 @@ def list_query(
     """A page of visible entries, newest change first; None when nothing can match."""
     if rf.matches_nothing:
         return None
+    levels, open_statuses = sorted(rf.levels), sorted(rf.open_statuses)
     params: dict[str, Any] = {
-        "levels": sorted(rf.levels),
-        "open_statuses": sorted(rf.open_statuses),
+        **{f"level_{i}": level for i, level in enumerate(levels)},
+        **{f"open_status_{i}": status for i, status in enumerate(open_statuses)},
         "own_agency": rf.own_agency,
         "entry_type": entry_type,
         "publisher": publisher,
@@ -160,7 +168,8 @@ def list_query(
         "offset": offset,
     }
     shape = (
-        bool(rf.open_statuses),
+        len(levels),
+        len(open_statuses),
         rf.own_agency is not None,
         entry_type is not None,
         publisher is not None,
@@ -170,8 +179,8 @@ def list_query(
     count, page, page_json = _list_statements(*shape)
     count_key = (
         shape,
-        tuple(params["levels"]),
-        tuple(params["open_statuses"]),
+        tuple(levels),
+        tuple(open_statuses),
         rf.own_agency,
         entry_type,
         publisher,
@@ -183,15 +192,25 @@ def list_query(
 
 @cache
 def _list_statements(
-    open_statuses: bool, own: bool, by_type: bool, by_publisher: bool, by_status: str | None, by_theme: bool
-) -> tuple[Select[Any], Select[Any], Select[Any]]:
+    levels: int,
+    open_statuses: int,
+    own: bool,
+    by_type: bool,
+    by_publisher: bool,
+    by_status: str | None,
+    by_theme: bool,
+) -> tuple[Select[Any], Select[Any], Prepared]:
+    # One bound parameter per level and status (a handful), not expanding ones: the
+    # statements then compile once, and the page runs as a ``Prepared`` statement.
     status_ok: ColumnElement[bool] = (
-        _T.c.status.in_(bindparam("open_statuses", expanding=True)) if open_statuses else false()
+        _T.c.status.in_([bindparam(f"open_status_{i}") for i in range(open_statuses)])
+        if open_statuses
+        else false()
     )
     if own:
         status_ok = or_(status_ok, _T.c.publisher == bindparam("own_agency"))
     conditions: list[ColumnElement[bool]] = [
-        _T.c.listing_level.in_(bindparam("levels", expanding=True)),
+        _T.c.listing_level.in_([bindparam(f"level_{i}") for i in range(levels)]),
         status_ok,
     ]
     if by_type:
@@ -217,5 +236,6 @@ def _list_statements(
         )
 
     rows = ordered_page(*HEAD_COLUMNS, _T.c.modified).subquery()
-    page_json = select(func.json_group_array(func.json_array(*rows.c)))
+    version = CATALOGUE_VERSION.scalar_subquery()
+    page_json = Prepared(select(version, func.json_group_array(func.json_array(*rows.c))).select_from(rows))
     return count, ordered_page(*HEAD_COLUMNS), page_json

@@ -4,7 +4,8 @@ The file holds a JWK set with private keys. The newest key signs; every key in
 the file verifies, so tokens signed before a rotation stay valid until they expire.
 A key that no longer signs is retired once every token it signed has expired.
 The file is re-read when it changes, so a rotation by the CLI reaches running
-servers without a restart.
+servers without a restart (within ``TILLIT_REVOCATION_SYNC_SECONDS``: servers
+look at the file at most that often).
 """
 
 from __future__ import annotations
@@ -22,14 +23,20 @@ KEYS_FILE = "signing-keys.json"
 
 
 class KeyStore:
-    def __init__(self, path: Path) -> None:
+    """``recheck_seconds``: how often the file is checked for changes made by other
+    processes (a rotation or retirement by the CLI); changes through this object
+    count at once. 0 checks on every use."""
+
+    def __init__(self, path: Path, recheck_seconds: float = 0.0) -> None:
         self.path = path
+        self.recheck_seconds = recheck_seconds
         self._keys: KeySet | None = None
         self._stamp: tuple[int, int] | None = None
+        self._checked = 0.0
 
     @classmethod
-    def in_folder(cls, folder: str | Path) -> KeyStore:
-        return cls(Path(folder) / KEYS_FILE)
+    def in_folder(cls, folder: str | Path, recheck_seconds: float = 0.0) -> KeyStore:
+        return cls(Path(folder) / KEYS_FILE, recheck_seconds)
 
     def _read(self) -> list[dict[str, Any]]:
         if not self.path.exists():
@@ -65,6 +72,10 @@ class KeyStore:
         return str(entry["kid"])
 
     def private_set(self) -> KeySet:
+        now = time.monotonic()
+        if self._keys is not None and now - self._checked < self.recheck_seconds:
+            return self._keys
+        self._checked = now
         stamp = self._file_stamp()
         if self._keys is None or stamp != self._stamp:
             raw = self._read()

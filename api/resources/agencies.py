@@ -37,7 +37,7 @@ def _response(agency: Agency, status: int = 200) -> Response:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(AgencyQueryArgsSchema, location="query")
+@blp.arguments(AgencyQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
 def list_agencies(args: dict[str, Any]) -> Any:
     """List agencies."""

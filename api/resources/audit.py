@@ -37,7 +37,7 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 
 @blp.route("", methods=["GET"])
 @require_scope(AUDIT)
-@blp.arguments(AuditQueryArgsSchema, location="query")
+@blp.arguments(AuditQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=AuditEventSchema(many=True), description="A page of events, newest first.")
 def list_events(args: dict[str, Any]) -> Any:
     """Audit events about entries within your clearance (and events about no entry)."""
@@ -51,7 +51,7 @@ def list_events(args: dict[str, Any]) -> Any:
 
 @blp.route("/export", methods=["GET"])
 @require_scope(AUDIT)
-@blp.arguments(AuditQueryArgsSchema, location="query")
+@blp.arguments(AuditQueryArgsSchema(), location="query")
 @blp.alt_response(200, description="JSON Lines, oldest first, with each event's hashes.")
 def export(args: dict[str, Any]) -> Any:
     """Every matching event as JSON Lines (application/x-ndjson)."""

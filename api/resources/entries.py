@@ -88,7 +88,7 @@ def make_blueprint(
     patch_fields = tuple(update_schema().fields)
 
     @blp.route("", methods=["GET"])
-    @blp.arguments(EntryQueryArgsSchema, location="query")
+    @blp.arguments(EntryQueryArgsSchema(), location="query")
     @blp.alt_response(200, schema=EntryPageSchema, description="A page of entries.")
     def list_entries(args: dict[str, Any]) -> Any:
         """List the entries you may see (redacted where your clearance is below
@@ -186,7 +186,7 @@ def make_blueprint(
         return jsonify({"items": HistorySchema(many=True).dump(reviews)})
 
     @blp.route("/<entry_id>/readers", methods=["GET"])
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(PageArgsSchema(), location="query")
     @blp.alt_response(200, schema=AuditEventSchema(many=True), description="Reads of the entry.")
     def readers(args: dict[str, Any], entry_id: str) -> Any:
         """Who has seen this entry: its reads from the audit log (for the publishing agency)."""

@@ -39,7 +39,7 @@ class ChannelsSchema(Schema):
 
 
 @blp.route("/notifications", methods=["GET"])
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(PageArgsSchema(), location="query")
 @blp.alt_response(200, schema=NotificationSchema(many=True), description="Newest first.")
 def list_notifications(args: dict[str, Any]) -> Any:
     """Your agency's notifications for your roles (catalogue:review → officers',

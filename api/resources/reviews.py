@@ -92,7 +92,7 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(ReviewQueryArgsSchema, location="query")
+@blp.arguments(ReviewQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=ReviewSchema(many=True), description="A page of reviews.")
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.

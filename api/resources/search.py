@@ -81,7 +81,7 @@ def search_service() -> SearchService:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(SearchQueryArgsSchema, location="query")
+@blp.arguments(SearchQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=SearchPageSchema, description="A page of hits with facet counts.")
 def search(args: dict[str, Any]) -> Any:
     """Search the catalogue. Syntax: words, "phrases", prefix*, -exclusion.
@@ -129,7 +129,7 @@ def search(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/suggest", methods=["GET"])
-@blp.arguments(SuggestQueryArgsSchema, location="query")
+@blp.arguments(SuggestQueryArgsSchema(), location="query")
 @blp.alt_response(200, description="Titles starting with what was typed.")
 def suggest(args: dict[str, Any]) -> Any:
     """Type-ahead over titles of the entries you may see."""

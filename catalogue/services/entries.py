@@ -245,14 +245,15 @@ class EntryService:
         )
         if query is None:
             return Page([], 0, page, per_page)
-        # The total, counted once per catalogue version (in this transaction's snapshot).
-        version = self.session.execute(CATALOGUE_VERSION).scalar_one()
+        version, heads = page_heads(self.session, query)
+        # The total, counted once per catalogue version (version and count read in
+        # one snapshot; the page above may be one change older or newer).
         counts = counts_for(self.session.get_bind().engine)
         total = counts.get((version, query.count_key))
         if total is None:
+            version = self.session.execute(CATALOGUE_VERSION).scalar_one()
             total = int(self.session.execute(query.count, query.params).scalar_one())
             counts.put((version, query.count_key), total)
-        heads = page_heads(self.session, query)
         views = self._views(identity, heads)
         self.audit_reads(identity, views)
         return Page(views, int(total), page, per_page)

@@ -104,7 +104,7 @@ def test_an_entry_raised_after_its_head_was_read_is_not_shown(app, client, token
     assert response.status_code == 404
 
 
-def test_reading_a_cached_entry_opens_no_transaction_on_sqlite(app, client, token_for, database_url):
+def test_reading_and_listing_cached_entries_opens_no_transaction_on_sqlite(app, client, token_for):
     owner = token_for("sensitive", extra=("catalogue:write",))
     created = create_entry(client, owner)
     publish(app, created["id"])
@@ -118,17 +118,22 @@ def test_reading_a_cached_entry_opens_no_transaction_on_sqlite(app, client, toke
         if engine.dialect.name == "sqlite":
             dbapi_connection.set_trace_callback(statements.append)
 
+    assert client.get("/api/v1/datasets", headers=reader).json["total"] == 1  # counts and caches
     event.listen(engine, "checkout", trace)
     try:
         first = client.get(path, headers=reader)
         second = client.get(path, headers=reader)
+        listed = client.get("/api/v1/datasets", headers=reader)
     finally:
         event.remove(engine, "checkout", trace)
     assert first.status_code == second.status_code == 200
     assert first.json == second.json and first.json["id"] == created["id"]
+    assert listed.json["total"] == 1 and listed.json["items"] == [first.json]
     if engine.dialect.name == "sqlite":
         reads = [s for s in statements if "FROM entries" in s]
-        assert len(reads) == 2  # one statement per read: the head
+        # One statement per read (the head), one per list (version and page heads).
+        assert len(reads) == len(statements) == 3, statements
+        assert "catalogue_version" in reads[2] and "count(" not in reads[2]
         assert not [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK")]
 
 
