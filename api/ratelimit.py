@@ -7,12 +7,13 @@ Storage is in memory by default (per process); set TILLIT_RATELIMIT_STORAGE_URI
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from joserfc.jws import extract_compact
 
@@ -61,21 +62,35 @@ def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    # Flask-Limiter resolves limits before every request, though only the views
-    # decorated here carry any; elsewhere that work cost more than reading an
-    # entry. Its check now runs before those views only (the rest pass straight).
-    checks = app.before_request_funcs.setdefault(None, [])
-    for i, check in enumerate(checks):
-        if getattr(check, "__self__", None) is limiter:
-            checks[i] = _for_limited_views(check)
+    # Flask-Limiter resolves limits before every request (and adds headers and
+    # releases its context after), though only the views decorated here carry
+    # any; elsewhere that work cost more than reading an entry. Its hooks now run
+    # around those views only (the rest pass straight).
+    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        funcs = hooks.setdefault(None, [])
+        for i, hook in enumerate(funcs):
+            if _is_limiters(hook):
+                funcs[i] = _for_limited_views(hook)
 
 
-def _for_limited_views(check: Callable[[], Any]) -> Callable[[], Any]:
-    def before_limited_view() -> Any:
+def _is_limiters(hook: Any) -> bool:
+    owner = getattr(hook, "__self__", None)
+    if isinstance(hook, functools.partial):
+        owner = hook.args[0] if hook.args else None
+    return owner is limiter
+
+
+def _for_limited_views(hook: Callable[..., Any]) -> Callable[..., Any]:
+    """``hook``, called only for a view with a rate limit; else nothing, or the
+    response passed on unchanged (an after-request hook)."""
+
+    def around_limited_view(*args: Any) -> Any:
         view = current_app.view_functions.get(request.endpoint or "")
-        return check() if getattr(view, LIMITED, False) else None
+        if getattr(view, LIMITED, False):
+            return hook(*args)
+        return args[0] if args and isinstance(args[0], Response) else None
 
-    return before_limited_view
+    return around_limited_view
 
 
 def limit_token(view: F) -> F:
