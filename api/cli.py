@@ -14,6 +14,7 @@ import click
 from flask import Flask
 
 from api.app import create_app
+from api.config import DEFAULTS
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.migrate import upgrade
 from catalogue.models import Agency
@@ -69,6 +70,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     if "TILLIT_ISSUER" not in os.environ:
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
+    if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
+        os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))
     app = _app()
     getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
     from api.cli_search import rebuild_if_needed
