@@ -3,8 +3,10 @@ changes between its head and its loading, reads without a transaction, the pool.
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import event, text, update
 
 from catalogue.models import Entry
@@ -145,3 +147,29 @@ def test_the_pool_keeps_the_configured_connections(app_settings):
         assert app.extensions["tillit"].engine.pool.size() == 24
     finally:
         app.extensions["tillit"].engine.dispose()
+
+
+@pytest.mark.parametrize(("threads", "setting", "expected"), [(8, None, 16), (40, None, 42), (40, "12", 12)])
+def test_tillit_serve_keeps_a_connection_per_thread(tmp_path, monkeypatch, threads, setting, expected):
+    from click.testing import CliRunner
+    from gunicorn.app.base import BaseApplication
+
+    from api.cli import main
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TILLIT_")}
+    environ["TILLIT_INSTANCE_PATH"] = str(tmp_path)
+    if setting is not None:
+        environ["TILLIT_DATABASE_POOL_SIZE"] = setting
+    monkeypatch.setattr(os, "environ", environ)  # what serve sets stays in this test
+    served = {}
+
+    def run(server):  # instead of gunicorn's loop: what would it serve?
+        app = server.load()
+        served["pool"] = app.extensions["tillit"].engine.pool.size()
+        served["threads"] = server.cfg.threads
+        app.extensions["tillit"].engine.dispose()
+
+    monkeypatch.setattr(BaseApplication, "run", run)
+    result = CliRunner().invoke(main, ["serve", "--threads", str(threads)])
+    assert result.exit_code == 0, result.output
+    assert served == {"pool": expected, "threads": threads}
