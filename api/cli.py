@@ -137,10 +137,11 @@ def _demo(app: Flask, load_demo: Any, total: int) -> None:
     for c in creds:
         click.echo(f"  {c['label']}  [{c['scopes']}]")
         click.echo(f"    client_id={c['client_id']}  client_secret={c['client_secret']}")
+    issuer = str(app.config["ISSUER"]).rstrip("/")
     click.echo(
-        "\nGet a token from the running server (`tillit serve`; default http://127.0.0.1:5000):\n"
-        "  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials "
-        "http://127.0.0.1:5000/oauth/token"
+        f"\nGet a token from the running server (`tillit serve`, at {issuer} unless you give it\n"
+        "another --host/--port or TILLIT_ISSUER):\n"
+        f"  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials {issuer}/oauth/token"
     )
 
 
