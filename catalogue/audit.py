@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
-from catalogue.db import begin_write
+from catalogue.db import Prepared, begin_write
 from catalogue.models import AuditEvent, utcnow
 from security.identity import Identity
 
@@ -107,7 +107,7 @@ class HeadAnchor:
 
 
 _EVENTS = cast(Table, AuditEvent.__table__)
-_HEAD = select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1)
+_HEAD = Prepared(select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1))
 
 
 class AuditedEntry(Protocol):
@@ -124,6 +124,15 @@ class AuditedEntry(Protocol):
 
 
 AuditItems = Sequence[tuple[AuditedEntry | None, dict[str, Any] | None]]
+
+
+class Record(NamedTuple):
+    """What one caller did: an action on some entries (or none), allowed or denied."""
+
+    identity: Identity
+    action: str
+    items: AuditItems
+    decision: str = "allow"
 
 
 class AuditLog:
@@ -155,30 +164,36 @@ class AuditLog:
     ) -> list[dict[str, Any]]:
         """Append one event per (entry, details), chained in order, in one statement;
         return the rows written."""
+        return self.record_batch([Record(identity, action, items, decision)])
+
+    def record_batch(self, records: Sequence[Record]) -> list[dict[str, Any]]:
+        """Append the events of several records (each its caller, action and items),
+        chained in order: one read of the chain's head and one statement for all."""
         self._lock()
-        head = self.session.execute(_HEAD).first()
+        head = _HEAD.first(self.session, {})
         seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         now = utcnow()
         rows = []
-        for entry, details in items:
-            seq += 1
-            row: dict[str, Any] = {
-                "seq": seq,
-                "at": now,
-                "action": action,
-                "decision": decision,
-                "actor": identity.subject,
-                "actor_agency": identity.agency,
-                "client_id": identity.client_id,
-                "address": identity.address,
-                "entry_id": entry.id if entry is not None else None,
-                "entry_agency": entry.publisher if entry is not None else None,
-                "entry_level": entry.classification if entry is not None else None,
-                "details": details or {},
-                "prev_hash": prev,
-            }
-            row["hash"] = prev = _digest(_canonical(row))
-            rows.append(row)
+        for identity, action, items, decision in records:
+            for entry, details in items:
+                seq += 1
+                row: dict[str, Any] = {
+                    "seq": seq,
+                    "at": now,
+                    "action": action,
+                    "decision": decision,
+                    "actor": identity.subject,
+                    "actor_agency": identity.agency,
+                    "client_id": identity.client_id,
+                    "address": identity.address,
+                    "entry_id": entry.id if entry is not None else None,
+                    "entry_agency": entry.publisher if entry is not None else None,
+                    "entry_level": entry.classification if entry is not None else None,
+                    "details": details or {},
+                    "prev_hash": prev,
+                }
+                row["hash"] = prev = _digest(_canonical(row))
+                rows.append(row)
         if rows:
             self.session.execute(insert(_EVENTS), rows)
         if self.anchor is not None and rows:
@@ -250,9 +265,8 @@ class ReadLog:
             with self.sessions() as session:
                 begin_write(session)
                 log = AuditLog(session)  # the anchor moves below, once the readers are answered
-                for r in group:
-                    rows = log.record_many(r.identity, r.action, r.items, decision=r.decision)
-                    head = rows[-1] if rows else head
+                rows = log.record_batch([Record(r.identity, r.action, r.items, r.decision) for r in group])
+                head = rows[-1] if rows else None
                 session.commit()
             self.groups += 1
             self.events += sum(len(r.items) for r in group)
