@@ -452,8 +452,7 @@ class Revocation(RevocationEndpoint):  # type: ignore[misc]
 
     def revoke_token(self, token: Any, request: Any) -> None:
         if isinstance(token, AccessRecord):
-            jti, exp = str(token.claims["jti"]), int(token.claims["exp"])
-            _tokens().revoke_access(jti, exp)
+            _tokens().revoke_access(str(token.claims["jti"]), int(token.claims["exp"]))
         else:
             _tokens().revoke_family(token.family_id)
 

@@ -30,12 +30,18 @@ from security.policy import EntryFacts, ReadFilter
 def visible_clause(rf: ReadFilter) -> ColumnElement[bool]:
     if rf.matches_nothing:
         return false()
-    status_ok: ColumnElement[bool] = (
-        Entry.status.in_(sorted(rf.open_statuses)) if rf.open_statuses else false()
-    )
-    if rf.own_agency is not None:
-        status_ok = or_(status_ok, Entry.publisher == rf.own_agency)
-    return and_(Entry.listing_level.in_(sorted(rf.levels)), status_ok)
+    return _visible(sorted(rf.levels), sorted(rf.open_statuses), rf.own_agency)
+
+
+def _visible(
+    levels: Sequence[Any], open_statuses: Sequence[Any], own_agency: Any | None
+) -> ColumnElement[bool]:
+    """``can_list`` in SQL: listed at a level the caller reads, and either in an open
+    status or the caller's own agency's. Values or bound parameters alike."""
+    status_ok: ColumnElement[bool] = Entry.status.in_(open_statuses) if open_statuses else false()
+    if own_agency is not None:
+        status_ok = or_(status_ok, Entry.publisher == own_agency)
+    return and_(Entry.listing_level.in_(levels), status_ok)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +73,7 @@ HEAD_COLUMNS = (
 )
 HEAD_BY_ID = Prepared(select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id")))
 HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
-#: The same heads as one row (see ``fetch_heads``).
+#: The same heads as one row (see ``heads_by_ids``).
 HEADS_BY_IDS_JSON = select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(
     _T.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -202,16 +208,12 @@ def _list_statements(
 ) -> tuple[Select[Any], Select[Any], Prepared]:
     # One bound parameter per level and status (a handful), not expanding ones: the
     # statements then compile once, and the page runs as a ``Prepared`` statement.
-    status_ok: ColumnElement[bool] = (
-        _T.c.status.in_([bindparam(f"open_status_{i}") for i in range(open_statuses)])
-        if open_statuses
-        else false()
-    )
-    if own:
-        status_ok = or_(status_ok, _T.c.publisher == bindparam("own_agency"))
     conditions: list[ColumnElement[bool]] = [
-        _T.c.listing_level.in_([bindparam(f"level_{i}") for i in range(levels)]),
-        status_ok,
+        _visible(
+            [bindparam(f"level_{i}") for i in range(levels)],
+            [bindparam(f"open_status_{i}") for i in range(open_statuses)],
+            bindparam("own_agency") if own else None,
+        )
     ]
     if by_type:
         conditions.append(_T.c.type == bindparam("entry_type"))
