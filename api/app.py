@@ -48,13 +48,42 @@ class Tillit:
     search_ready: Callable[[], bool] = lambda: True
     #: Revoked access tokens (api.oauth wires it to the database; until then it refuses).
     deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
+    #: Identities built from verified tokens (api.auth).
+    identities: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+
+
+class TillitFlask(Flask):
+    """Flask, with its per-hook coroutine check done once per function.
+
+    Flask asks ``inspect.iscoroutinefunction`` of every before-, after- and
+    teardown-request function on every request (nine on each of ours); the answer
+    never changes for a function, so it is kept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._sync[func]
+        except KeyError:
+            wrapped = self._sync[func] = super().ensure_sync(func)
+            return wrapped
+        except TypeError:  # not hashable
+            return super().ensure_sync(func)
 
 
 class CookieSessions(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions (the login form's CSRF token), with the
-    signer built once per key instead of once per request."""
+    signer built once per key instead of once per request, and no signer at all
+    for a request without the cookie (every API call)."""
 
     _signer: tuple[Any, Any] | None = None
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
 
     def get_signing_serializer(self, app: Flask) -> Any:
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -70,7 +99,7 @@ def _not_wired() -> dict[str, int]:
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
-    app = Flask("tillit", instance_path=settings["INSTANCE_PATH"])
+    app = TillitFlask("tillit", instance_path=settings["INSTANCE_PATH"])
     app.session_interface = CookieSessions()
     app.config.update(settings)
     app.config.update(
@@ -152,19 +181,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
-        if session is not None:
+        # A session that never began a transaction nor loaded anything holds
+        # nothing to give back (a cached read borrows its connection past it).
+        if session is not None and (session.in_transaction() or session.identity_map):
             session.close()
 
     @app.after_request
     def _no_store(response: Response) -> Response:
-        if request.path.startswith(("/api/", "/oauth/")):
-            vary = response.headers.get("Vary")
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if req.path.startswith(("/api/", "/oauth/")):
+            headers = response.headers
+            vary = headers.get("Vary")
             if not vary:
-                response.headers["Vary"] = "Authorization"
+                headers["Vary"] = "Authorization"
             elif "authorization" not in vary.lower():
-                response.headers["Vary"] = f"{vary}, Authorization"
-            if "Authorization" in request.headers or not response.cache_control.public:
-                response.headers["Cache-Control"] = "no-store"
+                headers["Vary"] = f"{vary}, Authorization"
+            # (a response's Cache-Control is parsed only when it has one)
+            public = "Cache-Control" in headers and response.cache_control.public
+            if "Authorization" in req.headers or not public:
+                headers["Cache-Control"] = "no-store"
         return response
 
     from api.oauth import init_oauth

@@ -40,19 +40,25 @@ class InsufficientScope(Exception):
         self.detail = f"This operation needs the {scope} scope."
 
 
+#: Identities built from tokens of this server, by (token, address): the token is
+#: verified on every request all the same (time, key, revocation); only turning
+#: its claims into an identity is kept. Bounded like the verifier's own cache.
+IDENTITY_CACHE_SIZE = 10_000
+
+
 def current_identity() -> Identity:
     identity = g.get("identity")
     if identity is None:
-        identity = replace(_identify(), address=request.remote_addr)
-        g.identity = identity
+        identity = g.identity = _identify()
     return cast(Identity, identity)
 
 
 def _identify() -> Identity:
     ext = current_app.extensions["tillit"]
+    address = request.remote_addr
     header = request.headers.get("Authorization")
     if header is None:
-        return anonymous_identity(ext.scheme)
+        return replace(anonymous_identity(ext.scheme), address=address)
     scheme_name, _, token = header.partition(" ")
     if scheme_name.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use an OAuth 2 bearer token: Authorization: Bearer <token>.")
@@ -61,11 +67,19 @@ def _identify() -> Identity:
     trusted = federation.find(token) if federation else None
     try:
         if federation is not None and trusted is not None:
-            return _federated_identity(trusted, federation.verify(trusted, token))
+            # Not kept: it depends on the agency's row as well as the token.
+            return replace(_federated_identity(trusted, federation.verify(trusted, token)), address=address)
         claims = ext.verifier.verify(token)
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
-    return identity_from_claims(ext.scheme, claims)
+    known: dict[tuple[str, str | None], Identity] = ext.identities
+    identity = known.get((token, address))
+    if identity is None:
+        identity = replace(identity_from_claims(ext.scheme, claims), address=address)
+        if len(known) >= IDENTITY_CACHE_SIZE:
+            known.clear()
+        known[(token, address)] = identity
+    return identity
 
 
 def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any]) -> Identity:

@@ -56,7 +56,7 @@ from security.policy import read_filter
 AGENCIES = [
     ("202100-5448", "SE", {"sv": "Skatteverket"}),
     ("202100-4888", "SE", {"sv": "Lantmäteriet"}),
-    ("202100-2742", "SE", {"sv": "Försäkringskassan"}),
+    ("202100-5521", "SE", {"sv": "Försäkringskassan"}),
     ("974761076", "NO", {"nb": "Skatteetaten"}),
     ("971040238", "NO", {"nb": "Kartverket"}),
 ]

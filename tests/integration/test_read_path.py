@@ -7,9 +7,9 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 
-from catalogue.models import Entry
+from catalogue.models import AuditEvent, Entry
 from catalogue.services.entries import EntryService
 from catalogue.visibility import EntryHead, heads_by_ids
 from security import policy
@@ -173,3 +173,24 @@ def test_tillit_serve_keeps_a_connection_per_thread(tmp_path, monkeypatch, threa
     result = CliRunner().invoke(main, ["serve", "--threads", str(threads)])
     assert result.exit_code == 0, result.output
     assert served == {"pool": expected, "threads": threads}
+
+
+def test_a_kept_identity_still_records_each_requests_address(app, client, token_for):
+    """The identity a token turns into is kept between requests (api.auth): the audit
+    log still names the address each read came from. (A revoked token is refused at
+    once all the same: tests/security/test_revocation_keys.py.)"""
+    owner = token_for("sensitive", extra=("catalogue:write",))
+    created = create_entry(client, owner, classification="sensitive", listing_level="internal")
+    publish(app, created["id"])
+    reader = token_for("sensitive", agency="974761076")
+    path = f"/api/v1/datasets/{created['id']}"
+    for address in ("10.2.0.1", "10.2.0.2", "10.2.0.1"):
+        assert client.get(path, headers=reader, environ_base={"REMOTE_ADDR": address}).status_code == 200
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        addresses = session.scalars(
+            select(AuditEvent.address)
+            .where(AuditEvent.entry_id == created["id"], AuditEvent.action == "entry.read")
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert addresses[-3:] == ["10.2.0.1", "10.2.0.2", "10.2.0.1"]
