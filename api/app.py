@@ -171,13 +171,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             )
         return None
 
-    @app.after_request
-    def _deliver(response: Response) -> Response:
-        # Submissions and decisions write notifications; send them after the commit.
-        if g.pop("notify", False) and response.status_code < 400:
-            deliver_soon(app)
-        return response
-
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
@@ -187,7 +180,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             session.close()
 
     @app.after_request
-    def _no_store(response: Response) -> Response:
+    def _after(response: Response) -> Response:
+        # Submissions and decisions write notifications; send them after the commit.
+        if g.pop("notify", False) and response.status_code < 400:
+            deliver_soon(app)
+        # No shared cache keeps what a bearer's clearance let it see.
         req = request._get_current_object()  # type: ignore[attr-defined]
         if req.path.startswith(("/api/", "/oauth/")):
             headers = response.headers
@@ -232,6 +229,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(web_pages)
     register_problem_handlers(app)
+    from api.ratelimit import confine_rate_limits
+
+    confine_rate_limits(app)  # once every view is registered
     return app
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from joserfc.jws import extract_compact
 
@@ -62,15 +62,24 @@ def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
-    # Flask-Limiter resolves limits before every request (and adds headers and
-    # releases its context after), though only the views decorated here carry
-    # any; elsewhere that work cost more than reading an entry. Its hooks now run
-    # around those views only (the rest pass straight).
+
+
+def confine_rate_limits(app: Flask) -> None:
+    """Flask-Limiter resolves limits before every request (and adds headers and
+    releases its context after), though only the views decorated here carry any;
+    elsewhere that work cost more than reading an entry. Once every view is
+    registered, its hooks move from the whole app to the blueprints that hold a
+    rate-limited view (a limited view outside any blueprint keeps them app-wide)."""
+    limited = [name for name, view in app.view_functions.items() if getattr(view, LIMITED, False)]
+    blueprints = sorted({name.rpartition(".")[0] for name in limited})
+    if not blueprints or "" in blueprints:
+        return
     for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
-        funcs = hooks.setdefault(None, [])
-        for i, hook in enumerate(funcs):
-            if _is_limiters(hook):
-                funcs[i] = _for_limited_views(hook)
+        funcs = hooks.get(None, [])
+        moved = [hook for hook in funcs if _is_limiters(hook)]
+        funcs[:] = [hook for hook in funcs if not _is_limiters(hook)]
+        for name in blueprints:
+            hooks.setdefault(name, []).extend(moved)
 
 
 def _is_limiters(hook: Any) -> bool:
@@ -78,19 +87,6 @@ def _is_limiters(hook: Any) -> bool:
     if isinstance(hook, functools.partial):
         owner = hook.args[0] if hook.args else None
     return owner is limiter
-
-
-def _for_limited_views(hook: Callable[..., Any]) -> Callable[..., Any]:
-    """``hook``, called only for a view with a rate limit; else nothing, or the
-    response passed on unchanged (an after-request hook)."""
-
-    def around_limited_view(*args: Any) -> Any:
-        view = current_app.view_functions.get(request.endpoint or "")
-        if getattr(view, LIMITED, False):
-            return hook(*args)
-        return args[0] if args and isinstance(args[0], Response) else None
-
-    return around_limited_view
 
 
 def limit_token(view: F) -> F:

@@ -31,6 +31,7 @@ import shutil
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,8 @@ FACET_SIZE = 1000
 #: (sum_other_doc_count > 0) falls back to exact counting on the plain fields.
 COMBO_FACET_SIZE = 10_000
 WRITER_HEAP = 64_000_000
+#: Threads that run a request's top-hits pass beside its facet pass (``search``).
+SEARCH_HELPERS = 4
 #: The rebuild's own writer: a large heap means few, large segments and few merges.
 REBUILD_HEAP = 1_000_000_000
 REBUILD_THREADS = 2
@@ -194,6 +197,7 @@ class EmbeddedBackend:
         self._write_lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
         self._writer_pid: int | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self.schema = _schema()
         self.analyzers = _analyzers()
         self.index = self._open_index()
@@ -249,9 +253,18 @@ class EmbeddedBackend:
             return False
         return True
 
+    def _helper(self) -> ThreadPoolExecutor:
+        with self._write_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(SEARCH_HELPERS, thread_name_prefix="tillit-search")
+            return self._pool
+
     def close(self) -> None:
         with self._write_lock:
             self._drop_writer()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+                self._pool = None
         if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None
@@ -405,27 +418,41 @@ class EmbeddedBackend:
         if needs_full:
             musts.extend(readable_only)
         final = Query.boolean_query(musts)
-        if query.sort == "title":
-            result = searcher.search(
-                final,
-                query.per_page,
-                offset=query.offset,
-                order_by_field="title_sort",
-                order=tantivy.Order.Asc,
-            )
-        elif query.sort == "modified" or not parsed.must:
-            result = searcher.search(final, query.per_page, offset=query.offset, order_by_field="modified")
+
+        def top() -> tantivy.SearchResult:
+            if query.sort == "title":
+                return searcher.search(
+                    final,
+                    query.per_page,
+                    offset=query.offset,
+                    order_by_field="title_sort",
+                    order=tantivy.Order.Asc,
+                )
+            if query.sort == "modified" or not parsed.must:
+                return searcher.search(final, query.per_page, offset=query.offset, order_by_field="modified")
+            return searcher.search(final, query.per_page, offset=query.offset)
+
+        facets: dict[str, list[FacetValue]] = {}
+        if query.facets:
+            # The top hits and the facets are two passes over the same matches: the
+            # first runs beside the second (tantivy lets go of the GIL while it
+            # searches; its aggregations hold it), so a request waits for the
+            # longer of the two rather than their sum.
+            pending = self._helper().submit(top)
+            try:
+                facets = self._facets(searcher, final, read_filter.levels, readable_only)
+            finally:
+                result = pending.result()
+            if not result.count:
+                facets = {}
         else:
-            result = searcher.search(final, query.per_page, offset=query.offset)
+            result = top()
         highlighter = _Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
         hits = []
         for key, address in result.hits:
             doc = searcher.doc(address)
             score = float(key) if isinstance(key, float) else 0.0
             hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
-        facets: dict[str, list[FacetValue]] = {}
-        if query.facets and result.count:
-            facets = self._facets(searcher, final, read_filter.levels, readable_only)
         return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
