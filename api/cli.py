@@ -67,9 +67,7 @@ def main() -> None:
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the whole catalogue (API, OAuth server, pages) with gunicorn."""
-    if "TILLIT_ISSUER" not in os.environ:
-        public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
-        os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
+    _default_issuer(host, port)
     if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
         os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))
     app = _app()
@@ -107,11 +105,36 @@ def db_upgrade() -> None:
     click.echo("The database schema is up to date.")
 
 
+def _default_issuer(host: str, port: int) -> None:
+    """Without TILLIT_ISSUER, the server's own address is the issuer."""
+    if "TILLIT_ISSUER" not in os.environ:
+        public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
+
+
 # -- demo -----------------------------------------------------------------
-@main.command()
-def demo() -> None:
-    """Load the demo catalogue and demo clients, and print their credentials."""
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Where `tillit serve` will listen: only for the token hint printed at the end.",
+)
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=int,
+    help="Where `tillit serve` will listen: only for the token hint printed at the end.",
+)
+def demo(host: str, port: int) -> None:
+    """Load the demo catalogue and demo clients, and print their credentials.
+
+    Takes the same --host/--port as `tillit serve` (and ignores its other options,
+    so `./dev start` can pass them all), so the printed token URL is the server's."""
     from catalogue.demo import load_demo, read_json
+
+    _default_issuer(host, port)
 
     with _cli_app() as app:
         _demo(app, load_demo, len(read_json("entries.json")))
@@ -139,8 +162,7 @@ def _demo(app: Flask, load_demo: Any, total: int) -> None:
         click.echo(f"    client_id={c['client_id']}  client_secret={c['client_secret']}")
     issuer = str(app.config["ISSUER"]).rstrip("/")
     click.echo(
-        f"\nGet a token from the running server (`tillit serve`, at {issuer} unless you give it\n"
-        "another --host/--port or TILLIT_ISSUER):\n"
+        f"\nGet a token from the running server (`tillit serve` at {issuer}):\n"
         f"  curl -s -u CLIENT_ID:CLIENT_SECRET -d grant_type=client_credentials {issuer}/oauth/token"
     )
 

@@ -8,11 +8,14 @@ from flask import Flask
 from search.indexer import OutboxIndexer
 
 
-def _indexer() -> OutboxIndexer:
-    from api.cli import _app
+def _indexer(app: Flask | None = None) -> OutboxIndexer:
+    if app is None:
+        from api.cli import _app
 
-    indexer = _app().extensions["tillit"].indexer
-    assert isinstance(indexer, OutboxIndexer)
+        app = _app()
+    indexer = app.extensions["tillit"].indexer
+    if not isinstance(indexer, OutboxIndexer):  # the app always wires one; say so if not
+        raise click.ClickException(f"This app has no search indexer (it has {type(indexer).__name__}).")
     return indexer
 
 
@@ -55,8 +58,7 @@ def rebuild_if_needed(app: Flask) -> int | None:
     ext = app.extensions["tillit"]
     if not getattr(ext.search, "needs_rebuild", False):
         return None
-    indexer = ext.indexer
-    assert isinstance(indexer, OutboxIndexer)
+    indexer = _indexer(app)
     click.echo("The search index was written by an older version of Tillit: rebuilding it.")
     with click.progressbar(length=indexer.count_entries(), label="Indexing entries") as bar:
         count = indexer.reindex(progress=bar.update)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from catalogue.demo import load_demo
@@ -42,3 +44,29 @@ def test_demo_catalogue_is_complete_and_valid(app):
             assert statute in cited
         # A second load changes nothing.
         assert load_demo(session, ext.scheme).skipped
+
+
+@pytest.mark.parametrize(
+    ("args", "issuer", "expected"),
+    [
+        # ./dev start passes serve's options on: the hint names that server
+        (["--port", "5055", "--threads", "4"], None, "http://127.0.0.1:5055"),
+        (["--host", "0.0.0.0", "--port", "8080"], None, "http://127.0.0.1:8080"),
+        (["--port", "5055"], "https://tillit.example.se", "https://tillit.example.se"),
+    ],
+)
+def test_demo_prints_the_token_url_of_the_server_it_is_started_with(
+    tmp_path, monkeypatch, args, issuer, expected
+):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TILLIT_")}
+    environ["TILLIT_INSTANCE_PATH"] = str(tmp_path)
+    if issuer:
+        environ["TILLIT_ISSUER"] = issuer
+    monkeypatch.setattr(os, "environ", environ)  # what demo sets stays in this test
+    result = CliRunner().invoke(main, ["demo", *args])
+    assert result.exit_code == 0, result.output
+    assert f"grant_type=client_credentials {expected}/oauth/token" in result.output
