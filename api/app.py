@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, g, request
@@ -56,21 +58,25 @@ class TillitFlask(Flask):
     """Flask, with its per-hook coroutine check done once per function.
 
     Flask asks ``inspect.iscoroutinefunction`` of every before-, after- and
-    teardown-request function on every request (nine on each of ours); the answer
+    teardown-request function on every request; the answer
     never changes for a function, so it is kept."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+        # Weakly: a bound method or closure made per request (a class-based view)
+        # leaves with its last use instead of growing the cache without end.
+        self._sync: WeakKeyDictionary[Callable[..., Any], bool] = WeakKeyDictionary()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         try:
-            return self._sync[func]
-        except KeyError:
-            wrapped = self._sync[func] = super().ensure_sync(func)
-            return wrapped
-        except TypeError:  # not hashable
-            return super().ensure_sync(func)
+            if self._sync[func]:
+                return func
+        except (KeyError, TypeError):  # not asked yet, or not weakly referenceable
+            pass
+        found = super().ensure_sync(func)
+        with suppress(TypeError):
+            self._sync[func] = found is func  # (not ``found``: it would keep ``func`` alive)
+        return found
 
 
 class CookieSessions(SecureCookieSessionInterface):

@@ -109,6 +109,8 @@ def _default_issuer(host: str, port: int) -> None:
     """Without TILLIT_ISSUER, the server's own address is the issuer."""
     if "TILLIT_ISSUER" not in os.environ:
         public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        if ":" in public_host:  # an IPv6 address goes in brackets in a URL
+            public_host = f"[{public_host}]"
         os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"
 
 

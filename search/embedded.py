@@ -30,8 +30,8 @@ import os
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -197,7 +197,10 @@ class EmbeddedBackend:
         self._write_lock = threading.RLock()
         self._writer: tantivy.IndexWriter | None = None
         self._writer_pid: int | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        #: (pid, pool) of the threads that run a search pass beside its facet pass.
+        self._pool: tuple[int, ThreadPoolExecutor] | None = None
+        self._pool_lock = threading.Lock()
+        self._closed = False
         self.schema = _schema()
         self.analyzers = _analyzers()
         self.index = self._open_index()
@@ -253,18 +256,28 @@ class EmbeddedBackend:
             return False
         return True
 
-    def _helper(self) -> ThreadPoolExecutor:
-        with self._write_lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(SEARCH_HELPERS, thread_name_prefix="tillit-search")
-            return self._pool
+    def _helper(self) -> ThreadPoolExecutor | None:
+        """The helper pool of this process (never the writer's lock: a search must not
+        wait for a commit), or None once the backend is closed."""
+        pool = self._pool
+        if pool is not None and pool[0] == os.getpid():
+            return pool[1]
+        with self._pool_lock:
+            if self._closed:
+                return None
+            if self._pool is None or self._pool[0] != os.getpid():  # none yet, or forked
+                helpers = ThreadPoolExecutor(SEARCH_HELPERS, thread_name_prefix="tillit-search")
+                self._pool = (os.getpid(), helpers)
+            return self._pool[1]
 
     def close(self) -> None:
+        with self._pool_lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None and pool[0] == os.getpid():
+            pool[1].shutdown(wait=False)  # searches in flight finish
         with self._write_lock:
             self._drop_writer()
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
-                self._pool = None
         if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None
@@ -438,11 +451,11 @@ class EmbeddedBackend:
             # first runs beside the second (tantivy lets go of the GIL while it
             # searches; its aggregations hold it), so a request waits for the
             # longer of the two rather than their sum.
-            pending = self._helper().submit(top)
+            pending = _submit(self._helper(), top)
             try:
                 facets = self._facets(searcher, final, read_filter.levels, readable_only)
             finally:
-                result = pending.result()
+                result = pending.result() if pending is not None else top()
             if not result.count:
                 facets = {}
         else:
@@ -596,6 +609,17 @@ class EmbeddedBackend:
         if not subqueries:
             return Query.empty_query()
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
+
+
+def _submit(pool: ThreadPoolExecutor | None, work: Callable[[], Any]) -> Future[Any] | None:
+    """``work`` on the pool, or None (to be run by the caller) when there is no pool
+    or it has just been shut down."""
+    if pool is None:
+        return None
+    try:
+        return pool.submit(work)
+    except RuntimeError:  # shut down in between
+        return None
 
 
 def access_tokens(doc: Mapping[str, Any]) -> list[str]:

@@ -46,24 +46,31 @@ def test_demo_catalogue_is_complete_and_valid(app):
         assert load_demo(session, ext.scheme).skipped
 
 
+@pytest.fixture(scope="module")
+def demo_instance(tmp_path_factory):
+    """One instance folder for the cases below: the demo loads once, then is found loaded."""
+    return tmp_path_factory.mktemp("demo")
+
+
 @pytest.mark.parametrize(
     ("args", "issuer", "expected"),
     [
         # ./dev start passes serve's options on: the hint names that server
         (["--port", "5055", "--threads", "4"], None, "http://127.0.0.1:5055"),
         (["--host", "0.0.0.0", "--port", "8080"], None, "http://127.0.0.1:8080"),
+        (["--host", "::1", "--workers", "2", "--port", "8080"], None, "http://[::1]:8080"),
         (["--port", "5055"], "https://tillit.example.se", "https://tillit.example.se"),
     ],
 )
 def test_demo_prints_the_token_url_of_the_server_it_is_started_with(
-    tmp_path, monkeypatch, args, issuer, expected
+    demo_instance, monkeypatch, args, issuer, expected
 ):
     from click.testing import CliRunner
 
     from api.cli import main
 
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TILLIT_")}
-    environ["TILLIT_INSTANCE_PATH"] = str(tmp_path)
+    environ["TILLIT_INSTANCE_PATH"] = str(demo_instance)
     if issuer:
         environ["TILLIT_ISSUER"] = issuer
     monkeypatch.setattr(os, "environ", environ)  # what demo sets stays in this test

@@ -194,3 +194,21 @@ def test_a_kept_identity_still_records_each_requests_address(app, client, token_
             .order_by(AuditEvent.seq)
         ).all()
     assert addresses[-3:] == ["10.2.0.1", "10.2.0.2", "10.2.0.1"]
+
+
+def test_the_apps_coroutine_check_keeps_functions_only(app):
+    """Flask asks ensure_sync of every hook on every request; the answer is kept for
+    plain functions, and never for callables made anew each time (bound methods,
+    closures), which would make the cache grow without end."""
+
+    class View:
+        def dispatch(self) -> str:
+            return "ok"
+
+    size = len(app._sync)
+    for _ in range(50):
+        assert app.ensure_sync(View().dispatch)() == "ok"
+        assert app.ensure_sync(lambda: "ok")() == "ok"
+    assert len(app._sync) == size
+    hook = app.before_request_funcs[None][0]
+    assert app.ensure_sync(hook) is app.ensure_sync(hook) and hook in app._sync

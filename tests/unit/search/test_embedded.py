@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -66,3 +67,30 @@ def test_many_combinations_fall_back_to_exact_counts(backend, monkeypatch):
     assert {f.value: f.count for f in exact.facets["legal_basis"]} == Counter(
         f"2009:{i % 4}" for i in readable
     )
+
+
+def test_a_search_with_facets_does_not_wait_for_the_index_writer(backend):
+    """The top-hits pass runs on helper threads beside the facet pass; taking them
+    never waits for the writer's lock (held through every commit and rebuild)."""
+    rf = ReadFilter(frozenset(LEVELS), OPEN_STATUSES, None)
+    expected = backend.search(rf, SearchQuery(text="titel"))
+    answered: list = []
+    with backend._write_lock:  # a commit in progress, as far as searches can tell
+        thread = threading.Thread(
+            target=lambda: answered.append(backend.search(rf, SearchQuery(text="titel")))
+        )
+        thread.start()
+        thread.join(timeout=30)
+        searched_while_held = not thread.is_alive()
+    thread.join()
+    assert searched_while_held
+    assert answered == [expected] and expected.total == 60 and expected.facets["classification"]
+
+
+def test_a_closed_backend_answers_on_the_callers_thread(backend):
+    rf = ReadFilter(frozenset(LEVELS), OPEN_STATUSES, None)
+    before = backend.search(rf, SearchQuery(text="titel"))
+    assert backend._pool is not None  # the helpers ran the top-hits pass
+    backend.close()
+    assert backend.search(rf, SearchQuery(text="titel")) == before
+    assert backend._pool is None  # and no pool is started again after close
