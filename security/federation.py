@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from joserfc.jwk import KeySet
 
-from security.tokens import ALLOWED_ALGORITHMS, InvalidToken, TokenVerifier
+from security.tokens import ALLOWED_ALGORITHMS, InvalidToken, TokenVerifier, never_revoked_here
 
 JWKS_TTL = 300
 FETCH_TIMEOUT = 5
@@ -159,6 +159,7 @@ class Federation:
             leeway=trusted.leeway,
             max_lifetime=trusted.max_lifetime,
             algorithms=trusted.algorithms,
+            is_revoked=never_revoked_here,
         )
         return verifier.verify(token)
 

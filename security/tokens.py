@@ -61,6 +61,18 @@ class DenyList:
             self._synced = started
 
 
+def revocation_not_connected(jti: str) -> bool:
+    """The default revocation check: fails closed. A verifier nobody connected to a
+    revocation list refuses every token instead of taking each for unrevoked."""
+    raise InvalidToken("Token revocation cannot be checked: no revocation list is connected.")
+
+
+def never_revoked_here(jti: str) -> bool:
+    """For tokens of another issuer (federation): that issuer revokes its own tokens;
+    Tillit bounds their life with the trusted issuer's ``max_lifetime``."""
+    return False
+
+
 @dataclass(frozen=True)
 class TokenVerifier:
     keys: Callable[[], KeySet]
@@ -69,7 +81,8 @@ class TokenVerifier:
     leeway: int = 30
     max_lifetime: int = 300
     algorithms: Collection[str] = ALLOWED_ALGORITHMS
-    is_revoked: Callable[[str], bool] = lambda jti: False
+    #: Connected by the app to its deny-list (api.oauth); until then, fails closed.
+    is_revoked: Callable[[str], bool] = revocation_not_connected
     #: Tokens whose signature and claims were verified, by their exact text: a
     #: repeat only re-checks time and revocation. Entries are added only after a
     #: full verification, so nothing can be planted in it.

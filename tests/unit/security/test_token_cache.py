@@ -77,3 +77,16 @@ def test_the_cache_returns_copies():
     t = token(int(time.time()))
     v.verify(t)["scope"] = "catalogue:admin"
     assert v.verify(t)["scope"] == "catalogue:read:public"
+
+
+def test_a_verifier_without_a_revocation_list_refuses_every_token():
+    """Fail closed: one built without ``is_revoked`` cannot tell a revoked token from
+    a good one, so it takes none (the app always connects its deny-list)."""
+    unconnected = TokenVerifier(
+        keys=lambda: KEYS, issuer="https://tillit.test", audience="https://tillit.test/api/v1"
+    )
+    now = int(time.time())
+    good = token(now)
+    assert verifier(set()).verify(good)["jti"] == f"j-{now}"
+    with pytest.raises(InvalidToken, match="no revocation list is connected"):
+        unconnected.verify(good)
