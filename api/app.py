@@ -22,6 +22,7 @@ from api.config import load_settings
 from api.delivery import deliver_soon
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
+from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
@@ -154,7 +155,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         keys=keys,
         verifier=verifier,
         anchor=anchor,
-        read_log=ReadLog(sessions, anchor),
+        read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
     )
     app.extensions["tillit"] = tillit
@@ -246,6 +247,13 @@ def _review_intervals(value: Any) -> dict[str, int]:
         value = json.loads(value) if value.strip() else {}
     intervals = {**DEFAULT_REVIEW_INTERVALS, **(value or {})}
     return {str(k): int(v) for k, v in intervals.items()}
+
+
+def _audit_writer(settings: dict[str, Any]) -> ProcessGroupWriter | None:
+    """TILLIT_AUDIT_WRITER=process: groups of read events written by a child process."""
+    if settings["AUDIT_WRITER"] != "process":
+        return None
+    return ProcessGroupWriter(settings["DATABASE_URL"], settings["INSTANCE_PATH"])
 
 
 def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:

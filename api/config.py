@@ -16,6 +16,10 @@ DEFAULTS: dict[str, Any] = {
     # per worker plus two (the audit writer, the revocation reload); connections
     # beyond it are opened and closed per request, which costs more than the query.
     "DATABASE_POOL_SIZE": 16,
+    # Who writes the audit events of reads: "thread" (a request thread of the web
+    # process, in turn) or "process" (a child process of its own; `tillit serve`
+    # uses it). Either way a read is answered only once its event is durable.
+    "AUDIT_WRITER": "thread",
     # Elasticsearch URL; empty means the embedded search engine.
     "ELASTICSEARCH_URL": "",
     # Prefix of every Elasticsearch index, alias and template name.
@@ -83,6 +87,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config["DATABASE_URL"] = f"sqlite:///{instance / 'tillit.db'}"
     if not config["AUDIENCE"]:
         config["AUDIENCE"] = config["ISSUER"].rstrip("/") + "/api/v1"
+    if config["AUDIT_WRITER"] not in ("thread", "process"):
+        raise ValueError('TILLIT_AUDIT_WRITER must be "thread" or "process".')
     lifetime = int(config["ACCESS_TOKEN_LIFETIME"])
     if not 0 < lifetime <= 300:
         raise ValueError("TILLIT_ACCESS_TOKEN_LIFETIME must be between 1 and 300 seconds.")

@@ -8,6 +8,7 @@ from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from api.auth import InsufficientScope, Unauthorized
+from catalogue.audit import AuditUnavailable
 from catalogue.errors import CatalogueError, ValidationFailed
 
 PROBLEM = "application/problem+json"
@@ -81,6 +82,17 @@ def register_problem_handlers(app: Flask) -> None:
         if status == 405 and exc.get_response().headers.get("Allow"):
             headers["Allow"] = exc.get_response().headers["Allow"]
         return problem(status, exc.name, detail, errors=errors, headers=headers)
+
+    @app.errorhandler(AuditUnavailable)
+    def _audit_unavailable(exc: AuditUnavailable) -> Response:
+        # Fail closed: a read whose audit event cannot be made durable is not answered.
+        app.logger.error("Read refused, its audit event could not be written: %r", exc.__cause__)
+        return problem(
+            503,
+            "Service Unavailable",
+            "The audit log cannot record reads right now, so nothing is shown. Try again shortly.",
+            headers={"Retry-After": "1"},
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -532,6 +532,7 @@ def servers(args: argparse.Namespace, catalogue: Catalogue, folder: Path) -> Ite
         "TILLIT_INSTANCE_PATH": str(catalogue.instance),
         "TILLIT_DATABASE_URL": catalogue.database_url,
         "TILLIT_ISSUER": f"http://127.0.0.1:{tillit_port}",
+        "TILLIT_AUDIT_WRITER": "process",  # as `tillit serve` runs it
     }
     bare = Server("bare", "bench.api:bare_app()", bare_port, args.workers, args.threads,
                   folder / "bare.log", env)  # fmt: skip

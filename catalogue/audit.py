@@ -221,6 +221,39 @@ class AuditUnavailable(Exception):
     """The events could not be made durable: the action they record must not happen."""
 
 
+class AuditedRef(NamedTuple):
+    """An entry as an audit event records it, in a form that can cross a process."""
+
+    id: str
+    publisher: str
+    classification: str
+
+
+def portable(record: Record) -> Record:
+    """``record`` with its entries reduced to what the event records (see AuditedRef)."""
+    items = [
+        (AuditedRef(e.id, e.publisher, e.classification) if e is not None else None, details)
+        for e, details in record.items
+    ]
+    return record._replace(items=items)
+
+
+def write_records(sessions: Callable[[], Session], records: Sequence[Record]) -> dict[str, Any] | None:
+    """Append ``records`` in one transaction (one commit, one fsync); the newest row
+    written, or None. The anchor is for the caller to move, once readers are answered."""
+    with sessions() as session:
+        begin_write(session)
+        rows = AuditLog(session).record_batch(records)
+        session.commit()
+    return rows[-1] if rows else None
+
+
+class GroupWriter(Protocol):
+    """Writes one group of records durably, or raises; moves the anchor itself."""
+
+    def write(self, records: Sequence[Record]) -> None: ...
+
+
 class ReadLog:
     """Audit events of reads, appended by many request threads and made durable
     together: one transaction (one fsync) per group instead of one per read.
@@ -231,12 +264,19 @@ class ReadLog:
     meanwhile queue, and the first of them leads the next group, which takes
     every event queued by then: the busier the server, the larger the groups.
     The chain stays one chain: each group appends under the same lock as any
-    other writer (see ``AuditLog``).
+    other writer (see ``AuditLog``). With a ``writer``, the leader hands its group
+    to it (``catalogue.audit_writer``: a process of its own) instead of writing it.
     """
 
-    def __init__(self, sessions: Callable[[], Session], anchor: HeadAnchor | None = None) -> None:
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        anchor: HeadAnchor | None = None,
+        writer: GroupWriter | None = None,
+    ) -> None:
         self.sessions = sessions
         self.anchor = anchor
+        self.writer = writer
         self._pending: list[_Pending] = []
         self._leading = False
         self._lock = threading.Lock()
@@ -262,12 +302,11 @@ class ReadLog:
             group, self._pending = self._pending, []
         head: dict[str, Any] | None = None
         try:
-            with self.sessions() as session:
-                begin_write(session)
-                log = AuditLog(session)  # the anchor moves below, once the readers are answered
-                rows = log.record_batch([Record(r.identity, r.action, r.items, r.decision) for r in group])
-                head = rows[-1] if rows else None
-                session.commit()
+            records = [Record(r.identity, r.action, r.items, r.decision) for r in group]
+            if self.writer is not None:
+                self.writer.write([portable(r) for r in records])
+            else:
+                head = write_records(self.sessions, records)
             self.groups += 1
             self.events += sum(len(r.items) for r in group)
         except BaseException as exc:

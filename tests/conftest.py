@@ -149,6 +149,8 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     yield app
     if ext.search is not None:
         ext.search.close()
+    if ext.read_log.writer is not None:
+        ext.read_log.writer.close()
     if ext.engine.dialect.name == "postgresql":
         # Connections a test left unreferenced go back to the pool now, while their
         # database still exists, instead of being finalised at a random later moment

@@ -136,7 +136,7 @@ def test_over_http_a_read_whose_event_cannot_be_written_is_not_answered(app, cli
 
     app.extensions["tillit"].read_log.sessions = unreachable
     refused = client.get(f"/api/v1/datasets/{entry['id']}", headers=reader)
-    assert refused.status_code == 500
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "1"
     assert refused.mimetype == "application/problem+json"
     assert "title" in refused.json and "Inkomst" not in refused.get_data(as_text=True)
     # Public entries need no event: they are still answered.

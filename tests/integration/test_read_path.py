@@ -167,12 +167,13 @@ def test_tillit_serve_keeps_a_connection_per_thread(tmp_path, monkeypatch, threa
         app = server.load()
         served["pool"] = app.extensions["tillit"].engine.pool.size()
         served["threads"] = server.cfg.threads
+        served["audit writer"] = type(app.extensions["tillit"].read_log.writer).__name__
         app.extensions["tillit"].engine.dispose()
 
     monkeypatch.setattr(BaseApplication, "run", run)
     result = CliRunner().invoke(main, ["serve", "--threads", str(threads)])
     assert result.exit_code == 0, result.output
-    assert served == {"pool": expected, "threads": threads}
+    assert served == {"pool": expected, "threads": threads, "audit writer": "ProcessGroupWriter"}
 
 
 def test_a_kept_identity_still_records_each_requests_address(app, client, token_for):

@@ -1,0 +1,122 @@
+"""The read log's groups written by a process of its own (``TILLIT_AUDIT_WRITER=process``,
+what ``tillit serve`` uses).
+
+Why: under a threaded server, the thread that writes a group (hashing each event,
+inserting, committing) competes for the web process's GIL with every request
+thread, and each of its database calls waits to get the GIL back. Measured with
+bench/api.py, listing 20 entries with ~8 audited reads per page reached 18 % of a
+bare endpoint that way; with the group write replaced by a 2 ms wait that holds no
+GIL it reached 33 % (bench/README.md). In a child process, the hashing and the
+database work run on an interpreter of their own; the web process only sends the
+group and waits for the answer (waiting lets go of the GIL).
+
+The child is started on first use with the ``spawn`` method (never ``fork``: the web
+process has threads), talks over a pipe, writes with ``write_records`` exactly as the
+in-process writer does, answers, then moves the audit anchor. It fails closed: when
+the child is gone or answers an error, the group's reads are refused
+(``AuditUnavailable``, 503 at the API) and the next group starts a new child.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from catalogue.audit import HeadAnchor, Record, write_records
+from catalogue.db import make_engine, make_session_factory
+
+#: Seconds a stopping child is given to finish before it is killed.
+STOP_TIMEOUT = 5.0
+
+
+class AuditWriterFailed(RuntimeError):
+    """The audit writer process is gone or could not write the group."""
+
+
+class ProcessGroupWriter:
+    """Sends each group to a child process and waits until it is durable."""
+
+    def __init__(self, database_url: str, instance_path: str) -> None:
+        self.database_url = database_url
+        self.instance_path = instance_path
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._owner: int | None = None  # the pid that started the child
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (tests, monitoring)."""
+        process = self._process
+        return int(process.pid) if process is not None and process.is_alive() else None
+
+    def write(self, records: Sequence[Record]) -> None:
+        with self._lock:  # one group at a time (ReadLog has one leader anyway)
+            conn = self._connection()
+            try:
+                conn.send(list(records))
+                error = conn.recv()
+            except (EOFError, OSError) as exc:
+                self._stop()
+                raise AuditWriterFailed("The audit writer process stopped.") from exc
+        if error is not None:
+            raise AuditWriterFailed(f"The audit writer could not write the group: {error}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _connection(self) -> Connection:
+        alive = self._process is not None and self._owner == os.getpid() and self._process.is_alive()
+        if not alive or self._conn is None:
+            self._stop()
+            context = multiprocessing.get_context("spawn")
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=serve,
+                args=(child, self.database_url, self.instance_path),
+                name="tillit-audit-writer",
+                daemon=True,  # goes with the web process
+            )
+            process.start()
+            child.close()
+            self._process, self._conn, self._owner = process, parent, os.getpid()
+        return self._conn
+
+    def _stop(self) -> None:
+        conn, process, owner = self._conn, self._process, self._owner
+        self._conn = self._process = self._owner = None
+        if conn is not None:
+            conn.close()  # the child reads EOF and ends
+        if process is not None and owner == os.getpid():
+            process.join(STOP_TIMEOUT)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def serve(conn: Connection, database_url: str, instance_path: str) -> None:
+    """The child: write each group received, answer None or the error, move the anchor."""
+    engine = make_engine(database_url, pool_size=1)
+    sessions = make_session_factory(engine)
+    anchor = HeadAnchor.in_folder(instance_path)
+    try:
+        while True:
+            try:
+                records = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                head = write_records(sessions, records)
+            except Exception as exc:  # answered, and the next group tries again
+                conn.send(f"{type(exc).__name__}: {exc}")
+                continue
+            conn.send(None)
+            if head is not None:
+                anchor.advance(head["seq"], head["hash"])
+    finally:
+        engine.dispose()
