@@ -31,6 +31,9 @@ from catalogue.db import make_engine, make_session_factory
 
 #: Seconds a stopping child is given to finish before it is killed.
 STOP_TIMEOUT = 5.0
+#: Seconds a group may wait for the child's answer (a database lock waits 10 s at
+#: most, busy_timeout); past it the child is stopped and the group's reads refused.
+ANSWER_TIMEOUT = 60.0
 
 
 class AuditWriterFailed(RuntimeError):
@@ -59,6 +62,9 @@ class ProcessGroupWriter:
             conn = self._connection()
             try:
                 conn.send(list(records))
+                if not conn.poll(ANSWER_TIMEOUT):
+                    self._stop()  # a child that does not answer is stopped
+                    raise AuditWriterFailed(f"The audit writer did not answer in {ANSWER_TIMEOUT:.0f} s.")
                 error = conn.recv()
             except (EOFError, OSError) as exc:
                 self._stop()

@@ -4,11 +4,13 @@ one chain, and reads are refused (503) while the child is gone."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalogue.audit import verify_chain
 from catalogue.models import AuditEvent
@@ -79,4 +81,68 @@ def test_reads_are_refused_while_the_child_is_gone_and_resume_with_a_new_one(app
     # The next read starts a new child and is answered (and recorded).
     assert client.get(path, headers=reader).status_code == 200
     assert writer.pid not in (None, first)
+    assert len(_reads_of(app, entry_id)) == 2
+
+
+def test_concurrent_readers_are_all_written_in_one_chain(app):
+    """Many request threads at once: their groups go to the child one after another,
+    every event lands once, in one chain."""
+    from catalogue.visibility import EntryHead
+    from security.identity import build_identity
+
+    ext = app.extensions["tillit"]
+    head = EntryHead(
+        "5d0c3f9e-55a1-4c3e-9c87-0f6a3b3e1a11", "dataset", 3, "published", "sensitive", "internal", READER
+    )
+    with ext.sessions() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEvent))
+    errors: list[BaseException] = []
+
+    def read(n: int) -> None:
+        reader = build_identity(
+            ext.scheme,
+            kind="client",
+            subject=f"reader-{n}",
+            agency=READER,
+            scopes=["catalogue:read:sensitive"],
+        )
+        try:
+            for _ in range(5):
+                ext.read_log.append(reader, "entry.read", [(head, {"view": "full"})] * 3)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=read, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with ext.sessions() as session:
+        after = session.scalar(select(func.count()).select_from(AuditEvent))
+        verdict = verify_chain(session, ext.anchor)
+    assert after - before == 12 * 5 * 3
+    assert verdict.ok, verdict.reason
+    assert ext.read_log.events >= 12 * 5 * 3 and ext.read_log.groups <= 12 * 5
+
+
+def test_a_child_that_stops_answering_is_replaced_and_its_reads_refused(app, client, token_for, monkeypatch):
+    from catalogue import audit_writer
+
+    monkeypatch.setattr(audit_writer, "ANSWER_TIMEOUT", 0.5)
+    monkeypatch.setattr(audit_writer, "STOP_TIMEOUT", 0.5)
+    entry_id = _sensitive_entry(app, client, token_for)
+    reader = token_for("sensitive", agency=READER)
+    path = f"/api/v1/datasets/{entry_id}"
+    assert client.get(path, headers=reader).status_code == 200
+    writer = app.extensions["tillit"].read_log.writer
+    hung = writer.pid
+    os.kill(hung, signal.SIGSTOP)  # alive, but never answers
+    try:
+        assert client.get(path, headers=reader).status_code == 503
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung, signal.SIGCONT)
+    assert client.get(path, headers=reader).status_code == 200
+    assert writer.pid not in (None, hung)
     assert len(_reads_of(app, entry_id)) == 2
