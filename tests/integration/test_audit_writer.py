@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import threading
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -38,6 +39,16 @@ def _reads_of(app, entry_id: str) -> list[tuple[str, str | None]]:
     return [tuple(r) for r in rows]
 
 
+def _read_once(app, client, token_for) -> tuple[str, str, dict[str, str], Any]:
+    """A sensitive entry read once by another agency's client (so the child runs):
+    (entry id, its path, the reader's headers, the writer)."""
+    entry_id = _sensitive_entry(app, client, token_for)
+    reader = token_for("sensitive", agency=READER)
+    path = f"/api/v1/datasets/{entry_id}"
+    assert client.get(path, headers=reader).status_code == 200
+    return entry_id, path, reader, app.extensions["tillit"].read_log.writer
+
+
 def _sensitive_entry(app, client, token_for) -> str:
     owner = token_for("sensitive", extra=("catalogue:write",))
     created = create_entry(client, owner, classification="sensitive", listing_level="internal")
@@ -65,11 +76,7 @@ def test_reads_are_written_by_the_child_before_they_are_answered(app, client, to
 
 
 def test_reads_are_refused_while_the_child_is_gone_and_resume_with_a_new_one(app, client, token_for):
-    entry_id = _sensitive_entry(app, client, token_for)
-    reader = token_for("sensitive", agency=READER)
-    path = f"/api/v1/datasets/{entry_id}"
-    assert client.get(path, headers=reader).status_code == 200
-    writer = app.extensions["tillit"].read_log.writer
+    entry_id, path, reader, writer = _read_once(app, client, token_for)
     first = writer.pid
     os.kill(first, signal.SIGKILL)
     refused = client.get(path, headers=reader)
@@ -131,11 +138,7 @@ def test_a_child_that_stops_answering_is_replaced_and_its_reads_refused(app, cli
 
     monkeypatch.setattr(audit_writer, "ANSWER_TIMEOUT", 0.5)
     monkeypatch.setattr(audit_writer, "STOP_TIMEOUT", 0.5)
-    entry_id = _sensitive_entry(app, client, token_for)
-    reader = token_for("sensitive", agency=READER)
-    path = f"/api/v1/datasets/{entry_id}"
-    assert client.get(path, headers=reader).status_code == 200
-    writer = app.extensions["tillit"].read_log.writer
+    entry_id, path, reader, writer = _read_once(app, client, token_for)
     hung = writer.pid
     os.kill(hung, signal.SIGSTOP)  # alive, but never answers
     try:
