@@ -116,13 +116,20 @@ def serve(conn: Connection, database_url: str, instance_path: str) -> None:
                 records = conn.recv()
             except (EOFError, OSError):
                 return
+            head = None
             try:
                 head = write_records(sessions, records)
+                answer = None
             except Exception as exc:  # answered, and the next group tries again
-                conn.send(f"{type(exc).__name__}: {exc}")
-                continue
-            conn.send(None)
-            if head is not None:
+                answer = f"{type(exc).__name__}: {exc}"
+            try:
+                conn.send(answer)
+                answered = True
+            except OSError:  # the web process gave up on this child (it answered too late)
+                answered = False
+            if head is not None:  # committed either way: the anchor follows
                 anchor.advance(head["seq"], head["hash"])
+            if not answered:
+                return
     finally:
         engine.dispose()
