@@ -136,9 +136,9 @@ def test_concurrent_readers_are_all_written_in_one_chain(app):
 def test_a_child_that_stops_answering_is_replaced_and_its_reads_refused(app, client, token_for, monkeypatch):
     from catalogue import audit_writer
 
+    entry_id, path, reader, writer = _read_once(app, client, token_for)  # (the child started)
     monkeypatch.setattr(audit_writer, "ANSWER_TIMEOUT", 0.5)
     monkeypatch.setattr(audit_writer, "STOP_TIMEOUT", 0.5)
-    entry_id, path, reader, writer = _read_once(app, client, token_for)
     hung = writer.pid
     os.kill(hung, signal.SIGSTOP)  # alive, but never answers
     try:
