@@ -24,6 +24,7 @@ from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
 from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
+from catalogue.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
@@ -45,6 +46,8 @@ class Tillit:
     anchor: HeadAnchor
     read_log: ReadLog
     review_intervals: dict[str, int]
+    #: Entry heads kept for reads of one entry; None when HEAD_CACHE_SECONDS is 0.
+    heads: HeadCache | None = None
     indexer: Indexer = field(default_factory=NullIndexer)
     oauth: Any = None
     search: Any = None  # search.backend.SearchBackend
@@ -143,6 +146,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         leeway=int(settings["TOKEN_LEEWAY"]),
         max_lifetime=int(settings["ACCESS_TOKEN_LIFETIME"]),
     )
+    # Every process says when it writes entries, so that no process keeps a head too
+    # long, whether or not it keeps heads itself.
+    writes = WriteGeneration.for_database(settings["DATABASE_URL"], app.instance_path)
+    watch_engine(engine, writes)
+    seconds = settings["HEAD_CACHE_SECONDS"]
     sessions = make_session_factory(engine)
     # The audit chain's external anchor moves only after a commit.
     event.listen(sessions, "after_commit", advance_anchors)
@@ -157,6 +165,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         anchor=anchor,
         read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
+        heads=HeadCache(writes, seconds) if seconds > 0 else None,
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)

@@ -20,6 +20,11 @@ DEFAULTS: dict[str, Any] = {
     # process, in turn) or "process" (a child process of its own; `tillit serve`
     # uses it). Either way a read is answered only once its event is durable.
     "AUDIT_WRITER": "thread",
+    # Seconds an entry's head (its classification, listing level, status, revision)
+    # may be kept in memory for reads of that entry; any change made through Tillit,
+    # in any process sharing the instance folder, ends it at once (catalogue/heads.py).
+    # Empty: 5 on SQLite, 0 (off) on other databases, whose servers may be on several machines.
+    "HEAD_CACHE_SECONDS": "",
     # Elasticsearch URL; empty means the embedded search engine.
     "ELASTICSEARCH_URL": "",
     # Prefix of every Elasticsearch index, alias and template name.
@@ -89,6 +94,14 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config["AUDIENCE"] = config["ISSUER"].rstrip("/") + "/api/v1"
     if config["AUDIT_WRITER"] not in ("thread", "process"):
         raise ValueError('TILLIT_AUDIT_WRITER must be "thread" or "process".')
+    if config["HEAD_CACHE_SECONDS"] in ("", None):
+        config["HEAD_CACHE_SECONDS"] = 5.0 if config["DATABASE_URL"].startswith("sqlite") else 0.0
+    try:
+        config["HEAD_CACHE_SECONDS"] = float(config["HEAD_CACHE_SECONDS"])
+    except (TypeError, ValueError):
+        raise ValueError("TILLIT_HEAD_CACHE_SECONDS must be a number of seconds.") from None
+    if not 0 <= config["HEAD_CACHE_SECONDS"] <= 3600:
+        raise ValueError("TILLIT_HEAD_CACHE_SECONDS must be between 0 and 3600.")
     lifetime = int(config["ACCESS_TOKEN_LIFETIME"])
     if not 0 < lifetime <= 300:
         raise ValueError("TILLIT_ACCESS_TOKEN_LIFETIME must be between 1 and 300 seconds.")

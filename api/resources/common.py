@@ -20,7 +20,9 @@ class PageArgsSchema(Schema):
 
 def entry_service() -> EntryService:
     ext = current_app.extensions["tillit"]
-    return EntryService(g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log)
+    return EntryService(
+        g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log, ext.heads
+    )
 
 
 def review_service() -> ReviewService:

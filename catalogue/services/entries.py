@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from catalogue.audit import AuditedEntry, AuditLog, HeadAnchor, ReadLog
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.heads import HeadCache
 from catalogue.models import (
     Agency,
     Distribution,
@@ -99,6 +100,7 @@ class EntryService:
         anchor: HeadAnchor | None = None,
         review_intervals: Mapping[str, int] | None = None,
         read_log: ReadLog | None = None,
+        heads: HeadCache | None = None,
     ) -> None:
         self.session = session
         self.scheme = scheme
@@ -108,6 +110,8 @@ class EntryService:
         self.review_intervals = dict(review_intervals or DEFAULT_REVIEW_INTERVALS)
         #: Where reads are audited: group-committed (the app) or in this session.
         self.read_log = read_log
+        #: Heads kept in memory for reads of one entry (catalogue.heads); None: always read.
+        self.heads = heads
 
     # -- reading -----------------------------------------------------------
     def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
@@ -122,7 +126,12 @@ class EntryService:
         ``alone``: read it in a statement of its own (see ``Prepared.first``)."""
         row = None
         if _looks_like_uuid(entry_id):
-            row = HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=alone)
+            if alone and self.heads is not None and not self.session.in_transaction():
+                row = self.heads.row(
+                    entry_id, lambda: HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=True)
+                )
+            else:
+                row = HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=alone)
         return self._listable(identity, head_of(row) if row is not None else None, entry_type)
 
     def _listable(self, identity: Identity, entry: R | None, entry_type: str | None) -> R:

@@ -1,0 +1,258 @@
+"""Entry heads kept in memory for the read path, and the shared word that says when
+they may be trusted.
+
+Reading one entry (``EntryService.get``) needs its head: id, type, revision,
+status, classification, listing level and publisher. Everything else comes from the
+rendering cache. The head is the read path's only database statement, and on
+SQLite it costs far more under a threaded server than its few microseconds: Python's
+sqlite3 lets go of the GIL for each statement, and taking it back behind the other
+request threads is what costs (bench/README.md: one such statement per request took
+a bare Flask endpoint from 2,300 to 1,600 requests/s).
+
+A cached head must never outlive a change to its entry, made in this process or
+in any other (gunicorn workers, ``tillit`` commands, the review jobs). So every
+process that writes the ``entries`` table says so in a small file in the instance
+folder (``entry-writes``; with SQLite, beside the database file), mapped into each
+process's memory:
+
+* The first statement of a transaction that writes ``entries`` *begins* a write: the
+  word's pending count and its generation go up (under a file lock). When the
+  connection goes back to the pool, after its commit or rollback, the write *ends*:
+  the pending count goes down and the generation up again.
+* A reader takes the word *before* it reads a head from the database. It keeps the
+  head only if no write was pending then, and uses a kept head only while the word
+  is still exactly the same. Any write that began after the word was taken changes
+  it; any write that ended before it was committed before the head was read.
+* A process that dies between its commit and its end leaves its write pending, and
+  caching stops everywhere (every read goes to the database: slower, never stale)
+  until a reader notices that the writer's process is gone (looked at no more than
+  once a second) and ends the write for it.
+* Writes that bypass Tillit's engines (SQL by hand, a migration) do not touch the
+  word. A head is therefore also kept no longer than ``HEAD_CACHE_SECONDS``.
+
+The file is shared memory: it works for processes on one machine (the SQLite
+default, where every process shares the instance folder). With a database on
+another machine and servers on several, ``HEAD_CACHE_SECONDS`` defaults to 0 (off).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mmap
+import os
+import re
+import struct
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from catalogue.cache import LRUCache
+
+WRITES_FILE = "entry-writes"
+
+_WORD = struct.Struct("<Q")  # generation << 16 | pending writes
+_SLOT = struct.Struct("<II")  # pid, pending writes of that process
+_SLOTS_AT = 64
+SLOTS = 256
+_SIZE = _SLOTS_AT + SLOTS * _SLOT.size
+_PENDING = 0xFFFF
+
+#: A statement that writes the ``entries`` table (any SQL SQLAlchemy sends for it).
+_WRITES_ENTRIES = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?"?entries"?[\s(]',
+    re.IGNORECASE,
+)
+
+
+def writes_entries(statement: str) -> bool:
+    return _WRITES_ENTRIES.match(statement) is not None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
+def _close(shared: mmap.mmap, fd: int) -> None:
+    shared.close()
+    os.close(fd)
+
+
+class WriteGeneration:
+    """The shared word: ``generation << 16 | pending``, and one slot per writing process
+    (pid and its pending writes), so that a dead writer's pending writes can be ended."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()  # flock does not exclude this process's own threads
+        with self._locked():
+            if os.fstat(self._fd).st_size < _SIZE:
+                os.ftruncate(self._fd, _SIZE)
+        self._map = mmap.mmap(self._fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        self._closed = weakref.finalize(self, _close, self._map, self._fd)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    @classmethod
+    def for_database(cls, database_url: str, instance: str | Path) -> WriteGeneration:
+        """Beside a SQLite file (as its -wal and -shm files are: every process using the
+        file finds it), else in the instance folder."""
+        url = make_url(database_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            database = Path(url.database).resolve()
+            return cls(database.with_name(f"{database.name}-{WRITES_FILE}"))
+        return cls(Path(instance) / WRITES_FILE)
+
+    def word(self) -> int:
+        """The current word: one aligned 8-byte read of shared memory (no system call)."""
+        return int(_WORD.unpack_from(self._map, 0)[0])
+
+    @staticmethod
+    def pending(word: int) -> int:
+        return word & _PENDING
+
+    def _set(self, pending_change: int) -> None:
+        word = self.word()
+        pending = max(0, min(_PENDING, (word & _PENDING) + pending_change))
+        _WORD.pack_into(self._map, 0, (((word >> 16) + 1) << 16) | pending)
+
+    def _slot(self, pid: int, *, claim: bool) -> int | None:
+        free = None
+        for i in range(SLOTS):
+            owner, count = _SLOT.unpack_from(self._map, _SLOTS_AT + i * _SLOT.size)
+            if owner == pid and count:
+                return i
+            if free is None and not count:
+                free = i
+        return free if claim else None
+
+    def begin(self) -> None:
+        """A transaction of this process is about to write entries."""
+        pid = os.getpid()
+        with self._locked():
+            i = self._slot(pid, claim=True)
+            if i is None:
+                self._reap()
+                i = self._slot(pid, claim=True)
+            if i is None:
+                raise RuntimeError(f"{self.path}: {SLOTS} processes are writing entries at once")
+            at = _SLOTS_AT + i * _SLOT.size
+            _, count = _SLOT.unpack_from(self._map, at)
+            _SLOT.pack_into(self._map, at, pid, count + 1)
+            self._set(+1)
+
+    def end(self) -> None:
+        """That transaction is over (committed or rolled back)."""
+        pid = os.getpid()
+        with self._locked():
+            i = self._slot(pid, claim=False)
+            if i is not None:
+                at = _SLOTS_AT + i * _SLOT.size
+                _, count = _SLOT.unpack_from(self._map, at)
+                _SLOT.pack_into(self._map, at, pid if count > 1 else 0, count - 1)
+                self._set(-1)
+            else:  # ended for it already (taken for dead): still a change
+                self._set(0)
+
+    def reap(self) -> int:
+        """End the pending writes of processes that no longer exist; how many."""
+        with self._locked():
+            return self._reap()
+
+    def _reap(self) -> int:
+        ended = 0
+        for i in range(SLOTS):
+            at = _SLOTS_AT + i * _SLOT.size
+            owner, count = _SLOT.unpack_from(self._map, at)
+            if count and not _alive(owner):
+                _SLOT.pack_into(self._map, at, 0, 0)
+                self._set(-count)
+                ended += count
+        return ended
+
+    def close(self) -> None:
+        self._closed()
+
+
+class HeadCache:
+    """Heads by entry id, each kept under the word it was read under (see the module)."""
+
+    REAP_EVERY = 1.0
+
+    def __init__(
+        self,
+        generation: WriteGeneration,
+        seconds: float,
+        size: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.generation = generation
+        self.seconds = seconds
+        self.clock = clock
+        self._heads: LRUCache[str, tuple[tuple[Any, ...], int, float]] = LRUCache(size)
+        self._next_reap = 0.0
+
+    def row(self, entry_id: str, load: Callable[[], tuple[Any, ...] | None]) -> tuple[Any, ...] | None:
+        """The head row of ``entry_id``: kept, or ``load()``-ed (and kept if it may be)."""
+        word = self.generation.word()  # before the database is read: see the module
+        now = self.clock()
+        kept = self._heads.get(entry_id)
+        if kept is not None and kept[1] == word and now < kept[2] and not word & _PENDING:
+            return kept[0]
+        row = load()
+        if word & _PENDING:
+            if now >= self._next_reap:  # a writer may have died mid-write
+                self._next_reap = now + self.REAP_EVERY
+                self.generation.reap()
+        elif row is not None:
+            self._heads.put(entry_id, (row, word, now + self.seconds))
+        return row
+
+
+_FLAG = "tillit.writes_entries"
+
+
+def watch_engine(engine: Engine, generation: WriteGeneration) -> None:
+    """Make every transaction on ``engine`` that writes entries begin a write at its
+    first statement on ``entries``, and end it when its connection goes back to the
+    pool (after its commit or rollback) or is invalidated."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        record = conn.connection.record_info
+        if _FLAG not in record and writes_entries(statement):
+            generation.begin()
+            record[_FLAG] = True
+
+    def _over(record: Any) -> None:
+        if record is not None and record.record_info.pop(_FLAG, None):
+            generation.end()
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(dbapi_connection: Any, record: Any) -> None:
+        _over(record)
+
+    @event.listens_for(engine, "invalidate")
+    def _invalidate(dbapi_connection: Any, record: Any, exception: Any) -> None:
+        _over(record)
