@@ -131,17 +131,37 @@ def _default_issuer(host: str, port: int) -> None:
     type=int,
     help="Where `tillit serve` will listen: only for the token hint printed at the end.",
 )
-def demo(host: str, port: int) -> None:
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int) -> None:
     """Load the demo catalogue and demo clients, and print their credentials.
 
-    Takes the same --host/--port as `tillit serve` (and ignores its other options,
-    so `./dev start` can pass them all), so the printed token URL is the server's."""
+    Takes the same --host/--port as `tillit serve` (and accepts its other options
+    without using them, so `./dev start` can pass them all), so the printed token
+    URL is the server's."""
     from catalogue.demo import load_demo, read_json
 
+    _only_serve_options(ctx)
     _default_issuer(host, port)
 
     with _cli_app() as app:
         _demo(app, load_demo, len(read_json("entries.json")))
+
+
+def _only_serve_options(ctx: click.Context) -> None:
+    """The extra arguments must be `tillit serve`'s options: a typo fails here, before
+    the demo is loaded, not only when `serve` starts after it."""
+    known = {name for param in serve.params for name in (*param.opts, *param.secondary_opts)}
+    for arg in ctx.args:
+        if not arg.startswith("-"):
+            continue  # an option's value
+        name = arg.split("=", 1)[0]
+        if name not in known:
+            raise click.UsageError(
+                f"No such option: {name} (tillit demo takes tillit serve's options: "
+                + ", ".join(sorted(known))
+                + ")",
+                ctx,
+            )
 
 
 def _demo(app: Flask, load_demo: Any, total: int) -> None:

@@ -77,3 +77,15 @@ def test_demo_prints_the_token_url_of_the_server_it_is_started_with(
     result = CliRunner().invoke(main, ["demo", *args])
     assert result.exit_code == 0, result.output
     assert f"grant_type=client_credentials {expected}/oauth/token" in result.output
+
+
+@pytest.mark.parametrize("typo", ["--prot", "--threds=4", "-x"])
+def test_demo_refuses_an_option_serve_does_not_know(typo):
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    result = CliRunner().invoke(main, ["demo", "--port", "8080", typo, "4"])
+    assert result.exit_code == 2
+    assert f"No such option: {typo.split('=')[0]}" in result.output
+    assert "--threads" in result.output and "--workers" in result.output
