@@ -85,16 +85,21 @@ def test_a_good_assertion_gets_a_token(client, jwt_client, client_key):
         ({"aud": "http://tillit.test/oauth/token"}, "aud is the token endpoint, not the issuer"),
         ({"aud": [ISSUER, "https://other.example"]}, "more than one audience"),
         ({"aud": None}, "no audience"),
-        ({"exp": int(time.time()) + 600}, "lives longer than 120 s"),
+        # Times as offsets from the moment the test runs, not from collection: the
+        # suite runs for minutes, and "600 s from now" at collection was once less
+        # than 120 s from the test's own iat.
+        ({"exp": 600}, "lives longer than 120 s"),
         ({"iat": None}, "no iat"),
-        ({"exp": int(time.time()) - 120, "iat": int(time.time()) - 180}, "expired"),
+        ({"exp": -120, "iat": -180}, "expired"),
         ({"iss": "someone-else"}, "iss differs from sub"),
         ({"jti": None}, "no jti"),
-        ({"iat": int(time.time()) + 600, "exp": int(time.time()) + 660}, "issued in the future"),
+        ({"iat": 600, "exp": 660}, "issued in the future"),
     ],
 )
 def test_bad_assertions_are_refused(client, jwt_client, client_key, overrides, why):
-    r = ask(client, assertion(jwt_client, client_key, **overrides))
+    now = int(time.time())
+    times = {k: now + v for k, v in overrides.items() if k in ("iat", "exp") and v is not None}
+    r = ask(client, assertion(jwt_client, client_key, **{**overrides, **times}))
     assert (r.status_code, r.json["error"]) == (400, "invalid_client"), why
 
 
