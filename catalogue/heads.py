@@ -16,7 +16,8 @@ folder (``entry-writes``; with SQLite, beside the database file), mapped into ea
 process's memory:
 
 * The first statement of a transaction that writes ``entries`` *begins* a write: the
-  word's pending count and its generation go up (under a file lock). When the
+  word's pending count and its generation go up (under a file lock that each process,
+  forked ones too, opens for itself). When the
   connection goes back to the pool, after its commit or rollback, the write *ends*:
   the pending count goes down and the generation up again.
 * A reader takes the word *before* it reads a head from the database. It keeps the
@@ -26,7 +27,7 @@ process's memory:
 * A process that dies between its commit and its end leaves its write pending, and
   caching stops everywhere (every read goes to the database: slower, never stale)
   until a reader notices that the writer's process is gone (looked at no more than
-  once a second) and ends the write for it.
+  once a second; never for a process in another pid namespace) and ends the write for it.
 * Writes that bypass Tillit's engines (SQL by hand, a migration) do not touch the
   word. A head is therefore also kept no longer than ``HEAD_CACHE_SECONDS``.
 
@@ -58,24 +59,47 @@ from catalogue.cache import LRUCache
 WRITES_FILE = "entry-writes"
 
 _WORD = struct.Struct("<Q")  # generation << 16 | pending writes
-_SLOT = struct.Struct("<II")  # pid, pending writes of that process
+_SLOT = struct.Struct("<IIQ")  # pid, pending writes of that process, its pid namespace
 _SLOTS_AT = 64
 SLOTS = 256
 _SIZE = _SLOTS_AT + SLOTS * _SLOT.size
 _PENDING = 0xFFFF
 
-#: A statement that writes the ``entries`` table (any SQL SQLAlchemy sends for it).
-_WRITES_ENTRIES = re.compile(
-    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+(?:\w+\.)?"?entries"?[\s(]',
-    re.IGNORECASE,
+#: Statements that cannot change a table: anything else that names ``entries`` counts.
+_READ_ONLY = frozenset(
+    {"SELECT", "PRAGMA", "EXPLAIN", "SHOW", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 )
+_NAMES_ENTRIES = re.compile(r"\bentries\b", re.IGNORECASE)
 
 
-def writes_entries(statement: str) -> bool:
-    return _WRITES_ENTRIES.match(statement) is not None
+def writes_entries(statement: str, context: Any = None) -> bool:
+    """Whether ``statement`` may write the ``entries`` table. SQLAlchemy's own INSERT,
+    UPDATE and DELETE say which table they write; for SQL text the rule fails closed:
+    any statement naming ``entries`` that is not a plain read counts."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None and (context.isinsert or context.isupdate or context.isdelete):
+        name = getattr(getattr(compiled.statement, "table", None), "name", None)
+        if name is not None:
+            return bool(name == "entries")
+    words = statement.split(None, 1)
+    if not words or words[0].upper() in _READ_ONLY:
+        return False
+    return _NAMES_ENTRIES.search(statement) is not None
 
 
-def _alive(pid: int) -> bool:
+def _pid_namespace() -> int:
+    """This process's pid namespace (Linux), so that a pid is never taken for another's."""
+    try:
+        return os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return 0
+
+
+def _alive(pid: int, namespace: int) -> bool:
+    """Whether the writer may still be alive: unless it is in our pid namespace and
+    gone, yes (a process we cannot see is never taken for dead)."""
+    if namespace != _pid_namespace():
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -97,13 +121,30 @@ class WriteGeneration:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        self._lock = threading.Lock()  # flock does not exclude this process's own threads
+        self._open()
         with self._locked():
             if os.fstat(self._fd).st_size < _SIZE:
                 os.ftruncate(self._fd, _SIZE)
         self._map = mmap.mmap(self._fd, _SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
         self._closed = weakref.finalize(self, _close, self._map, self._fd)
+        _OPEN.add(self)
+
+    def _open(self) -> None:
+        # A file of its own per process: flock locks belong to the open file, so
+        # processes forked with an inherited one (gunicorn workers of an app built in
+        # the master) would all hold "the" lock at once. See _reopen_after_fork.
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()  # flock does not exclude this process's own threads
+        self._namespace = _pid_namespace()
+
+    def _reopen(self) -> None:
+        """In a forked child (one thread): its own open file and lock; the shared
+        mapping stays, it is the same memory."""
+        inherited = self._fd
+        self._open()
+        self._closed.detach()
+        self._closed = weakref.finalize(self, _close, self._map, self._fd)
+        os.close(inherited)
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -134,14 +175,16 @@ class WriteGeneration:
 
     def _set(self, pending_change: int) -> None:
         word = self.word()
-        pending = max(0, min(_PENDING, (word & _PENDING) + pending_change))
-        _WORD.pack_into(self._map, 0, (((word >> 16) + 1) << 16) | pending)
+        pending = (word & _PENDING) + pending_change
+        if pending > _PENDING:  # unreachable with any real pool; refuse rather than wrap
+            raise RuntimeError(f"{self.path}: more than {_PENDING} writes of entries pending")
+        _WORD.pack_into(self._map, 0, (((word >> 16) + 1) << 16) | max(0, pending))
 
     def _slot(self, pid: int, *, claim: bool) -> int | None:
         free = None
         for i in range(SLOTS):
-            owner, count = _SLOT.unpack_from(self._map, _SLOTS_AT + i * _SLOT.size)
-            if owner == pid and count:
+            owner, count, namespace = _SLOT.unpack_from(self._map, _SLOTS_AT + i * _SLOT.size)
+            if owner == pid and namespace == self._namespace and count:
                 return i
             if free is None and not count:
                 free = i
@@ -158,9 +201,9 @@ class WriteGeneration:
             if i is None:
                 raise RuntimeError(f"{self.path}: {SLOTS} processes are writing entries at once")
             at = _SLOTS_AT + i * _SLOT.size
-            _, count = _SLOT.unpack_from(self._map, at)
-            _SLOT.pack_into(self._map, at, pid, count + 1)
+            _, count, _ = _SLOT.unpack_from(self._map, at)
             self._set(+1)
+            _SLOT.pack_into(self._map, at, pid, count + 1, self._namespace)
 
     def end(self) -> None:
         """That transaction is over (committed or rolled back)."""
@@ -169,8 +212,11 @@ class WriteGeneration:
             i = self._slot(pid, claim=False)
             if i is not None:
                 at = _SLOTS_AT + i * _SLOT.size
-                _, count = _SLOT.unpack_from(self._map, at)
-                _SLOT.pack_into(self._map, at, pid if count > 1 else 0, count - 1)
+                _, count, _ = _SLOT.unpack_from(self._map, at)
+                if count > 1:
+                    _SLOT.pack_into(self._map, at, pid, count - 1, self._namespace)
+                else:
+                    _SLOT.pack_into(self._map, at, 0, 0, 0)
                 self._set(-1)
             else:  # ended for it already (taken for dead): still a change
                 self._set(0)
@@ -184,15 +230,27 @@ class WriteGeneration:
         ended = 0
         for i in range(SLOTS):
             at = _SLOTS_AT + i * _SLOT.size
-            owner, count = _SLOT.unpack_from(self._map, at)
-            if count and not _alive(owner):
-                _SLOT.pack_into(self._map, at, 0, 0)
+            owner, count, namespace = _SLOT.unpack_from(self._map, at)
+            if count and not _alive(owner, namespace):
+                _SLOT.pack_into(self._map, at, 0, 0, 0)
                 self._set(-count)
                 ended += count
         return ended
 
     def close(self) -> None:
+        _OPEN.discard(self)
         self._closed()
+
+
+_OPEN: weakref.WeakSet[WriteGeneration] = weakref.WeakSet()
+
+
+def _reopen_after_fork() -> None:
+    for generation in list(_OPEN):
+        generation._reopen()
+
+
+os.register_at_fork(after_in_child=_reopen_after_fork)
 
 
 class HeadCache:
@@ -239,9 +297,9 @@ def watch_engine(engine: Engine, generation: WriteGeneration) -> None:
     pool (after its commit or rollback) or is invalidated."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def _before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         record = conn.connection.record_info
-        if _FLAG not in record and writes_entries(statement):
+        if _FLAG not in record and writes_entries(statement, context):
             generation.begin()
             record[_FLAG] = True
 

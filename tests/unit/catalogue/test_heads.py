@@ -3,14 +3,16 @@ entries, the shared word, the cache's rules, the setting."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 
 import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, delete, insert, select, update
 
 from api.config import load_settings
-from catalogue.heads import HeadCache, WriteGeneration, writes_entries
+from catalogue.heads import HeadCache, WriteGeneration, watch_engine, writes_entries
 
 
 @pytest.mark.parametrize(
@@ -22,6 +24,14 @@ from catalogue.heads import HeadCache, WriteGeneration, writes_entries
         "UPDATE entries SET revision=? WHERE entries.id = ?",
         "  update public.entries set status = 'retired'",
         "DELETE FROM entries WHERE id = ?",
+        "DELETE FROM entries",
+        'UPDATE "public"."entries" SET status = %(s)s',
+        "/* a comment */ UPDATE entries SET status = 'retired'",
+        "WITH old AS (SELECT id FROM entries) UPDATE entries SET revision = revision + 1",
+        "UPDATE ONLY entries SET status = 'retired'",
+        "REPLACE INTO entries (id) VALUES (1)",
+        "TRUNCATE entries",
+        "MERGE INTO entries USING x ON (true) WHEN MATCHED THEN DELETE",
     ],
 )
 def test_statements_that_write_entries(statement):
@@ -35,7 +45,9 @@ def test_statements_that_write_entries(statement):
         "INSERT INTO entry_themes (entry_id, theme) VALUES (?, ?)",
         "UPDATE entries_archive SET x = 1",
         "INSERT INTO audit_events (seq) VALUES (?)",
-        "WITH x AS (SELECT 1) SELECT * FROM entries",
+        "select count(*) from entries",
+        "PRAGMA table_info(entries)",
+        "",
     ],
 )
 def test_statements_that_do_not(statement):
@@ -145,3 +157,89 @@ def test_the_setting(tmp_path):
     for bad in ("soon", "-1", "99999"):
         with pytest.raises(ValueError, match="TILLIT_HEAD_CACHE_SECONDS"):
             load_settings({"INSTANCE_PATH": str(tmp_path), "HEAD_CACHE_SECONDS": bad})
+
+
+def test_sqlalchemy_statements_say_which_table_they_write(tmp_path):
+    """Core and ORM statements are judged by the table they write, not by their text:
+    copying entries' ids into another table is no write of entries."""
+    meta = MetaData()
+    entries = Table("entries", meta, Column("id", String, primary_key=True), Column("revision", Integer))
+    copies = Table("copies", meta, Column("id", String, primary_key=True))
+    engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    meta.create_all(engine)
+    generation = WriteGeneration(tmp_path / "w")
+    watch_engine(engine, generation)
+
+    def changes(statement) -> int:
+        before = generation.word()
+        with engine.begin() as conn:
+            conn.execute(statement)
+        assert generation.pending(generation.word()) == 0
+        return (generation.word() >> 16) - (before >> 16)
+
+    assert changes(insert(entries).values(id="e1", revision=1)) == 2  # begun and ended
+    assert changes(update(entries).values(revision=2)) == 2
+    assert changes(insert(copies).from_select(["id"], select(entries.c.id))) == 0
+    assert changes(select(entries)) == 0
+    assert changes(delete(entries)) == 2
+    engine.dispose()
+
+
+def test_a_write_that_ends_while_a_head_is_read_leaves_nothing_kept(tmp_path):
+    """The word is taken before the head is read: a write that begins and ends while the
+    database is being read (the read saw the old row) changes it, so the old row is
+    never used again. Taking the word after the read would keep the old row."""
+    generation = WriteGeneration(tmp_path / "w")
+    other_process = WriteGeneration(tmp_path / "w")
+    cache = HeadCache(generation, seconds=60)
+
+    def read_while_another_commits() -> tuple[str, str]:
+        other_process.begin()
+        other_process.end()
+        return ("e1", "before the change")
+
+    assert cache.row("e1", read_while_another_commits) == ("e1", "before the change")
+    assert cache.row("e1", lambda: ("e1", "after the change")) == ("e1", "after the change")
+
+
+def test_forked_processes_do_not_share_the_lock(tmp_path):
+    """gunicorn forks workers from a master that built the app: each must lock on a file
+    of its own (flock locks belong to the open file), or their updates get lost."""
+    generation = WriteGeneration(tmp_path / "w")
+    rounds, children = 3000, 4
+    pids = []
+    for _ in range(children):
+        pid = os.fork()
+        if pid == 0:  # the child: only this, then out
+            code = 1
+            try:
+                for _ in range(rounds):
+                    generation.begin()
+                    generation.end()
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    for pid in pids:
+        assert os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    word = generation.word()
+    assert generation.pending(word) == 0
+    assert word >> 16 == children * rounds * 2
+
+
+def test_a_writer_in_another_pid_namespace_is_never_taken_for_dead(tmp_path):
+    """A process sharing the file from another container has pids we cannot look up:
+    its pending writes wait for it to end them (nothing is kept meanwhile)."""
+    from catalogue import heads
+
+    generation = WriteGeneration(tmp_path / "w")
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    generation.begin()
+    _, count, namespace = heads._SLOT.unpack_from(generation._map, heads._SLOTS_AT)
+    heads._SLOT.pack_into(generation._map, heads._SLOTS_AT, gone, count, namespace + 1)
+    assert generation.reap() == 0
+    assert generation.pending(generation.word()) == 1
+    heads._SLOT.pack_into(generation._map, heads._SLOTS_AT, gone, count, namespace)  # ours, and gone
+    assert generation.reap() == 1
+    assert generation.pending(generation.word()) == 0
