@@ -150,7 +150,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # long, whether or not it keeps heads itself.
     writes = WriteGeneration.for_database(settings["DATABASE_URL"], app.instance_path)
     watch_engine(engine, writes)
-    seconds = settings["HEAD_CACHE_SECONDS"]
     sessions = make_session_factory(engine)
     # The audit chain's external anchor moves only after a commit.
     event.listen(sessions, "after_commit", advance_anchors)
@@ -165,7 +164,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         anchor=anchor,
         read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
-        heads=HeadCache(writes, seconds) if seconds > 0 else None,
+        heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)

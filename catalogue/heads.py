@@ -63,6 +63,7 @@ _SLOT = struct.Struct("<IIQ")  # pid, pending writes of that process, its pid na
 _SLOTS_AT = 64
 SLOTS = 256
 _SIZE = _SLOTS_AT + SLOTS * _SLOT.size
+_SLOT_OFFSETS = range(_SLOTS_AT, _SIZE, _SLOT.size)
 _PENDING = 0xFFFF
 
 #: Statements that cannot change a table: anything else that names ``entries`` counts.
@@ -95,10 +96,10 @@ def _pid_namespace() -> int:
         return 0
 
 
-def _alive(pid: int, namespace: int) -> bool:
-    """Whether the writer may still be alive: unless it is in our pid namespace and
-    gone, yes (a process we cannot see is never taken for dead)."""
-    if namespace != _pid_namespace():
+def _alive(pid: int, namespace: int, ours: int) -> bool:
+    """Whether the writer may still be alive: unless it is in our pid namespace
+    (``ours``) and gone, yes (a process we cannot see is never taken for dead)."""
+    if namespace != ours:
         return True
     try:
         os.kill(pid, 0)
@@ -181,26 +182,26 @@ class WriteGeneration:
         _WORD.pack_into(self._map, 0, (((word >> 16) + 1) << 16) | max(0, pending))
 
     def _slot(self, pid: int, *, claim: bool) -> int | None:
+        """The offset of ``pid``'s slot (or, with ``claim``, of a free one)."""
         free = None
-        for i in range(SLOTS):
-            owner, count, namespace = _SLOT.unpack_from(self._map, _SLOTS_AT + i * _SLOT.size)
+        for at in _SLOT_OFFSETS:
+            owner, count, namespace = _SLOT.unpack_from(self._map, at)
             if owner == pid and namespace == self._namespace and count:
-                return i
+                return at
             if free is None and not count:
-                free = i
+                free = at
         return free if claim else None
 
     def begin(self) -> None:
         """A transaction of this process is about to write entries."""
         pid = os.getpid()
         with self._locked():
-            i = self._slot(pid, claim=True)
-            if i is None:
+            at = self._slot(pid, claim=True)
+            if at is None:
                 self._reap()
-                i = self._slot(pid, claim=True)
-            if i is None:
+                at = self._slot(pid, claim=True)
+            if at is None:
                 raise RuntimeError(f"{self.path}: {SLOTS} processes are writing entries at once")
-            at = _SLOTS_AT + i * _SLOT.size
             _, count, _ = _SLOT.unpack_from(self._map, at)
             self._set(+1)
             _SLOT.pack_into(self._map, at, pid, count + 1, self._namespace)
@@ -209,9 +210,8 @@ class WriteGeneration:
         """That transaction is over (committed or rolled back)."""
         pid = os.getpid()
         with self._locked():
-            i = self._slot(pid, claim=False)
-            if i is not None:
-                at = _SLOTS_AT + i * _SLOT.size
+            at = self._slot(pid, claim=False)
+            if at is not None:
                 _, count, _ = _SLOT.unpack_from(self._map, at)
                 if count > 1:
                     _SLOT.pack_into(self._map, at, pid, count - 1, self._namespace)
@@ -228,10 +228,9 @@ class WriteGeneration:
 
     def _reap(self) -> int:
         ended = 0
-        for i in range(SLOTS):
-            at = _SLOTS_AT + i * _SLOT.size
+        for at in _SLOT_OFFSETS:
             owner, count, namespace = _SLOT.unpack_from(self._map, at)
-            if count and not _alive(owner, namespace):
+            if count and not _alive(owner, namespace, self._namespace):
                 _SLOT.pack_into(self._map, at, 0, 0, 0)
                 self._set(-count)
                 ended += count
