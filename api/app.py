@@ -29,6 +29,7 @@ from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
+from security.outbound import OutboundPolicy
 from security.tokens import DenyList, TokenVerifier
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
@@ -56,6 +57,8 @@ class Tillit:
     deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
     #: Identities built from verified tokens (api.auth).
     identities: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    #: The rules of requests made on someone's behalf (security/outbound.py).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 class TillitFlask(Flask):
@@ -165,6 +168,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
+        outbound=OutboundPolicy.from_settings(
+            *(
+                settings["OUTBOUND_" + k]
+                for k in ("HTTP_HOSTS", "TIMEOUT_SECONDS", "MAX_BYTES", "MAX_REDIRECTS")
+            )
+        ),
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)

@@ -104,7 +104,8 @@ def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any]) -> Ident
 def init_federation(app: Flask) -> None:
     """Trust the issuers named in TILLIT_TRUSTED_ISSUERS (validated at start)."""
     issuers = parse_trusted_issuers(app.config.get("TRUSTED_ISSUERS"), app.config["ISSUER"])
-    app.extensions["tillit_federation"] = Federation(issuers) if issuers else None
+    outbound = app.extensions["tillit"].outbound
+    app.extensions["tillit_federation"] = Federation(issuers, outbound) if issuers else None
 
 
 def require_scope(scope: str) -> Callable[[F], F]:

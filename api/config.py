@@ -74,6 +74,13 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_PROVIDERS": "",
     # Offer the local password form on the login page (false: providers only).
     "PASSWORD_LOGIN": True,
+    # Requests Tillit makes on someone's behalf (webhooks, OpenID Connect; security/outbound.py):
+    # hosts that may be plain http and loopback (development and tests only; space or comma
+    # separated), seconds for the whole request, largest body, redirects followed.
+    "OUTBOUND_HTTP_HOSTS": "",
+    "OUTBOUND_TIMEOUT_SECONDS": 10,
+    "OUTBOUND_MAX_BYTES": 1_000_000,
+    "OUTBOUND_MAX_REDIRECTS": 3,
 }
 
 

@@ -1,4 +1,4 @@
-"""Sending notifications: SMTP e-mail and signed webhooks (stdlib clients)."""
+"""Sending notifications: SMTP e-mail and signed webhooks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import json
 import smtplib
 import threading
 import time
-import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
@@ -16,6 +15,7 @@ from flask import Flask
 
 from catalogue.services.notifications import NotificationService
 from security.identity import system_identity
+from security.outbound import OutboundPolicy, fetch
 
 SIGNATURE_HEADER = "X-Tillit-Signature"
 TIMESTAMP_HEADER = "X-Tillit-Timestamp"
@@ -28,18 +28,35 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class Deliverer:
-    def __init__(self, config: dict[str, Any]) -> None:
-        self.config = config
+    """E-mail by SMTP (the operator's server); webhooks through the outbound rules
+    (security/outbound.py), so an address checked when it was set is checked again
+    when it is used (DNS may have changed). Both carry the notice only: ids, kinds
+    and where to read the rest with one's own token."""
 
-    def send_email(self, to: str, subject: str, body: str) -> None:
+    def __init__(self, config: dict[str, Any], outbound: OutboundPolicy) -> None:
+        self.config = config
+        self.outbound = outbound
+
+    def _links(self, notice: dict[str, object]) -> dict[str, str]:
+        base = str(self.config["ISSUER"]).rstrip("/") + "/api/v1"
+        links = {"notifications": base + "/notifications"}
+        if notice.get("review"):
+            links["review"] = f"{base}/reviews/{notice['review']}"
+        return links
+
+    def send_email(self, to: str, notice: dict[str, object]) -> None:
         host = self.config.get("SMTP_HOST")
         if not host:
             return  # e-mail is optional: without SMTP settings nothing is sent
         message = EmailMessage()
         message["From"] = self.config["MAIL_FROM"]
         message["To"] = to
-        message["Subject"] = subject
-        message.set_content(body)
+        message["Subject"] = f"Tillit: {notice['kind']}"
+        lines = [f"Tillit has work for your agency ({notice['kind']}, notification {notice['id']})."]
+        lines += [f"{key}: {notice[key]}" for key in ("review", "entry") if notice.get(key)]
+        lines += ["", "Sign in to read it (what you may see depends on your clearance):"]
+        lines += list(self._links(notice).values())
+        message.set_content("\n".join(lines))
         with smtplib.SMTP(host, int(self.config["SMTP_PORT"]), timeout=10) as smtp:
             if str(self.config.get("SMTP_STARTTLS")).lower() in ("1", "true", "yes"):
                 smtp.starttls()
@@ -47,29 +64,30 @@ class Deliverer:
                 smtp.login(self.config["SMTP_USERNAME"], self.config["SMTP_PASSWORD"])
             smtp.send_message(message)
 
-    def send_webhook(self, url: str, secret: str, payload: dict[str, object]) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode()
+    def send_webhook(self, url: str, secret: str, notice: dict[str, object]) -> None:
+        body = json.dumps({**notice, "links": self._links(notice)}, ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(  # noqa: S310 (scheme checked above)
+        response = fetch(
             url,
-            data=body,
+            policy=self.outbound,
             method="POST",
+            body=body,
             headers={
                 "Content-Type": "application/json",
                 TIMESTAMP_HEADER: timestamp,
                 SIGNATURE_HEADER: sign(secret, timestamp, body),
             },
+            follow_redirects=False,  # a signed body is not sent on to another place
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (checked above)
-            if response.status >= 300:
-                raise OSError(f"webhook answered {response.status}")
+        if not 200 <= response.status < 300:
+            raise OSError(f"webhook answered {response.status}")
 
 
 def deliver_now(app: Flask) -> int:
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        return NotificationService(session).deliver_pending(
-            system_identity(ext.scheme), Deliverer(app.config)
+        return NotificationService(session, ext.outbound).deliver_pending(
+            system_identity(ext.scheme), Deliverer(app.config, ext.outbound)
         )
 
 

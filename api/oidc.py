@@ -55,6 +55,14 @@ from security.oidc import (
     secure_url,
     verify_id_token,
 )
+from security.outbound import (
+    OutboundError,
+    OutboundPolicy,
+    OutboundRefused,
+    check_url,
+    fetch,
+    guarded_session,
+)
 
 bp = Blueprint("oidc", __name__, template_folder="templates")
 
@@ -86,6 +94,7 @@ class ProviderClient:
 
     provider: OIDCProvider
     redirect_uri: str
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     _metadata: dict[str, Any] | None = None
     _metadata_at: float = 0.0
     _failed_at: float = -1e9
@@ -94,8 +103,9 @@ class ProviderClient:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, **kwargs: Any) -> OAuth2Session:
+        """Authlib's client, its requests (token exchange, userinfo) under the outbound rules."""
         p = self.provider
-        return OAuth2Session(
+        session = OAuth2Session(
             p.client_id,
             p.client_secret,
             token_endpoint_auth_method=p.token_endpoint_auth_method,
@@ -105,6 +115,7 @@ class ProviderClient:
             default_timeout=FETCH_TIMEOUT,
             **kwargs,
         )
+        return guarded_session(self.outbound, session)
 
     def metadata(self) -> dict[str, Any]:
         with self._lock:
@@ -129,7 +140,7 @@ class ProviderClient:
 
     def _discover(self) -> dict[str, Any]:
         p = self.provider
-        data = _get_json(p.issuer.rstrip("/") + DISCOVERY_PATH)
+        data = _get_json(p.issuer.rstrip("/") + DISCOVERY_PATH, self.outbound)
         # OpenID Connect Discovery 1.0 §4.3: the issuer must be exactly the one we asked.
         if data.get("issuer") != p.issuer:
             raise ProviderUnavailable(f"The discovery document of {p.name} names another issuer.")
@@ -156,7 +167,7 @@ class ProviderClient:
                 jwks_uri = self._metadata["jwks_uri"] if self._metadata else None
                 if not jwks_uri:
                     raise ProviderUnavailable("The provider's keys are not known yet.")
-                data = _get_json(jwks_uri)
+                data = _get_json(jwks_uri, self.outbound)
                 public = [
                     k
                     for k in data.get("keys", [])
@@ -170,14 +181,15 @@ class ProviderClient:
             return self._keys
 
 
-def _get_json(url: str) -> dict[str, Any]:
+def _get_json(url: str, outbound: OutboundPolicy) -> dict[str, Any]:
     if not secure_url(url):
         raise ProviderUnavailable("Refusing to fetch over an insecure URL.")
     try:
-        response = requests.get(url, timeout=FETCH_TIMEOUT, allow_redirects=False)
-        response.raise_for_status()
+        response = fetch(url, policy=outbound, follow_redirects=False)
+        if response.status != 200:
+            raise ProviderUnavailable(f"Could not read {url}.")
         data = response.json()
-    except (requests.RequestException, ValueError) as exc:
+    except (OutboundError, ValueError) as exc:
         raise ProviderUnavailable(f"Could not read {url}.") from exc
     if not isinstance(data, dict):
         raise ProviderUnavailable(f"{url} is not a JSON object.")
@@ -190,7 +202,15 @@ def init_oidc(app: Flask) -> None:
     issuer = str(app.config["ISSUER"]).rstrip("/")
     providers = parse_oidc_providers(app.config.get("OIDC_PROVIDERS"), issuer, os.environ)
     scheme = app.extensions["tillit"].scheme
+    outbound = app.extensions["tillit"].outbound
     for p in providers:
+        try:
+            check_url(p.issuer, outbound)
+        except OutboundRefused as exc:
+            raise OIDCConfigError(
+                f"OIDC provider {p.name!r}: the issuer cannot be reached under the outbound rules ({exc}; "
+                "plain http needs the host in TILLIT_OUTBOUND_HTTP_HOSTS)."
+            ) from exc
         if not any(_canonical(country, p.agency) for country in COUNTRIES):
             raise OIDCConfigError(
                 f"OIDC provider {p.name!r}: agency must be an organisation number in its canonical "
@@ -207,7 +227,7 @@ def init_oidc(app: Flask) -> None:
         )
     app.config["PASSWORD_LOGIN"] = password_login
     app.extensions["tillit_oidc"] = {
-        p.name: ProviderClient(p, f"{issuer}/oauth/login/{p.name}/callback") for p in providers
+        p.name: ProviderClient(p, f"{issuer}/oauth/login/{p.name}/callback", outbound) for p in providers
     }
     app.register_blueprint(bp)
 
@@ -370,7 +390,7 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
     except ProviderUnavailable:
         _audit_failure(client, "unavailable")
         return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
-    except requests.RequestException:
+    except (requests.RequestException, OutboundError):
         _audit_failure(client, "unavailable")
         return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
     except InvalidIDToken as exc:

@@ -12,7 +12,6 @@ import base64
 import json
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,10 @@ from urllib.parse import urlsplit
 
 from joserfc.jwk import KeySet
 
+from security.outbound import OutboundPolicy, fetch
 from security.tokens import ALLOWED_ALGORITHMS, InvalidToken, TokenVerifier, never_revoked_here
 
 JWKS_TTL = 300
-FETCH_TIMEOUT = 5
 
 
 class FederationError(ValueError):
@@ -106,16 +105,18 @@ def parse_trusted_issuers(raw: str | list[Any] | None, own_issuer: str) -> tuple
     return tuple(out)
 
 
-def fetch_jwks(url: str) -> dict[str, Any]:
+def fetch_jwks(url: str, policy: OutboundPolicy) -> dict[str, Any]:
+    """The issuer's keys: a local copy the operator named (``file://``), or fetched
+    through the outbound rules like every other request."""
     parts = urlsplit(url)
     if parts.scheme == "file":
         data: dict[str, Any] = json.loads(Path(parts.path).read_text(encoding="utf-8"))
         return data
-    if parts.scheme != "https":
+    fetched = fetch(url, policy=policy)
+    if fetched.status != 200:
         raise InvalidToken("The issuer's keys are not available.")
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT) as response:  # noqa: S310  (https only)
-        fetched: dict[str, Any] = json.loads(response.read(1_000_000))
-        return fetched
+    keys: dict[str, Any] = fetched.json()
+    return keys
 
 
 @dataclass
@@ -129,7 +130,8 @@ class Federation:
     """Verifies tokens of the trusted issuers; JWKS are cached for a few minutes."""
 
     issuers: tuple[TrustedIssuer, ...]
-    fetch: Callable[[str], dict[str, Any]] = fetch_jwks
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    fetch: Callable[[str, OutboundPolicy], dict[str, Any]] = fetch_jwks
     _cache: dict[str, _CachedKeys] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -143,7 +145,7 @@ class Federation:
             cached = self._cache.get(trusted.issuer)
             if cached is None or time.monotonic() - cached.fetched > JWKS_TTL:
                 try:
-                    data = self.fetch(trusted.jwks_url)
+                    data = self.fetch(trusted.jwks_url, self.outbound)
                     public = {"keys": [k for k in data.get("keys", []) if k.get("kty") in ("RSA", "EC")]}
                     cached = _CachedKeys(KeySet.import_key_set(public), time.monotonic())  # type: ignore[arg-type]
                 except Exception as exc:

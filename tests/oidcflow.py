@@ -98,6 +98,8 @@ def app_settings(app_settings, live, provider, oidc_changes, extra_settings):
     return app_settings | {
         "ISSUER": url,
         "OIDC_PROVIDERS": [provider_config(provider, **oidc_changes)],
+        # The fake provider speaks plain http on loopback: named, so allowed (only it).
+        "OUTBOUND_HTTP_HOSTS": "127.0.0.1",
         **extra_settings,
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -57,9 +57,12 @@ def list_notifications(args: dict[str, Any]) -> Any:
 @blp.arguments(ChannelsSchema)
 @blp.alt_response(200, description="The channels; a new webhook secret is shown once.")
 def set_channels(data: dict[str, Any], orgnr: str) -> Any:
-    """Where the agency hears of waiting work: officers' and data owners' e-mail, and a
-    webhook signed with HMAC-SHA256 (X-Tillit-Signature over "<X-Tillit-Timestamp>.<body>")."""
-    channel, secret = NotificationService(g.db).set_channels(current_identity(), orgnr, **data)
+    """Where your own agency hears of waiting work (its catalogue:admin only): officers' and
+    data owners' e-mail, and an https webhook signed with HMAC-SHA256 (X-Tillit-Signature
+    over "<X-Tillit-Timestamp>.<body>"). Both carry ids and kinds only; read the rest with
+    your own token."""
+    outbound = current_app.extensions["tillit"].outbound
+    channel, secret = NotificationService(g.db, outbound).set_channels(current_identity(), orgnr, **data)
     body: dict[str, Any] = {
         "agency": channel.agency,
         "officer_email": channel.officer_email,

@@ -3,6 +3,12 @@
 Notifications are written in the same transaction as the submission or decision
 they announce; delivery happens after commit and is retried until it succeeds
 (``tillit notifications send``), so a crash never loses one.
+
+What leaves Tillit (an e-mail, a webhook) is a ``notice``: ids and kinds only,
+never a title, a rationale or the message. Whoever receives it reads the rest
+with their own token, under their own clearance (``list_for``). An agency's
+channels are set by that agency's administrators only (or the system, i.e. the
+operator's CLI): where an agency's notices go is the agency's own decision.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalogue.db import begin_write
-from catalogue.errors import NotFound, PermissionDenied
+from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, AgencyChannel, Entry, Notification, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import REVIEW, WRITE, Identity
+from security.outbound import OutboundPolicy, OutboundRefused, check_url
 
 MAX_ATTEMPTS = 10
 
@@ -37,14 +44,28 @@ class Delivery:
 class Deliverer(Protocol):
     """Sends one notification; raises on failure (it is then retried)."""
 
-    def send_email(self, to: str, subject: str, body: str) -> None: ...
+    def send_email(self, to: str, notice: dict[str, object]) -> None: ...
 
-    def send_webhook(self, url: str, secret: str, payload: dict[str, object]) -> None: ...
+    def send_webhook(self, url: str, secret: str, notice: dict[str, object]) -> None: ...
+
+
+def notice(note: Notification) -> dict[str, object]:
+    """What may leave Tillit about a notification: ids and kinds, nothing an entry says."""
+    return {
+        "id": note.id,
+        "kind": note.kind,
+        "agency": note.agency,
+        "audience": note.audience,
+        "review": note.review_id,
+        "entry": note.entry_id,
+        "created": note.created.isoformat(),
+    }
 
 
 class NotificationService:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, outbound: OutboundPolicy | None = None) -> None:
         self.session = session
+        self.outbound = outbound if outbound is not None else OutboundPolicy()
 
     def _audiences(self, identity: Identity) -> list[str]:
         audiences = []
@@ -92,9 +113,20 @@ class NotificationService:
         owner_email: str | None,
         webhook_url: str | None,
     ) -> tuple[AgencyChannel, str | None]:
-        """Where an agency hears of waiting work. A new webhook secret is returned once."""
+        """Where an agency hears of waiting work. A new webhook secret is returned once.
+
+        Only the agency's own administrators (and the system) set them: a
+        catalogue:admin of another agency is refused with 403 like a caller without
+        the scope (agencies are public, so 404 would hide nothing)."""
         if not policy.can_admin(identity):
             raise PermissionDenied("Setting an agency's channels needs the catalogue:admin scope.")
+        if not identity.is_system and identity.agency != agency:
+            raise PermissionDenied("An agency's channels are set by its own administrators.")
+        if webhook_url:
+            try:
+                check_url(webhook_url, self.outbound)
+            except OutboundRefused as exc:
+                raise ValidationFailed({"webhook_url": [str(exc)]}) from exc
         begin_write(self.session)
         if self.session.get(Agency, agency) is None:
             raise NotFound("No agency with that organisation number.")
@@ -133,23 +165,10 @@ class NotificationService:
             ok = True
             try:
                 if item.email_to and note.email_sent is None:
-                    deliverer.send_email(item.email_to, f"Tillit: {note.kind}", note.message)
+                    deliverer.send_email(item.email_to, notice(note))
                     note.email_sent = utcnow()
                 if item.webhook_url and item.webhook_secret and note.webhook_sent is None:
-                    deliverer.send_webhook(
-                        item.webhook_url,
-                        item.webhook_secret,
-                        {
-                            "id": note.id,
-                            "kind": note.kind,
-                            "agency": note.agency,
-                            "audience": note.audience,
-                            "review": note.review_id,
-                            "entry": note.entry_id,
-                            "message": note.message,
-                            "created": note.created.isoformat(),
-                        },
-                    )
+                    deliverer.send_webhook(item.webhook_url, item.webhook_secret, notice(note))
                     note.webhook_sent = utcnow()
             except Exception:  # a failed channel is retried on the next run
                 ok = False

@@ -28,6 +28,12 @@ class Inbox:
 
 
 @pytest.fixture
+def app_settings(app_settings):
+    # The receiving server below speaks plain http on loopback: named, so allowed.
+    return app_settings | {"OUTBOUND_HTTP_HOSTS": "127.0.0.1"}
+
+
+@pytest.fixture
 def smtp(app):
     inbox = Inbox()
     port = _free_port()
@@ -81,11 +87,18 @@ def test_waiting_work_reaches_officers_and_owners(client, token_for, smtp, webho
     review = submitted.headers["Location"].rsplit("/", 1)[1]
 
     assert [to for to, _ in smtp.messages] == [["sakerhet@skatteverket.test"]]
-    assert "waits for a decision" in smtp.messages[0][1]
+    # Ids and kinds, and where to read the rest with one's own token: never the title.
+    assert "review.requested" in smtp.messages[0][1] and review in smtp.messages[0][1]
+    assert f"http://tillit.test/api/v1/reviews/{review}" in smtp.messages[0][1]
+    assert all(title not in smtp.messages[0][1] for title in entry["title"].values())
     headers, body = received[0]
     assert headers[SIGNATURE_HEADER] == sign(secret, headers[TIMESTAMP_HEADER], body)
     assert sign("wrong-secret", headers[TIMESTAMP_HEADER], body) != headers[SIGNATURE_HEADER]
-    assert json.loads(body)["kind"] == "review.requested" and json.loads(body)["review"] == review
+    payload = json.loads(body)
+    assert payload["kind"] == "review.requested" and payload["review"] == review
+    assert payload["entry"] == entry["id"] and "message" not in payload
+    assert all(title not in body.decode() for title in entry["title"].values())
+    assert payload["links"]["review"] == f"http://tillit.test/api/v1/reviews/{review}"
 
     officer = token_for("sensitive", extra=("catalogue:review",))
     queue = client.get("/api/v1/notifications", headers=officer).json
@@ -104,7 +117,8 @@ def test_waiting_work_reaches_officers_and_owners(client, token_for, smtp, webho
         json={"decision": "reject", "rationale": "Cite the provision on income data."},
     )
     assert smtp.messages[-1][0] == ["data@skatteverket.test"]
-    assert "was rejected: Cite the provision" in smtp.messages[-1][1]
+    assert "review.rejected" in smtp.messages[-1][1]
+    assert "Cite the provision" not in smtp.messages[-1][1]  # the rationale is read in Tillit
     assert json.loads(received[-1][1])["kind"] == "review.rejected"
     owner_queue = client.get("/api/v1/notifications", headers=owner).json
     assert [n["kind"] for n in owner_queue["items"]] == ["review.rejected"]
