@@ -310,6 +310,7 @@ def fetch(
 ) -> FetchedResponse:
     """One request under the policy. Redirects are followed for GET and HEAD when
     ``follow_redirects``; any other 3xx is returned as it is."""
+    check_url(url, policy)
     deadline = time.monotonic() + policy.timeout
     current = dict(headers or {})
     with guarded_session(policy) as session:
