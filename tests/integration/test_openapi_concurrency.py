@@ -109,4 +109,4 @@ def test_others_read_write_and_get_tokens_while_a_large_document_is_registered(
     assert uploaded["status"] == 201, uploaded["body"]
     # The scenario happened: whole rounds were answered while the upload was in flight.
     assert rounds_during_upload >= 1
-    assert {s for s in statuses} <= {("read", 200), ("write", 201), ("token", 200)}, statuses
+    assert set(statuses) <= {("read", 200), ("write", 201), ("token", 200)}, statuses
