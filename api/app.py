@@ -25,6 +25,7 @@ from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchor
 from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.heads import HeadCache, WriteGeneration, watch_engine
+from catalogue.openapi_documents import OpenAPILimits
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from security.keys import KeyStore
@@ -47,6 +48,7 @@ class Tillit:
     anchor: HeadAnchor
     read_log: ReadLog
     review_intervals: dict[str, int]
+    openapi_limits: OpenAPILimits
     #: Entry heads kept for reads of one entry; None when HEAD_CACHE_SECONDS is 0.
     heads: HeadCache | None = None
     indexer: Indexer = field(default_factory=NullIndexer)
@@ -167,6 +169,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         anchor=anchor,
         read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
+        openapi_limits=OpenAPILimits(
+            int(settings["OPENAPI_MAX_BYTES"]), int(settings["OPENAPI_MAX_OPERATIONS"])
+        ),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
         outbound=OutboundPolicy.from_settings(
             *(

@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     "CLASSIFICATION_SCHEME": "",
     # Largest accepted request body in bytes.
     "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+    # Largest uploaded OpenAPI document (compact JSON, bytes; 413 above) and its most
+    # operations (422 above). Within MAX_CONTENT_LENGTH, which bounds the whole body.
+    "OPENAPI_MAX_BYTES": 1024 * 1024,
+    "OPENAPI_MAX_OPERATIONS": 500,
     # Largest page size for collections and search.
     "MAX_PER_PAGE": 100,
     # Days until an entry's classification is due for review again, per level

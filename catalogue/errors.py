@@ -50,3 +50,10 @@ class ValidationFailed(CatalogueError):
     def __init__(self, errors: Mapping[str, Sequence[str] | object], detail: str | None = None):
         super().__init__(detail or "The input breaks one or more rules; see errors.")
         self.errors = dict(errors)
+
+
+class TooLarge(ValidationFailed):
+    """Input above a configured size limit (HTTP 413), naming the field."""
+
+    status = 413
+    title = "Content too large"

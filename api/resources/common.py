@@ -21,7 +21,14 @@ class PageArgsSchema(Schema):
 def entry_service() -> EntryService:
     ext = current_app.extensions["tillit"]
     return EntryService(
-        g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log, ext.heads
+        g.db,
+        ext.scheme,
+        ext.indexer,
+        ext.anchor,
+        ext.review_intervals,
+        ext.read_log,
+        ext.heads,
+        ext.openapi_limits,
     )
 
 

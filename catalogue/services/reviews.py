@@ -13,7 +13,7 @@ from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Entry, Notification, Review, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
-from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView
+from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView, PreparedInput
 from security import policy
 from security.identity import Identity
 
@@ -60,6 +60,7 @@ class ReviewService(EntryService):
             entries.anchor,
             entries.review_intervals,
             entries.read_log,
+            openapi_limits=entries.openapi_limits,
         )
 
     # -- submitting ----------------------------------------------------------
@@ -264,7 +265,7 @@ class ReviewService(EntryService):
             change = _loadable(review.proposed)
             change["classification"] = level
             change["listing_level"] = listing
-            self._apply(identity, entry, change, creating=False)
+            self._apply(identity, entry, PreparedInput.proposed(change), creating=False)
         else:
             self._check_rules(
                 identity,
