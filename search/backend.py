@@ -135,8 +135,12 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Hit:
+    """One hit, in rank order. No score: a relevance score is computed from
+    statistics over every indexed document, so handing it out would let a caller
+    measure entries it may not see (see docs/security.md, "Ranking and hidden
+    entries")."""
+
     id: str
-    score: float
     #: field ("title"/"description") → HTML fragment, matches in <mark>, text escaped.
     highlights: Mapping[str, str] = field(default_factory=dict)
 

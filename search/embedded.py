@@ -11,6 +11,11 @@ Analysis, per text group (title, description, keywords):
 
 Each clause is a dis-max over the fields of its group, weighted so that exact
 spelling > stemmed > folded > compound, and titles and keywords > descriptions.
+A field that matches contributes its weight and nothing else (a constant score,
+not BM25): BM25 weighs a word by how many documents in the whole index hold it
+and normalises by the index's average field length, so entries a caller may not
+see could move the order of those it does see. A rank here depends only on the
+query and the document itself (docs/security.md, "Ranking and hidden entries").
 Prefix clauses bypass tantivy's analysers, so they are lower-cased and folded
 here; a single-word prefix is a term-range query in tantivy, which is not capped,
 so no hit is lost to an expansion limit.
@@ -462,10 +467,9 @@ class EmbeddedBackend:
             result = top()
         highlighter = _Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
         hits = []
-        for key, address in result.hits:
+        for _key, address in result.hits:
             doc = searcher.doc(address)
-            score = float(key) if isinstance(key, float) else 0.0
-            hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
+            hits.append(Hit(doc.get_first("id"), highlighter.highlights(doc) if highlighter else {}))
         return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -605,7 +609,8 @@ class EmbeddedBackend:
                     q = Query.term_query(self.schema, name, tokens[0])
                 else:
                     q = Query.phrase_query(self.schema, name, tokens)
-            subqueries.append(Query.boost_query(q, weight))
+            # The weight alone: no term statistics of other documents (see the docstring).
+            subqueries.append(Query.const_score_query(q, weight))
         if not subqueries:
             return Query.empty_query()
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
