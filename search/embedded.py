@@ -587,6 +587,12 @@ class EmbeddedBackend:
             parts.append((Occur.MustNot, clause_query(clause)))
         return Query.boolean_query(parts)
 
+    @staticmethod
+    def _weighted(match: Query, weight: float) -> Query:
+        """A matching field scores its weight alone: no term statistics of other
+        documents, so hidden entries cannot move a rank (see the module docstring)."""
+        return Query.const_score_query(match, weight)
+
     def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
         subqueries: list[Query] = []
         analysed: dict[str, list[str]] = {}  # many fields share an analyser
@@ -609,8 +615,7 @@ class EmbeddedBackend:
                     q = Query.term_query(self.schema, name, tokens[0])
                 else:
                     q = Query.phrase_query(self.schema, name, tokens)
-            # The weight alone: no term statistics of other documents (see the docstring).
-            subqueries.append(Query.const_score_query(q, weight))
+            subqueries.append(self._weighted(q, weight))
         if not subqueries:
             return Query.empty_query()
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
