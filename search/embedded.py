@@ -84,6 +84,9 @@ REBUILD_HEAP = 1_000_000_000
 REBUILD_THREADS = 2
 #: Separates the parts of access tokens and facet combinations (never in a value).
 SEP = "\x1f"
+#: Characters of a highlight snippet; the snippet generator is given the whole field.
+SNIPPET_CHARS = 200
+WHOLE_FIELD = 1_000_000
 VALUE_SEP = "\x1e"
 
 #: Common parts of Swedish and Norwegian administrative compounds, folded. The
@@ -700,7 +703,10 @@ class _Highlighter:
         gen = self.generators.get(field)
         if gen is None:
             gen = tantivy.SnippetGenerator.create(self.searcher, self.query, self.schema, field)
-            gen.set_max_num_chars(200)
+            # The whole field as one fragment: tantivy would pick among 200-character
+            # fragments by weighting words with their document frequency over the whole
+            # index (hidden entries too); _mark picks the window from the hit alone.
+            gen.set_max_num_chars(WHOLE_FIELD)
             self.generators[field] = gen
         return gen
 
@@ -721,13 +727,38 @@ class _Highlighter:
 def _mark(snippet: tantivy.Snippet) -> str:
     # tantivy's ranges are byte offsets into the UTF-8 fragment.
     raw = snippet.fragment().encode("utf-8")
-    parts, pos = [], 0
-    for r in sorted(snippet.highlighted(), key=lambda r: r.start):
-        parts.append(html.escape(raw[pos : r.start].decode("utf-8", "replace")))
-        parts.append("<mark>" + html.escape(raw[r.start : r.end].decode("utf-8", "replace")) + "</mark>")
-        pos = r.end
-    parts.append(html.escape(raw[pos:].decode("utf-8", "replace")))
+    marks = sorted((r.start, r.end) for r in snippet.highlighted())
+    first, last = _window(raw, marks, SNIPPET_CHARS)
+    parts, pos = [], first
+    for start, end in marks:
+        if start < first or end > last:
+            continue
+        parts.append(html.escape(raw[pos:start].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
+        pos = end
+    parts.append(html.escape(raw[pos:last].decode("utf-8", "replace")))
     return "".join(parts)
+
+
+def _window(raw: bytes, marks: Sequence[tuple[int, int]], size: int) -> tuple[int, int]:
+    """The byte range of at most ``size`` characters to show: the one that starts at a
+    highlighted word and holds the most distinct highlighted words, the earliest of
+    equals. It depends on this text and the query only, never on other documents."""
+    if not marks or len(raw.decode("utf-8", "replace")) <= size:
+        return 0, len(raw)
+    best: tuple[int, int, int] | None = None  # (distinct words, start, end of the last mark)
+    for i, (start, _end) in enumerate(marks):
+        inside = [(a, b) for a, b in marks[i:] if len(raw[start:b].decode("utf-8", "replace")) <= size]
+        distinct = len({raw[a:b].lower() for a, b in inside})
+        if best is None or distinct > best[0]:
+            best = (distinct, start, inside[-1][1] if inside else _end)
+    assert best is not None
+    _, start, last_mark = best
+    end = start + len(raw[start:].decode("utf-8", "replace")[:size].encode("utf-8"))
+    if end < len(raw):  # end at a space after the last mark shown, not inside a word
+        space = raw.rfind(b" ", last_mark, end)
+        end = space if space >= last_mark else max(last_mark, end)
+    return start, end
 
 
 def _take_lock(path: Path) -> Any:

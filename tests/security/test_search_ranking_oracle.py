@@ -137,3 +137,22 @@ def test_own_agency_drafts_do_not_move_others_either(backend):
     # For the owner the drafts are visible hits; the order of the others stays put.
     own_after = [i for i in order(backend, OWN_AGENCY) if i in ("a", "b")]
     assert own_after == [i for i in own_before if i in ("a", "b")]
+
+
+def test_hidden_entries_cannot_choose_which_part_of_a_description_is_shown(backend):
+    # Over 200 characters, with one query word near the start and one near the end:
+    # which part is shown must not depend on how common each word is in hidden entries.
+    filler = " ".join(["och", "mer", "text"] * 30)
+    backend.upsert(
+        [make_doc("long", "Zebra quokka", description=f"Zebra i början. {filler} Quokka i slutet.")]
+    )
+    backend.refresh()
+
+    def shown() -> dict[str, str]:
+        return dict(backend.search(ANONYMOUS, SearchQuery(text="zebra quokka")).hits[0].highlights)
+
+    alone = shown()
+    assert "<mark>Zebra</mark>" in alone["description"] and len(alone["description"]) < 300
+    for revision, word in enumerate(("zebra", "quokka"), start=1):
+        hidden(backend, word, revision)
+        assert shown() == alone, word
