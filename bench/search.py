@@ -5,6 +5,7 @@
     python bench/search.py --entries 1000000 --engine-only
     python bench/search.py --keep /tmp/b100k --entries 100000   # keep the instance
     python bench/search.py --reuse /tmp/b100k                   # queries only, on it
+    python bench/search.py --engine-only --compare-bm25         # constant scores vs BM25
 
 Entries are written straight into the database (bulk insert), then indexed by
 the real outbox indexer (``reindex``). Queries: a mix of 200 (words, inflected
