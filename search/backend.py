@@ -39,9 +39,12 @@ Text
 
 Sorting
     ``relevance`` (score desc), ``title`` (``title_sort`` asc), ``modified``
-    (modified desc). Ties come in an engine-chosen order, so the contract suite
-    never depends on them. With no positive text clause, ``relevance`` behaves
-    as ``modified``.
+    (modified desc). The relevance score stays inside the engine and is built
+    from the document's own matching fields and their weights only, never from
+    statistics over other documents (IDF, average field length): those include
+    entries the caller may not see, which could then move its order. Ties come
+    in an engine-chosen order, so the contract suite never depends on them.
+    With no positive text clause, ``relevance`` behaves as ``modified``.
 
 Revisions
     ``upsert`` never lets a document replace one with a higher ``revision``;

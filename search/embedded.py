@@ -30,7 +30,6 @@ fork; the tantivy writer is opened lazily in the process that first writes.
 from __future__ import annotations
 
 import fcntl
-import html
 import os
 import shutil
 import threading
@@ -57,6 +56,7 @@ from search.backend import (
 )
 from search.documents import LANGUAGES, preferred_title
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
+from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
 
 SCHEMA_VERSION = "3"  # 3: the linking "s" is a compound part of its own
@@ -65,7 +65,6 @@ INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
 STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
 TEXT_GROUPS = ("title", "description", "keywords")
-SUMMARY_GROUPS = ("title", "description")
 GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
 VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
 DISMAX_TIE = 0.2
@@ -84,9 +83,6 @@ REBUILD_HEAP = 1_000_000_000
 REBUILD_THREADS = 2
 #: Separates the parts of access tokens and facet combinations (never in a value).
 SEP = "\x1f"
-#: Characters of a highlight snippet; the snippet generator is given the whole field.
-SNIPPET_CHARS = 200
-WHOLE_FIELD = 1_000_000
 VALUE_SEP = "\x1e"
 
 #: Common parts of Swedish and Norwegian administrative compounds, folded. The
@@ -468,7 +464,7 @@ class EmbeddedBackend:
                 facets = {}
         else:
             result = top()
-        highlighter = _Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
+        highlighter = Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
         hits = []
         for _key, address in result.hits:
             doc = searcher.doc(address)
@@ -688,77 +684,6 @@ def _bucket_counts(raw: Mapping[str, Any]) -> list[FacetValue]:
 
 def _filter(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
     return Query.const_score_query(Query.term_set_query(schema, field, list(values)), 0.0)
-
-
-class _Highlighter:
-    """Snippets from the summary fields (title, description) only."""
-
-    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, lang: str | None):
-        self.order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
-        self.searcher, self.schema, self.query = searcher, schema, query
-        self.generators: dict[str, tantivy.SnippetGenerator] = {}
-
-    def _generator(self, field: str) -> tantivy.SnippetGenerator:
-        # Created on first use: most hits have two of the four languages.
-        gen = self.generators.get(field)
-        if gen is None:
-            gen = tantivy.SnippetGenerator.create(self.searcher, self.query, self.schema, field)
-            # The whole field as one fragment: tantivy would pick among 200-character
-            # fragments by weighting words with their document frequency over the whole
-            # index (hidden entries too); _mark picks the window from the hit alone.
-            gen.set_max_num_chars(WHOLE_FIELD)
-            self.generators[field] = gen
-        return gen
-
-    def highlights(self, doc: tantivy.Document) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for group in SUMMARY_GROUPS:
-            for lg in self.order:
-                field = f"{group}_{lg}"
-                if not doc.get_first(field):
-                    continue  # nothing to highlight in an empty field
-                snippet = self._generator(field).snippet_from_doc(doc)
-                if snippet.highlighted():
-                    out[group] = _mark(snippet)
-                    break
-        return out
-
-
-def _mark(snippet: tantivy.Snippet) -> str:
-    # tantivy's ranges are byte offsets into the UTF-8 fragment.
-    raw = snippet.fragment().encode("utf-8")
-    marks = sorted((r.start, r.end) for r in snippet.highlighted())
-    first, last = _window(raw, marks, SNIPPET_CHARS)
-    parts, pos = [], first
-    for start, end in marks:
-        if start < first or end > last:
-            continue
-        parts.append(html.escape(raw[pos:start].decode("utf-8", "replace")))
-        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
-        pos = end
-    parts.append(html.escape(raw[pos:last].decode("utf-8", "replace")))
-    return "".join(parts)
-
-
-def _window(raw: bytes, marks: Sequence[tuple[int, int]], size: int) -> tuple[int, int]:
-    """The byte range of at most ``size`` characters to show: the one that starts at a
-    highlighted word and holds the most distinct highlighted words, the earliest of
-    equals. It depends on this text and the query only, never on other documents."""
-    if not marks or len(raw.decode("utf-8", "replace")) <= size:
-        return 0, len(raw)
-    best: tuple[int, int, int] | None = None  # (distinct words, start, end of the last mark)
-    for i, (start, _end) in enumerate(marks):
-        inside = [(a, b) for a, b in marks[i:] if len(raw[start:b].decode("utf-8", "replace")) <= size]
-        distinct = len({raw[a:b].lower() for a, b in inside})
-        if best is None or distinct > best[0]:
-            best = (distinct, start, inside[-1][1] if inside else _end)
-    assert best is not None
-    _, start, last_mark = best
-    end = start + len(raw[start:].decode("utf-8", "replace")[:size].encode("utf-8"))
-    if end < len(raw):  # end at a space after the last mark shown, not inside a word
-        space = raw.rfind(b" ", last_mark, end)
-        end = space if space >= last_mark else max(last_mark, end)
-    return start, end
 
 
 def _take_lock(path: Path) -> Any:
