@@ -32,6 +32,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -449,6 +450,8 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     print(json.dumps(report, indent=2))
+    if not (args.keep or args.reuse):  # a temporary instance: hundreds of MB at 100,000 entries
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
