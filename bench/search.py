@@ -5,6 +5,7 @@
     python bench/search.py --entries 1000000 --engine-only
     python bench/search.py --keep /tmp/b100k --entries 100000   # keep the instance
     python bench/search.py --reuse /tmp/b100k                   # queries only, on it
+    python bench/search.py --engine-only --compare-bm25         # constant scores vs BM25
 
 Entries are written straight into the database (bulk insert), then indexed by
 the real outbox indexer (``reindex``). Queries: a mix of 200 (words, inflected
@@ -26,10 +27,12 @@ Each query is sent twice; the second pass is measured (the first warms caches).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import random
 import resource
+import shutil
 import socket
 import statistics
 import subprocess
@@ -44,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 from sqlalchemy import func, insert, select
+from tantivy import Query
 
 from api.app import create_app
 from catalogue.migrate import upgrade
@@ -296,6 +300,33 @@ def create_client(env, level):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def compare_bm25(backend, scheme, mix, report):
+    """Constant-score ranking (current) against BM25 (before), the same queries on the
+    same searcher, alternating which goes first, so machine load hits both alike."""
+    bm25 = copy.copy(backend)
+    bm25._weighted = lambda match, weight: Query.boost_query(match, weight)
+    for caller, level in CALLERS.items():
+        identity = build_identity(
+            scheme, kind="client", subject="bench", agency=BENCH_AGENCY, scopes=[f"catalogue:read:{level}"]
+        )
+        rf = read_filter(identity)
+        for facets in (True, False):
+            samples = {"const": [], "bm25": []}
+            for i, params in enumerate(mix * 3):
+                pair = (("const", backend), ("bm25", bm25))
+                for name, engine in pair if i % 2 else pair[::-1]:
+                    t = time.perf_counter()
+                    engine.search(rf, to_query(params, facets))
+                    samples[name].append((time.perf_counter() - t) * 1000)
+            key = f"{caller}_facets_{facets}"
+            const, old = pct(samples["const"][len(mix) :]), pct(samples["bm25"][len(mix) :])
+            report[f"compare_ms_{key}"] = {"const": const, "bm25": old}
+            report[f"compare_ratio_p50_p95_{key}"] = [
+                round(const["p50"] / old["p50"], 3),
+                round(const["p95"] / old["p95"], 3),
+            ]
+
+
 def pct(samples):
     s = sorted(samples)
     q = statistics.quantiles(s, n=100, method="inclusive")
@@ -318,6 +349,11 @@ def main() -> None:
     parser.add_argument("--reuse", help="A kept instance folder: skip loading and indexing.")
     parser.add_argument("--reindex", action="store_true", help="With --reuse: rebuild the index anyway.")
     parser.add_argument("--profile", help="Write a pyinstrument profile of the engine queries here (HTML).")
+    parser.add_argument(
+        "--compare-bm25",
+        action="store_true",
+        help="Also time each engine query with BM25 scoring (as before constant scores), interleaved.",
+    )
     args = parser.parse_args()
     folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="tillit-bench-"))
     os.environ["TILLIT_INSTANCE_PATH"] = str(folder)
@@ -356,6 +392,8 @@ def main() -> None:
                 backend.search(rf, to_query(params, facets))
                 samples.append((time.perf_counter() - t) * 1000)
             report[f"engine_ms_{caller}_facets_{facets}"] = pct(samples[len(mix) :])
+    if args.compare_bm25:
+        compare_bm25(backend, ext.scheme, mix, report)
     if profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_html())
@@ -412,6 +450,8 @@ def main() -> None:
             server.terminate()
             server.wait(10)
     print(json.dumps(report, indent=2))
+    if not (args.keep or args.reuse):  # a temporary instance: hundreds of MB at 100,000 entries
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -39,9 +39,12 @@ Text
 
 Sorting
     ``relevance`` (score desc), ``title`` (``title_sort`` asc), ``modified``
-    (modified desc). Ties come in an engine-chosen order, so the contract suite
-    never depends on them. With no positive text clause, ``relevance`` behaves
-    as ``modified``.
+    (modified desc). The relevance score stays inside the engine and is built
+    from the document's own matching fields and their weights only, never from
+    statistics over other documents (IDF, average field length): those include
+    entries the caller may not see, which could then move its order. Ties come
+    in an engine-chosen order, so the contract suite never depends on them.
+    With no positive text clause, ``relevance`` behaves as ``modified``.
 
 Revisions
     ``upsert`` never lets a document replace one with a higher ``revision``;
@@ -135,8 +138,12 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Hit:
+    """One hit, in rank order. No score: a relevance score is computed from
+    statistics over every indexed document, so handing it out would let a caller
+    measure entries it may not see (see docs/security.md, "Ranking and hidden
+    entries")."""
+
     id: str
-    score: float
     #: field ("title"/"description") → HTML fragment, matches in <mark>, text escaped.
     highlights: Mapping[str, str] = field(default_factory=dict)
 

@@ -11,6 +11,11 @@ Analysis, per text group (title, description, keywords):
 
 Each clause is a dis-max over the fields of its group, weighted so that exact
 spelling > stemmed > folded > compound, and titles and keywords > descriptions.
+A field that matches contributes its weight and nothing else (a constant score,
+not BM25): BM25 weighs a word by how many documents in the whole index hold it
+and normalises by the index's average field length, so entries a caller may not
+see could move the order of those it does see. A rank here depends only on the
+query and the document itself (docs/security.md, "Ranking and hidden entries").
 Prefix clauses bypass tantivy's analysers, so they are lower-cased and folded
 here; a single-word prefix is a term-range query in tantivy, which is not capped,
 so no hit is lost to an expansion limit.
@@ -25,7 +30,6 @@ fork; the tantivy writer is opened lazily in the process that first writes.
 from __future__ import annotations
 
 import fcntl
-import html
 import os
 import shutil
 import threading
@@ -52,6 +56,7 @@ from search.backend import (
 )
 from search.documents import LANGUAGES, preferred_title
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
+from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
 
 SCHEMA_VERSION = "3"  # 3: the linking "s" is a compound part of its own
@@ -60,7 +65,6 @@ INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
 STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
 TEXT_GROUPS = ("title", "description", "keywords")
-SUMMARY_GROUPS = ("title", "description")
 GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
 VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
 DISMAX_TIE = 0.2
@@ -460,12 +464,11 @@ class EmbeddedBackend:
                 facets = {}
         else:
             result = top()
-        highlighter = _Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
+        highlighter = Highlighter(searcher, self.schema, base, query.lang) if parsed.must else None
         hits = []
-        for key, address in result.hits:
+        for _key, address in result.hits:
             doc = searcher.doc(address)
-            score = float(key) if isinstance(key, float) else 0.0
-            hits.append(Hit(doc.get_first("id"), score, highlighter.highlights(doc) if highlighter else {}))
+            hits.append(Hit(doc.get_first("id"), highlighter.highlights(doc) if highlighter else {}))
         return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
@@ -583,6 +586,12 @@ class EmbeddedBackend:
             parts.append((Occur.MustNot, clause_query(clause)))
         return Query.boolean_query(parts)
 
+    @staticmethod
+    def _weighted(match: Query, weight: float) -> Query:
+        """A matching field scores its weight alone: no term statistics of other
+        documents, so hidden entries cannot move a rank (see the module docstring)."""
+        return Query.const_score_query(match, weight)
+
     def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
         subqueries: list[Query] = []
         analysed: dict[str, list[str]] = {}  # many fields share an analyser
@@ -605,7 +614,7 @@ class EmbeddedBackend:
                     q = Query.term_query(self.schema, name, tokens[0])
                 else:
                     q = Query.phrase_query(self.schema, name, tokens)
-            subqueries.append(Query.boost_query(q, weight))
+            subqueries.append(self._weighted(q, weight))
         if not subqueries:
             return Query.empty_query()
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
@@ -675,49 +684,6 @@ def _bucket_counts(raw: Mapping[str, Any]) -> list[FacetValue]:
 
 def _filter(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
     return Query.const_score_query(Query.term_set_query(schema, field, list(values)), 0.0)
-
-
-class _Highlighter:
-    """Snippets from the summary fields (title, description) only."""
-
-    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema, query: Query, lang: str | None):
-        self.order = ((lang,) if lang in LANGUAGES else ()) + tuple(lg for lg in LANGUAGES if lg != lang)
-        self.searcher, self.schema, self.query = searcher, schema, query
-        self.generators: dict[str, tantivy.SnippetGenerator] = {}
-
-    def _generator(self, field: str) -> tantivy.SnippetGenerator:
-        # Created on first use: most hits have two of the four languages.
-        gen = self.generators.get(field)
-        if gen is None:
-            gen = tantivy.SnippetGenerator.create(self.searcher, self.query, self.schema, field)
-            gen.set_max_num_chars(200)
-            self.generators[field] = gen
-        return gen
-
-    def highlights(self, doc: tantivy.Document) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for group in SUMMARY_GROUPS:
-            for lg in self.order:
-                field = f"{group}_{lg}"
-                if not doc.get_first(field):
-                    continue  # nothing to highlight in an empty field
-                snippet = self._generator(field).snippet_from_doc(doc)
-                if snippet.highlighted():
-                    out[group] = _mark(snippet)
-                    break
-        return out
-
-
-def _mark(snippet: tantivy.Snippet) -> str:
-    # tantivy's ranges are byte offsets into the UTF-8 fragment.
-    raw = snippet.fragment().encode("utf-8")
-    parts, pos = [], 0
-    for r in sorted(snippet.highlighted(), key=lambda r: r.start):
-        parts.append(html.escape(raw[pos : r.start].decode("utf-8", "replace")))
-        parts.append("<mark>" + html.escape(raw[r.start : r.end].decode("utf-8", "replace")) + "</mark>")
-        pos = r.end
-    parts.append(html.escape(raw[pos:].decode("utf-8", "replace")))
-    return "".join(parts)
 
 
 def _take_lock(path: Path) -> Any:

@@ -18,7 +18,6 @@ DEFAULT_STATUSES = tuple(s for s in policy.STATUSES if s != policy.RETIRED)
 @dataclass(frozen=True)
 class SearchItem:
     view: EntryView
-    score: float
     highlights: Mapping[str, str]
 
 
@@ -54,7 +53,6 @@ class SearchService:
         items = [
             SearchItem(
                 views[hit.id],
-                hit.score,
                 {k: v for k, v in hit.highlights.items() if k in HIGHLIGHT_FIELDS},
             )
             for hit in result.hits

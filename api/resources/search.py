@@ -69,7 +69,8 @@ class SearchPageSchema(Schema):
         fields.Dict(),
         metadata={
             "description": "Entries (or redacted summaries) "
-            "with `score` and `highlights` (title/description HTML with <mark>)."
+            "in rank order, with `highlights` (title/description HTML with <mark>); "
+            "no relevance score (it would depend on entries you may not see)."
         },
     )
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
@@ -109,7 +110,6 @@ def search(args: dict[str, Any]) -> Any:
     items = []
     for item in result.items:
         data = render(item.view)
-        data["score"] = item.score
         data["highlights"] = dict(item.highlights)
         items.append(data)
     facets = (

@@ -39,7 +39,7 @@ from search.documents import LANGUAGES
 
 #: Bump on every change to the settings or the mapping; ``ensure_templates``
 #: installs a newer template and says that a rebuild is due.
-TEMPLATE_VERSION = 1
+TEMPLATE_VERSION = 2  # 2: boolean similarity on every text field
 DEFAULT_PREFIX = "tillit-entries"
 
 #: Built-in language analyser per document language. Nynorsk shares Norwegian.
@@ -83,10 +83,22 @@ TOMBSTONE_FIELD = "tombstone"
 _LEVEL_KEY = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
+#: Every text field scores a match with its query boost alone (Lucene's
+#: BooleanSimilarity), not BM25: BM25's word weights and length norms come from
+#: every document in the level index, including other agencies' drafts and the
+#: keywords of entries classified above the level, so those could move the order
+#: of what a caller sees (docs/security.md, "Ranking and hidden entries").
+SIMILARITY = "boolean"
+
+
 def _text(analyser: str) -> Text:
     return Text(
         analyzer=analyser,
-        fields={"exact": Text(analyzer=EXACT), "folded": Text(analyzer=FOLDED)},
+        similarity=SIMILARITY,
+        fields={
+            "exact": Text(analyzer=EXACT, similarity=SIMILARITY),
+            "folded": Text(analyzer=FOLDED, similarity=SIMILARITY),
+        },
     )
 
 

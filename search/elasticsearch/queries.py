@@ -330,7 +330,6 @@ def parse_search_response(response: Mapping[str, Any], lang: str | None = None) 
     hits = [
         Hit(
             id=str(hit["_id"]),
-            score=float(hit.get("_score") or 0.0),
             highlights=_highlights(hit.get("highlight") or {}, lang),
         )
         for hit in hits_part.get("hits", [])

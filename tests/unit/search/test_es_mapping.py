@@ -67,6 +67,15 @@ def test_field_types(properties: dict) -> None:
     assert properties["tombstone"]["type"] == "boolean"
 
 
+def test_text_fields_rank_without_corpus_statistics(properties: dict) -> None:
+    # BM25 would weigh words by documents the caller cannot see (other agencies'
+    # drafts in the same level index): every text field and subfield is boolean.
+    for name in (*SUMMARY_TEXT_FIELDS, *FULL_TEXT_FIELDS):
+        assert properties[name]["similarity"] == "boolean", name
+        for sub, spec in properties[name]["fields"].items():
+            assert spec["similarity"] == "boolean", (name, sub)
+
+
 @pytest.mark.parametrize(
     ("field", "analyser"),
     [
@@ -88,8 +97,9 @@ def test_text_fields_have_language_exact_and_folded_forms(
 ) -> None:
     spec = properties[field]
     assert spec["analyzer"] == analyser
-    assert spec["fields"]["exact"] == {"type": "text", "analyzer": "tillit_exact"}
-    assert spec["fields"]["folded"] == {"type": "text", "analyzer": "tillit_folded"}
+    boolean = {"similarity": "boolean"}
+    assert spec["fields"]["exact"] == {"type": "text", "analyzer": "tillit_exact", **boolean}
+    assert spec["fields"]["folded"] == {"type": "text", "analyzer": "tillit_folded", **boolean}
 
 
 def test_analysis_definitions() -> None:
