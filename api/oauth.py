@@ -41,10 +41,10 @@ from joserfc.jwk import KeySet
 
 from api.oauth_syntax import malformed_parameter
 from api.ratelimit import limit_token, limit_token_refusals
+from catalogue.db import begin_write
 from catalogue.models import Agency, OAuthClient
 from catalogue.models_auth import AuthorizationCode, RefreshToken, User
 from catalogue.services.clients import allowed_scopes, verify_secret
-from catalogue.db import begin_write
 from catalogue.services.security_events import RefusalTally, principal, record_security_event
 from catalogue.services.tokens import TokenService, new_secret
 from catalogue.services.users import UserService, user_scopes

@@ -123,7 +123,9 @@ def _failed(response: Any) -> bool:
 
 
 def limit_login(view: F) -> F:
-    per_account = limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], deduct_when=_spends_account)
+    per_account = limiter.limit(
+        _login_limit, key_func=_account_key, methods=["POST"], deduct_when=_spends_account
+    )
     per_address = limiter.limit(
         lambda: current_app.config["RATE_LIMIT_LOGIN_ADDRESS"],
         key_func=lambda: "login-" + _address_key(),

@@ -74,9 +74,11 @@ class RefusalTally:
         (address, count, window start) of the closed windows that counted more."""
         with self._lock:
             closed: list[tuple[str | None, int, float]] = []
-            # Windows open in time order, so the closed ones are at the front.
+            opening = address not in self._open
+            # Windows open in time order, so the closed ones are at the front; when
+            # too many are open, the oldest is closed early.
             for key, (start, count) in list(self._open.items()):
-                if now - start < self.window and len(self._open) < self.max_open:
+                if now - start < self.window and not (opening and len(self._open) >= self.max_open):
                     break
                 del self._open[key]
                 if count:

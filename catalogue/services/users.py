@@ -160,7 +160,9 @@ class UserService:
         name = username.strip().lower()[:200]
         result = self._sign_in(name, password, address)
         user = result.user
-        who = principal(self.scheme, user.id if user else name, user.agency if user else None, address=address)
+        who = principal(
+            self.scheme, user.id if user else name, user.agency if user else None, address=address
+        )
         record_security_event(
             self.session,
             who,
