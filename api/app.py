@@ -17,9 +17,11 @@ from flask_smorest import Api
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.config import load_settings
 from api.delivery import deliver_soon
+from api.edge import json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
 from catalogue.audit_writer import ProcessGroupWriter
@@ -116,6 +118,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
     app = TillitFlask("tillit", instance_path=settings["INSTANCE_PATH"])
     app.session_interface = CookieSessions()
+    if int(settings["TRUSTED_PROXIES"]):  # else X-Forwarded-For is ignored: it would escape the limits
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(settings["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     app.config.update(settings)
     app.config.update(
         API_TITLE="Tillit",
@@ -198,6 +202,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
                 "Unsupported Media Type",
                 "Send the request body as application/json.",
             )
+        depth = int(app.config["MAX_JSON_DEPTH"])
+        if request.method in JSON_METHODS and request.is_json and json_too_deep(request.get_data(), depth):
+            return problem(400, "Bad Request", f"The JSON body nests deeper than {depth} levels.")
         return None
 
     @app.teardown_request
@@ -213,19 +220,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Submissions and decisions write notifications; send them after the commit.
         if g.pop("notify", False) and response.status_code < 400:
             deliver_soon(app)
-        # No shared cache keeps what a bearer's clearance let it see.
-        req = request._get_current_object()  # type: ignore[attr-defined]
-        if req.path.startswith(("/api/", "/oauth/")):
-            headers = response.headers
-            vary = headers.get("Vary")
-            if not vary:
-                headers["Vary"] = "Authorization"
-            elif "authorization" not in vary.lower():
-                headers["Vary"] = f"{vary}, Authorization"
-            # (a response's Cache-Control is parsed only when it has one)
-            public = "Cache-Control" in headers and response.cache_control.public
-            if "Authorization" in req.headers or not public:
-                headers["Cache-Control"] = "no-store"
+        secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
         return response
 
     from api.oauth import init_oauth

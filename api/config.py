@@ -67,8 +67,18 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits (Flask-Limiter syntax) on /oauth/token per client and on login per account.
     "RATE_LIMIT_TOKEN": "60/minute",
     "RATE_LIMIT_LOGIN": "10/minute",
+    # Failed password logins per client address, whatever the user name (an agency's NAT
+    # shares it; successful logins do not count).
+    "RATE_LIMIT_LOGIN_ADDRESS": "30/minute",
+    # Refused /oauth/token requests per client address (unknown clients, bad credentials).
+    "RATE_LIMIT_TOKEN_REFUSALS": "30/minute",
     # Rate limit on delegated login (start and callback), per provider and client address.
     "RATE_LIMIT_OIDC_LOGIN": "30/minute",
+    # Reverse proxies in front of Tillit whose X-Forwarded-For is trusted (0: none; the
+    # client address is the connection's, and the header is ignored).
+    "TRUSTED_PROXIES": 0,
+    # Deepest nesting of arrays and objects accepted in a JSON request body.
+    "MAX_JSON_DEPTH": 64,
     # Where rate-limit counters live: memory:// (per process) or e.g. redis://host:6379.
     "RATELIMIT_STORAGE_URI": "memory://",
     # JSON list of trusted external token issuers; see docs/security.md.

@@ -21,8 +21,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from api import oidc
-from api.oauth import Person
-from api.ratelimit import limit_login
+from api.oauth import Person, malformed_request_error
+from api.ratelimit import NOT_A_GUESS, limit_login
 from catalogue.models import Agency
 from catalogue.services.users import UserService
 
@@ -114,6 +114,9 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
 @limit_login
 def authorize() -> Response:
     server = _server()
+    malformed = malformed_request_error()
+    if malformed is not None:  # never redirected: its redirect_uri may be the malformed one
+        return error_response(malformed)
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
@@ -130,10 +133,13 @@ def authorize() -> Response:
     if not form.validate_on_submit():
         return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
     users = UserService(g.db, current_app.extensions["tillit"].scheme)
-    user = users.authenticate(form.username.data or "", form.password.data or "", request.remote_addr)
+    attempt = users.sign_in(form.username.data or "", form.password.data or "", request.remote_addr)
+    user = attempt.user
     agency = g.db.get(Agency, user.agency) if user else None
     if user is None or agency is None or agency.retired:
-        return _page(LoginForm(formdata=None), grant, LOGIN_FAILED, 200)
+        page = _page(LoginForm(formdata=None), grant, LOGIN_FAILED, 200)
+        setattr(page, NOT_A_GUESS, attempt.locked)
+        return page
     response: Response = server.create_authorization_response(grant_user=Person(user, agency), grant=grant)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -39,11 +39,13 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from api.ratelimit import limit_token
+from api.oauth_syntax import malformed_parameter
+from api.ratelimit import limit_token, limit_token_refusals
+from catalogue.db import begin_write
 from catalogue.models import Agency, OAuthClient
 from catalogue.models_auth import AuthorizationCode, RefreshToken, User
 from catalogue.services.clients import allowed_scopes, verify_secret
-from catalogue.services.security_events import principal, record_security_event
+from catalogue.services.security_events import RefusalTally, principal, record_security_event
 from catalogue.services.tokens import TokenService, new_secret
 from catalogue.services.users import UserService, user_scopes
 from security.identity import ACTION_SCOPES
@@ -58,6 +60,8 @@ TOKEN_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
 CODE_AUTH_METHODS = [*TOKEN_AUTH_METHODS, "none"]
 ASSERTION_MAX_LIFETIME = 120
 ASSERTION_LEEWAY = 30
+#: Seconds of one address's refused token requests aggregated into one audit event.
+REFUSAL_WINDOW = 60.0
 
 
 def _tillit() -> Any:
@@ -523,8 +527,15 @@ def init_oauth(app: Flask, keys: KeyStore) -> AuthorizationServer:
             lifetime=int(app.config["ACCESS_TOKEN_LIFETIME"]),
         ),
     )
+    app.extensions["tillit_token_refusals"] = RefusalTally(REFUSAL_WINDOW)
     app.register_blueprint(bp)
     return server
+
+
+def malformed_request_error() -> InvalidRequestError | None:
+    """invalid_request for a parameter outside its RFC 6749 syntax (api.oauth_syntax)."""
+    bad = malformed_parameter(request.values)
+    return InvalidRequestError(f"The {bad} parameter is malformed.") if bad else None
 
 
 def _no_store(response: Any) -> Any:
@@ -534,9 +545,15 @@ def _no_store(response: Any) -> Any:
 
 
 @bp.post("/oauth/token")
+@limit_token_refusals
 @limit_token
 def issue_token() -> Any:
-    response = _tillit().oauth.create_token_response()
+    server = _tillit().oauth
+    malformed = malformed_request_error()
+    if malformed is not None:
+        response = server.handle_error_response(None, malformed)
+    else:
+        response = server.create_token_response()
     _audit_token_response(response)
     return _no_store(response)
 
@@ -560,9 +577,31 @@ def _audit_token_response(response: Any) -> None:
         details = {"grant_type": grant, "scope": claims.get("scope", ""), "jti": claims.get("jti")}
         record_security_event(g.db, who, "token.issue", details, anchor=ext.anchor)
     else:
-        who = principal(ext.scheme, "unauthenticated", None, address=request.remote_addr)
         details = {"grant_type": grant[:40], "error": str(body.get("error", response.status_code))[:60]}
-        record_security_event(g.db, who, "token.refuse", details, decision="deny", anchor=ext.anchor)
+        _audit_refusal(details)
+
+
+def _audit_refusal(details: dict[str, Any]) -> None:
+    """The first refusal of an address's window at once; the rest of a window as
+    one event with their count, once it has closed (RefusalTally)."""
+    ext = _tillit()
+    tally: RefusalTally = current_app.extensions["tillit_token_refusals"]
+    first, closed = tally.note(request.remote_addr, time.time())
+    if not first and not closed:
+        return
+    begin_write(g.db)
+    for address, count, start in closed:
+        who = principal(ext.scheme, "unauthenticated", None, address=address)
+        summary = {"repeated": count, "window_start": int(start), "window_seconds": int(tally.window)}
+        record_security_event(
+            g.db, who, "token.refuse", summary, decision="deny", anchor=ext.anchor, own_transaction=False
+        )
+    if first:
+        who = principal(ext.scheme, "unauthenticated", None, address=request.remote_addr)
+        record_security_event(
+            g.db, who, "token.refuse", details, decision="deny", anchor=ext.anchor, own_transaction=False
+        )
+    g.db.commit()
 
 
 @bp.post("/oauth/revoke")

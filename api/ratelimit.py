@@ -1,5 +1,7 @@
 """Rate limits (Flask-Limiter) on the token endpoint, keyed by client, and on
 login, keyed by account: brute force meets a wall whichever address it comes from.
+Failed logins and refused token requests are also limited per client address, so
+one address cannot try many accounts or flood the audit chain with refusals.
 
 Storage is in memory by default (per process); set TILLIT_RATELIMIT_STORAGE_URI
 (for example redis://...) to share counters between workers.
@@ -99,8 +101,54 @@ def _login_limit() -> str:
     return str(current_app.config["RATE_LIMIT_LOGIN"])
 
 
+#: Set on a login response whose attempt checked no password (its address is locked
+#: out of the account): it does not spend the account's budget, so one address
+#: cannot keep the account at its limit for everyone else.
+NOT_A_GUESS = "_tillit_not_a_guess"
+
+
+def _spends_account(response: Any) -> bool:
+    if request.form.get("provider") is not None:
+        return True
+    return response.status_code != 302 and not getattr(response, NOT_A_GUESS, False)
+
+
+def _address_key() -> str:
+    return f"address:{request.remote_addr}"
+
+
+def _failed(response: Any) -> bool:
+    """Only failures count per address: a whole agency may sign in from one NAT."""
+    return response.status_code != 302
+
+
 def limit_login(view: F) -> F:
-    return _mark(limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])(view))
+    per_account = limiter.limit(
+        _login_limit, key_func=_account_key, methods=["POST"], deduct_when=_spends_account
+    )
+    per_address = limiter.limit(
+        lambda: current_app.config["RATE_LIMIT_LOGIN_ADDRESS"],
+        key_func=lambda: "login-" + _address_key(),
+        methods=["POST"],
+        exempt_when=lambda: request.form.get("provider") is not None,
+        deduct_when=_failed,
+    )
+    return _mark(per_address(per_account(view)))
+
+
+def _refused(response: Any) -> bool:
+    return response.status_code != 200
+
+
+def limit_token_refusals(view: F) -> F:
+    """Refused token requests per address: over the limit, 429 before anything is
+    read or written (no audit event either)."""
+    limit = limiter.limit(
+        lambda: current_app.config["RATE_LIMIT_TOKEN_REFUSALS"],
+        key_func=lambda: "token-refusals-" + _address_key(),
+        deduct_when=_refused,
+    )
+    return _mark(limit(view))
 
 
 def limit_federated_login(view: F) -> F:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from catalogue.models import Agency, utcnow
+from catalogue.models import Agency, AuditEvent, utcnow
 from catalogue.models_auth import NO_PASSWORD, User
 from catalogue.services.security_events import principal, record_security_event
 from security import policy
@@ -23,8 +24,19 @@ from security.oidc import FederatedPerson
 from security.passwords import WeakPassword, hash_password, verify_password
 from security.roles import ROLES, scopes_for_roles
 
+#: Failed logins to one account from one address within LOCKOUT that lock that
+#: address (only) out of that account until the oldest of them is LOCKOUT old.
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a password login: the user, or None; ``locked`` when the
+    attempt was refused unchecked because its address is locked out of the account."""
+
+    user: User | None
+    locked: bool = False
 
 
 class LoginRefused(Exception):
@@ -33,11 +45,6 @@ class LoginRefused(Exception):
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
         self.reason = reason
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything we store is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def user_scopes(scheme: ClassificationScheme, user: User, agency: Agency) -> tuple[str, ...]:
@@ -142,50 +149,67 @@ class UserService:
         return self.session.scalar(select(User).where(User.username == username.strip().lower()))
 
     def authenticate(self, username: str, password: str, address: str | None = None) -> User | None:
-        """The user, or None. Every failure looks the same to the caller; an account
-        is locked for a while after repeated failures, even for the right password.
-        Every attempt is an audit event."""
+        return self.sign_in(username, password, address).user
+
+    def sign_in(self, username: str, password: str, address: str | None = None) -> SignIn:
+        """A password login. Every failure looks the same to the person; repeated
+        failures lock the address they came from out of the account for a while,
+        even for the right password, and no other address (docs/security.md, "Rate
+        limits"). Every attempt is an audit event, and those events are the count."""
         begin_write(self.session)
-        user = self._authenticate(username, password)
+        name = username.strip().lower()[:200]
+        result = self._sign_in(name, password, address)
+        user = result.user
         who = principal(
-            self.scheme,
-            user.id if user else username.strip().lower()[:200],
-            user.agency if user else None,
-            address=address,
+            self.scheme, user.id if user else name, user.agency if user else None, address=address
         )
         record_security_event(
             self.session,
             who,
             "login.success" if user else "login.failure",
-            {"user": username.strip().lower()[:200]},
+            {"user": name},
             decision="allow" if user else "deny",
             own_transaction=False,
         )
         self.session.commit()
-        return user
+        return result
 
-    def _authenticate(self, username: str, password: str) -> User | None:
-        user = self.by_username(username)
-        now = utcnow()
+    def _sign_in(self, name: str, password: str, address: str | None) -> SignIn:
+        user = self.by_username(name)
         if user is None:
             verify_password(None, password)  # same work as for a real account
-            return None
-        locked = user.locked_until is not None and _aware(user.locked_until) > now
-        if locked or user.disabled or user.issuer is not None:
+            return SignIn(None)
+        if user.disabled or user.issuer is not None:
             # Linked accounts sign in at their provider only, never with a password.
             verify_password(None, password)
-            return None
+            return SignIn(None)
+        if self._locked_out(user, name, address):
+            verify_password(None, password)
+            return SignIn(None, locked=True)
         if not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
-                user.failed_logins = 0
-            self.session.flush()
-            return None
-        user.failed_logins = 0
-        user.locked_until = None
-        self.session.flush()
-        return user
+            return SignIn(None)
+        return SignIn(user)
+
+    def _locked_out(self, user: User, name: str, address: str | None) -> bool:
+        """MAX_FAILED_LOGINS failures for this account from this address within
+        LOCKOUT, none followed by a success from there. Counted from the audit
+        chain (durable, shared by every worker): failures are recorded under the
+        name typed, successes under the account's id."""
+        since = utcnow() - LOCKOUT
+        here = AuditEvent.address == address if address is not None else AuditEvent.address.is_(None)
+        last_success = (
+            select(func.max(AuditEvent.seq))
+            .where(AuditEvent.actor == user.id, AuditEvent.action == "login.success", here)
+            .where(AuditEvent.at > since)
+            .scalar_subquery()
+        )
+        failures = self.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.actor == name, AuditEvent.action == "login.failure", here)
+            .where(AuditEvent.at > since, AuditEvent.seq > func.coalesce(last_success, 0))
+        )
+        return (failures or 0) >= MAX_FAILED_LOGINS
 
     def active(self, user_id: str) -> tuple[User, Agency] | None:
         user = self.session.get(User, user_id)

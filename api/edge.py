@@ -1,0 +1,60 @@
+"""What every response and request passes at the HTTP edge: security headers, the
+cache rules for what a caller's credentials let it see, and the bound on how deep
+a JSON body may nest (deeper ones overflow Python's recursion in the parser and in
+everything that walks the result)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Request, Response
+
+#: The catalogue pages: their own stylesheet, links and a GET search form; no script.
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+#: Anything else (JSON, problems, CSS) runs nothing and is framed nowhere.
+OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+_STRINGS = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def json_too_deep(body: bytes, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (brackets inside
+    strings do not count). A body that is not JSON is left to the parser."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _STRINGS.sub(b"", body).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _vary(response: Response, names: str) -> None:
+    vary = response.headers.get("Vary")
+    missing = [n for n in names.split(", ") if not vary or n.lower() not in vary.lower()]
+    if missing:
+        response.headers["Vary"] = ", ".join([vary, *missing] if vary else missing)
+
+
+def secure_response(request: Request, response: Response) -> None:
+    """nosniff everywhere; a CSP that forbids framing on every response; and no
+    shared cache keeps what a bearer token or a session let the caller see."""
+    headers = response.headers
+    headers["X-Content-Type-Options"] = "nosniff"
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = PAGE_CSP if response.mimetype == "text/html" else OTHER_CSP
+    if (request.endpoint or "").endswith("static"):
+        return  # the stylesheet is the same for everyone
+    api = request.path.startswith(("/api/", "/oauth/"))
+    # The API reads no cookie; pages may (the login form's session).
+    _vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
+    credentials = "Authorization" in request.headers or bool(request.cookies) or "Set-Cookie" in headers
+    # (a response's Cache-Control is parsed only when it has one)
+    public = "Cache-Control" in headers and response.cache_control.public
+    if credentials or (api and not public):
+        headers["Cache-Control"] = "no-store"
