@@ -362,8 +362,7 @@ def audit_verify() -> None:
 )
 def audit_export(output: Any) -> None:
     """Write every event, oldest first, as JSON Lines."""
-    from catalogue.audit import as_json_lines
-    from catalogue.services.audit import AuditService
+    from catalogue.services.audit import AuditService, as_json_lines
 
     with _cli_app() as app, app.extensions["tillit"].sessions() as session:
         ext = app.extensions["tillit"]

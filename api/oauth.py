@@ -48,7 +48,7 @@ from catalogue.services.clients import allowed_scopes, verify_secret
 from catalogue.services.security_events import RefusalTally, principal, record_security_event
 from catalogue.services.tokens import TokenService, new_secret
 from catalogue.services.users import UserService, user_scopes
-from security.identity import ACTION_SCOPES
+from security.identity import ACTION_SCOPES, PERSON_SCOPES
 from security.keys import SIGNING_ALG, KeyStore
 from security.tokens import ALLOWED_ALGORITHMS, DenyList, InvalidToken
 
@@ -204,8 +204,15 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
 
     def validate_requested_scope(self) -> None:
         client: Client = self.request.client
-        granted = client.granted_scopes()
+        # A client acting on its own never gets a person's scope, even one stored on
+        # it before registration refused that (review decisions are made by people).
+        granted = [s for s in client.granted_scopes() if s not in PERSON_SCOPES]
         requested = scope_to_list(self.request.payload.scope or "")
+        personal = [s for s in requested if s in PERSON_SCOPES]
+        if personal:
+            raise InvalidScopeError(
+                description="Only a person may hold " + " ".join(personal) + "; sign in (authorization_code)."
+            )
         if not requested:
             if not granted:
                 raise InvalidScopeError(description="Nothing may be granted to this client now.")

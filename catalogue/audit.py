@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -389,11 +389,6 @@ def _walk(events: Iterable[AuditEvent], anchor: HeadAnchor | None) -> Verificati
             if head[0] == last[0] and head[1] != last[1]:
                 return Verification(False, checked, head[0], "it does not match the external anchor")
     return Verification(True, checked)
-
-
-def as_json_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    for event in events:
-        yield json.dumps(event_to_dict(event), ensure_ascii=False) + "\n"
 
 
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:

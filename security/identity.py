@@ -13,6 +13,9 @@ REVIEW = "catalogue:review"
 AUDIT = "catalogue:audit"
 ADMIN = "catalogue:admin"
 ACTION_SCOPES = (WRITE, REVIEW, AUDIT, ADMIN)
+#: Scopes only a person may hold: a client acting on its own (client_credentials)
+#: never gets them, so one holder of two client secrets cannot be both pairs of eyes.
+PERSON_SCOPES = frozenset({REVIEW})
 
 Kind = Literal["anonymous", "client", "user", "system"]
 
@@ -34,6 +37,9 @@ class Identity:
     client_id: str | None = None
     #: The network address the request came from, for the audit log.
     address: str | None = None
+    #: The person behind the token (their user id), or None when no person is: a
+    #: client acting on its own, a federated system, the anonymous reader, the system.
+    person: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -51,6 +57,7 @@ def build_identity(
     agency: str | None,
     scopes: Iterable[str],
     client_id: str | None = None,
+    person: str | None = None,
 ) -> Identity:
     scope_set = frozenset(scopes)
     clearance = scheme.clearance_from_scopes(scope_set)
@@ -62,6 +69,7 @@ def build_identity(
         clearance=clearance,
         readable_levels=scheme.at_or_below(clearance),
         client_id=client_id,
+        person=person,
     )
 
 
@@ -91,7 +99,11 @@ def system_identity(scheme: ClassificationScheme) -> Identity:
 
 
 def identity_from_claims(scheme: ClassificationScheme, claims: Mapping[str, Any]) -> Identity:
-    """Turn the claims of a verified access token into an identity."""
+    """Turn the claims of a verified access token into an identity.
+
+    A person's token (authorization_code, RFC 9068) has ``sub`` = the user id and
+    ``client_id`` = the app they signed in through; a client's own token
+    (client_credentials) has ``sub`` = ``client_id``."""
     scope = claims.get("scope", "")
     scopes = scope.split() if isinstance(scope, str) else []
     agency = claims.get("agency")
@@ -105,4 +117,5 @@ def identity_from_claims(scheme: ClassificationScheme, claims: Mapping[str, Any]
         agency=str(agency) if agency else None,
         scopes=scopes,
         client_id=str(client_id) if client_id else None,
+        person=str(subject) if kind == "user" else None,
     )

@@ -91,11 +91,13 @@ def can_write(identity: Identity, facts: EntryFacts) -> bool:
 
 def can_review(identity: Identity, facts: EntryFacts, level: str) -> bool:
     """Decide a review that puts the entry at ``level``: a security officer of the
-    publishing agency with clearance for it. Four eyes are the service's check."""
+    publishing agency with clearance for it, and a person (a client acting on its own
+    never decides). Four eyes, which compare persons, are the service's check."""
     if identity.is_system:
         return level in identity.readable_levels
     return (
-        identity.has_scope(REVIEW)
+        identity.person is not None
+        and identity.has_scope(REVIEW)
         and identity.agency == facts.publisher
         and level in identity.readable_levels
         and can_read(identity, facts)

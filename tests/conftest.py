@@ -26,19 +26,13 @@ from catalogue.db import make_engine
 from catalogue.migrate import upgrade
 from catalogue.services.agencies import AgencyService
 from catalogue.services.clients import ClientService
-from security.identity import system_identity
+from security.identity import PERSON_SCOPES, system_identity
 from security.keys import KEYS_FILE, KeyStore
+from tests.agencies import AGENCIES, LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.pgserver import PostgresServer, find_postgres
+from tests.security.people import person_token
 
-SKATTEVERKET = "202100-5448"
-LANTMATERIET = "202100-4888"
-SKATTEETATEN = "974761076"
-
-AGENCIES = {
-    SKATTEVERKET: ("SE", {"sv": "Skatteverket", "en": "Swedish Tax Agency"}, "sensitive"),
-    LANTMATERIET: ("SE", {"sv": "Lantmäteriet", "en": "Swedish Mapping Authority"}, "sensitive"),
-    SKATTEETATEN: ("NO", {"nb": "Skatteetaten", "en": "Norwegian Tax Administration"}, "sensitive"),
-}
+__all__ = ["AGENCIES", "LANTMATERIET", "SKATTEETATEN", "SKATTEVERKET"]
 
 
 # -- databases ------------------------------------------------------------------
@@ -171,7 +165,10 @@ TokenFor = Callable[..., dict[str, str]]
 def token_for(app: Flask, client: FlaskClient) -> TokenFor:
     """``token_for("internal", agency=..., extra=("catalogue:write",))`` → auth headers.
 
-    A real client is registered and a real token fetched from /oauth/token.
+    A real client is registered and a real token fetched from /oauth/token. A scope
+    only people may hold (``catalogue:review``) makes it a person's token instead: a
+    new person of the agency with the matching roles signs in through an app
+    (authorization_code with PKCE), so each distinct call is a distinct person.
     """
     cache: dict[tuple[Any, ...], dict[str, str]] = {}
 
@@ -181,8 +178,11 @@ def token_for(app: Flask, client: FlaskClient) -> TokenFor:
         key = (level, agency, extra)
         if key not in cache:
             scopes = ([f"catalogue:read:{level}"] if level else []) + list(extra)
-            client_id, secret = register_client(app, agency, scopes)
-            token = fetch_token(client, client_id, secret)
+            if PERSON_SCOPES & set(extra):
+                token = person_token(app, agency=agency, clearance=level, scopes=scopes)
+            else:
+                client_id, secret = register_client(app, agency, scopes)
+                token = fetch_token(client, client_id, secret)
             cache[key] = {"Authorization": f"Bearer {token}"}
         return cache[key]
 

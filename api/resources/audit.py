@@ -11,7 +11,7 @@ from marshmallow import fields, validate
 from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, audit_service, page_body
 from api.resources.reviews import AuditEventSchema
-from catalogue.audit import as_json_lines
+from catalogue.services.audit import ShownEvent, as_json_lines
 from security.identity import AUDIT
 
 blp = Blueprint(
@@ -40,13 +40,21 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(AuditQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=AuditEventSchema(many=True), description="A page of events, newest first.")
 def list_events(args: dict[str, Any]) -> Any:
-    """Audit events about entries within your clearance (and events about no entry)."""
+    """Audit events about entries you may read now, within the clearance you had for
+    them then (and events about no entry). Ids of entries you may not see are left out
+    of an event's details, and the event is marked ``redacted``."""
     page = audit_service().list_events(
         current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
     )
-    return jsonify(
-        page_body(AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
-    )
+    return jsonify(page_body([_event_body(e) for e in page.items], page.total, page.page, page.per_page))
+
+
+def _event_body(shown: ShownEvent) -> dict[str, Any]:
+    body = dict(AuditEventSchema().dump(shown.event))
+    body["details"] = shown.details
+    if shown.redacted:
+        body["redacted"] = True  # the event's hash covers details not shown to you
+    return body
 
 
 @blp.route("/export", methods=["GET"])

@@ -63,6 +63,8 @@ class AuditEventSchema(Schema):
     entry = fields.String(attribute="entry_id", allow_none=True)
     entry_level = fields.String(allow_none=True)
     details = fields.Dict()
+    #: Present (true) when ids of entries hidden from you were left out of ``details``.
+    redacted = fields.Boolean()
 
 
 class ReclassifySchema(Schema):
@@ -85,6 +87,7 @@ class ReviewQueryArgsSchema(PageArgsSchema):
 
 def _review_body(view: ReviewView) -> dict[str, Any]:
     body = dict(ReviewSchema().dump(view.review))
+    body["proposed_change"] = view.proposed  # as this reader may see it
     body["entry_type"] = view.entry.type
     body["entry_title"] = view.entry.title
     body["review_due"] = view.entry.review_due.isoformat() if view.entry.review_due else None
@@ -122,8 +125,9 @@ def get_review(review_id: str) -> Any:
 @blp.alt_response(200, schema=ReviewSchema, description="The decided review (final).")
 def decide(data: dict[str, Any], review_id: str) -> Any:
     """Approve (optionally with another classification or listing level) or reject, with a
-    rationale. Needs catalogue:review, clearance for the level, and someone other than the
-    submitter (four eyes). Decisions are final."""
+    rationale. Needs a person's token (never a client's own) with catalogue:review,
+    clearance for the level, and someone other than the submitting person (four eyes).
+    A review you may not see answers 404, as one that does not exist. Decisions are final."""
     view = review_service().decide(
         current_identity(),
         review_id,

@@ -1,20 +1,83 @@
-"""Reading the audit log, which obeys clearance like everything else."""
+"""Reading the audit log, which obeys the same read rule as everything else.
+
+An event about an entry is shown only to a reader who may read that entry *now*
+(``policy.read_filter`` and the entry's current classification, in SQL) and who
+was cleared for the level the entry had when the event happened. Ids of other
+entries inside an event's details are shown only as far as the reader may list
+those entries: a hidden one is dropped from a list, a single one becomes null,
+and the event is marked ``redacted`` (its hash then covers details not shown).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.audit import AuditLog, HeadAnchor, Verification, verify_chain
+from catalogue.audit import AuditLog, HeadAnchor, Verification, event_to_dict, verify_chain
 from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.models import AuditEvent, Entry
 from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import Identity
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EXPORT_BATCH = 2000
+
+
+@dataclass(frozen=True)
+class ShownEvent:
+    """An event as one reader is shown it."""
+
+    event: AuditEvent
+    #: The event's details without ids of entries the reader may not list.
+    details: dict[str, Any]
+    #: True when something was left out of ``details`` (the hash covers the original).
+    redacted: bool
+
+    def exported(self) -> dict[str, Any]:
+        """What the hash covers and the hash, with the details as shown."""
+        out = {**event_to_dict(self.event), "details": self.details}
+        if self.redacted:
+            out["redacted"] = True
+        return out
+
+
+def as_json_lines(events: Iterable[ShownEvent]) -> Iterator[str]:
+    for shown in events:
+        yield json.dumps(shown.exported(), ensure_ascii=False) + "\n"
+
+
+def _ids_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if _UUID.fullmatch(value):
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _ids_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _ids_in(item)
+
+
+def _without(value: Any, hidden: set[str]) -> Any:
+    """``value`` with every id in ``hidden`` taken out of lists, and null in its place elsewhere."""
+    if isinstance(value, str):
+        return None if value in hidden else value
+    if isinstance(value, dict):
+        return {k: _without(v, hidden) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without(v, hidden) for v in value if not (isinstance(v, str) and v in hidden)]
+    return value
 
 
 class AuditService:
@@ -33,10 +96,21 @@ class AuditService:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[ColumnElement[bool]]:
-        # An auditor never sees events about entries above its own clearance.
+        # An event about an entry follows the entry: the reader may read it now (one
+        # rule with every other read: visible_clause(policy.read_filter) and its current
+        # classification), and was cleared for the level it had then.
+        readable = sorted(identity.readable_levels)
         conditions: list[ColumnElement[bool]] = [
             or_(
-                AuditEvent.entry_level.is_(None), AuditEvent.entry_level.in_(sorted(identity.readable_levels))
+                AuditEvent.entry_id.is_(None),
+                and_(
+                    AuditEvent.entry_id.in_(
+                        select(Entry.id).where(
+                            visible_clause(policy.read_filter(identity)), Entry.classification.in_(readable)
+                        )
+                    ),
+                    AuditEvent.entry_level.in_(readable),
+                ),
             )
         ]
         if entry:
@@ -55,7 +129,7 @@ class AuditService:
 
     def list_events(
         self, identity: Identity, *, page: int = 1, per_page: int = 50, **filters: object
-    ) -> Page[AuditEvent]:
+    ) -> Page[ShownEvent]:
         if not policy.can_audit(identity):
             raise PermissionDenied("Reading the audit log needs the catalogue:audit scope.")
         conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
@@ -68,19 +142,36 @@ class AuditService:
             .limit(per_page)
             .offset((max(page, 1) - 1) * per_page)
         ).all()
+        shown = self._shown(identity, rows)
         self._record(identity, "audit.read", filters)
-        return Page(list(rows), int(total or 0), page, per_page)
+        return Page(shown, int(total or 0), page, per_page)
 
-    def export(self, identity: Identity, **filters: object) -> Iterator[AuditEvent]:
+    def export(self, identity: Identity, **filters: object) -> Iterator[ShownEvent]:
         """Every matching event, oldest first (for JSON Lines)."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Exporting the audit log needs the catalogue:audit scope.")
         conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
         self._record(identity, "audit.export", filters)
-        result = self.session.execute(
-            select(AuditEvent).where(*conditions).order_by(AuditEvent.seq).execution_options(yield_per=2000)
-        )
-        yield from result.scalars()
+        query = select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
+        events = self.session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
+        while batch := list(islice(events, EXPORT_BATCH)):
+            yield from self._shown(identity, batch)
+
+    def _shown(self, identity: Identity, events: Sequence[AuditEvent]) -> list[ShownEvent]:
+        """The events with their details redacted for ``identity`` (one query)."""
+        named = {i for event in events for i in _ids_in(event.details)}
+        hidden: set[str] = set()
+        if named and not identity.is_system:
+            rows = self.session.execute(
+                select(Entry.id, visible_clause(policy.read_filter(identity))).where(Entry.id.in_(named))
+            ).all()
+            hidden = {entry_id for entry_id, visible in rows if not visible}
+        shown = []
+        for event in events:
+            details = event.details or {}
+            redacted = bool(hidden) and any(i in hidden for i in _ids_in(details))
+            shown.append(ShownEvent(event, _without(details, hidden) if redacted else details, redacted))
+        return shown
 
     def readers(
         self, identity: Identity, entry_id: str, *, page: int = 1, per_page: int = 50

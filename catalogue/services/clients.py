@@ -19,7 +19,7 @@ from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, OAuthClient
 from catalogue.services.security_events import record_security_event
 from security import policy
-from security.identity import ACTION_SCOPES, Identity
+from security.identity import ACTION_SCOPES, PERSON_SCOPES, Identity
 from security.levels import ClassificationScheme
 
 
@@ -51,6 +51,22 @@ def verify_secret(client: OAuthClient, secret: str) -> bool:
     if stored.startswith(SECRET_HASH_PREFIX):
         return hmac.compare_digest(stored, hash_secret(secret))
     return bool(stored) and check_password_hash(stored, secret)  # rows from before the change
+
+
+def check_person_scopes(scopes: Iterable[str], grants: Iterable[str]) -> None:
+    """A client that may act on its own (client_credentials) never holds a scope that
+    only a person may use: review decisions are made by people, so one holder of two
+    client secrets (one to write, one to review) cannot be both pairs of eyes."""
+    personal = sorted(set(scopes) & PERSON_SCOPES)
+    if personal and "client_credentials" in grants:
+        raise ValidationFailed(
+            {
+                "scopes": [
+                    ", ".join(personal) + " is for people only: register it on an authorization_code "
+                    "client without client_credentials, and let security officers sign in."
+                ]
+            }
+        )
 
 
 class ClientService:
@@ -97,6 +113,7 @@ class ClientService:
         grants = list(dict.fromkeys(grant_types))
         uris = list(dict.fromkeys(redirect_uris))
         self._check_registration(grants, auth_method, uris, jwks)
+        check_person_scopes(requested, grants)
         secret = secrets.token_urlsafe(32) if auth_method == "client_secret_basic" else ""
         client = OAuthClient(
             client_id="tillit-" + secrets.token_hex(12),

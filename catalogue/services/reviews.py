@@ -22,10 +22,16 @@ KINDS = ("publication", "revision", "periodic", "reclassification")
 NO_REVIEW = "No review with that id."
 
 
+#: Fields of a proposal that name other entries: shown only as far as the reader may list them.
+ENTRY_ID_FIELDS = ("serves_datasets",)
+
+
 @dataclass(frozen=True)
 class ReviewView:
     review: Review
     entry: Entry
+    #: The proposed change as this reader may see it (see ``ENTRY_ID_FIELDS``).
+    proposed: dict[str, Any]
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -100,8 +106,8 @@ class ReviewService(EntryService):
         if not policy.can_review(identity, entry.facts, entry.classification):
             self.audit_now(identity, "review.request", entry, decision="deny")
             raise PermissionDenied(
-                "Requesting a review needs the catalogue:review scope in the "
-                "publishing agency, with clearance for the entry."
+                "Requesting a review needs a person (signed in) with the catalogue:review scope "
+                "in the publishing agency, with clearance for the entry."
             )
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             raise Conflict("Only a published entry can be reclassified; drafts are submitted.")
@@ -157,7 +163,7 @@ class ReviewService(EntryService):
             proposed_classification=level,
             previous_classification=entry.classification,
             previous_listing_level=entry.listing_level,
-            submitted_by=identity.subject,
+            submitted_by=identity.person or identity.subject,
         )
         self.session.add(review)
         self.session.flush()
@@ -185,7 +191,9 @@ class ReviewService(EntryService):
         listing_level: str | None = None,
     ) -> ReviewView:
         begin_write(self.session)
-        review, entry = self._load_review(identity, review_id)
+        # Exactly the GET's rule and answer: a review the caller may not see is "not
+        # found", never "forbidden at level X"; the log records the refusal.
+        review, entry = self._visible_review(identity, review_id, audit_as="review.decide")
         final_level = classification or self._proposed(review, entry, "classification")
         final_listing = listing_level or (
             self._proposed(review, entry, "listing_level")
@@ -203,10 +211,13 @@ class ReviewService(EntryService):
                 details={"review": review.id, "answered": 403},
             )
             raise PermissionDenied(
-                f"Deciding this review needs the catalogue:review scope in the publishing agency "
-                f"and clearance {needed!r}."
+                f"Deciding this review needs a person (signed in) with the catalogue:review scope "
+                f"in the publishing agency and clearance {needed!r}."
             )
-        if identity.subject == review.submitted_by:
+        # Four eyes compare persons: a submission records the submitter's subject, for a
+        # person their user id whichever client they came through. Only a person (or the
+        # system) gets this far.
+        if (identity.person or identity.subject) == review.submitted_by:
             self.audit_now(
                 identity,
                 "review.decide",
@@ -258,7 +269,7 @@ class ReviewService(EntryService):
                 "rationale": review.rationale,
             },
         )
-        return ReviewView(review, entry)
+        return self._shown(identity, [(review, entry)])[0]
 
     def _approve(self, identity: Identity, review: Review, entry: Entry, level: str, listing: str) -> None:
         if review.kind == "revision":
@@ -296,21 +307,39 @@ class ReviewService(EntryService):
             value = review.proposed.get("classification") and entry.listing_level
         return str(value or getattr(entry, field))
 
-    def _load_review(self, identity: Identity, review_id: str) -> tuple[Review, Entry]:
+    def _visible_review(
+        self, identity: Identity, review_id: str, audit_as: str | None = None
+    ) -> tuple[Review, Entry]:
+        """The review and its entry, or the same NotFound as for a review that does not
+        exist. ``audit_as``: record the refusal of a hidden one under that action."""
         review = self.session.get(Review, review_id) if len(review_id) == 36 else None
-        if review is None:
+        entry = self.session.get(Entry, review.entry_id) if review is not None else None
+        if review is None or entry is None:
             raise NotFound(NO_REVIEW)
-        entry = self.session.get(Entry, review.entry_id)
-        if entry is None or not policy.can_list(identity, entry.facts):
+        if not self._may_see(identity, review, entry):
+            if audit_as:
+                self.audit_now(
+                    identity, audit_as, entry, decision="deny", details={"review": review.id, "answered": 404}
+                )
             raise NotFound(NO_REVIEW)
         return review, entry
 
     # -- reading ----------------------------------------------------------------
     def get_review(self, identity: Identity, review_id: str) -> ReviewView:
-        review, entry = self._load_review(identity, review_id)
-        if not self._may_see(identity, review, entry):
-            raise NotFound(NO_REVIEW)
-        return ReviewView(review, entry)
+        return self._shown(identity, [self._visible_review(identity, review_id)])[0]
+
+    def _shown(self, identity: Identity, pairs: list[tuple[Review, Entry]]) -> list[ReviewView]:
+        """Views whose proposals name only entries the reader may list (one query)."""
+        named = [str(i) for review, _ in pairs for f in ENTRY_ID_FIELDS for i in review.proposed.get(f) or []]
+        visible = set(self._visible_ids(identity, named))
+        views = []
+        for review, entry in pairs:
+            proposed = dict(review.proposed)
+            for f in ENTRY_ID_FIELDS:
+                if f in proposed:
+                    proposed[f] = [i for i in proposed[f] or [] if str(i) in visible]
+            views.append(ReviewView(review, entry, proposed))
+        return views
 
     def list_reviews(
         self,
@@ -356,7 +385,7 @@ class ReviewService(EntryService):
             .limit(per_page)
             .offset((max(page, 1) - 1) * per_page)
         ).all()
-        return Page([ReviewView(r, e) for r, e in rows], int(total or 0), page, per_page)
+        return Page(self._shown(identity, [(r, e) for r, e in rows]), int(total or 0), page, per_page)
 
     def history(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> list[Review]:
         """Each level the entry has had, who decided, when and why."""

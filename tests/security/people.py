@@ -13,8 +13,8 @@ from flask import Flask
 
 from catalogue.services.clients import ClientService
 from catalogue.services.users import UserService
-from security.identity import system_identity
-from tests.conftest import SKATTEVERKET
+from security.identity import ADMIN, AUDIT, REVIEW, WRITE, system_identity
+from tests.agencies import SKATTEVERKET
 
 PASSWORD = "correct horse battery staple"
 REDIRECT = "https://app.example.se/callback"
@@ -126,3 +126,28 @@ def full_login(client, creds, **login_kw) -> dict[str, Any]:
     r = exchange(client, creds, code, verifier)
     assert r.status_code == 200, r.json
     return dict(r.json)
+
+
+ROLE_OF_SCOPE = {WRITE: "data_owner", REVIEW: "security_officer", AUDIT: "auditor", ADMIN: "admin"}
+
+
+def person_token(app: Flask, *, agency: str, clearance: str | None, scopes: list[str]) -> str:
+    """A real person's access token: a new person of ``agency`` with the roles that
+    grant ``scopes``, signed in through an app client (authorization_code, PKCE S256)."""
+    username = "person-" + secrets.token_hex(6)
+    make_user(
+        app,
+        username,
+        agency=agency,
+        roles=tuple(ROLE_OF_SCOPE[s] for s in scopes if s in ROLE_OF_SCOPE),
+        clearance=clearance,
+    )
+    creds = make_app_client(app, agency=agency, scopes=" ".join(scopes))
+    verifier, challenge = pkce()
+    browser = app.test_client()  # the person's own browser: no cookies left on the caller's
+    code = redirect_params(
+        login(browser, auth_params(creds[0], challenge, scope=" ".join(scopes)), username=username)
+    )["code"]
+    response = exchange(browser, creds, code, verifier)
+    assert response.status_code == 200, response.json
+    return str(response.json["access_token"])

@@ -85,3 +85,14 @@ def test_filter_and_check_are_one_rule(level, agency, review, classification, li
     if policy.can_read(who, entry):
         assert policy.can_list(who, entry)
         assert classification in who.readable_levels
+
+
+def test_only_a_person_decides_reviews():
+    scopes = ["catalogue:read:sensitive", "catalogue:review"]
+    entry = facts("internal", publisher="202100-5448")
+    person = build_identity(
+        DEFAULT_SCHEME, kind="user", subject="u-1", agency="202100-5448", scopes=scopes, person="u-1"
+    )
+    machine = build_identity(DEFAULT_SCHEME, kind="client", subject="c", agency="202100-5448", scopes=scopes)
+    assert policy.can_review(person, entry, "internal")
+    assert not policy.can_review(machine, entry, "internal")
