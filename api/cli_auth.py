@@ -263,7 +263,14 @@ def clients_disable(client_id: str) -> None:
 
 # -- keys -----------------------------------------------------------------------
 @click.command("retire-expired")
-def keys_retire_expired() -> None:
+@click.option(
+    "--now",
+    "at_once",
+    is_flag=True,
+    help="Retire every key that no longer signs, at once, with the tokens it signed (for "
+    "keys that may have been exposed: run `tillit keys rotate` first).",
+)
+def keys_retire_expired(at_once: bool) -> None:
     """Remove keys that stopped signing longer ago than any token lives."""
     from api.app import create_app
     from catalogue.services.security_events import record_security_event
@@ -271,7 +278,7 @@ def keys_retire_expired() -> None:
 
     app = create_app()
     ext = app.extensions["tillit"]
-    max_age = int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
+    max_age = -1 if at_once else int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
     retired = ext.keys.retire_expired(max_age)
     if retired:
         with ext.sessions() as session:

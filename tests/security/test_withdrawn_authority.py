@@ -309,3 +309,24 @@ def test_clients_list_and_disable(app, run_cli):
     helped = run_cli("clients", "disable", "--help")
     assert "TILLIT_REVOCATION_SYNC_SECONDS" in helped.output
     assert "--agency" in run_cli("clients", "list", "--help").output
+
+
+def test_an_exposed_signing_key_is_retired_at_once(app, client, worker, run_cli, system_token, mint):
+    """`tillit keys rotate`, then `tillit keys retire-expired --now`: what the old key
+    signed (or an attacker holding it signs) stops working without waiting for expiry."""
+    other = worker.test_client()
+    assert other.get("/api/v1/datasets", headers=system_token.headers).status_code == 200
+    old = app.extensions["tillit"].keys.signing_key()
+
+    assert run_cli("keys", "rotate").exit_code == 0
+    assert run_cli("keys", "retire-expired").output == "Retired 0 key(s).\n"  # its tokens still live
+    r = run_cli("keys", "retire-expired", "--now")
+    assert (r.exit_code, r.output) == (0, f"Retired 1 key(s): {old.kid}.\n")
+
+    refused = other.get("/api/v1/datasets", headers=system_token.headers)
+    assert (refused.status_code, refused.json["detail"]) == (401, "The access token signature is invalid.")
+    forged = other.get("/api/v1/datasets", headers=bearer(mint(key=old)))
+    assert forged.status_code == 401
+    # New tokens are signed with the new key and work.
+    fresh = fetch_token(worker.test_client(), *register_client(app, SKATTEVERKET, ["catalogue:read:public"]))
+    assert other.get("/api/v1/datasets", headers=bearer(fresh)).status_code == 200
