@@ -80,14 +80,22 @@ def _identify() -> Identity:
         kept = known.get((token, address))
         if kept is not None and kept[0] is standing:
             return kept[1]
-        identity = replace(identity_from_claims(ext.scheme, claims), address=address)
-        identity = bound_identity(ext.scheme, standing, identity)
+        identity = bound_identity(
+            ext.scheme, standing, replace(identity_from_claims(ext.scheme, claims), address=address)
+        )
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
     if len(known) >= IDENTITY_CACHE_SIZE:
         known.clear()
     known[(token, address)] = (standing, identity)
     return identity
+
+
+def standing_identity(claims: dict[str, Any]) -> Identity:
+    """The identity of verified claims of this server as its authority stands now
+    (for introspection); raises InvalidToken when it was withdrawn."""
+    ext = current_app.extensions["tillit"]
+    return bound_identity(ext.scheme, ext.authority.current(), identity_from_claims(ext.scheme, claims))
 
 
 def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any], standing: Standing) -> Identity:

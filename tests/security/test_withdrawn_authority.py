@@ -330,3 +330,28 @@ def test_an_exposed_signing_key_is_retired_at_once(app, client, worker, run_cli,
     # New tokens are signed with the new key and work.
     fresh = fetch_token(worker.test_client(), *register_client(app, SKATTEVERKET, ["catalogue:read:public"]))
     assert other.get("/api/v1/datasets", headers=bearer(fresh)).status_code == 200
+
+
+def test_introspection_says_what_stands_now(app, client, system_token):
+    """A resource server asking about a withdrawn token hears that it is inactive; about
+    a lowered one, the scope it has now."""
+    rs = ClientService(app.extensions["tillit"].sessions(), app.extensions["tillit"].scheme)
+    issued = rs.create(
+        _system(app),
+        agency=LANTMATERIET,
+        name="Gateway",
+        scopes=["catalogue:read:public"],
+        resource_server=True,
+    )
+    rs.session.close()
+    gateway = basic(issued.client.client_id, issued.secret)
+    token = system_token.headers["Authorization"].removeprefix("Bearer ")
+
+    def introspect() -> dict[str, Any]:
+        return dict(client.post("/oauth/introspect", data={"token": token}, headers=gateway).json)
+
+    assert introspect()["scope"] == "catalogue:read:sensitive catalogue:write"
+    lower_clearance(app, SKATTEVERKET)
+    assert introspect()["scope"] == "catalogue:read:internal catalogue:write"
+    disable_client(app, system_token.client_id)
+    assert introspect() == {"active": False}
