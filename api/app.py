@@ -30,6 +30,7 @@ from catalogue.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.openapi_documents import OpenAPILimits
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
+from security.authority import Authority, Standing
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
 from security.outbound import OutboundPolicy
@@ -59,7 +60,9 @@ class Tillit:
     search_ready: Callable[[], bool] = lambda: True
     #: Revoked access tokens (api.oauth wires it to the database; until then it refuses).
     deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
-    #: Identities built from verified tokens (api.auth).
+    #: Where each token's client, agency and person stand now (api.auth wires it).
+    authority: Authority = field(default_factory=lambda: Authority(_authority_not_wired, 0))
+    #: Identities built from verified tokens, with the standing they were bounded by (api.auth).
     identities: dict[tuple[str, str | None], Any] = field(default_factory=dict)
     #: The rules of requests made on someone's behalf (security/outbound.py).
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
@@ -112,6 +115,10 @@ class CookieSessions(SecureCookieSessionInterface):
 
 def _not_wired() -> dict[str, int]:
     raise RuntimeError("The revoked-token list is not connected to the database.")
+
+
+def _authority_not_wired() -> Standing:
+    raise RuntimeError("The standing of clients, agencies and people is not connected to the database.")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -231,8 +238,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     init_login(app)
     init_rate_limits(app)
-    from api.auth import init_federation
+    from api.auth import init_authority, init_federation
 
+    init_authority(app)
     init_federation(app)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))

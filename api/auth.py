@@ -1,7 +1,9 @@
 """The resource side: a verified bearer token becomes the caller's identity.
 
 No token means the anonymous reader at the lowest level. A token that is
-present but not valid is refused with 401; there is no other way in.
+present but not valid is refused with 401; there is no other way in. A valid
+token counts only as far as its client, agency and person still stand
+(:mod:`security.authority`): withdrawn, it is refused; lowered, it is capped.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request
 
-from catalogue.models import Agency
-from catalogue.services.clients import allowed_scopes
+from catalogue.authority import expire_on_change, load_standing
+from security.authority import Authority, Standing, bound_federated, bound_identity
 from security.federation import Federation, TrustedIssuer, parse_trusted_issuers
 from security.identity import Identity, anonymous_identity, build_identity, identity_from_claims
 from security.tokens import InvalidToken
@@ -40,9 +42,10 @@ class InsufficientScope(Exception):
         self.detail = f"This operation needs the {scope} scope."
 
 
-#: Identities built from tokens of this server, by (token, address): the token is
-#: verified on every request all the same (time, key, revocation); only turning
-#: its claims into an identity is kept. Bounded like the verifier's own cache.
+#: Identities built from tokens of this server, by (token, address), with the
+#: standing they were bounded by: the token is verified on every request all the
+#: same (time, key, revocation), and an identity is used again only while the
+#: standing is the same object (a reload that changed something makes a new one).
 IDENTITY_CACHE_SIZE = 10_000
 
 
@@ -67,38 +70,66 @@ def _identify() -> Identity:
     trusted = federation.find(token) if federation else None
     try:
         if federation is not None and trusted is not None:
-            # Not kept: it depends on the agency's row as well as the token.
-            return replace(_federated_identity(trusted, federation.verify(trusted, token)), address=address)
+            claims = federation.verify(trusted, token)
+            standing: Standing = ext.authority.current()  # fails closed: raises if unreadable
+            identity = _federated_identity(trusted, claims, standing)
+            return replace(identity, address=address)
         claims = ext.verifier.verify(token)
+        standing = ext.authority.current()
+        known: dict[tuple[str, str | None], tuple[Standing, Identity]] = ext.identities
+        kept = known.get((token, address))
+        if kept is not None and kept[0] is standing:
+            return kept[1]
+        identity = bound_identity(
+            ext.scheme, standing, replace(identity_from_claims(ext.scheme, claims), address=address)
+        )
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
-    known: dict[tuple[str, str | None], Identity] = ext.identities
-    identity = known.get((token, address))
-    if identity is None:
-        identity = replace(identity_from_claims(ext.scheme, claims), address=address)
-        if len(known) >= IDENTITY_CACHE_SIZE:
-            known.clear()
-        known[(token, address)] = identity
+    if len(known) >= IDENTITY_CACHE_SIZE:
+        known.clear()
+    known[(token, address)] = (standing, identity)
     return identity
 
 
-def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any]) -> Identity:
+def standing_identity(claims: dict[str, Any]) -> Identity:
+    """The identity of verified claims of this server as its authority stands now
+    (for introspection); raises InvalidToken when it was withdrawn."""
+    ext = current_app.extensions["tillit"]
+    return bound_identity(ext.scheme, ext.authority.current(), identity_from_claims(ext.scheme, claims))
+
+
+def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any], standing: Standing) -> Identity:
     """An external issuer's token: its scopes mapped onto ours, capped by what the
-    organisation's agency is allowed here. An unknown organisation gets nothing."""
+    organisation's agency is allowed here now. An unknown or retired organisation
+    gets nothing."""
     ext = current_app.extensions["tillit"]
     orgnr = trusted.agency_of(claims)
-    agency = g.db.get(Agency, orgnr) if orgnr else None
-    if agency is None or agency.retired:
+    if not orgnr:
         raise InvalidToken("The token's organisation is not an agency registered in Tillit.")
-    allowance = set(allowed_scopes(ext.scheme, agency))
-    return build_identity(
+    identity = build_identity(
         ext.scheme,
         kind="client",
         subject=f"{trusted.issuer}#{claims['sub']}",
-        agency=agency.orgnr,
-        scopes=[s for s in trusted.scopes_of(claims) if s in allowance],
+        agency=orgnr,
+        scopes=trusted.scopes_of(claims),
         client_id=f"{trusted.issuer}#{claims['client_id']}",
     )
+    return bound_federated(ext.scheme, standing, identity)
+
+
+def init_authority(app: Flask) -> None:
+    """Measure tokens against the standing of clients, agencies and people, reloaded
+    at most every TILLIT_REVOCATION_SYNC_SECONDS and after any commit of this process
+    that changed one of them."""
+    ext = app.extensions["tillit"]
+    sessions = ext.sessions
+
+    def load() -> Standing:
+        with sessions() as session:
+            return load_standing(session)
+
+    ext.authority = Authority(load, float(app.config["REVOCATION_SYNC_SECONDS"]))
+    expire_on_change(sessions, ext.authority.expire)
 
 
 def init_federation(app: Flask) -> None:

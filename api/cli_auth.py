@@ -18,11 +18,14 @@ from security.roles import ROLES
 
 
 def register_auth_commands(main: click.Group) -> None:
-    """Attach ``users``, ``clients register`` and ``keys retire-expired|list`` to ``tillit``."""
+    """Attach ``users``, ``clients register|list|disable`` and ``keys retire-expired|list``
+    to ``tillit``."""
     main.add_command(users)
     clients = main.commands["clients"]
     assert isinstance(clients, click.Group)
     clients.add_command(clients_register)
+    clients.add_command(clients_list)
+    clients.add_command(clients_disable)
     keys = main.commands["keys"]
     assert isinstance(keys, click.Group)
     keys.add_command(keys_retire_expired)
@@ -196,9 +199,78 @@ def clients_register(
     click.echo(json.dumps(out) if as_json else "\n".join(f"{k}={v}" for k, v in out.items()))
 
 
+@click.command("list")
+@click.option("--agency", default=None, help="Only this agency's clients (organisation number).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
+def clients_list(agency: str | None, as_json: bool) -> None:
+    """List OAuth clients: id, agency, name, scopes, grants, how each authenticates and
+    whether it is disabled. Secrets are stored hashed and never shown.
+
+    Lines: CLIENT_ID, AGENCY, NAME, SCOPES, then "(disabled)" for a disabled client."""
+    app = _app()
+    ext = app.extensions["tillit"]
+    try:
+        with ext.sessions() as session:
+            try:
+                found = ClientService(session, ext.scheme).list(system_identity(ext.scheme), agency)
+            except CatalogueError as exc:
+                _fail(exc)
+            rows = [
+                {
+                    "client_id": c.client_id,
+                    "agency": c.agency,
+                    "name": c.name,
+                    "scopes": list(c.scopes),
+                    "grant_types": list(c.grant_types),
+                    "auth_method": c.token_endpoint_auth_method,
+                    "resource_server": c.resource_server,
+                    "disabled": c.disabled,
+                }
+                for c in found
+            ]
+    finally:
+        ext.engine.dispose()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        state = "\t(disabled)" if r["disabled"] else ""
+        click.echo(f"{r['client_id']}\t{r['agency']}\t{r['name']}\t{' '.join(r['scopes'])}{state}")
+
+
+@click.command("disable")
+@click.argument("client_id")
+def clients_disable(client_id: str) -> None:
+    """Disable the client CLIENT_ID for good (see `tillit clients list`).
+
+    It gets no more tokens and cannot refresh the ones it has, and running servers
+    refuse the access tokens it already holds within TILLIT_REVOCATION_SYNC_SECONDS
+    (default 1 s). Recorded in the audit log (client.disable). To let the agency's
+    system in again, register a new client."""
+    app = _app()
+    ext = app.extensions["tillit"]
+    try:
+        with ext.sessions() as session:
+            try:
+                client = ClientService(session, ext.scheme).disable(system_identity(ext.scheme), client_id)
+            except CatalogueError as exc:
+                _fail(exc)
+            agency = client.agency
+    finally:
+        ext.engine.dispose()
+    click.echo(f"Disabled {client_id} (agency {agency}).")
+
+
 # -- keys -----------------------------------------------------------------------
 @click.command("retire-expired")
-def keys_retire_expired() -> None:
+@click.option(
+    "--now",
+    "at_once",
+    is_flag=True,
+    help="Retire every key that no longer signs, at once, with the tokens it signed (for "
+    "keys that may have been exposed: run `tillit keys rotate` first).",
+)
+def keys_retire_expired(at_once: bool) -> None:
     """Remove keys that stopped signing longer ago than any token lives."""
     from api.app import create_app
     from catalogue.services.security_events import record_security_event
@@ -206,7 +278,7 @@ def keys_retire_expired() -> None:
 
     app = create_app()
     ext = app.extensions["tillit"]
-    max_age = int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
+    max_age = -1 if at_once else int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
     retired = ext.keys.retire_expired(max_age)
     if retired:
         with ext.sessions() as session:

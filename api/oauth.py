@@ -39,6 +39,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from api.auth import standing_identity
 from api.oauth_syntax import malformed_parameter
 from api.ratelimit import limit_token, limit_token_refusals
 from catalogue.db import begin_write
@@ -478,9 +479,14 @@ class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
         if not _looks_like_jwt(token_string):
             return None  # refresh tokens are nobody's business but their client's
         try:
-            return AccessRecord(_tillit().verifier.verify(token_string))
+            claims = _tillit().verifier.verify(token_string)
+            # Withdrawn authority: inactive; a lowered clearance: the scope it has now.
+            scopes = standing_identity(claims).scopes
         except InvalidToken:
             return None
+        if scopes != frozenset(str(claims.get("scope", "")).split()):
+            claims = {**claims, "scope": " ".join(sorted(scopes))}
+        return AccessRecord(claims)
 
     def check_permission(self, token: AccessRecord, client: Client, request: Any) -> bool:
         return client.row.resource_server

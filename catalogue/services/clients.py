@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, OAuthClient
 from catalogue.services.security_events import record_security_event
@@ -189,7 +190,31 @@ class ClientService:
             raise NotFound("No such client.")
         return client
 
-    def list_for_agency(self, identity: Identity, agency: str) -> list[OAuthClient]:
+    def list(self, identity: Identity, agency: str | None = None) -> list[OAuthClient]:
+        """Every client (or one agency's), by agency and name; secrets are never shown."""
         if not policy.can_admin(identity):
             raise PermissionDenied("Listing clients needs the catalogue:admin scope.")
-        return list(self.session.scalars(select(OAuthClient).where(OAuthClient.agency == agency)).all())
+        query = select(OAuthClient).order_by(OAuthClient.agency, OAuthClient.name, OAuthClient.client_id)
+        if agency:
+            query = query.where(OAuthClient.agency == agency)
+        return list(self.session.scalars(query).all())
+
+    def disable(self, identity: Identity, client_id: str) -> OAuthClient:
+        """Disable a client for good: it gets no more tokens (nor refreshes them), and the
+        access tokens it holds are refused within TILLIT_REVOCATION_SYNC_SECONDS
+        (security.authority). Disabling a disabled client changes nothing."""
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Managing clients needs the catalogue:admin scope.")
+        begin_write(self.session)
+        client = self.get(client_id)
+        if not client.disabled:
+            client.disabled = True
+            record_security_event(
+                self.session,
+                identity,
+                "client.disable",
+                {"client": client.client_id, "agency": client.agency},
+                own_transaction=False,
+            )
+        self.session.commit()
+        return client

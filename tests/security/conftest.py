@@ -18,7 +18,7 @@ from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
-from tests.conftest import LANTMATERIET, SKATTEVERKET
+from tests.conftest import LANTMATERIET, SKATTEVERKET, register_client
 from tests.factories import publish
 
 LEVELS = ("public", "internal", "sensitive")
@@ -108,10 +108,12 @@ Mint = Callable[..., str]
 
 @pytest.fixture
 def mint(app: Flask) -> Mint:
-    """Sign arbitrary claims/headers; defaults make a valid Tillit access token."""
+    """Sign arbitrary claims/headers; defaults make a valid Tillit access token, of a
+    client that exists and is enabled (tokens of others are refused: withdrawn authority)."""
     keys = app.extensions["tillit"].keys
     issuer = app.config["ISSUER"]
     audience = app.config["AUDIENCE"]
+    own_client, _ = register_client(app, LANTMATERIET, ["catalogue:read:sensitive", "catalogue:write"])
 
     def make(
         claims: dict[str, Any] | None = None,
@@ -122,12 +124,12 @@ def mint(app: Flask) -> Mint:
         now = int(time.time())
         body: dict[str, Any] = {
             "iss": issuer,
-            "sub": "tillit-attacker",
+            "sub": own_client,
             "aud": audience,
             "exp": now + 120,
             "iat": now,
             "jti": uuid.uuid4().hex,
-            "client_id": "tillit-attacker",
+            "client_id": own_client,
             "scope": "catalogue:read:sensitive catalogue:write",
             "agency": LANTMATERIET,
         }
