@@ -225,10 +225,13 @@ def tls_context(policy: OutboundPolicy) -> ssl.SSLContext:
 @functools.lru_cache(maxsize=4)
 def _tls_context(ca_bundle: str) -> ssl.SSLContext:
     # Shared by every connection (loading the store per connection costs more than
-    # the request); urllib3 sets the same verify_mode and check_hostname on it each time.
+    # the request). The name is matched by urllib3 against ``assert_hostname`` (the
+    # name, not the address connected to); urllib3 turns check_hostname off on the
+    # context for that anyway, so it starts off rather than changing on first use.
     context = ssl.create_default_context(cafile=certifi.where())
     if ca_bundle:
         context.load_verify_locations(cafile=ca_bundle)
+    context.check_hostname = False
     context.hostname_checks_common_name = False
     return context
 
