@@ -143,6 +143,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         if settings["CLASSIFICATION_SCHEME"]
         else DEFAULT_SCHEME
     )
+    # Checked before the database is opened: a bad setting stops the start, leaking nothing.
+    outbound = OutboundPolicy.from_settings(
+        *(
+            settings["OUTBOUND_" + k]
+            for k in ("HTTP_HOSTS", "TIMEOUT_SECONDS", "MAX_BYTES", "MAX_REDIRECTS", "CA_BUNDLE")
+        )
+    )
     engine = make_engine(settings["DATABASE_URL"], pool_size=int(settings["DATABASE_POOL_SIZE"]))
     refresh_statistics(engine)
     stranded = sorted(k for k in levels_in_use(engine) if not scheme.is_enabled(k))
@@ -184,12 +191,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             int(settings["OPENAPI_MAX_BYTES"]), int(settings["OPENAPI_MAX_OPERATIONS"])
         ),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
-        outbound=OutboundPolicy.from_settings(
-            *(
-                settings["OUTBOUND_" + k]
-                for k in ("HTTP_HOSTS", "TIMEOUT_SECONDS", "MAX_BYTES", "MAX_REDIRECTS")
-            )
-        ),
+        outbound=outbound,
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)

@@ -90,11 +90,13 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_LOGIN": True,
     # Requests Tillit makes on someone's behalf (webhooks, OpenID Connect; security/outbound.py):
     # hosts that may be plain http and loopback (development and tests only; space or comma
-    # separated), seconds for the whole request, largest body, redirects followed.
+    # separated), seconds for the whole request, largest body, redirects followed, and a PEM
+    # file of CA certificates trusted besides certifi's (e.g. an internal CA; empty: none).
     "OUTBOUND_HTTP_HOSTS": "",
     "OUTBOUND_TIMEOUT_SECONDS": 10,
     "OUTBOUND_MAX_BYTES": 1_000_000,
     "OUTBOUND_MAX_REDIRECTS": 3,
+    "OUTBOUND_CA_BUNDLE": "",
 }
 
 

@@ -10,7 +10,10 @@ discovery, keys and token exchange; later OpenAPI documents and DCAT catalogues)
   goes to exactly that address, while the Host header, SNI and the certificate
   check keep the name. A name that resolves elsewhere a moment later (DNS
   rebinding) changes nothing. A host named in the http setting may also be
-  loopback, and nothing else is.
+  loopback (over http or https), and nothing else is.
+- The certificate is always checked, for the name, against certifi's store plus
+  the operator's CA bundle (``TILLIT_OUTBOUND_CA_BUNDLE``, e.g. an internal CA);
+  a caller's ``verify`` (False, or a bundle of its own) is ignored.
 - Redirects are followed by ``fetch`` for GET and HEAD only, at most
   ``max_redirects`` times, each hop checked like the first; credentials are not
   carried to another origin.
@@ -23,9 +26,11 @@ messages name the rule, never anything the other side sent.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import socket
+import ssl
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +38,7 @@ from http.client import HTTPException
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
 
+import certifi
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool
@@ -70,10 +76,17 @@ class OutboundPolicy:
     timeout: float = 10.0
     max_bytes: int = 1_000_000
     max_redirects: int = 3
+    #: A PEM file of CA certificates trusted besides certifi's (empty: certifi's alone).
+    ca_bundle: str = ""
 
     @classmethod
     def from_settings(
-        cls, http_hosts: str | Iterable[str], timeout: Any, max_bytes: Any, max_redirects: Any
+        cls,
+        http_hosts: str | Iterable[str],
+        timeout: Any,
+        max_bytes: Any,
+        max_redirects: Any,
+        ca_bundle: str = "",
     ) -> OutboundPolicy:
         names = http_hosts.replace(",", " ").split() if isinstance(http_hosts, str) else http_hosts
         policy = cls(
@@ -81,12 +94,19 @@ class OutboundPolicy:
             float(timeout),
             int(max_bytes),
             int(max_redirects),
+            str(ca_bundle or "").strip(),
         )
         if not (0 < policy.timeout <= 300 and policy.max_bytes > 0 and 0 <= policy.max_redirects <= 10):
             raise ValueError(
                 "TILLIT_OUTBOUND_TIMEOUT_SECONDS must be 0-300, TILLIT_OUTBOUND_MAX_BYTES positive "
                 "and TILLIT_OUTBOUND_MAX_REDIRECTS 0-10."
             )
+        try:
+            tls_context(policy)  # a bundle that cannot be read is a start-up error, not a failed delivery
+        except (OSError, ssl.SSLError) as exc:
+            raise ValueError(
+                "TILLIT_OUTBOUND_CA_BUNDLE must name a readable PEM file of CA certificates."
+            ) from exc
         return policy
 
     def named(self, host: str) -> bool:
@@ -196,6 +216,26 @@ def resolve(host: str, port: int, policy: OutboundPolicy) -> IPAddress:
 
 
 # -- the transport --------------------------------------------------------------
+def tls_context(policy: OutboundPolicy) -> ssl.SSLContext:
+    """The one TLS context of outbound https: certifi's store (what requests trusts by
+    default) plus the policy's bundle, certificates required, no common-name fallback."""
+    return _tls_context(policy.ca_bundle)
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_bundle: str) -> ssl.SSLContext:
+    # Shared by every connection (loading the store per connection costs more than
+    # the request). The name is matched by urllib3 against ``assert_hostname`` (the
+    # name, not the address connected to); urllib3 turns check_hostname off on the
+    # context for that anyway, so it starts off rather than changing on first use.
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_bundle:
+        context.load_verify_locations(cafile=ca_bundle)
+    context.check_hostname = False
+    context.hostname_checks_common_name = False
+    return context
+
+
 class GuardedAdapter(HTTPAdapter):
     """requests' adapter, connecting only to checked addresses and reading under the
     caps. The pool is opened for the checked address, with the name kept for SNI and
@@ -220,10 +260,21 @@ class GuardedAdapter(HTTPAdapter):
         if parts.scheme == "https":
             pool_kwargs["server_hostname"] = host
             pool_kwargs["assert_hostname"] = host
+            pool_kwargs["ssl_context"] = tls_context(self.policy)
+            pool_kwargs["cert_reqs"] = "CERT_REQUIRED"
+            pool_kwargs.pop("ca_certs", None)
+            pool_kwargs.pop("ca_cert_dir", None)
         pool: HTTPConnectionPool = self.poolmanager.connection_from_host(
             **host_params, pool_kwargs=pool_kwargs
         )
         return pool
+
+    def cert_verify(self, conn: Any, url: str, verify: bool | str, cert: Any) -> None:
+        # requests would put its own bundle (or the caller's) on the pool, or turn the
+        # check off for verify=False; the pool keeps the policy's context, always checked.
+        super().cert_verify(conn, url, False, cert)
+        if url.lower().startswith("https"):
+            conn.cert_reqs = "CERT_REQUIRED"
 
     def send(
         self,
@@ -322,6 +373,8 @@ def fetch(
                 response = session.request(
                     method, url, headers=current, data=body, timeout=remaining, allow_redirects=False
                 )
+            except requests.exceptions.SSLError as exc:
+                raise OutboundFailed("tls", "The server's certificate was not accepted.") from exc
             except requests.RequestException as exc:
                 raise OutboundFailed("network", "The request failed on the network.") from exc
             location = response.headers.get("Location")
