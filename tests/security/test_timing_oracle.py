@@ -1,0 +1,117 @@
+"""Attack: tell a hidden entry's id from one that never existed by how long the 404 takes.
+
+A hidden entry (above the caller's clearance, or another agency's draft) must answer
+exactly as an id that never existed: same status, body and headers, and the same time.
+For each way of asking for one entry by id (GET, PUT, PATCH, DELETE, the web page),
+200 pairs of requests alternate the hidden id with a fresh random UUID (the order
+within a pair alternating too). Each pair gives the ratio of the two times; the
+median of those ratios must be within 10 % of 1. Before the fix a hidden id was
+~65 % slower (its refusal was committed to the audit log before the 404) or, for a
+read, faster once its head was kept in memory.
+
+Timing on a shared, loaded machine is noisy, hence ratios of adjacent requests (a
+slow moment slows both of a pair) and their median (a few stalls do not move it).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.conftest import SKATTEETATEN, SKATTEVERKET, TokenFor
+from tests.security.conftest import make_entry
+
+PAIRS = 200
+WARM_UP = 30
+TOLERANCE = 0.10
+
+WRITER = ("catalogue:write",)
+PUT_BODY = {
+    "title": {"en": "Probe"},
+    "description": {"en": "Probe"},
+    "classification": "public",
+}
+Send = Callable[[FlaskClient, str, dict[str, str]], TestResponse]
+
+METHODS: dict[str, Send] = {
+    "GET": lambda c, i, h: c.get(f"/api/v1/datasets/{i}", headers=h),
+    "PUT": lambda c, i, h: c.put(
+        f"/api/v1/datasets/{i}", json=PUT_BODY, headers={**h, "If-Match": '"probe"'}
+    ),
+    "PATCH": lambda c, i, h: c.patch(
+        f"/api/v1/datasets/{i}", json={"title": {"en": "Probe"}}, headers={**h, "If-Match": '"probe"'}
+    ),
+    "DELETE": lambda c, i, h: c.delete(f"/api/v1/datasets/{i}", headers={**h, "If-Match": '"probe"'}),
+    "page": lambda c, i, h: c.get(f"/entries/{i}", headers=h),
+}
+
+
+def hidden_entry(app: Flask, kind: str) -> str:
+    """An entry the prober (internal clearance, Skatteverket) may not know exists."""
+    if kind == "above clearance":
+        return make_entry(app, SKATTEVERKET, "sensitive", "sensitive", status="published")
+    return make_entry(app, SKATTEETATEN, "public", "public", status="draft")  # another agency's draft
+
+
+def answer(response: TestResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
+    headers = sorted((k, v) for k, v in response.headers.items() if k.lower() != "date")
+    return response.status_code, response.get_data(), headers
+
+
+def timed(send: Send, client: FlaskClient, entry_id: str, headers: dict[str, str]) -> tuple[int, Any]:
+    start = time.perf_counter_ns()
+    response = send(client, entry_id, headers)
+    elapsed = time.perf_counter_ns() - start
+    return elapsed, answer(response)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", ["above clearance", "another agency's draft"])
+@pytest.mark.parametrize("method", list(METHODS))
+def test_a_hidden_id_answers_as_a_missing_one_in_the_same_time(
+    app: Flask, client: FlaskClient, token_for: TokenFor, method: str, kind: str
+) -> None:
+    send = METHODS[method]
+    prober = token_for("internal", agency=SKATTEVERKET, extra=WRITER)
+    hidden = hidden_entry(app, kind)
+    # The entry is there, and seen by its own agency at a high enough clearance.
+    owner_agency = SKATTEVERKET if kind == "above clearance" else SKATTEETATEN
+    owner = token_for("sensitive", agency=owner_agency, extra=WRITER)
+    assert client.get(f"/api/v1/datasets/{hidden}", headers=owner).status_code == 200
+
+    expected = answer(send(client, str(uuid.uuid4()), prober))
+    assert expected[0] == 404
+    for _ in range(WARM_UP):
+        send(client, hidden, prober)
+        send(client, str(uuid.uuid4()), prober)
+
+    ratios = []
+    hidden_times, missing_times = [], []
+    for pair in range(PAIRS):
+        missing = str(uuid.uuid4())
+        if pair % 2:
+            t_missing, got_missing = timed(send, client, missing, prober)
+            t_hidden, got_hidden = timed(send, client, hidden, prober)
+        else:
+            t_hidden, got_hidden = timed(send, client, hidden, prober)
+            t_missing, got_missing = timed(send, client, missing, prober)
+        assert got_hidden == got_missing == expected
+        ratios.append(t_hidden / t_missing)
+        hidden_times.append(t_hidden)
+        missing_times.append(t_missing)
+
+    ratio = statistics.median(ratios)
+    report = (
+        f"{method} ({kind}): median hidden {statistics.median(hidden_times) / 1e6:.2f} ms, "
+        f"missing {statistics.median(missing_times) / 1e6:.2f} ms, median ratio {ratio:.3f}"
+    )
+    print(report)
+    assert abs(ratio - 1) <= TOLERANCE, report
