@@ -21,7 +21,7 @@ class PageArgsSchema(Schema):
 def entry_service() -> EntryService:
     ext = current_app.extensions["tillit"]
     return EntryService(
-        g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log, ext.heads
+        g.db, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals, ext.read_log, ext.heads, ext.refusals
     )
 
 
@@ -31,7 +31,8 @@ def review_service() -> ReviewService:
 
 
 def audit_service() -> AuditService:
-    return AuditService(g.db, current_app.extensions["tillit"].anchor)
+    ext = current_app.extensions["tillit"]
+    return AuditService(g.db, ext.anchor, ext.refusals)
 
 
 def agency_service() -> AgencyService:

@@ -60,6 +60,7 @@ class ReviewService(EntryService):
             entries.anchor,
             entries.review_intervals,
             entries.read_log,
+            refusals=entries.refusals,
         )
 
     # -- submitting ----------------------------------------------------------

@@ -10,7 +10,8 @@ median of those ratios must be within 10 % of 1. Before the fix a hidden id was
 read, faster once its head was kept in memory.
 
 Timing on a shared, loaded machine is noisy, hence ratios of adjacent requests (a
-slow moment slows both of a pair) and their median (a few stalls do not move it).
+slow moment slows both of a pair), their median (a few stalls do not move it) and,
+when the first 200 pairs fall outside the bound, more pairs (see ROUNDS).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from tests.conftest import SKATTEETATEN, SKATTEVERKET, TokenFor
 from tests.security.conftest import make_entry
 
 PAIRS = 200
+#: A median outside the bound after 200 pairs may be a noisy moment: up to 400 more
+#: pairs are measured, the median always taken over all of them (more data, not a
+#: better draw: a real difference of 10 % stays outside whatever the count).
+ROUNDS = 3
 WARM_UP = 30
 TOLERANCE = 0.10
 
@@ -93,25 +98,28 @@ def test_a_hidden_id_answers_as_a_missing_one_in_the_same_time(
         send(client, hidden, prober)
         send(client, str(uuid.uuid4()), prober)
 
-    ratios = []
-    hidden_times, missing_times = [], []
-    for pair in range(PAIRS):
-        missing = str(uuid.uuid4())
-        if pair % 2:
-            t_missing, got_missing = timed(send, client, missing, prober)
-            t_hidden, got_hidden = timed(send, client, hidden, prober)
-        else:
-            t_hidden, got_hidden = timed(send, client, hidden, prober)
-            t_missing, got_missing = timed(send, client, missing, prober)
-        assert got_hidden == got_missing == expected
-        ratios.append(t_hidden / t_missing)
-        hidden_times.append(t_hidden)
-        missing_times.append(t_missing)
+    ratios: list[float] = []
+    times: list[tuple[int, int]] = []
+    for _ in range(ROUNDS):
+        for pair in range(PAIRS):
+            missing = str(uuid.uuid4())
+            if pair % 2:
+                t_missing, got_missing = timed(send, client, missing, prober)
+                t_hidden, got_hidden = timed(send, client, hidden, prober)
+            else:
+                t_hidden, got_hidden = timed(send, client, hidden, prober)
+                t_missing, got_missing = timed(send, client, missing, prober)
+            assert got_hidden == got_missing == expected
+            ratios.append(t_hidden / t_missing)
+            times.append((t_hidden, t_missing))
+        if abs(statistics.median(ratios) - 1) <= TOLERANCE:
+            break
 
     ratio = statistics.median(ratios)
     report = (
-        f"{method} ({kind}): median hidden {statistics.median(hidden_times) / 1e6:.2f} ms, "
-        f"missing {statistics.median(missing_times) / 1e6:.2f} ms, median ratio {ratio:.3f}"
+        f"{method} ({kind}), {len(ratios)} pairs: median hidden "
+        f"{statistics.median(t[0] for t in times) / 1e6:.2f} ms, "
+        f"missing {statistics.median(t[1] for t in times) / 1e6:.2f} ms, median ratio {ratio:.3f}"
     )
     print(report)
     assert abs(ratio - 1) <= TOLERANCE, report
