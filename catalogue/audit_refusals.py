@@ -66,8 +66,8 @@ class _Tally:
 
     @property
     def key(self) -> _Key:
-        i = self.identity
-        return (i.subject, i.agency, i.client_id, i.address, self.action, self.entry.id if self.entry else None)
+        i, entry = self.identity, self.entry
+        return (i.subject, i.agency, i.client_id, i.address, self.action, entry.id if entry else None)
 
     def record(self) -> Record:
         details: dict[str, Any] = {

@@ -27,6 +27,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from catalogue.audit import verify_chain
 from tests.conftest import SKATTEETATEN, SKATTEVERKET, TokenFor
 from tests.security.conftest import make_entry
 
@@ -123,3 +124,54 @@ def test_a_hidden_id_answers_as_a_missing_one_in_the_same_time(
     )
     print(report)
     assert abs(ratio - 1) <= TOLERANCE, report
+
+
+AUDITOR = ("catalogue:audit",)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_refusals_are_recorded_after_the_answer_and_a_flood_adds_one_event(
+    app: Flask, client: FlaskClient, token_for: TokenFor
+) -> None:
+    """The refusals are still evidence: who asked for which hidden entry, how often,
+    and which unknown ids. They are written after the 404s, one event per caller and
+    entry (and one for all unknown ids), however many probes."""
+    ext = app.extensions["tillit"]
+    ext.refusals.window = 600.0  # nothing is written by the clock during this test
+    prober = token_for("internal", agency=SKATTEVERKET, extra=WRITER)
+    hidden = hidden_entry(app, "above clearance")
+    unknown = [str(uuid.uuid4()) for _ in range(300)]
+    for _ in range(40):
+        assert client.get(f"/api/v1/datasets/{hidden}", headers=prober).status_code == 404
+    for _ in range(10):
+        assert METHODS["PATCH"](client, hidden, prober).status_code == 404
+    for entry_id in unknown:
+        assert client.get(f"/api/v1/datasets/{entry_id}", headers=prober).status_code == 404
+    assert client.get("/entries/not-an-id", headers=prober).status_code == 404
+
+    def denials() -> int:
+        with ext.engine.connect() as conn:
+            return int(
+                conn.exec_driver_sql("SELECT count(*) FROM audit_events WHERE decision = 'deny'").scalar_one()
+            )
+
+    assert denials() == 0  # answered, not yet written
+
+    auditor = token_for("sensitive", extra=AUDITOR)
+    events = client.get("/api/v1/audit?action=entry.read&per_page=100", headers=auditor).json["items"]
+    denied = [e for e in events if e["decision"] == "deny"]
+    assert denials() == len(denied) == 2
+    about_entry = next(e for e in denied if e["entry"] == hidden)
+    assert (about_entry["actor_agency"], about_entry["entry_level"]) == (SKATTEVERKET, "sensitive")
+    assert about_entry["details"]["answered"] == 404 and about_entry["details"]["count"] == 50
+    unknown_ids = next(e for e in denied if e["entry"] is None)
+    assert unknown_ids["actor_agency"] == SKATTEVERKET
+    assert unknown_ids["details"]["count"] == 301
+    assert unknown_ids["details"]["ids"] == unknown[:20]
+
+    # An auditor below the entry's level sees the probe of unknown ids, never the entry.
+    low = token_for("internal", extra=AUDITOR)
+    seen = client.get("/api/v1/audit?action=entry.read&per_page=100", headers=low).json["items"]
+    assert [e["entry"] for e in seen if e["decision"] == "deny"] == [None]
+    with ext.sessions() as session:
+        assert verify_chain(session, ext.anchor).ok
