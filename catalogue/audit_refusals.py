@@ -27,7 +27,6 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-import time
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +97,7 @@ class RefusalLog:
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._timer: threading.Thread | None = None
+        self._closed = threading.Event()
         _OPEN.add(self)
 
     def note(self, identity: Identity, action: str, requested: str, entry: AuditedEntry | None) -> None:
@@ -118,7 +118,7 @@ class RefusalLog:
             tally.last = now
             if len(tally.ids) < SAMPLE and requested[:ID_LENGTH] not in tally.ids:
                 tally.ids.append(requested[:ID_LENGTH])
-            if self._timer is None:
+            if self._timer is None and not self._closed.is_set():
                 self._timer = threading.Thread(target=self._run, name="tillit-refusals", daemon=True)
                 self._timer.start()
 
@@ -153,13 +153,22 @@ class RefusalLog:
                     tally.ids = (tally.ids + [i for i in newer.ids if i not in tally.ids])[:SAMPLE]
                 self._pending[key] = tally
 
+    def close(self) -> None:
+        """Write what is pending and stop the clock (the app is going away: nothing may
+        be written after its engine is disposed). Notes made later wait for ``flush``."""
+        self._closed.set()
+        timer = self._timer
+        if timer is not None:
+            timer.join()
+        self.flush()
+
     def _run(self) -> None:
         """Every window while there is something to write; then the thread ends."""
         while True:
-            time.sleep(self.window)
+            self._closed.wait(self.window)
             self.flush()
             with self._lock:
-                if not self._pending:
+                if not self._pending or self._closed.is_set():
                     self._timer = None
                     return
 

@@ -99,3 +99,16 @@ def test_a_group_that_cannot_be_written_is_tried_again_then_given_up(tmp_path, s
     refusals.write = ReadLog(sessions).append_records
     assert refusals.flush() == 0  # given up (and logged), never kept without bound
     empty.dispose()
+
+
+def test_close_writes_what_is_pending_and_stops_the_clock(sessions):
+    refusals = RefusalLog(ReadLog(sessions).append_records, window=600)
+    refusals.note(PROBER, "entry.read", HIDDEN.id, HIDDEN)
+    started = time.monotonic()
+    refusals.close()
+    assert time.monotonic() - started < 60  # not a whole window
+    assert [e.entry_id for e in events(sessions)] == [HIDDEN.id]
+    assert refusals._timer is None
+    refusals.note(PROBER, "entry.read", HIDDEN.id, HIDDEN)
+    assert refusals._timer is None and events(sessions) != []  # no clock after close
+    assert refusals.flush() == 1
