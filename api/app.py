@@ -24,6 +24,7 @@ from api.delivery import deliver_soon
 from api.edge import json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
 from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
+from catalogue.audit_refusals import RefusalLog
 from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.heads import HeadCache, WriteGeneration, watch_engine
@@ -50,6 +51,8 @@ class Tillit:
     verifier: TokenVerifier
     anchor: HeadAnchor
     read_log: ReadLog
+    #: 404s of entries by id, written to the audit log after the answer.
+    refusals: RefusalLog
     review_intervals: dict[str, int]
     openapi_limits: OpenAPILimits
     #: Entry heads kept for reads of one entry; None when HEAD_CACHE_SECONDS is 0.
@@ -178,6 +181,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     event.listen(sessions, "after_commit", advance_anchors)
     event.listen(sessions, "after_rollback", discard_anchors)
     anchor = HeadAnchor.in_folder(app.instance_path)
+    read_log = ReadLog(sessions, anchor, _audit_writer(settings))
     tillit = Tillit(
         scheme=scheme,
         engine=engine,
@@ -185,7 +189,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         keys=keys,
         verifier=verifier,
         anchor=anchor,
-        read_log=ReadLog(sessions, anchor, _audit_writer(settings)),
+        read_log=read_log,
+        refusals=RefusalLog(read_log.append_records),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
         openapi_limits=OpenAPILimits(
             int(settings["OPENAPI_MAX_BYTES"]), int(settings["OPENAPI_MAX_OPERATIONS"])

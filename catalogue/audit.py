@@ -285,9 +285,16 @@ class ReadLog:
         self.events = 0
 
     def append(self, identity: Identity, action: str, items: AuditItems, *, decision: str = "allow") -> None:
-        request = _Pending(identity, action, list(items), decision)
+        self.append_records([Record(identity, action, list(items), decision)])
+
+    def append_records(self, records: Sequence[Record]) -> None:
+        """Append ``records`` (one group or part of one); return once they are durable."""
+        requests = [_Pending(r.identity, r.action, list(r.items), r.decision) for r in records]
+        if not requests:
+            return
+        request = requests[0]  # queued together, so written in the same group
         with self._lock:
-            self._pending.append(request)
+            self._pending.extend(requests)
             if not self._leading:
                 self._leading = request.lead = True
         if not request.lead:

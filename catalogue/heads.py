@@ -270,12 +270,22 @@ class HeadCache:
         self._heads: LRUCache[str, tuple[tuple[Any, ...], int, float]] = LRUCache(size)
         self._next_reap = 0.0
 
-    def row(self, entry_id: str, load: Callable[[], tuple[Any, ...] | None]) -> tuple[Any, ...] | None:
-        """The head row of ``entry_id``: kept, or ``load()``-ed (and kept if it may be)."""
+    def row(
+        self,
+        entry_id: str,
+        load: Callable[[], tuple[Any, ...] | None],
+        usable: Callable[[tuple[Any, ...]], bool] = lambda row: True,
+    ) -> tuple[Any, ...] | None:
+        """The head row of ``entry_id``: kept, or ``load()``-ed (and kept if it may be).
+
+        A kept row is returned only if ``usable`` (the caller may be answered with it):
+        otherwise it is loaded as for an id never kept. A refusal then costs the same
+        database read for an entry kept here as for an id that names no entry at all,
+        and its time cannot tell the two apart (docs/security.md)."""
         word = self.generation.word()  # before the database is read: see the module
         now = self.clock()
         kept = self._heads.get(entry_id)
-        if kept is not None and kept[1] == word and now < kept[2] and not word & _PENDING:
+        if kept is not None and kept[1] == word and now < kept[2] and not word & _PENDING and usable(kept[0]):
             return kept[0]
         row = load()
         if word & _PENDING:

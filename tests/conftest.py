@@ -143,6 +143,7 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     yield app
     if ext.search is not None:
         ext.search.close()
+    ext.refusals.close()  # refusals still noted are written now, not after the dispose below
     if ext.read_log.writer is not None:
         ext.read_log.writer.close()
     if ext.engine.dialect.name == "postgresql":

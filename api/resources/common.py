@@ -28,7 +28,8 @@ def entry_service() -> EntryService:
         ext.review_intervals,
         ext.read_log,
         ext.heads,
-        ext.openapi_limits,
+        openapi_limits=ext.openapi_limits,
+        refusals=ext.refusals,
     )
 
 
@@ -38,7 +39,8 @@ def review_service() -> ReviewService:
 
 
 def audit_service() -> AuditService:
-    return AuditService(g.db, current_app.extensions["tillit"].anchor)
+    ext = current_app.extensions["tillit"]
+    return AuditService(g.db, ext.anchor, ext.refusals)
 
 
 def agency_service() -> AgencyService:

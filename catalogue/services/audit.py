@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalogue.audit import AuditLog, HeadAnchor, Verification, event_to_dict, verify_chain
+from catalogue.audit_refusals import RefusalLog
 from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.models import AuditEvent, Entry
@@ -81,9 +82,19 @@ def _without(value: Any, hidden: set[str]) -> Any:
 
 
 class AuditService:
-    def __init__(self, session: Session, anchor: HeadAnchor | None = None) -> None:
+    def __init__(
+        self, session: Session, anchor: HeadAnchor | None = None, refusals: RefusalLog | None = None
+    ) -> None:
         self.session = session
         self.anchor = anchor
+        #: Refusals noted but not yet written: written before the log is read.
+        self.refusals = refusals
+
+    def _written(self) -> None:
+        """Write the refusals this process has answered but not yet recorded, so that
+        the log read next shows them."""
+        if self.refusals is not None:
+            self.refusals.flush()
 
     def _conditions(
         self,
@@ -132,6 +143,7 @@ class AuditService:
     ) -> Page[ShownEvent]:
         if not policy.can_audit(identity):
             raise PermissionDenied("Reading the audit log needs the catalogue:audit scope.")
+        self._written()
         conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         total = self.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
@@ -150,6 +162,7 @@ class AuditService:
         """Every matching event, oldest first (for JSON Lines)."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Exporting the audit log needs the catalogue:audit scope.")
+        self._written()
         conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
         self._record(identity, "audit.export", filters)
         query = select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
@@ -177,6 +190,7 @@ class AuditService:
         self, identity: Identity, entry_id: str, *, page: int = 1, per_page: int = 50
     ) -> Page[AuditEvent]:
         """Who has seen this entry: for the publishing agency (and auditors)."""
+        self._written()  # before this session's first read: its snapshot then includes them
         entry = self.session.get(Entry, entry_id) if len(entry_id) == 36 else None
         if entry is None or not policy.can_list(identity, entry.facts):
             raise NotFound("No entry with that id.")

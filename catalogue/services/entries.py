@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.audit import AuditedEntry, AuditLog, HeadAnchor, ReadLog
+from catalogue.audit_refusals import RefusalLog
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.heads import HeadCache
@@ -118,6 +119,7 @@ class EntryService:
         read_log: ReadLog | None = None,
         heads: HeadCache | None = None,
         openapi_limits: OpenAPILimits | None = None,
+        refusals: RefusalLog | None = None,
     ) -> None:
         self.session = session
         self.scheme = scheme
@@ -130,12 +132,20 @@ class EntryService:
         #: Heads kept in memory for reads of one entry (catalogue.heads); None: always read.
         self.heads = heads
         self.openapi_limits = openapi_limits or OpenAPILimits()
+        #: Where 404s of entries by id are noted (None: a hidden one is audited at once).
+        self.refusals = refusals
 
     # -- reading -----------------------------------------------------------
+    # A hidden entry and an id that never existed answer the same 404 by the same path:
+    # one read of a head (found or not), one note of the refusal (written to the audit
+    # log after the answer, catalogue.audit_refusals), never a kept head and never a
+    # whole entry loaded. Their times differ by a row decoded (docs/security.md).
     def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
-        """The whole entry (to change it), or NotFound: the same for hidden and missing ids."""
-        entry = self.session.get(Entry, entry_id) if _looks_like_uuid(entry_id) else None
-        return self._listable(identity, entry, entry_type)
+        """The whole entry (to change it), or NotFound: the same for hidden and missing ids.
+        Its head is decided first, so that a refusal never loads the whole entry."""
+        self._head_visible(identity, entry_id, entry_type)
+        # Decided again on the whole entry: on PostgreSQL each statement reads its own snapshot.
+        return self._listable(identity, entry_id, self.session.get(Entry, entry_id), entry_type)
 
     def _head_visible(
         self, identity: Identity, entry_id: str, entry_type: str | None, *, alone: bool = False
@@ -146,20 +156,34 @@ class EntryService:
         if _looks_like_uuid(entry_id):
             if alone and self.heads is not None and not self.session.in_transaction():
                 row = self.heads.row(
-                    entry_id, lambda: HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=True)
+                    entry_id,
+                    lambda: HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=True),
+                    # A kept head answers only a caller it is shown to: a refusal reads
+                    # the database, as it must for an id that was never kept.
+                    lambda kept: self._answered(identity, head_of(kept), entry_type),
                 )
             else:
                 row = HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=alone)
-        return self._listable(identity, head_of(row) if row is not None else None, entry_type)
+        return self._listable(identity, entry_id, head_of(row) if row is not None else None, entry_type)
 
-    def _listable(self, identity: Identity, entry: R | None, entry_type: str | None) -> R:
-        if entry is None or (entry_type is not None and entry.type != entry_type):
-            raise NotFound(NOT_FOUND)
-        if not policy.can_list(identity, entry.facts):
-            # The caller gets the very same 404; the log records the refusal.
-            self.audit_now(identity, "entry.read", entry, decision="deny", details={"answered": 404})
-            raise NotFound(NOT_FOUND)
-        return entry
+    @staticmethod
+    def _answered(identity: Identity, entry: EntryRef, entry_type: str | None) -> bool:
+        return (entry_type is None or entry.type == entry_type) and policy.can_list(identity, entry.facts)
+
+    def _listable(self, identity: Identity, entry_id: str, entry: R | None, entry_type: str | None) -> R:
+        if entry is not None and self._answered(identity, entry, entry_type):
+            return entry
+        hidden = entry is not None and not policy.can_list(identity, entry.facts)
+        self._refused(identity, entry_id, entry if hidden else None)
+        raise NotFound(NOT_FOUND)
+
+    def _refused(self, identity: Identity, entry_id: str, hidden: AuditedEntry | None) -> None:
+        """Note a 404 of ``entry_id`` (``hidden``: the entry it names, which the caller
+        may not see). The caller gets the very same 404 either way."""
+        if self.refusals is not None:
+            self.refusals.note(identity, "entry.read", entry_id, hidden)
+        elif hidden is not None:  # no refusal log (a command, not a server): at once
+            self.audit_now(identity, "entry.read", hidden, decision="deny", details={"answered": 404})
 
     def _view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
         """The view of a whole entry just loaded or changed."""

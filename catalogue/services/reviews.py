@@ -67,6 +67,7 @@ class ReviewService(EntryService):
             entries.review_intervals,
             entries.read_log,
             openapi_limits=entries.openapi_limits,
+            refusals=entries.refusals,
         )
 
     # -- submitting ----------------------------------------------------------

@@ -136,6 +136,16 @@ def test_a_missing_entry_is_never_kept(tmp_path):
     assert len(calls) == 2
 
 
+def test_a_kept_head_serves_only_a_caller_it_may_answer(tmp_path):
+    """A refusal reads the database like an id never kept (its time tells nothing)."""
+    cache = HeadCache(WriteGeneration(tmp_path / "w"), seconds=60)
+    load = Loads()
+    assert cache.row("e1", load) == ("e1", 1)
+    assert cache.row("e1", load, usable=lambda row: True) == ("e1", 1)  # kept
+    assert cache.row("e1", load, usable=lambda row: False) == ("e1", 2)  # read again
+    assert load.count == 2
+
+
 def test_a_kept_head_lasts_its_seconds(tmp_path):
     now = [0.0]
     cache = HeadCache(WriteGeneration(tmp_path / "w"), seconds=5, clock=lambda: now[0])
