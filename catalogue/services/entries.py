@@ -101,11 +101,16 @@ class PreparedInput:
     such lock for everyone (issue 13). The write step takes only this."""
 
     data: dict[str, Any]
+    #: The dataset links were checked against whoever proposed them. Approving a
+    #: proposal must not check them again against the officer: a link hidden from the
+    #: officer would be refused by an error naming it.
+    links_checked: bool = False
 
     @classmethod
     def proposed(cls, data: dict[str, Any]) -> PreparedInput:
-        """A change stored in a pending review: it was prepared when it was proposed."""
-        return cls(data)
+        """A change stored in a pending review: it was prepared, and its links checked,
+        when it was proposed."""
+        return cls(data, links_checked=True)
 
 
 class EntryService:
@@ -465,7 +470,7 @@ class EntryService:
     def _apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
         data = prepared.data
         merged = self._merged(entry, data, creating)
-        self._check_rules(identity, entry, merged, _supplied_links(data))
+        self._check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
         entry.title = merged["title"]
         entry.description = merged["description"]
         entry.keywords = merged["keywords"]

@@ -98,3 +98,28 @@ def test_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, to
     # An officer cleared for both sees the whole proposal.
     cleared = client.get(f"/api/v1/reviews/{review}", headers=token_for("sensitive", extra=OFFICER))
     assert cleared.json["proposed_change"]["serves_datasets"] == [visible, hidden]
+
+
+def test_approving_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, token_for):
+    """The links were checked against their proposer when proposed; approving must not
+    check them again against the officer (a 422 naming the hidden dataset, as it did)."""
+    owner = token_for("sensitive", extra=WRITER)
+    visible = make_entry(app, SKATTEVERKET, "public")
+    hidden = make_entry(app, SKATTEVERKET, "sensitive")
+    api = create_entry(client, owner, collection="apis", classification="internal")
+    publish(app, api["id"])
+    url = f"/api/v1/apis/{api['id']}"
+    etag = client.get(url, headers=owner).headers["ETag"]
+    change = {"listing_level": "public", "serves_datasets": [visible, hidden]}
+    pending = client.patch(url, json=change, headers={**owner, "If-Match": etag})
+    assert pending.status_code == 202, pending.json
+
+    officer = token_for("internal", extra=OFFICER)
+    decision = {"decision": "approve", "rationale": "Public listing agreed."}
+    decided = client.post(f"/api/v1/reviews/{pending.json['review']}/decision", json=decision, headers=officer)
+    assert decided.status_code == 200, decided.json
+    assert hidden not in decided.get_data(as_text=True)
+    # The proposal is applied whole: the hidden link is kept, as its proposer asked.
+    whole = client.get(url, headers=owner).json
+    assert whole["serves_datasets"] == [visible, hidden]
+    assert whole["listing_level"] == "public"
