@@ -75,18 +75,23 @@ def test_reads_are_written_by_the_child_before_they_are_answered(app, client, to
     assert verdict.ok, verdict.reason
 
 
-def test_reads_are_refused_while_the_child_is_gone_and_resume_with_a_new_one(app, client, token_for):
+def test_a_read_after_the_child_died_is_never_answered_unrecorded(app, client, token_for):
+    """A killed child: the next read is either refused (its group was sent to the dead
+    child: 503, nothing of the entry) or, when the death is seen before sending, written
+    by a new child and answered. Which one depends on when the kernel finishes the kill,
+    so both are allowed; never is a read answered without its event. (A child that stops
+    answering is refused for sure: test_a_child_that_stops_answering_is_replaced_and_its_reads_refused.)"""
     entry_id, path, reader, writer = _read_once(app, client, token_for)
     first = writer.pid
     os.kill(first, signal.SIGKILL)
-    refused = client.get(path, headers=reader)
-    assert refused.status_code == 503
-    assert refused.mimetype == "application/problem+json"
-    assert "audit log cannot record reads" in refused.json["detail"]
-    assert "sensitive" not in refused.get_data(as_text=True)  # nothing of the entry shown
-    assert len(_reads_of(app, entry_id)) == 1
-    # The next read starts a new child and is answered (and recorded).
-    assert client.get(path, headers=reader).status_code == 200
+    after = client.get(path, headers=reader)
+    if after.status_code == 503:
+        assert after.mimetype == "application/problem+json"
+        assert "audit log cannot record reads" in after.json["detail"]
+        assert "sensitive" not in after.get_data(as_text=True)  # nothing of the entry shown
+        assert len(_reads_of(app, entry_id)) == 1
+        after = client.get(path, headers=reader)  # the next read starts a new child
+    assert after.status_code == 200
     assert writer.pid not in (None, first)
     assert len(_reads_of(app, entry_id)) == 2
 
