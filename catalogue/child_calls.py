@@ -100,10 +100,6 @@ class ChildCaller:
             raise ChildFailed(value)
         return value
 
-    def close(self) -> None:
-        with self._lock:
-            self._stop()
-
     def _forget(self) -> None:
         self._lock = threading.Lock()
         self._process: Any = None
