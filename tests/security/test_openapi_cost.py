@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import multiprocessing
 import os
 import signal
 import threading
@@ -18,6 +19,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from catalogue.child_calls import serve
 from catalogue.errors import Unavailable
 from catalogue.openapi_documents import (
     OpenAPILimits,
@@ -29,7 +31,7 @@ from catalogue.openapi_documents import (
 from tests.factories import MINIMAL_OPENAPI, api_payload
 
 # Validation happens before the database is touched: one engine is enough.
-pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 WRITER = ("catalogue:write",)
 #: Each schema refers to the one before: 773 kB as compact JSON, 200 operations, and
@@ -105,6 +107,7 @@ def wait_until(condition, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
+@sqlite_only
 def test_chained_references_within_every_limit_are_cut_off_with_422(client, token_for):
     doc = chained_document()
     assert len(json.dumps(doc, separators=(",", ":")).encode()) < 1024 * 1024
@@ -114,6 +117,7 @@ def test_chained_references_within_every_limit_are_cut_off_with_422(client, toke
     assert upload(client, token_for, copy.deepcopy(MINIMAL_OPENAPI)).status_code == 201
 
 
+@sqlite_only
 @pytest.mark.parametrize("validation_seconds", [3])
 def test_other_requests_are_answered_while_a_document_is_validated(app, token_for, server):
     reader = token_for("public")
@@ -144,6 +148,7 @@ def test_other_requests_are_answered_while_a_document_is_validated(app, token_fo
     assert set(statuses) == {200}
 
 
+@sqlite_only
 def test_validation_in_the_child_gives_the_same_answers_as_in_process(client, token_for):
     broken = copy.deepcopy(MINIMAL_OPENAPI)
     del broken["info"]["version"]
@@ -157,6 +162,7 @@ def test_validation_in_the_child_gives_the_same_answers_as_in_process(client, to
     assert created.status_code == 201, created.json
 
 
+@sqlite_only
 def test_a_busy_or_killed_validator_does_not_wedge_uploads(client, token_for):
     """Another caller holds the one validator process with a runaway document: an
     upload waits its deadline for it, then is told to come back (503); the busy child
@@ -197,3 +203,23 @@ def test_a_busy_or_killed_validator_does_not_wedge_uploads(client, token_for):
     after = upload(client, token_for, copy.deepcopy(MINIMAL_OPENAPI))
     assert after.status_code == 201, after.json
     assert validator_process.pid not in (None, busy)
+
+
+def test_the_child_stops_itself_when_nobody_kills_it():
+    """The second guard alone: a validator child whose web process went away mid-call
+    (nobody will kill it) is stopped by the kernel at its CPU limit, the deadline plus
+    a second, rather than running to the end of the document."""
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    process = context.Process(target=serve, args=(child, validation_problem), daemon=True)
+    process.start()
+    child.close()
+    try:
+        assert parent.recv() == "ready"
+        parent.send((chained_document(), 1))
+        parent.close()  # gone: without the limit, the child would finish and then end (0)
+        process.join(600)
+        assert process.exitcode == -signal.SIGXCPU
+    finally:
+        process.kill()
+        process.join()
