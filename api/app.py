@@ -193,7 +193,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         refusals=RefusalLog(read_log.append_records),
         review_intervals=_review_intervals(settings["REVIEW_INTERVALS"]),
         openapi_limits=OpenAPILimits(
-            int(settings["OPENAPI_MAX_BYTES"]), int(settings["OPENAPI_MAX_OPERATIONS"])
+            int(settings["OPENAPI_MAX_BYTES"]),
+            int(settings["OPENAPI_MAX_OPERATIONS"]),
+            float(settings["OPENAPI_VALIDATION_SECONDS"]),
         ),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
         outbound=outbound,

@@ -50,6 +50,9 @@ DEFAULTS: dict[str, Any] = {
     # operations (422 above). Within MAX_CONTENT_LENGTH, which bounds the whole body.
     "OPENAPI_MAX_BYTES": 1024 * 1024,
     "OPENAPI_MAX_OPERATIONS": 500,
+    # Seconds of wall-clock time the validator (a child process) may take over one
+    # document; past it the document is refused (422) and the child killed.
+    "OPENAPI_VALIDATION_SECONDS": 5.0,
     # Largest page size for collections and search.
     "MAX_PER_PAGE": 100,
     # Days until an entry's classification is due for review again, per level

@@ -9,7 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from api.auth import InsufficientScope, Unauthorized
 from catalogue.audit import AuditUnavailable
-from catalogue.errors import CatalogueError, ValidationFailed
+from catalogue.errors import CatalogueError, Unavailable, ValidationFailed
 
 PROBLEM = "application/problem+json"
 
@@ -49,7 +49,8 @@ def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(CatalogueError)
     def _domain(exc: CatalogueError) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else None
-        return problem(exc.status, exc.title, exc.detail, errors=errors)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
+        return problem(exc.status, exc.title, exc.detail, errors=errors, headers=headers)
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(exc: Unauthorized) -> Response:

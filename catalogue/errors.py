@@ -57,3 +57,15 @@ class TooLarge(ValidationFailed):
 
     status = 413
     title = "Content too large"
+
+
+class Unavailable(CatalogueError):
+    """The request could not be handled now, through no fault of its own (HTTP 503);
+    ``retry_after`` is the seconds after which trying again makes sense."""
+
+    status = 503
+    title = "Service Unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

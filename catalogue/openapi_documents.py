@@ -18,11 +18,23 @@ and quoted what it found in the 422 (issue 13). Three guards, each enough alone:
 Checking costs CPU for seconds on a large document, so it is a pure function of
 the document, run before the write transaction opens (``EntryService``), and the
 size and operation count are bounded first (``OpenAPILimits``).
+
+Within those bounds, cost is still not bounded: a 0.8 MB document of 3,000 schemas
+that chain references took 10 to 24 s of CPU, holding the web process's GIL against
+every other request all along. So the validator (not the cheap scans) runs in a
+child process of its own (``validator_process``, ``catalogue/child_calls.py``),
+within ``OpenAPILimits.validation_seconds`` of wall-clock time; past it the child is
+killed and the document refused (422, "too complex"). The child answers with the
+same fixed-text message the validator's pass builds here. There is one child per
+web process, one document at a time: a second upload waits for it as long as its
+own deadline, then gets 503 with Retry-After (the document was not judged, so not
+422), and so does an upload whose child ended before answering (killed, crashed).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -40,7 +52,8 @@ from openapi_spec_validator.validation.exceptions import (
 )
 from referencing.exceptions import PointerToNowhere
 
-from catalogue.errors import TooLarge, ValidationFailed
+from catalogue.child_calls import CallTooSlow, ChildBusy, ChildCaller, ChildLost
+from catalogue.errors import TooLarge, Unavailable, ValidationFailed
 
 FIELD = "openapi"
 #: Keys whose string value is a reference the validator (or a reader) would follow.
@@ -52,14 +65,15 @@ _LONGEST_QUOTE = 200
 
 @dataclass(frozen=True)
 class OpenAPILimits:
-    """Bounds on an uploaded document (settings TILLIT_OPENAPI_MAX_BYTES and
-    TILLIT_OPENAPI_MAX_OPERATIONS)."""
+    """Bounds on an uploaded document (settings TILLIT_OPENAPI_MAX_BYTES,
+    TILLIT_OPENAPI_MAX_OPERATIONS and TILLIT_OPENAPI_VALIDATION_SECONDS)."""
 
     max_bytes: int = 1024 * 1024
     max_operations: int = 500
+    validation_seconds: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.max_bytes < 1 or self.max_operations < 1:
+        if self.max_bytes < 1 or self.max_operations < 1 or not self.validation_seconds > 0:
             raise ValueError("OpenAPI document limits must be positive.")
 
 
@@ -82,9 +96,33 @@ def check_openapi_document(document: Mapping[str, Any], limits: OpenAPILimits) -
             f"The OpenAPI document refers to something outside itself at {where} ({what}). "
             'Only references inside the document ("#/…") are accepted; nothing is fetched.'
         )
-    problem = validation_problem(document)
+    problem = _validation_problem_in_child(document, limits.validation_seconds)
     if problem is not None:
         _refuse(f"Not a valid OpenAPI document: {problem}")
+
+
+def _validation_problem_in_child(document: Mapping[str, Any], seconds: float) -> str | None:
+    try:
+        problem = validator_process.call(dict(document), seconds)
+    except CallTooSlow:
+        _refuse(
+            f"The OpenAPI document is too complex to validate within {_seconds(seconds)}; "
+            "split or simplify it."
+        )
+    except ChildBusy:
+        raise Unavailable(
+            "The OpenAPI validator is busy with other documents; try again shortly.",
+            retry_after=math.ceil(seconds),
+        ) from None
+    except ChildLost:
+        raise Unavailable("The OpenAPI validator stopped before it answered; try again shortly.") from None
+    if problem is not None and not isinstance(problem, str):
+        raise TypeError(f"The OpenAPI validator answered {type(problem).__name__}.")
+    return problem
+
+
+def _seconds(seconds: float) -> str:
+    return "1 second" if seconds == 1 else f"{seconds:g} seconds"
 
 
 def operation_count(document: Mapping[str, Any]) -> int:
@@ -248,3 +286,7 @@ def _described(error: ValidationError) -> str:
     if keyword is not None:
         return f"at {where}, the value breaks the rule {_quote(keyword)} of the OpenAPI schema."
     return f"at {where}, the value breaks a rule of the OpenAPI specification."
+
+
+#: The child process that runs ``validation_problem``; see the module docstring.
+validator_process = ChildCaller(validation_problem, name="tillit-openapi-validator")
