@@ -108,6 +108,7 @@ class Entry(Base):
     served: Mapped[list[ServedDataset]] = relationship(
         foreign_keys="ServedDataset.api_id",
         cascade="all, delete-orphan",
+        order_by="ServedDataset.position",
     )
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012

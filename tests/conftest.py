@@ -32,6 +32,8 @@ from tests.agencies import AGENCIES, LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.pgserver import PostgresServer, find_postgres
 from tests.security.people import person_token
 
+pytest_plugins = ["tests.servers"]
+
 __all__ = ["AGENCIES", "LANTMATERIET", "SKATTEETATEN", "SKATTEVERKET"]
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from tests.conftest import LANTMATERIET, SKATTEVERKET, register_client
 from tests.factories import api_payload, dataset_payload
@@ -33,18 +31,6 @@ def app_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
         # more than 60 token requests a minute now fit in it.
         "RATE_LIMIT_TOKEN": "10000/minute",
     }
-
-
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=5)
 
 
 def large_document() -> dict[str, Any]:

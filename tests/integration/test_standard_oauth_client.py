@@ -5,29 +5,14 @@ on 127.0.0.1, and uses it on the API."""
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
 from oauthlib.oauth2 import BackendApplicationClient
 from requests_oauthlib import OAuth2Session as OAuthlibSession
-from werkzeug.serving import make_server
 
 from tests.conftest import SKATTEVERKET
 from tests.security.conftest import make_entry
-
-
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

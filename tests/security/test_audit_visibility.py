@@ -76,7 +76,9 @@ def test_event_details_never_name_an_entry_the_reader_cannot_see(app, client, to
     assert '"redacted": true' in exported
 
 
-def test_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, token_for):
+def propose_links(app, client, token_for) -> tuple[str, str, str, str, dict[str, str]]:
+    """A published internal API whose data owner proposes a public listing and links
+    to a public and a sensitive dataset: (api url, review id, visible, hidden, owner)."""
     owner = token_for("sensitive", extra=WRITER)
     visible = make_entry(app, SKATTEVERKET, "public")
     hidden = make_entry(app, SKATTEVERKET, "sensitive")
@@ -87,7 +89,11 @@ def test_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, to
     change = {"listing_level": "public", "serves_datasets": [visible, hidden]}
     pending = client.patch(url, json=change, headers={**owner, "If-Match": etag})
     assert pending.status_code == 202, pending.json
-    review = pending.json["review"]
+    return url, pending.json["review"], visible, hidden, owner
+
+
+def test_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, token_for):
+    _, review, visible, hidden, _ = propose_links(app, client, token_for)
 
     officer = token_for("internal", extra=OFFICER)
     one = client.get(f"/api/v1/reviews/{review}", headers=officer)
@@ -103,20 +109,9 @@ def test_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, to
 def test_approving_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, client, token_for):
     """The links were checked against their proposer when proposed; approving must not
     check them again against the officer (a 422 naming the hidden dataset, as it did)."""
-    owner = token_for("sensitive", extra=WRITER)
-    visible = make_entry(app, SKATTEVERKET, "public")
-    hidden = make_entry(app, SKATTEVERKET, "sensitive")
-    api = create_entry(client, owner, collection="apis", classification="internal")
-    publish(app, api["id"])
-    url = f"/api/v1/apis/{api['id']}"
-    etag = client.get(url, headers=owner).headers["ETag"]
-    change = {"listing_level": "public", "serves_datasets": [visible, hidden]}
-    pending = client.patch(url, json=change, headers={**owner, "If-Match": etag})
-    assert pending.status_code == 202, pending.json
-
+    url, review, visible, hidden, owner = propose_links(app, client, token_for)
     officer = token_for("internal", extra=OFFICER)
     decision = {"decision": "approve", "rationale": "Public listing agreed."}
-    review = pending.json["review"]
     decided = client.post(f"/api/v1/reviews/{review}/decision", json=decision, headers=officer)
     assert decided.status_code == 200, decided.json
     assert hidden not in decided.get_data(as_text=True)

@@ -12,12 +12,10 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from catalogue.child_calls import serve
 from catalogue.errors import Unavailable
@@ -29,6 +27,7 @@ from catalogue.openapi_documents import (
     validator_process,
 )
 from tests.factories import MINIMAL_OPENAPI, api_payload
+from tests.security.test_openapi_upload import refused, upload
 
 # Validation happens before the database is touched: one engine is enough.
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -53,18 +52,6 @@ def app_settings(app_settings: dict[str, Any], validation_seconds: float) -> dic
     return {**app_settings, "OPENAPI_VALIDATION_SECONDS": validation_seconds}
 
 
-@pytest.fixture
-def server(app) -> Iterator[str]:
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_port}"
-    finally:
-        httpd.shutdown()
-        thread.join(timeout=5)
-
-
 def chained_document(schemas: int = CHAINED_SCHEMAS) -> dict[str, Any]:
     ok = {"responses": {"200": {"description": "OK"}}}
     before = "#/components/schemas/S{}"
@@ -82,20 +69,6 @@ def chained_document(schemas: int = CHAINED_SCHEMAS) -> dict[str, Any]:
             }
         },
     }
-
-
-def upload(client, token_for, doc: dict[str, Any]):
-    headers = token_for("public", extra=WRITER)
-    return client.post("/api/v1/apis", json=api_payload(openapi=doc), headers=headers)
-
-
-def refused(response, status: int = 422) -> list[str]:
-    assert response.status_code == status, response.json
-    assert response.mimetype == "application/problem+json"
-    body = response.json
-    assert body["status"] == status and body["type"] == "about:blank"
-    assert set(body["errors"]) == {"openapi"}
-    return list(body["errors"]["openapi"])
 
 
 def wait_until(condition, what: str) -> None:
