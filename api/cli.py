@@ -15,12 +15,12 @@ from flask import Flask
 
 from api.app import create_app
 from api.config import DEFAULTS
+from authserver.services.clients import ClientService
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.migrate import upgrade
 from catalogue.models import Agency
 from catalogue.schemas import AgencyCreateSchema
 from catalogue.services.agencies import AgencyService
-from catalogue.services.clients import ClientService
 from security.identity import system_identity
 
 DEMO_CLIENTS_FILE = "demo-clients.json"
@@ -305,7 +305,7 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Add a new signing key; new tokens use it, older keys still verify."""
-    from catalogue.services.security_events import record_security_event
+    from authserver.services.security_events import record_security_event
 
     with _cli_app() as app, app.extensions["tillit"].sessions() as session:
         ext = app.extensions["tillit"]

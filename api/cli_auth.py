@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
+from authserver.services.clients import ClientService
+from authserver.services.users import UserService
 from catalogue.errors import CatalogueError
-from catalogue.services.clients import ClientService
-from catalogue.services.users import UserService
 from security.identity import system_identity
 from security.roles import ROLES
 
@@ -273,7 +273,7 @@ def clients_disable(client_id: str) -> None:
 def keys_retire_expired(at_once: bool) -> None:
     """Remove keys that stopped signing longer ago than any token lives."""
     from api.app import create_app
-    from catalogue.services.security_events import record_security_event
+    from authserver.services.security_events import record_security_event
     from security.identity import system_identity
 
     app = create_app()
