@@ -116,7 +116,9 @@ def test_approving_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, 
 
     officer = token_for("internal", extra=OFFICER)
     decision = {"decision": "approve", "rationale": "Public listing agreed."}
-    decided = client.post(f"/api/v1/reviews/{pending.json['review']}/decision", json=decision, headers=officer)
+    decided = client.post(
+        f"/api/v1/reviews/{pending.json['review']}/decision", json=decision, headers=officer
+    )
     assert decided.status_code == 200, decided.json
     assert hidden not in decided.get_data(as_text=True)
     # The proposal is applied whole: the hidden link is kept, as its proposer asked.
