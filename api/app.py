@@ -19,10 +19,18 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from api.auth import init_authority, init_federation
 from api.config import load_settings
 from api.delivery import deliver_soon
 from api.edge import json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
+from api.resources import agencies, audit, entries, health, notifications, reviews
+from api.resources import scheme as scheme_resource
+from api.resources import search as search_resource
+from api.web.pages import bp as web_pages
+from authserver.login import init_login
+from authserver.ratelimit import confine_rate_limits, init_rate_limits
+from authserver.server import init_oauth
 from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
 from catalogue.audit_refusals import RefusalLog
 from catalogue.audit_writer import ProcessGroupWriter
@@ -31,6 +39,8 @@ from catalogue.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.openapi_documents import OpenAPILimits
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
+from search.indexer import OutboxIndexer
+from search.setup import make_backend
 from security.authority import Authority, Standing
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
@@ -61,7 +71,7 @@ class Tillit:
     oauth: Any = None
     search: Any = None  # search.backend.SearchBackend
     search_ready: Callable[[], bool] = lambda: True
-    #: Revoked access tokens (api.oauth wires it to the database; until then it refuses).
+    #: Revoked access tokens (authserver.server wires it to the database; until then it refuses).
     deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
     #: Where each token's client, agency and person stand now (api.auth wires it).
     authority: Authority = field(default_factory=lambda: Authority(_authority_not_wired, 0))
@@ -239,24 +249,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
         return response
 
-    from api.oauth import init_oauth
-
     tillit.oauth = init_oauth(app, keys)
-    from api.login import init_login
-    from api.ratelimit import init_rate_limits
-
     init_login(app)
     init_rate_limits(app)
-    from api.auth import init_authority, init_federation
-
     init_authority(app)
     init_federation(app)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
-    from api.resources import agencies, audit, entries, health, notifications, reviews
-    from api.resources import scheme as scheme_resource
-    from api.resources import search as search_resource
-
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
     api.register_blueprint(entries.datasets)
@@ -266,12 +265,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(notifications.blp)
     api.register_blueprint(search_resource.blp)
     app.register_blueprint(health.bp)
-    from api.web.pages import bp as web_pages
-
     app.register_blueprint(web_pages)
     register_problem_handlers(app)
-    from api.ratelimit import confine_rate_limits
-
     confine_rate_limits(app)  # once every view is registered
     return app
 
@@ -292,9 +287,6 @@ def _audit_writer(settings: dict[str, Any]) -> ProcessGroupWriter | None:
 
 def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
     """The search backend, and the outbox indexer behind the catalogue's Indexer port."""
-    from search.indexer import OutboxIndexer
-    from search.setup import make_backend
-
     backend = make_backend(settings)
     indexer = OutboxIndexer(tillit.sessions, backend)
     indexer.install(tillit.sessions)

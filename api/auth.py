@@ -91,13 +91,6 @@ def _identify() -> Identity:
     return identity
 
 
-def standing_identity(claims: dict[str, Any]) -> Identity:
-    """The identity of verified claims of this server as its authority stands now
-    (for introspection); raises InvalidToken when it was withdrawn."""
-    ext = current_app.extensions["tillit"]
-    return bound_identity(ext.scheme, ext.authority.current(), identity_from_claims(ext.scheme, claims))
-
-
 def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any], standing: Standing) -> Identity:
     """An external issuer's token: its scopes mapped onto ours, capped by what the
     organisation's agency is allowed here now. An unknown or retired organisation

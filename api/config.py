@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flask import Config
+
 DEFAULTS: dict[str, Any] = {
     # Folder for the embedded default: SQLite file, search index, signing keys.
     "INSTANCE_PATH": "instance",
@@ -105,8 +107,6 @@ DEFAULTS: dict[str, Any] = {
 
 def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Defaults, then ``TILLIT_*`` environment variables, then ``overrides``."""
-    from flask import Config
-
     config = Config(os.getcwd())
     config.update(DEFAULTS)
     config.from_prefixed_env("TILLIT")

@@ -283,10 +283,10 @@ def prepare(instance: Path, database_url: str | None, count: int, issuer: str) -
     from sqlalchemy import func, select
 
     from api.app import create_app
+    from authserver.services.clients import ClientService
     from catalogue.migrate import upgrade
     from catalogue.models import Agency, Entry
     from catalogue.services.agencies import AgencyService
-    from catalogue.services.clients import ClientService
     from security.identity import system_identity
 
     app = create_app()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -154,8 +154,6 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def levels_in_use(engine: Engine) -> set[str]:
     """Every level key that entries and agencies use (empty before the first migration)."""
-    from sqlalchemy import inspect, text
-
     inspector = inspect(engine)
     if not inspector.has_table("entries"):
         return set()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from catalogue.db import refresh_statistics
@@ -41,8 +42,6 @@ def grant_app_role(engine: Engine, role: str) -> None:
     read and append the audit log: no UPDATE, DELETE or TRUNCATE on it."""
     if engine.dialect.name != "postgresql":
         raise ValueError("Roles exist on PostgreSQL only.")
-    from sqlalchemy import text
-
     quoted = engine.dialect.identifier_preparer.quote(role)
     with engine.begin() as conn:
         conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {quoted}"))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from search.backend import SearchBackend
+from search.elasticsearch.backend import ElasticsearchBackend
 from search.embedded import EmbeddedBackend
 
 
@@ -14,7 +15,5 @@ def make_backend(settings: Mapping[str, Any]) -> SearchBackend:
     """The embedded engine in ``<INSTANCE_PATH>/search-index`` unless
     ``ELASTICSEARCH_URL`` is set (the Elasticsearch backend plugs in here)."""
     if settings.get("ELASTICSEARCH_URL"):
-        from search.elasticsearch.backend import ElasticsearchBackend
-
         return ElasticsearchBackend.from_settings(settings)
     return EmbeddedBackend(Path(settings["INSTANCE_PATH"]))

@@ -81,7 +81,7 @@ class TokenVerifier:
     leeway: int = 30
     max_lifetime: int = 300
     algorithms: Collection[str] = ALLOWED_ALGORITHMS
-    #: Connected by the app to its deny-list (api.oauth); until then, fails closed.
+    #: Connected by the app to its deny-list (authserver.server); until then, fails closed.
     is_revoked: Callable[[str], bool] = revocation_not_connected
     #: Tokens whose signature and claims were verified, by their exact text: a
     #: repeat only re-checks time and revocation. Entries are added only after a

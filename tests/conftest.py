@@ -22,10 +22,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
+from authserver.services.clients import ClientService
 from catalogue.db import make_engine
 from catalogue.migrate import upgrade
 from catalogue.services.agencies import AgencyService
-from catalogue.services.clients import ClientService
 from security.identity import PERSON_SCOPES, system_identity
 from security.keys import KEYS_FILE, KeyStore
 from tests.agencies import AGENCIES, LANTMATERIET, SKATTEETATEN, SKATTEVERKET

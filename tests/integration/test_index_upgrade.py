@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.app import create_app
-from api.cli_search import rebuild_if_needed
+from api.cli.index import rebuild_if_needed
 from search.embedded import INDEX_DIR
 from tests.conftest import LANTMATERIET
 from tests.searchkit import create_entry

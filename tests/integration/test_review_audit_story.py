@@ -313,7 +313,7 @@ def test_access_itself_is_audited(client, token_for, app):
 
 
 def test_logins_are_audited(client, token_for, app):
-    from catalogue.services.users import UserService
+    from authserver.services.users import UserService
     from tests.security.people import PASSWORD, make_user
 
     make_user(app, "bodil", roles=("data_owner",))

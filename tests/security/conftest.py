@@ -161,19 +161,20 @@ def run_cli(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     from click.testing import CliRunner
 
     import api.cli
+    import api.cli.common
 
     monkeypatch.setenv("TILLIT_INSTANCE_PATH", app.instance_path)
     monkeypatch.setenv("TILLIT_DATABASE_URL", app.config["DATABASE_URL"])
     monkeypatch.setenv("TILLIT_ISSUER", app.config["ISSUER"])
     created: list[Flask] = []
-    real = api.cli.create_app
+    real = api.cli.common.create_app
 
     def tracking(*args: Any, **kwargs: Any) -> Flask:
         made = real(*args, **kwargs)
         created.append(made)
         return made
 
-    monkeypatch.setattr(api.cli, "create_app", tracking)
+    monkeypatch.setattr(api.cli.common, "create_app", tracking)
 
     def run(*args: str) -> Any:
         try:

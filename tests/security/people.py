@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from flask import Flask
 
-from catalogue.services.clients import ClientService
-from catalogue.services.users import UserService
+from authserver.services.clients import ClientService
+from authserver.services.users import UserService
 from security.identity import ADMIN, AUDIT, REVIEW, WRITE, system_identity
 from tests.agencies import SKATTEVERKET
 

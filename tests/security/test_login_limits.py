@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from authserver.services.security_events import RefusalTally
 from catalogue.models import AuditEvent
-from catalogue.services.security_events import RefusalTally
 from tests.conftest import SKATTEVERKET
 from tests.security.people import PASSWORD, auth_params, csrf_token, make_app_client, make_user, pkce
 from tests.security.people import basic as basic_auth

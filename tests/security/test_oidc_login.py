@@ -14,7 +14,7 @@ import pytest
 import requests
 from joserfc.jwk import OctKey, RSAKey
 
-from api.login import LOGIN_FAILED
+from authserver.login import LOGIN_FAILED
 from catalogue.models import Agency
 from catalogue.models_auth import User
 from tests import oidcflow

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from joserfc import jwt
 
+from authserver.services.users import UserService
 from catalogue.models import Agency
-from catalogue.services.users import UserService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET
 from tests.security.conftest import bearer, make_entry

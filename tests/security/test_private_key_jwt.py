@@ -10,8 +10,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey, RSAKey
 
+from authserver.services.clients import ClientService
 from catalogue.errors import ValidationFailed
-from catalogue.services.clients import ClientService
 from security.identity import system_identity
 from tests.conftest import SKATTEETATEN
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import update
 
+from authserver.services.clients import ClientService
 from catalogue.errors import ValidationFailed
 from catalogue.models import OAuthClient
-from catalogue.services.clients import ClientService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_client

@@ -8,7 +8,7 @@ import time
 import pytest
 from joserfc import jwt
 
-from catalogue.services.clients import ClientService
+from authserver.services.clients import ClientService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_client
 from tests.security.conftest import bearer

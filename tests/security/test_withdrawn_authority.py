@@ -18,10 +18,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from api.app import create_app
+from authserver.services.clients import ClientService
+from authserver.services.users import UserService
 from catalogue.models import AuditEvent, Entry
 from catalogue.services.agencies import AgencyService
-from catalogue.services.clients import ClientService
-from catalogue.services.users import UserService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_client
 from tests.security.conftest import NOT_FOUND_BODY, bearer, make_entry

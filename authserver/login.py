@@ -1,7 +1,7 @@
 """The authorization endpoint and its minimal login page (server-rendered, CSRF-protected).
 
 People sign in with a local account, or at their agency's OpenID Connect
-provider (``api.oidc``) when one is configured; the authorization server then
+provider (``authserver.oidc_login``) when one is configured; the authorization server then
 redirects back to the client's exactly registered redirect URI with a code and
 ``iss`` (RFC 9207). Nothing is remembered between requests: no login session to steal.
 """
@@ -13,18 +13,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from api import oidc
-from api.oauth import Person, malformed_request_error
-from api.ratelimit import NOT_A_GUESS, limit_login
+from authserver.adapters import Person
+from authserver.context import tillit
+from authserver.errors import error_response, malformed_request_error
+from authserver.oidc_login import init_oidc, start
+from authserver.oidc_providers import form_action_origins, login_choices
+from authserver.ratelimit import NOT_A_GUESS, limit_login
+from authserver.services.users import UserService
 from catalogue.models import Agency
-from catalogue.services.users import UserService
 
 bp = Blueprint("login", __name__, template_folder="templates")
 SECRET_KEY_FILE = "secret-key"
@@ -61,24 +63,7 @@ def init_login(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.register_blueprint(bp)
-    oidc.init_oidc(app)
-
-
-def _server() -> Any:
-    return current_app.extensions["tillit"].oauth
-
-
-def _issuer() -> str:
-    return str(current_app.config["ISSUER"]).rstrip("/")
-
-
-def error_response(error: OAuth2Error) -> Response:
-    """Redirect errors only to a redirect URI already matched against the client;
-    otherwise answer here. Redirects carry ``iss`` (RFC 9207)."""
-    response: Response = _server().handle_error_response(None, error)
-    if response.location:
-        response.location = add_params_to_uri(response.location, {"iss": _issuer()})
-    return response
+    init_oidc(app)
 
 
 def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 200) -> Response:
@@ -90,7 +75,7 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
         action=request.full_path,
         error=error,
         password_login=current_app.config["PASSWORD_LOGIN"],
-        providers=oidc.login_choices(),
+        providers=login_choices(),
     )
     response = Response(html, status=status, mimetype="text/html")
     # The form posts here, and a successful login redirects to the client's
@@ -99,7 +84,7 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
     # "Sign in with <provider>" redirects to the provider's authorization endpoint.
     redirect = urlsplit(grant.redirect_uri or "")
     targets = [f"{redirect.scheme}://{redirect.netloc}"] if redirect.scheme and redirect.netloc else []
-    targets += oidc.form_action_origins()
+    targets += form_action_origins()
     allowed = "".join(f" {t}" for t in dict.fromkeys(targets))
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; form-action 'self'{allowed}; frame-ancestors 'none'"
@@ -113,7 +98,7 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
 @bp.route("/oauth/authorize", methods=["GET", "POST"])
 @limit_login
 def authorize() -> Response:
-    server = _server()
+    server = tillit().oauth
     malformed = malformed_request_error()
     if malformed is not None:  # never redirected: its redirect_uri may be the malformed one
         return error_response(malformed)
@@ -127,12 +112,12 @@ def authorize() -> Response:
     if "provider" in request.form:
         if not ProviderForm().validate_on_submit():
             return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
-        return oidc.start(request.form["provider"])
+        return start(request.form["provider"])
     if not current_app.config["PASSWORD_LOGIN"]:
         return _page(LoginForm(formdata=None), grant, PASSWORD_LOGIN_OFF, 400)
     if not form.validate_on_submit():
         return _page(form, grant, "The form expired or was incomplete; please sign in again.", 400)
-    users = UserService(g.db, current_app.extensions["tillit"].scheme)
+    users = UserService(g.db, tillit().scheme)
     attempt = users.sign_in(form.username.data or "", form.password.data or "", request.remote_addr)
     user = attempt.user
     agency = g.db.get(Agency, user.agency) if user else None

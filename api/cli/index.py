@@ -5,14 +5,13 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from api.cli.common import load_app
 from search.indexer import OutboxIndexer
 
 
 def _indexer(app: Flask | None = None) -> OutboxIndexer:
     if app is None:
-        from api.cli import _app
-
-        app = _app()
+        app = load_app()
     indexer = app.extensions["tillit"].indexer
     if not isinstance(indexer, OutboxIndexer):  # the app always wires one; say so if not
         raise click.ClickException(f"This app has no search indexer (it has {type(indexer).__name__}).")
@@ -73,8 +72,3 @@ def reindex() -> None:
     with click.progressbar(length=total, label="Indexing entries") as bar:
         count = indexer.reindex(progress=bar.update)
     click.echo(f"Indexed {count} entries.")
-
-
-def register(main: click.Group) -> None:
-    main.add_command(index)
-    main.add_command(reindex)

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from authserver.services.security_events import record_security_event
 from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, OAuthClient
-from catalogue.services.security_events import record_security_event
 from security import policy
 from security.identity import ACTION_SCOPES, PERSON_SCOPES, Identity
 from security.levels import ClassificationScheme

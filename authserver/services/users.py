@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from authserver.services.security_events import principal, record_security_event
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, AuditEvent, utcnow
 from catalogue.models_auth import NO_PASSWORD, User
-from catalogue.services.security_events import principal, record_security_event
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme

@@ -1,4 +1,4 @@
-"""Rate limits (Flask-Limiter) on the token endpoint, keyed by client, and on
+"""Rate limits of the authorization server (Flask-Limiter) on the token endpoint, keyed by client, and on
 login, keyed by account: brute force meets a wall whichever address it comes from.
 Failed logins and refused token requests are also limited per client address, so
 one address cannot try many accounts or flood the audit chain with refusals.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import Flask, current_app, request
@@ -76,7 +76,13 @@ def confine_rate_limits(app: Flask) -> None:
     blueprints = sorted({name.rpartition(".")[0] for name in limited})
     if not blueprints or "" in blueprints:
         return
-    for hooks in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+    # Typed Any: the three registries hold differently typed hooks, moved alike.
+    registries: tuple[dict[Any, list[Any]], ...] = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    )
+    for hooks in registries:
         funcs = hooks.get(None, [])
         moved = [hook for hook in funcs if _is_limiters(hook)]
         funcs[:] = [hook for hook in funcs if not _is_limiters(hook)]
@@ -92,7 +98,9 @@ def _is_limiters(hook: Any) -> bool:
 
 
 def limit_token(view: F) -> F:
-    return _mark(limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view))
+    return _mark(
+        cast(F, limiter.limit(lambda: current_app.config["RATE_LIMIT_TOKEN"], key_func=_client_key)(view))
+    )
 
 
 def _login_limit() -> str:
@@ -110,7 +118,7 @@ NOT_A_GUESS = "_tillit_not_a_guess"
 def _spends_account(response: Any) -> bool:
     if request.form.get("provider") is not None:
         return True
-    return response.status_code != 302 and not getattr(response, NOT_A_GUESS, False)
+    return bool(response.status_code != 302) and not getattr(response, NOT_A_GUESS, False)
 
 
 def _address_key() -> str:
@@ -119,7 +127,7 @@ def _address_key() -> str:
 
 def _failed(response: Any) -> bool:
     """Only failures count per address: a whole agency may sign in from one NAT."""
-    return response.status_code != 302
+    return bool(response.status_code != 302)
 
 
 def limit_login(view: F) -> F:
@@ -133,11 +141,11 @@ def limit_login(view: F) -> F:
         exempt_when=lambda: request.form.get("provider") is not None,
         deduct_when=_failed,
     )
-    return _mark(per_address(per_account(view)))
+    return _mark(cast(F, per_address(per_account(view))))
 
 
 def _refused(response: Any) -> bool:
-    return response.status_code != 200
+    return bool(response.status_code != 200)
 
 
 def limit_token_refusals(view: F) -> F:
@@ -148,9 +156,9 @@ def limit_token_refusals(view: F) -> F:
         key_func=lambda: "token-refusals-" + _address_key(),
         deduct_when=_refused,
     )
-    return _mark(limit(view))
+    return _mark(cast(F, limit(view)))
 
 
 def limit_federated_login(view: F) -> F:
     limit = limiter.limit(lambda: current_app.config["RATE_LIMIT_OIDC_LOGIN"], key_func=_federated_key)
-    return _mark(limit(view))
+    return _mark(cast(F, limit(view)))

@@ -1,0 +1,55 @@
+"""What every ``tillit`` command shares: building the app (with the schema
+migrated), closing its connections, and turning a domain error into a clean exit.
+
+Commands get the app only through here, so a test (``tests/security/conftest.py``
+``run_cli``) can follow every app a command makes by patching ``create_app`` here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from flask import Flask
+
+from api.app import create_app
+from catalogue.errors import CatalogueError, ValidationFailed
+from catalogue.migrate import upgrade
+
+
+def load_app(migrate: bool = True) -> Flask:
+    """The app as configured by ``TILLIT_*``; its schema upgraded unless ``migrate`` is off
+    (the key commands touch only the key file and the audit log)."""
+    app = create_app()
+    if migrate:
+        upgrade(app.extensions["tillit"].engine)
+    return app
+
+
+@contextmanager
+def cli_app() -> Iterator[Flask]:
+    """An app for one command; its database connections are closed afterwards."""
+    app = load_app()
+    try:
+        yield app
+    finally:
+        app.extensions["tillit"].engine.dispose()
+
+
+def fail(exc: CatalogueError) -> None:
+    """A domain error as the command's error message (exit 1)."""
+    message = exc.detail
+    if isinstance(exc, ValidationFailed):
+        message += " " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+    raise click.ClickException(message)
+
+
+def default_issuer(host: str, port: int) -> None:
+    """Without TILLIT_ISSUER, the server's own address is the issuer."""
+    if "TILLIT_ISSUER" not in os.environ:
+        public_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        if ":" in public_host:  # an IPv6 address goes in brackets in a URL
+            public_host = f"[{public_host}]"
+        os.environ["TILLIT_ISSUER"] = f"http://{public_host}:{port}"

@@ -1,0 +1,48 @@
+"""``tillit serve``: the whole catalogue (API, OAuth server, pages) under gunicorn."""
+
+from __future__ import annotations
+
+import os
+
+import click
+from flask import Flask
+
+from api.cli.common import default_issuer, load_app
+from api.cli.index import rebuild_if_needed
+from api.config import DEFAULTS
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Run the whole catalogue (API, OAuth server, pages) with gunicorn."""
+    default_issuer(host, port)
+    # Audit events of reads written by a process of their own (see catalogue.audit_writer).
+    os.environ.setdefault("TILLIT_AUDIT_WRITER", "process")
+    if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
+        os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))
+    app = load_app()
+    getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
+    rebuild_if_needed(app)
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Flask:
+            return app
+
+    click.echo(f"Tillit serves {os.environ['TILLIT_ISSUER']}  (API: /api/v1, docs: /api/v1/openapi.json)")
+    Server().run()
+
+
+def serve_options() -> set[str]:
+    """Every option name ``tillit serve`` takes (``tillit demo`` accepts them too)."""
+    return {name for param in serve.params for name in (*param.opts, *param.secondary_opts)}

@@ -1,0 +1,42 @@
+"""How the authorization server answers an OAuth error: one place for the
+password login, the delegated login and the token endpoint.
+
+- A parameter outside its RFC 6749 syntax (``authserver.syntax``) is an
+  ``invalid_request`` answered here, never redirected.
+- Other errors of the authorization endpoint are redirected only to a redirect
+  URI already matched against the client, and carry ``iss`` (RFC 9207).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from flask import Response, current_app, request
+
+from authserver.context import tillit
+from authserver.syntax import malformed_parameter
+
+
+def malformed_request_error() -> InvalidRequestError | None:
+    """invalid_request for a parameter outside its RFC 6749 syntax (authserver.syntax)."""
+    bad = malformed_parameter(request.values)
+    return InvalidRequestError(f"The {bad} parameter is malformed.") if bad else None
+
+
+def error_response(error: OAuth2Error) -> Response:
+    """Redirect errors only to a redirect URI already matched against the client;
+    otherwise answer here. Redirects carry ``iss`` (RFC 9207)."""
+    response: Response = tillit().oauth.handle_error_response(None, error)
+    if response.location:
+        issuer = str(current_app.config["ISSUER"]).rstrip("/")
+        response.location = add_params_to_uri(response.location, {"iss": issuer})
+    return response
+
+
+def no_store(response: Any) -> Any:
+    """Token responses are never cached (RFC 6749 §5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
