@@ -380,11 +380,14 @@ def reviews() -> None:
 @reviews.command("schedule")
 def reviews_schedule() -> None:
     """Open a periodic review for every entry whose review is due (run daily)."""
+    from catalogue.services.entries import EntryService
     from catalogue.services.reviews import ReviewService
 
     with _cli_app() as app, app.extensions["tillit"].sessions() as session:
         ext = app.extensions["tillit"]
-        service = ReviewService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+        service = ReviewService(
+            EntryService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+        )
         count = service.schedule_due(system_identity(ext.scheme))
     click.echo(f"Opened {count} periodic review(s).")
 
