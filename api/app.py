@@ -5,29 +5,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import init_authority, init_federation
 from api.config import load_settings
-from api.delivery import deliver_soon
+from api.delivery import deliver_after_commit
 from api.edge import json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
 from api.resources import agencies, audit, entries, health, notifications, reviews
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
 from api.web.pages import bp as web_pages
+from api.wiring import Tillit, close_request_session, open_request_session
 from authserver.login import init_login
 from authserver.ratelimit import confine_rate_limits, init_rate_limits
 from authserver.server import init_oauth
@@ -37,48 +35,15 @@ from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
 from catalogue.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.openapi_documents import OpenAPILimits
-from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from search.indexer import OutboxIndexer
 from search.setup import make_backend
-from security.authority import Authority, Standing
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
 from security.outbound import OutboundPolicy
-from security.tokens import DenyList, TokenVerifier
+from security.tokens import TokenVerifier
 
 JSON_METHODS = {"POST", "PUT", "PATCH"}
-
-
-@dataclass
-class Tillit:
-    """Everything the request handlers need, built once per app."""
-
-    scheme: ClassificationScheme
-    engine: Engine
-    sessions: sessionmaker[Session]
-    keys: KeyStore
-    verifier: TokenVerifier
-    anchor: HeadAnchor
-    read_log: ReadLog
-    #: 404s of entries by id, written to the audit log after the answer.
-    refusals: RefusalLog
-    review_intervals: dict[str, int]
-    openapi_limits: OpenAPILimits
-    #: Entry heads kept for reads of one entry; None when HEAD_CACHE_SECONDS is 0.
-    heads: HeadCache | None = None
-    indexer: Indexer = field(default_factory=NullIndexer)
-    oauth: Any = None
-    search: Any = None  # search.backend.SearchBackend
-    search_ready: Callable[[], bool] = lambda: True
-    #: Revoked access tokens (authserver.server wires it to the database; until then it refuses).
-    deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
-    #: Where each token's client, agency and person stand now (api.auth wires it).
-    authority: Authority = field(default_factory=lambda: Authority(_authority_not_wired, 0))
-    #: Identities built from verified tokens, with the standing they were bounded by (api.auth).
-    identities: dict[tuple[str, str | None], Any] = field(default_factory=dict)
-    #: The rules of requests made on someone's behalf (security/outbound.py).
-    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
 
 
 class TillitFlask(Flask):
@@ -124,14 +89,6 @@ class CookieSessions(SecureCookieSessionInterface):
         if cached is None or cached[0] != key:
             cached = self._signer = (key, super().get_signing_serializer(app))
         return cached[1]
-
-
-def _not_wired() -> dict[str, int]:
-    raise RuntimeError("The revoked-token list is not connected to the database.")
-
-
-def _authority_not_wired() -> Standing:
-    raise RuntimeError("The standing of clients, agencies and people is not connected to the database.")
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -212,10 +169,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)
+    deliver_after_commit(app, sessions)
 
     @app.before_request
     def _open_session() -> Response | None:
-        g.db = tillit.sessions()
+        open_request_session()
         if (
             request.method in JSON_METHODS
             and request.path.startswith("/api/")
@@ -235,17 +193,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.teardown_request
     def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db", None)
-        # A session that never began a transaction nor loaded anything holds
-        # nothing to give back (a cached read borrows its connection past it).
-        if session is not None and (session.in_transaction() or session.identity_map):
-            session.close()
+        close_request_session()
 
     @app.after_request
     def _after(response: Response) -> Response:
-        # Submissions and decisions write notifications; send them after the commit.
-        if g.pop("notify", False) and response.status_code < 400:
-            deliver_soon(app)
         secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
         return response
 

@@ -13,8 +13,9 @@ from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, current_app, g, request
+from flask import Flask, g, request
 
+from api.wiring import tillit
 from catalogue.authority import expire_on_change, load_standing
 from security.authority import Authority, Standing, bound_federated, bound_identity
 from security.federation import Federation, TrustedIssuer, parse_trusted_issuers
@@ -57,7 +58,7 @@ def current_identity() -> Identity:
 
 
 def _identify() -> Identity:
-    ext = current_app.extensions["tillit"]
+    ext = tillit()
     address = request.remote_addr
     header = request.headers.get("Authorization")
     if header is None:
@@ -66,7 +67,7 @@ def _identify() -> Identity:
     if scheme_name.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use an OAuth 2 bearer token: Authorization: Bearer <token>.")
     token = token.strip()
-    federation: Federation | None = current_app.extensions.get("tillit_federation")
+    federation = ext.federation
     trusted = federation.find(token) if federation else None
     try:
         if federation is not None and trusted is not None:
@@ -95,7 +96,7 @@ def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any], standing
     """An external issuer's token: its scopes mapped onto ours, capped by what the
     organisation's agency is allowed here now. An unknown or retired organisation
     gets nothing."""
-    ext = current_app.extensions["tillit"]
+    ext = tillit()
     orgnr = trusted.agency_of(claims)
     if not orgnr:
         raise InvalidToken("The token's organisation is not an agency registered in Tillit.")
@@ -114,7 +115,7 @@ def init_authority(app: Flask) -> None:
     """Measure tokens against the standing of clients, agencies and people, reloaded
     at most every TILLIT_REVOCATION_SYNC_SECONDS and after any commit of this process
     that changed one of them."""
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     sessions = ext.sessions
 
     def load() -> Standing:
@@ -128,8 +129,8 @@ def init_authority(app: Flask) -> None:
 def init_federation(app: Flask) -> None:
     """Trust the issuers named in TILLIT_TRUSTED_ISSUERS (validated at start)."""
     issuers = parse_trusted_issuers(app.config.get("TRUSTED_ISSUERS"), app.config["ISSUER"])
-    outbound = app.extensions["tillit"].outbound
-    app.extensions["tillit_federation"] = Federation(issuers, outbound) if issuers else None
+    outbound = tillit(app).outbound
+    tillit(app).federation = Federation(issuers, outbound) if issuers else None
 
 
 def require_scope(scope: str) -> Callable[[F], F]:

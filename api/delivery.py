@@ -11,9 +11,11 @@ import time
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
+from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.services.notifications import NotificationService
+from api.wiring import tillit
+from catalogue.services.notifications import NotificationService, on_notifications_committed
 from security.identity import system_identity
 from security.outbound import OutboundPolicy, fetch
 
@@ -84,15 +86,31 @@ class Deliverer:
 
 
 def deliver_now(app: Flask) -> int:
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     with ext.sessions() as session:
         return NotificationService(session, ext.outbound).deliver_pending(
             system_identity(ext.scheme), Deliverer(app.config, ext.outbound)
         )
 
 
+def deliver_after_commit(app: Flask, sessions: sessionmaker[Session]) -> None:
+    """Deliver the notifications a request wrote once the transaction that wrote
+    them has committed (never before, never for one rolled back), whichever
+    service wrote them.
+
+    Only in a request: a command (``tillit reviews schedule``) ends before a
+    background send would, and leaves its notifications to ``tillit notifications
+    send``, as it always did."""
+
+    def committed() -> None:
+        if has_request_context():
+            deliver_soon(app)
+
+    on_notifications_committed(sessions, committed)
+
+
 def deliver_soon(app: Flask) -> None:
-    """After a request that wrote notifications: deliver in the background (best
+    """After a commit that wrote notifications: deliver in the background (best
     effort; whatever fails is retried by `tillit notifications send`)."""
 
     def run() -> None:

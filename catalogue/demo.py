@@ -58,7 +58,7 @@ def load_demo(
         if session.get(Agency, item["orgnr"]) is None:
             agencies.create(system, agency_schema.load(item))
     entries = EntryService(session, scheme, indexer)
-    reviews = ReviewService.of(entries)
+    reviews = ReviewService(entries)
     ids: dict[str, str] = {}
     raw_entries = read_json("entries.json")
     # Datasets first: APIs link to the datasets they serve.

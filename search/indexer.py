@@ -2,7 +2,7 @@
 
 Guarantees
 - Every entry change writes an ``OutboxEvent`` in the same transaction
-  (``EntryService._commit``); this indexer drains those rows right after the
+  (``EntryService.commit_change``); this indexer drains those rows right after the
   commit (``changed``) and on ``tillit index sync``. A crash between the commit
   and the index write leaves the rows, and the next drain repairs the index.
 - Drains are idempotent: a row only says "entry X changed", and the document is

@@ -43,7 +43,7 @@ def create_entry(
         view = service.create(system, "dataset", DatasetCreateSchema().load(data))
         entry_id = view.entry.id
         if status == "in_review":
-            ReviewService.of(service).submit(system, entry_id)
+            ReviewService(service).submit(system, entry_id)
     if status in ("published", "retired"):
         publish(app, entry_id)
     if status == "retired":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from api.cli.common import cli_app
+from api.wiring import tillit
+from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 
@@ -17,8 +19,9 @@ def reviews() -> None:
 @reviews.command("schedule")
 def reviews_schedule() -> None:
     """Open a periodic review for every entry whose review is due (run daily)."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
-        service = ReviewService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+    with cli_app() as app, tillit(app).sessions() as session:
+        ext = tillit(app)
+        entries = EntryService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+        service = ReviewService(entries)
         count = service.schedule_due(system_identity(ext.scheme))
     click.echo(f"Opened {count} periodic review(s).")

@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, agency_service, if_match, page_body
+from api.resources.common import PageArgsSchema, if_match, page_body
+from api.wiring import services
 from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
 from catalogue.schemas import AgencyCreateSchema, AgencySchema, AgencyUpdateSchema
@@ -41,7 +42,7 @@ def _response(agency: Agency, status: int = 200) -> Response:
 @blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
 def list_agencies(args: dict[str, Any]) -> Any:
     """List agencies."""
-    page = agency_service().list_agencies(
+    page = services().agencies.list_agencies(
         current_identity(),
         country=args.get("country"),
         page=args["page"],
@@ -56,7 +57,7 @@ def list_agencies(args: dict[str, Any]) -> Any:
 @blp.alt_response(201, schema=AgencySchema, description="The new agency.")
 def create_agency(data: dict[str, Any]) -> Any:
     """Register an agency (catalogue:admin)."""
-    agency = agency_service().create(current_identity(), data)
+    agency = services().agencies.create(current_identity(), data)
     response = _response(agency, 201)
     response.headers["Location"] = f"/api/v1/agencies/{agency.orgnr}"
     return response
@@ -66,7 +67,7 @@ def create_agency(data: dict[str, Any]) -> Any:
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
 def get_agency(orgnr: str) -> Any:
     """Read an agency."""
-    return _response(agency_service().get(current_identity(), orgnr))
+    return _response(services().agencies.get(current_identity(), orgnr))
 
 
 @blp.route("/<orgnr>", methods=["PUT"])
@@ -75,7 +76,7 @@ def get_agency(orgnr: str) -> Any:
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
 def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
     """Replace an agency's names, homepage, contact and clearance (If-Match)."""
-    return _response(agency_service().update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
 
 
 @blp.route("/<orgnr>", methods=["PATCH"])
@@ -84,7 +85,7 @@ def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
 def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
     """Change some of an agency's fields (If-Match)."""
-    return _response(agency_service().update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
 
 
 @blp.route("/<orgnr>", methods=["DELETE"])
@@ -92,4 +93,4 @@ def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
 @blp.alt_response(200, schema=AgencySchema, description="The retired agency.")
 def retire_agency(orgnr: str) -> Any:
     """Retire an agency: kept, but its clients get no more tokens (If-Match)."""
-    return _response(agency_service().retire(current_identity(), orgnr, if_match()))
+    return _response(services().agencies.retire(current_identity(), orgnr, if_match()))

@@ -9,8 +9,9 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, audit_service, page_body
+from api.resources.common import PageArgsSchema, page_body
 from api.resources.reviews import AuditEventSchema
+from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
 from security.identity import AUDIT
 
@@ -43,7 +44,7 @@ def list_events(args: dict[str, Any]) -> Any:
     """Audit events about entries you may read now, within the clearance you had for
     them then (and events about no entry). Ids of entries you may not see are left out
     of an event's details, and the event is marked ``redacted``."""
-    page = audit_service().list_events(
+    page = services().audit.list_events(
         current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
     )
     return jsonify(page_body([_event_body(e) for e in page.items], page.total, page.page, page.per_page))
@@ -63,5 +64,5 @@ def _event_body(shown: ShownEvent) -> dict[str, Any]:
 @blp.alt_response(200, description="JSON Lines, oldest first, with each event's hashes.")
 def export(args: dict[str, Any]) -> Any:
     """Every matching event as JSON Lines (application/x-ndjson)."""
-    events = audit_service().export(current_identity(), **_filters(args))
+    events = services().audit.export(current_identity(), **_filters(args))
     return Response(stream_with_context(as_json_lines(events)), mimetype="application/x-ndjson")

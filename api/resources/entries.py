@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, g, jsonify
+from flask import Response, current_app, jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import (
-    PageArgsSchema,
-    audit_service,
-    entry_service,
-    if_match,
-    page_body,
-    review_service,
-)
+from api.resources.common import PageArgsSchema, if_match, page_body
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
+from api.wiring import services
 from catalogue.rendering import to_json
 from catalogue.schemas import (
     THEMES,
@@ -61,7 +55,6 @@ def json_response(text: str, status: int = 200) -> Response:
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:
     if view.pending_review and status == 200:
-        g.notify = True
         # Not applied: the change waits for a security officer.
         response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
         response.status_code = 202
@@ -93,7 +86,7 @@ def make_blueprint(
     def list_entries(args: dict[str, Any]) -> Any:
         """List the entries you may see (redacted where your clearance is below
         their classification). Retired entries appear only with status=retired."""
-        page = entry_service().list_entries(
+        page = services().entries.list_entries(
             current_identity(),
             entry_type=entry_type,
             publisher=args.get("publisher"),
@@ -113,7 +106,7 @@ def make_blueprint(
     @blp.alt_response(201, schema=EntrySchema, description="The registered entry (a draft).")
     def create_entry(data: dict[str, Any]) -> Any:
         """Register an entry for your own agency. It starts as a draft."""
-        view = entry_service().create(current_identity(), entry_type, data)
+        view = services().entries.create(current_identity(), entry_type, data)
         response = _entry_response(view, 201)
         response.headers["Location"] = f"/api/v1/{collection}/{view.entry.id}"
         return response
@@ -122,7 +115,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=EntrySchema, description="The entry, or its redacted summary.")
     def get_entry(entry_id: str) -> Any:
         """Read one entry. An entry you may not know exists answers 404, like a missing one."""
-        return _entry_response(entry_service().get(current_identity(), entry_id, entry_type))
+        return _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
 
     @blp.route("/<entry_id>", methods=["PUT"])
     @require_scope(WRITE)
@@ -130,7 +123,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
     def replace_entry(data: dict[str, Any], entry_id: str) -> Any:
         """Replace an entry. Needs If-Match with the ETag you read (428 without, 412 if stale)."""
-        view = entry_service().update(current_identity(), entry_id, data, if_match(), entry_type)
+        view = services().entries.update(current_identity(), entry_id, data, if_match(), entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>", methods=["PATCH"])
@@ -139,7 +132,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
     def patch_entry(data: dict[str, Any], entry_id: str) -> Any:
         """Change some fields of an entry. Needs If-Match (428 without, 412 if stale)."""
-        view = entry_service().update(current_identity(), entry_id, data, if_match(), entry_type)
+        view = services().entries.update(current_identity(), entry_id, data, if_match(), entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>", methods=["DELETE"])
@@ -147,7 +140,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=EntrySchema, description="The retired entry.")
     def retire_entry(entry_id: str) -> Any:
         """Retire an entry. Nothing is ever erased. Needs If-Match."""
-        view = entry_service().retire(current_identity(), entry_id, if_match(), entry_type)
+        view = services().entries.retire(current_identity(), entry_id, if_match(), entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>/submit", methods=["POST"])
@@ -155,7 +148,7 @@ def make_blueprint(
     @blp.alt_response(202, schema=EntrySchema, description="The entry, now in review.")
     def submit_entry(entry_id: str) -> Any:
         """Send a draft to a security officer for classification review (it is frozen meanwhile)."""
-        return _entry_response(review_service().submit(current_identity(), entry_id, entry_type))
+        return _entry_response(services().reviews.submit(current_identity(), entry_id, entry_type))
 
     @blp.route("/<entry_id>/deprecate", methods=["POST"])
     @require_scope(WRITE)
@@ -163,7 +156,7 @@ def make_blueprint(
     def deprecate_entry(entry_id: str) -> Any:
         """Mark a published entry as deprecated (If-Match)."""
         return _entry_response(
-            entry_service().deprecate(current_identity(), entry_id, if_match(), entry_type)
+            services().entries.deprecate(current_identity(), entry_id, if_match(), entry_type)
         )
 
     @blp.route("/<entry_id>/reclassify", methods=["POST"])
@@ -172,7 +165,7 @@ def make_blueprint(
     @blp.alt_response(201, schema=ReviewSchema, description="The opened review.")
     def reclassify_entry(data: dict[str, Any], entry_id: str) -> Any:
         """A security officer opens a review of a published entry; another officer decides."""
-        review = review_service().request_reclassification(current_identity(), entry_id, data["rationale"])
+        review = services().reviews.request_reclassification(current_identity(), entry_id, data["rationale"])
         response = jsonify(ReviewSchema().dump(review))
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/reviews/{review.id}"
@@ -182,7 +175,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=HistorySchema(many=True), description="Approved levels, oldest first.")
     def classification_history(entry_id: str) -> Any:
         """Each level the entry has had, who decided, when and why (publisher and officers)."""
-        reviews = review_service().history(current_identity(), entry_id, entry_type)
+        reviews = services().reviews.history(current_identity(), entry_id, entry_type)
         return jsonify({"items": HistorySchema(many=True).dump(reviews)})
 
     @blp.route("/<entry_id>/readers", methods=["GET"])
@@ -190,7 +183,7 @@ def make_blueprint(
     @blp.alt_response(200, schema=AuditEventSchema(many=True), description="Reads of the entry.")
     def readers(args: dict[str, Any], entry_id: str) -> Any:
         """Who has seen this entry: its reads from the audit log (for the publishing agency)."""
-        page = audit_service().readers(
+        page = services().audit.readers(
             current_identity(), entry_id, page=args["page"], per_page=args["per_page"]
         )
         return jsonify(
@@ -203,7 +196,7 @@ def make_blueprint(
         @blp.alt_response(200, description="The API's OpenAPI document.")
         def get_openapi(entry_id: str) -> Any:
             """The registered OpenAPI document of an API (needs clearance for the whole entry)."""
-            return jsonify(entry_service().openapi_document(current_identity(), entry_id))
+            return jsonify(services().entries.openapi_document(current_identity(), entry_id))
 
     return blp
 

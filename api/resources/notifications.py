@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, jsonify
+from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, page_body
-from catalogue.services.notifications import NotificationService
+from api.wiring import services
 from security.identity import ADMIN
 
 blp = Blueprint(
@@ -44,9 +44,7 @@ class ChannelsSchema(Schema):
 def list_notifications(args: dict[str, Any]) -> Any:
     """Your agency's notifications for your roles (catalogue:review → officers',
     catalogue:write → data owners'), about entries you may see."""
-    page = NotificationService(g.db).list_for(
-        current_identity(), page=args["page"], per_page=args["per_page"]
-    )
+    page = services().notifications.list_for(current_identity(), page=args["page"], per_page=args["per_page"])
     return jsonify(
         page_body(NotificationSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
     )
@@ -61,8 +59,7 @@ def set_channels(data: dict[str, Any], orgnr: str) -> Any:
     data owners' e-mail, and an https webhook signed with HMAC-SHA256 (X-Tillit-Signature
     over "<X-Tillit-Timestamp>.<body>"). Both carry ids and kinds only; read the rest with
     your own token."""
-    outbound = current_app.extensions["tillit"].outbound
-    channel, secret = NotificationService(g.db, outbound).set_channels(current_identity(), orgnr, **data)
+    channel, secret = services().notifications.set_channels(current_identity(), orgnr, **data)
     body: dict[str, Any] = {
         "agency": channel.agency,
         "officer_email": channel.officer_email,

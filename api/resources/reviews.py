@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, page_body, review_service
+from api.resources.common import PageArgsSchema, page_body
+from api.wiring import services
 from catalogue.services.reviews import ReviewView
 from security.identity import REVIEW
 
@@ -100,7 +101,7 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.
     Filter by state, agency, level and review due date."""
-    page = review_service().list_reviews(
+    page = services().reviews.list_reviews(
         current_identity(),
         state=args.get("state"),
         agency=args.get("agency"),
@@ -116,7 +117,7 @@ def list_reviews(args: dict[str, Any]) -> Any:
 @blp.alt_response(200, schema=ReviewSchema, description="The review.")
 def get_review(review_id: str) -> Any:
     """One review."""
-    return jsonify(_review_body(review_service().get_review(current_identity(), review_id)))
+    return jsonify(_review_body(services().reviews.get_review(current_identity(), review_id)))
 
 
 @blp.route("/<review_id>/decision", methods=["POST"])
@@ -128,7 +129,7 @@ def decide(data: dict[str, Any], review_id: str) -> Any:
     rationale. Needs a person's token (never a client's own) with catalogue:review,
     clearance for the level, and someone other than the submitting person (four eyes).
     A review you may not see answers 404, as one that does not exist. Decisions are final."""
-    view = review_service().decide(
+    view = services().reviews.decide(
         current_identity(),
         review_id,
         decision=data["decision"],

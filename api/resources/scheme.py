@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask_smorest import Blueprint
+
+from api.wiring import tillit
 
 blp = Blueprint(
     "classification-scheme",
@@ -19,4 +20,4 @@ blp = Blueprint(
 @blp.doc(security=[])
 def get_scheme() -> Any:
     """The classification levels, lowest first, with labels and read scopes."""
-    return current_app.extensions["tillit"].scheme.as_dict()
+    return tillit().scheme.as_dict()

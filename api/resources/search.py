@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify
+from flask import jsonify
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import current_identity
-from api.resources.common import entry_service
 from api.resources.entries import render
+from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
-from search.service import SearchService
 from security.policy import STATUSES
 
 blp = Blueprint(
@@ -76,11 +75,6 @@ class SearchPageSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
 
 
-def search_service() -> SearchService:
-    ext = current_app.extensions["tillit"]
-    return SearchService(entry_service(), ext.search)
-
-
 @blp.route("", methods=["GET"])
 @blp.arguments(SearchQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=SearchPageSchema, description="A page of hits with facet counts.")
@@ -106,7 +100,7 @@ def search(args: dict[str, Any]) -> Any:
         lang=args["lang"],
         facets=args["facets"],
     )
-    result = search_service().search(current_identity(), query)
+    result = services().search.search(current_identity(), query)
     items = []
     for item in result.items:
         data = render(item.view)
@@ -133,5 +127,5 @@ def search(args: dict[str, Any]) -> Any:
 @blp.alt_response(200, description="Titles starting with what was typed.")
 def suggest(args: dict[str, Any]) -> Any:
     """Type-ahead over titles of the entries you may see."""
-    found = search_service().suggest(current_identity(), args["q"], args["limit"])
+    found = services().search.suggest(current_identity(), args["q"], args["limit"])
     return jsonify({"items": [{"id": s.id, "title": s.title, "lang": s.lang, "type": s.type} for s in found]})

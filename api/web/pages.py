@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
 from api.auth import current_identity
-from api.resources.common import entry_service
+from api.wiring import db, services
 from catalogue.errors import NotFound
 from catalogue.models import Agency
 from search.backend import SearchFilters, SearchQuery
-from search.service import SearchService
 
 bp = Blueprint(
     "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
@@ -44,7 +43,7 @@ def _language() -> None:
 
 
 def _agency_names() -> dict[str, str]:
-    return {a.orgnr: pick(a.name, g.lang) for a in g.db.query(Agency).all()}
+    return {a.orgnr: pick(a.name, g.lang) for a in db().query(Agency).all()}
 
 
 @bp.get("/")
@@ -54,16 +53,15 @@ def home() -> Any:
     q = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     entry_type = request.args.get("type") or None
-    ext = current_app.extensions["tillit"]
     if q or entry_type:
         filters = SearchFilters(type=(entry_type,) if entry_type in ("dataset", "api") else ())
-        result = SearchService(entry_service(), ext.search).search(
+        result = services().search.search(
             identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20)
         )
         items = [dict(i.view.document) for i in result.items]
         total = result.total
     else:
-        listing = entry_service().list_entries(identity, page=page, per_page=20)
+        listing = services().entries.list_entries(identity, page=page, per_page=20)
         items = [dict(v.document) for v in listing.items]
         total = listing.total
     return render_template(
@@ -81,7 +79,7 @@ def home() -> Any:
 def entry(entry_id: str) -> Any:
     """One entry: the whole of it, or the summary the reader's clearance allows."""
     try:
-        view = entry_service().get(current_identity(), entry_id)
+        view = services().entries.get(current_identity(), entry_id)
     except NotFound:
         abort(404)
     data = dict(view.document)

@@ -1,4 +1,15 @@
-"""Datasets and APIs: registration, editing, visibility, retirement and review."""
+"""Datasets and APIs: registration, editing, visibility and retirement.
+
+``EntryService`` has two kinds of public methods. Its verbs (``get``,
+``list_entries``, ``create``, ``update``, ``retire``, ``deprecate``, ...) serve the
+HTTP edge and the commands. Its building blocks (``load_visible``,
+``require_write``, ``apply``, ``merged``, ``check_rules``, ``view``,
+``visible_ids``, ``commit_change``, ``audit_now``) serve the services composed over
+it: ``ReviewService`` is given an ``EntryService`` and decides reviews with the
+same rules, the same visibility and the same commit. A change to the reviewed
+fields of a published entry is opened as a review by ``PendingReviews``, which
+sits below both services: entries never imports reviews.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +40,7 @@ from catalogue.openapi_documents import OpenAPILimits, check_openapi_document
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.rendering import Rendering, cached_rendering, render
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
+from catalogue.services.pending_reviews import PendingReviews
 from catalogue.visibility import (
     CATALOGUE_VERSION,
     HEAD_BY_ID,
@@ -139,13 +151,15 @@ class EntryService:
         self.openapi_limits = openapi_limits or OpenAPILimits()
         #: Where 404s of entries by id are noted (None: a hidden one is audited at once).
         self.refusals = refusals
+        #: Opens the review a change to a published entry's reviewed fields waits for.
+        self.pending_reviews = PendingReviews(session, self.audit)
 
     # -- reading -----------------------------------------------------------
     # A hidden entry and an id that never existed answer the same 404 by the same path:
     # one read of a head (found or not), one note of the refusal (written to the audit
     # log after the answer, catalogue.audit_refusals), never a kept head and never a
     # whole entry loaded. Their times differ by a row decoded (docs/security.md).
-    def _load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
+    def load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
         """The whole entry (to change it), or NotFound: the same for hidden and missing ids.
         Its head is decided first, so that a refusal never loads the whole entry."""
         self._head_visible(identity, entry_id, entry_type)
@@ -190,7 +204,7 @@ class EntryService:
         elif hidden is not None:  # no refusal log (a command, not a server): at once
             self.audit_now(identity, "entry.read", hidden, decision="deny", details={"answered": 404})
 
-    def _view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
+    def view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
         """The view of a whole entry just loaded or changed."""
         full = policy.can_read(identity, entry.facts)
         return self._dress(identity, entry, full, render(entry, full), pending_review if full else None)
@@ -237,12 +251,12 @@ class EntryService:
     ) -> EntryView:
         """Add what depends on the caller: which of an API's served datasets it may see."""
         if full and entry.type == "api":
-            served = self._visible_ids(identity, rendering.served)
+            served = self.visible_ids(identity, rendering.served)
             document = {**rendering.document, "serves_datasets": served}
             return EntryView(entry, full, document, None, pending_review)
         return EntryView(entry, full, rendering.document, rendering.text, pending_review)
 
-    def _visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
+    def visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
         if not ids:
             return []
         rows = self.session.scalars(
@@ -377,10 +391,10 @@ class EntryService:
         if self.session.get(Agency, publisher) is None:
             raise ValidationFailed({"publisher": ["No agency with that organisation number."]})
         entry = Entry(type=entry_type, publisher=publisher, status=policy.DRAFT)
-        self._apply(identity, entry, prepared, creating=True)
+        self.apply(identity, entry, prepared, creating=True)
         self.session.add(entry)
         self.commit_change(identity, entry, "entry.create")
-        return self._view(identity, entry)
+        return self.view(identity, entry)
 
     def update(
         self,
@@ -394,11 +408,12 @@ class EntryService:
 
         On a published entry, a change that touches the classification, listing
         level, legal basis or personal-data flags is not applied: it becomes a
-        pending revision for a security officer (``EntryUpdate.review``)."""
+        pending revision for a security officer (``PendingReviews.propose_revision``;
+        ``ReviewService.decide`` applies it)."""
         prepared = self.prepare(data)
         begin_write(self.session)
-        entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry, "entry.update")
+        entry = self.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.update")
         check_etag(entry_etag(entry), if_match)
         if entry.status == policy.RETIRED:
             raise Conflict("A retired entry cannot be edited.")
@@ -408,51 +423,49 @@ class EntryService:
             # Compare the entry as it would be after the change, not the input: an
             # omitted or null listing_level defaults to the classification, and
             # that is a reclassification too.
-            after = self._merged(entry, data, creating=False)
+            after = self.merged(entry, data, creating=False)
             changed = [f for f in REVIEWED_FIELDS if self._differs(entry, f, after[f])]
             if changed:
                 # Check the whole proposal now, so the officer never gets an invalid one.
-                self._check_rules(identity, entry, after, _supplied_links(data))
-                from catalogue.services.reviews import ReviewService
-
-                review = ReviewService.of(self).propose_revision(identity, entry, data, changed)
-                return self._view(identity, entry, pending_review=review.id)
-        self._apply(identity, entry, prepared, creating=False)
+                self.check_rules(identity, entry, after, _supplied_links(data))
+                review = self.pending_reviews.propose_revision(identity, entry, data, changed)
+                return self.view(identity, entry, pending_review=review.id)
+        self.apply(identity, entry, prepared, creating=False)
         entry.modified = utcnow()
         self.commit_change(identity, entry, "entry.update", {"fields": sorted(data)})
-        return self._view(identity, entry)
+        return self.view(identity, entry)
 
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
     ) -> EntryView:
         """DELETE never erases: the entry is kept, retired."""
         begin_write(self.session)
-        entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry, "entry.retire")
+        entry = self.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.retire")
         check_etag(entry_etag(entry), if_match)
         if entry.status != policy.RETIRED:
             entry.status = policy.RETIRED
             entry.modified = utcnow()
             self.commit_change(identity, entry, "entry.retire")
-        return self._view(identity, entry)
+        return self.view(identity, entry)
 
     def deprecate(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
     ) -> EntryView:
         """A published entry that should no longer be used, but still exists."""
         begin_write(self.session)
-        entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry, "entry.deprecate")
+        entry = self.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.deprecate")
         check_etag(entry_etag(entry), if_match)
         if entry.status != policy.PUBLISHED:
             raise Conflict(f"Only a published entry can be deprecated; this entry is {entry.status}.")
         entry.status = policy.DEPRECATED
         entry.modified = utcnow()
         self.commit_change(identity, entry, "entry.deprecate")
-        return self._view(identity, entry)
+        return self.view(identity, entry)
 
     # -- internals ---------------------------------------------------------
-    def _require_write(self, identity: Identity, entry: Entry, action: str) -> None:
+    def require_write(self, identity: Identity, entry: Entry, action: str) -> None:
         if not policy.can_write(identity, entry.facts):
             self.audit_now(identity, action, entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Only the publishing agency's data owners may change this entry.")
@@ -467,10 +480,10 @@ class EntryService:
             return False
         return bool(getattr(entry, field) != value)
 
-    def _apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
+    def apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
         data = prepared.data
-        merged = self._merged(entry, data, creating)
-        self._check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
+        merged = self.merged(entry, data, creating)
+        self.check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
         entry.title = merged["title"]
         entry.description = merged["description"]
         entry.keywords = merged["keywords"]
@@ -505,11 +518,11 @@ class EntryService:
             if "serves_datasets" in data or creating:
                 links = list(merged["serves_datasets"])
                 if not creating:  # keep the links the caller cannot see (and so cannot remove)
-                    visible = set(self._visible_ids(identity, entry.served_dataset_ids))
+                    visible = set(self.visible_ids(identity, entry.served_dataset_ids))
                     links += [d for d in entry.served_dataset_ids if d not in visible and d not in links]
                 entry.served = [ServedDataset(dataset_id=d, position=i) for i, d in enumerate(links)]
 
-    def _merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+    def merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
         """The entry as it will be after the change, for checking the rules."""
         if creating:
             current: dict[str, Any] = {}
@@ -573,7 +586,7 @@ class EntryService:
         merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
         return merged
 
-    def _check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
+    def check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
         errors: dict[str, list[str]] = {}
         enabled = ", ".join(self.scheme.enabled_keys)
         classification, listing = m["classification"], m["listing_level"]

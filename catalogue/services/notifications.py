@@ -2,7 +2,9 @@
 
 Notifications are written in the same transaction as the submission or decision
 they announce; delivery happens after commit and is retried until it succeeds
-(``tillit notifications send``), so a crash never loses one.
+(``tillit notifications send``), so a crash never loses one. Whichever service
+writes one, ``on_notifications_committed`` hears of it from the session: after the
+commit, never before, and never for a transaction that rolled back.
 
 What leaves Tillit (an e-mail, a webhook) is a ``notice``: ids and kinds only,
 never a title, a rationale or the message. Whoever receives it reads the rest
@@ -14,12 +16,12 @@ operator's CLI): where an agency's notices go is the agency's own decision.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
@@ -31,6 +33,7 @@ from security.identity import REVIEW, WRITE, Identity
 from security.outbound import OutboundPolicy, OutboundRefused, check_url
 
 MAX_ATTEMPTS = 10
+_WRITTEN = "tillit_notifications_written"
 
 
 @dataclass(frozen=True)
@@ -204,3 +207,27 @@ class NotificationService:
                 )
             )
         return out
+
+
+def on_notifications_committed(sessions: sessionmaker[Session], committed: Callable[[], None]) -> None:
+    """Call ``committed`` after each commit of a transaction that wrote a notification.
+
+    A rolled-back transaction calls nothing. The call is a nudge, not the data:
+    delivery reads the committed rows (``deliver_pending``), so a nudge can never
+    send a notification that does not exist, and one that is never nudged (a crash,
+    a command) waits for ``tillit notifications send``. (After a savepoint rolled
+    back, the nudge of the enclosing commit may find nothing to send.)"""
+
+    @event.listens_for(sessions, "after_flush")
+    def _note(session: Session, _context: Any) -> None:
+        if not session.info.get(_WRITTEN) and any(isinstance(obj, Notification) for obj in session.new):
+            session.info[_WRITTEN] = True
+
+    @event.listens_for(sessions, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop(_WRITTEN, False):
+            committed()
+
+    @event.listens_for(sessions, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(_WRITTEN, None)

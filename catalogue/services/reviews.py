@@ -14,10 +14,10 @@ from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from catalogue.models import Entry, Notification, Review, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView, PreparedInput
+from catalogue.services.pending_reviews import APPROVED, PENDING, REJECTED, entry_title, loadable
 from security import policy
 from security.identity import Identity
 
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 KINDS = ("publication", "revision", "periodic", "reclassification")
 NO_REVIEW = "No review with that id."
 
@@ -34,85 +34,45 @@ class ReviewView:
     proposed: dict[str, Any]
 
 
-def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """The proposal as stored: dates and UUIDs as strings."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if key == "temporal" and value:
-            out[key] = {k: (v.isoformat() if v else None) for k, v in value.items()}
-        elif key == "serves_datasets":
-            out[key] = [str(v) for v in value]
-        else:
-            out[key] = value
-    return out
+class ReviewService:
+    """Composed over an ``EntryService``: the same session, audit log, visibility
+    and rules of entries, reached through its public building blocks."""
 
-
-def _loadable(data: dict[str, Any]) -> dict[str, Any]:
-    out = dict(data)
-    if out.get("temporal"):
-        out["temporal"] = {k: (date.fromisoformat(v) if v else None) for k, v in out["temporal"].items()}
-    return out
-
-
-class ReviewService(EntryService):
-    """Shares the entry service's session, audit log and rules."""
-
-    @classmethod
-    def of(cls, entries: EntryService) -> ReviewService:
-        return cls(
-            entries.session,
-            entries.scheme,
-            entries.indexer,
-            entries.anchor,
-            entries.review_intervals,
-            entries.read_log,
-            openapi_limits=entries.openapi_limits,
-            refusals=entries.refusals,
-        )
+    def __init__(self, entries: EntryService) -> None:
+        self.entries = entries
+        self.session = entries.session
+        self.scheme = entries.scheme
+        self.audit = entries.audit
+        self.review_intervals = entries.review_intervals
+        self.pending = entries.pending_reviews
 
     # -- submitting ----------------------------------------------------------
     def submit(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
         """A data owner sends a draft to review; the proposed version is frozen."""
         begin_write(self.session)
-        entry = self._load_visible(identity, entry_id, entry_type)
-        self._require_write(identity, entry, "review.submit")
+        entry = self.entries.load_visible(identity, entry_id, entry_type)
+        self.entries.require_write(identity, entry, "review.submit")
         if entry.status != policy.DRAFT:
             raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
-        review = self._open(identity, entry, "publication", {}, entry.classification)
+        review = self.pending.open(identity, entry, "publication", {}, entry.classification)
         entry.status = policy.IN_REVIEW
         entry.modified = utcnow()
-        self.commit_change(identity, entry, "review.submit", {"review": review.id})
-        return self._view(identity, entry, pending_review=review.id)
-
-    def propose_revision(
-        self, identity: Identity, entry: Entry, data: dict[str, Any], changed: list[str]
-    ) -> Review:
-        """A change to the reviewed fields of a published entry waits for an officer;
-        until then the published version stays as it is."""
-        proposed_level = data.get("classification", entry.classification)
-        review = self._open(identity, entry, "revision", _jsonable(data), proposed_level)
-        self.audit.record(
-            identity,
-            "review.submit",
-            entry=entry,
-            details={"review": review.id, "kind": "revision", "fields": changed},
-        )
-        self.session.commit()
-        return review
+        self.entries.commit_change(identity, entry, "review.submit", {"review": review.id})
+        return self.entries.view(identity, entry, pending_review=review.id)
 
     def request_reclassification(self, identity: Identity, entry_id: str, rationale: str) -> Review:
         """A security officer opens a review of a published entry (another officer decides)."""
         begin_write(self.session)
-        entry = self._load_visible(identity, entry_id, None)
+        entry = self.entries.load_visible(identity, entry_id, None)
         if not policy.can_review(identity, entry.facts, entry.classification):
-            self.audit_now(identity, "review.request", entry, decision="deny")
+            self.entries.audit_now(identity, "review.request", entry, decision="deny")
             raise PermissionDenied(
                 "Requesting a review needs a person (signed in) with the catalogue:review scope "
                 "in the publishing agency, with clearance for the entry."
             )
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             raise Conflict("Only a published entry can be reclassified; drafts are submitted.")
-        review = self._open(
+        review = self.pending.open(
             identity, entry, "reclassification", {"rationale": rationale}, entry.classification
         )
         self.audit.record(identity, "review.request", entry=entry, details={"review": review.id})
@@ -134,7 +94,7 @@ class ReviewService(EntryService):
             )
         ).all()
         for entry in due:
-            review = self._open(identity, entry, "periodic", {}, entry.classification)
+            review = self.pending.open(identity, entry, "periodic", {}, entry.classification)
             self.audit.record(
                 identity,
                 "review.schedule",
@@ -146,39 +106,6 @@ class ReviewService(EntryService):
             )
         self.session.commit()
         return len(due)
-
-    def _open(
-        self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
-    ) -> Review:
-        busy = self.session.scalar(
-            select(Review.id).where(Review.entry_id == entry.id, Review.state == PENDING)
-        )
-        if busy:
-            raise Conflict("This entry already has a review waiting for a decision.")
-        review = Review(
-            entry_id=entry.id,
-            kind=kind,
-            state=PENDING,
-            agency=entry.publisher,
-            proposed=proposal,
-            proposed_classification=level,
-            previous_classification=entry.classification,
-            previous_listing_level=entry.listing_level,
-            submitted_by=identity.person or identity.subject,
-        )
-        self.session.add(review)
-        self.session.flush()
-        self.session.add(
-            Notification(
-                agency=entry.publisher,
-                audience="security_officer",
-                kind="review.requested",
-                review_id=review.id,
-                entry_id=entry.id,
-                message=f"A {kind} review of {_title(entry)} waits for a decision (proposed level: {level}).",
-            )
-        )
-        return review
 
     # -- deciding -------------------------------------------------------------
     def decide(
@@ -204,7 +131,7 @@ class ReviewService(EntryService):
         )
         needed = self.scheme.highest([review.proposed_classification, final_level]) or final_level
         if not policy.can_review(identity, entry.facts, needed):
-            self.audit_now(
+            self.entries.audit_now(
                 identity,
                 "review.decide",
                 entry,
@@ -219,7 +146,7 @@ class ReviewService(EntryService):
         # person their user id whichever client they came through. Only a person (or the
         # system) gets this far.
         if (identity.person or identity.subject) == review.submitted_by:
-            self.audit_now(
+            self.entries.audit_now(
                 identity,
                 "review.decide",
                 entry,
@@ -255,10 +182,11 @@ class ReviewService(EntryService):
                 kind=f"review.{review.state}",
                 review_id=review.id,
                 entry_id=entry.id,
-                message=f"The {review.kind} review of {_title(entry)} was {review.state}: {review.rationale}",
+                message=f"The {review.kind} review of {entry_title(entry)} was {review.state}: "
+                f"{review.rationale}",
             )
         )
-        self.commit_change(
+        self.entries.commit_change(
             identity,
             entry,
             f"review.{decision}",
@@ -274,16 +202,16 @@ class ReviewService(EntryService):
 
     def _approve(self, identity: Identity, review: Review, entry: Entry, level: str, listing: str) -> None:
         if review.kind == "revision":
-            change = _loadable(review.proposed)
+            change = loadable(review.proposed)
             change["classification"] = level
             change["listing_level"] = listing
-            self._apply(identity, entry, PreparedInput.proposed(change), creating=False)
+            self.entries.apply(identity, entry, PreparedInput.proposed(change), creating=False)
         else:
-            self._check_rules(
+            self.entries.check_rules(
                 identity,
                 entry,
                 {
-                    **self._merged(entry, {}, creating=False),
+                    **self.entries.merged(entry, {}, creating=False),
                     "classification": level,
                     "listing_level": listing,
                 },
@@ -319,7 +247,7 @@ class ReviewService(EntryService):
             raise NotFound(NO_REVIEW)
         if not self._may_see(identity, review, entry):
             if audit_as:
-                self.audit_now(
+                self.entries.audit_now(
                     identity, audit_as, entry, decision="deny", details={"review": review.id, "answered": 404}
                 )
             raise NotFound(NO_REVIEW)
@@ -332,7 +260,7 @@ class ReviewService(EntryService):
     def _shown(self, identity: Identity, pairs: list[tuple[Review, Entry]]) -> list[ReviewView]:
         """Views whose proposals name only entries the reader may list (one query)."""
         named = [str(i) for review, _ in pairs for f in ENTRY_ID_FIELDS for i in review.proposed.get(f) or []]
-        visible = set(self._visible_ids(identity, named))
+        visible = set(self.entries.visible_ids(identity, named))
         views = []
         for review, entry in pairs:
             proposed = dict(review.proposed)
@@ -390,9 +318,11 @@ class ReviewService(EntryService):
 
     def history(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> list[Review]:
         """Each level the entry has had, who decided, when and why."""
-        entry = self._load_visible(identity, entry_id, entry_type)
+        entry = self.entries.load_visible(identity, entry_id, entry_type)
         if not policy.can_see_reviews(identity, entry.facts):
-            self.audit_now(identity, "entry.history", entry, decision="deny", details={"answered": 403})
+            self.entries.audit_now(
+                identity, "entry.history", entry, decision="deny", details={"answered": 403}
+            )
             raise PermissionDenied("The classification history is for the publisher and its officers.")
         return list(
             self.session.scalars(
@@ -407,13 +337,6 @@ class ReviewService(EntryService):
             policy.can_see_reviews(identity, entry.facts)
             and review.proposed_classification in identity.readable_levels
         )
-
-
-def _title(entry: Entry) -> str:
-    for lang in ("en", "sv", "nb", "nn"):
-        if entry.title.get(lang):
-            return f"“{entry.title[lang]}”"
-    return entry.id
 
 
 __all__ = ["KINDS", "REVIEWED_FIELDS", "ReviewService", "ReviewView"]

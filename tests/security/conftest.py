@@ -78,7 +78,7 @@ def make_entry(
             system, "dataset", entry_data(publisher, classification, listing_level)
         ).entry.id
         if status == "in_review":
-            ReviewService.of(service).submit(system, entry_id)
+            ReviewService(service).submit(system, entry_id)
     if status in ("published", "deprecated", "retired"):
         publish(app, entry_id)
     with ext.sessions() as session:

@@ -1,0 +1,161 @@
+"""The wiring: what the app builds once (``Tillit``) and what each request builds
+once (``Services``), and the one place that reads them.
+
+- ``tillit()`` is the only reader of ``app.extensions["tillit"]`` in the HTTP layer
+  (the authorization server's modules, moving to ``authserver``, keep their own
+  reads for now).
+- ``db()`` is the request's session. It is kept on ``flask.g`` as ``g.db``, opened
+  by ``open_request_session`` before the request and closed after it: the
+  authorization server's modules read ``g.db`` directly until they move; everything
+  else asks ``db()``. ``g`` carries no business state: what a service must do after
+  its commit (deliver notifications, index) it arranges on the session or its port.
+- ``services()`` builds each service at most once per request, on the request's
+  session, composed as the catalogue composes them (``ReviewService`` over the
+  request's ``EntryService``). A command builds ``Services(tillit(app), session)``
+  on a session of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, cast
+
+from flask import Flask, current_app, g
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from catalogue.audit import HeadAnchor, ReadLog
+from catalogue.audit_refusals import RefusalLog
+from catalogue.heads import HeadCache
+from catalogue.openapi_documents import OpenAPILimits
+from catalogue.ports import Indexer, NullIndexer
+from catalogue.services.agencies import AgencyService
+from catalogue.services.audit import AuditService
+from catalogue.services.entries import EntryService
+from catalogue.services.notifications import NotificationService
+from catalogue.services.reviews import ReviewService
+from search.service import SearchService
+from security.authority import Authority, Standing
+from security.federation import Federation
+from security.keys import KeyStore
+from security.levels import ClassificationScheme
+from security.outbound import OutboundPolicy
+from security.tokens import DenyList, TokenVerifier
+
+
+@dataclass
+class Tillit:
+    """Everything the request handlers need, built once per app."""
+
+    scheme: ClassificationScheme
+    engine: Engine
+    sessions: sessionmaker[Session]
+    keys: KeyStore
+    verifier: TokenVerifier
+    anchor: HeadAnchor
+    read_log: ReadLog
+    #: 404s of entries by id, written to the audit log after the answer.
+    refusals: RefusalLog
+    review_intervals: dict[str, int]
+    openapi_limits: OpenAPILimits
+    #: Entry heads kept for reads of one entry; None when HEAD_CACHE_SECONDS is 0.
+    heads: HeadCache | None = None
+    indexer: Indexer = field(default_factory=NullIndexer)
+    oauth: Any = None
+    search: Any = None  # search.backend.SearchBackend
+    search_ready: Callable[[], bool] = lambda: True
+    #: Revoked access tokens (api.oauth wires it to the database; until then it refuses).
+    deny_list: DenyList = field(default_factory=lambda: DenyList(_not_wired, 0))
+    #: Where each token's client, agency and person stand now (api.auth wires it).
+    authority: Authority = field(default_factory=lambda: Authority(_authority_not_wired, 0))
+    #: Identities built from verified tokens, with the standing they were bounded by (api.auth).
+    identities: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    #: The rules of requests made on someone's behalf (security/outbound.py).
+    outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
+    #: The external issuers whose tokens are trusted (api.auth); None: only our own.
+    federation: Federation | None = None
+
+
+def _not_wired() -> dict[str, int]:
+    raise RuntimeError("The revoked-token list is not connected to the database.")
+
+
+def _authority_not_wired() -> Standing:
+    raise RuntimeError("The standing of clients, agencies and people is not connected to the database.")
+
+
+def tillit(app: Flask | None = None) -> Tillit:
+    """The app's ``Tillit`` (the current app's, unless ``app`` is given)."""
+    return cast(Tillit, (app or current_app).extensions["tillit"])
+
+
+def open_request_session() -> Session:
+    session = g.db = tillit().sessions()
+    return session
+
+
+def db() -> Session:
+    """The request's session."""
+    return cast(Session, g.db)
+
+
+def close_request_session() -> None:
+    session: Session | None = g.pop("db", None)
+    g.pop("services", None)
+    # A session that never began a transaction nor loaded anything holds
+    # nothing to give back (a cached read borrows its connection past it).
+    if session is not None and (session.in_transaction() or session.identity_map):
+        session.close()
+
+
+def services() -> Services:
+    """The request's services, each built on first use."""
+    found: Services | None = g.get("services")
+    if found is None:
+        found = g.services = Services(tillit(), db())
+    return found
+
+
+class Services:
+    """The services of one unit of work, on one session, each built at most once."""
+
+    def __init__(self, app: Tillit, session: Session) -> None:
+        self.tillit = app
+        self.session = session
+
+    @cached_property
+    def entries(self) -> EntryService:
+        t = self.tillit
+        return EntryService(
+            self.session,
+            t.scheme,
+            t.indexer,
+            t.anchor,
+            t.review_intervals,
+            t.read_log,
+            t.heads,
+            openapi_limits=t.openapi_limits,
+            refusals=t.refusals,
+        )
+
+    @cached_property
+    def reviews(self) -> ReviewService:
+        return ReviewService(self.entries)
+
+    @cached_property
+    def search(self) -> SearchService:
+        return SearchService(self.entries, self.tillit.search)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self.session, self.tillit.anchor, self.tillit.refusals)
+
+    @cached_property
+    def agencies(self) -> AgencyService:
+        return AgencyService(self.session, self.tillit.scheme)
+
+    @cached_property
+    def notifications(self) -> NotificationService:
+        return NotificationService(self.session, self.tillit.outbound)

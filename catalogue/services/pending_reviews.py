@@ -1,0 +1,110 @@
+"""Opening a review: the pending row and the officers' notification, in the caller's
+transaction. One pending review per entry.
+
+Both services that open reviews use this piece: ``EntryService.update`` (a change to
+the reviewed fields of a published entry becomes a pending revision) and
+``ReviewService`` (submissions, reclassification requests, periodic reviews). It sits
+below both, so that neither imports the other to open one: entries → pending_reviews,
+reviews → entries and pending_reviews, never back.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from catalogue.audit import AuditLog
+from catalogue.errors import Conflict
+from catalogue.models import Entry, Notification, Review
+from security.identity import Identity
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    """The proposal as stored: dates and UUIDs as strings."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "temporal" and value:
+            out[key] = {k: (v.isoformat() if v else None) for k, v in value.items()}
+        elif key == "serves_datasets":
+            out[key] = [str(v) for v in value]
+        else:
+            out[key] = value
+    return out
+
+
+def loadable(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored proposal as the entry rules take it (the twin of ``_jsonable``)."""
+    out = dict(data)
+    if out.get("temporal"):
+        out["temporal"] = {k: (date.fromisoformat(v) if v else None) for k, v in out["temporal"].items()}
+    return out
+
+
+class PendingReviews:
+    """Opens reviews on the caller's session; the caller commits."""
+
+    def __init__(self, session: Session, audit: AuditLog) -> None:
+        self.session = session
+        self.audit = audit
+
+    def propose_revision(
+        self, identity: Identity, entry: Entry, data: dict[str, Any], changed: list[str]
+    ) -> Review:
+        """A change to the reviewed fields of a published entry waits for an officer;
+        until then the published version stays as it is."""
+        proposed_level = data.get("classification", entry.classification)
+        review = self.open(identity, entry, "revision", _jsonable(data), proposed_level)
+        self.audit.record(
+            identity,
+            "review.submit",
+            entry=entry,
+            details={"review": review.id, "kind": "revision", "fields": changed},
+        )
+        self.session.commit()
+        return review
+
+    def open(
+        self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
+    ) -> Review:
+        busy = self.session.scalar(
+            select(Review.id).where(Review.entry_id == entry.id, Review.state == PENDING)
+        )
+        if busy:
+            raise Conflict("This entry already has a review waiting for a decision.")
+        review = Review(
+            entry_id=entry.id,
+            kind=kind,
+            state=PENDING,
+            agency=entry.publisher,
+            proposed=proposal,
+            proposed_classification=level,
+            previous_classification=entry.classification,
+            previous_listing_level=entry.listing_level,
+            submitted_by=identity.person or identity.subject,
+        )
+        self.session.add(review)
+        self.session.flush()
+        self.session.add(
+            Notification(
+                agency=entry.publisher,
+                audience="security_officer",
+                kind="review.requested",
+                review_id=review.id,
+                entry_id=entry.id,
+                message=f"A {kind} review of {entry_title(entry)} waits for a decision "
+                f"(proposed level: {level}).",
+            )
+        )
+        return review
+
+
+def entry_title(entry: Entry) -> str:
+    for lang in ("en", "sv", "nb", "nn"):
+        if entry.title.get(lang):
+            return f"“{entry.title[lang]}”"
+    return entry.id
