@@ -10,8 +10,8 @@ from __future__ import annotations
 import grimp
 
 PACKAGES = ("api", "authserver", "search", "catalogue", "security")
-#: Being taken apart by the services part of issue 14; delete the entry with it.
-KNOWN = [["catalogue.services.entries", "catalogue.services.reviews"]]
+#: Cycles tolerated for now (none: keep it that way).
+KNOWN: list[list[str]] = []
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
