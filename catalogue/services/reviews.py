@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
+from catalogue import fields as entry_fields
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Entry, Notification, Review, utcnow
@@ -35,22 +36,21 @@ class ReviewView:
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """The proposal as stored: dates and UUIDs as strings."""
+    """The proposal as stored: each field by its declared JSON codec (catalogue.fields),
+    such as dates and UUIDs as strings."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "temporal" and value:
-            out[key] = {k: (v.isoformat() if v else None) for k, v in value.items()}
-        elif key == "serves_datasets":
-            out[key] = [str(v) for v in value]
-        else:
-            out[key] = value
+        codec = entry_fields.BY_NAME[key].json if key in entry_fields.BY_NAME else None
+        out[key] = codec.to_json(value) if codec is not None else value
     return out
 
 
 def _loadable(data: dict[str, Any]) -> dict[str, Any]:
     out = dict(data)
-    if out.get("temporal"):
-        out["temporal"] = {k: (date.fromisoformat(v) if v else None) for k, v in out["temporal"].items()}
+    for key, value in data.items():
+        codec = entry_fields.BY_NAME[key].json if key in entry_fields.BY_NAME else None
+        if codec is not None:
+            out[key] = codec.from_json(value)
     return out
 
 
