@@ -111,6 +111,9 @@ def test_column_fields_are_model_columns_of_the_same_name() -> None:
             assert field.name in columns, field.name
         else:
             assert field.name not in columns, field.name
+    # Columns that are no entry field: the parts of temporal, and the services' own.
+    undeclared = columns - {f.name for f in ENTRY_FIELDS}
+    assert undeclared == {"temporal_start", "temporal_end", "review_due"}
 
 
 def test_every_optional_input_field_has_its_default_and_required_ones_none() -> None:
