@@ -368,6 +368,17 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         dump=partial(fields.String, allow_none=True),
     ),
     EntryField(
+        # The entry's documentation for people (DCAT foaf:page): https only.
+        "documentation_url",
+        load=partial(
+            fields.URL,
+            schemes={"https"},
+            validate=validate.Length(max=1000),
+            error_messages={"invalid": "Expected an https URL."},
+        ),
+        dump=partial(fields.String, allow_none=True),
+    ),
+    EntryField(
         "status",
         load=None,
         dump=fields.String,
