@@ -406,7 +406,8 @@ class EmbeddedBackend:
     def _to_tantivy(self, doc: Mapping[str, Any]) -> tantivy.Document:
         out = tantivy.Document()
         for name in KEYWORDS:
-            out.add_text(name, str(doc[name]))
+            if doc[name] is not None:  # an optional keyword left empty, as Elasticsearch does
+                out.add_text(name, str(doc[name]))
         for name in MULTI_KEYWORD_FIELDS:
             for value in doc[name]:
                 out.add_text(name, str(value))

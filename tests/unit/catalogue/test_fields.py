@@ -4,6 +4,8 @@ search document and both engines' schemas), and nothing undeclared is there."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -125,8 +127,6 @@ def test_every_optional_input_field_has_its_default_and_required_ones_none() -> 
 
 
 def test_a_proposal_round_trips_through_json() -> None:
-    import json
-
     loaded = schemas.ApiUpdateSchema().load(
         {
             "title": {"sv": "T"},
@@ -233,3 +233,33 @@ def _entry(entry_type: str) -> Entry:
     ]
     entry.distributions = [Distribution(position=0, format="csv", access_url="https://example.org/x.csv")]
     return entry
+
+
+# -- a change to what is indexed comes with a new index version ----------------------------
+#: The fingerprint of each released index schema. A declaration that changes what is
+#: indexed changes the fingerprint: bump the version (existing indices are then rebuilt)
+#: and add its fingerprint here.
+ES_TEMPLATES = {2: "da47107bc5b6896b"}
+TANTIVY_SCHEMAS = {"3": "1b4f1fbe2801fffd"}
+
+
+def _fingerprint(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def test_a_changed_elasticsearch_mapping_has_a_new_template_version() -> None:
+    assert ES_TEMPLATES.get(mapping.TEMPLATE_VERSION) == _fingerprint(mapping.index_body())
+
+
+def test_a_changed_tantivy_schema_has_a_new_schema_version() -> None:
+    # What the schema is built from (names, order, analysers, stored), not the weights.
+    shape = [
+        list(embedded.KEYWORDS),
+        list(embedded.MULTI_KEYWORDS),
+        list(embedded.COMBO_FACETS.values()),
+        [
+            [name, analyser, name in embedded.STORED_TEXT]
+            for name, (analyser, _k, _w) in embedded.TEXT_FIELDS.items()
+        ],
+    ]
+    assert TANTIVY_SCHEMAS.get(embedded.SCHEMA_VERSION) == _fingerprint(shape)
