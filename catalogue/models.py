@@ -82,6 +82,8 @@ class Entry(Base):
     temporal_start: Mapped[date | None] = mapped_column(Date)
     temporal_end: Mapped[date | None] = mapped_column(Date)
     update_frequency: Mapped[str | None] = mapped_column(String(32))
+    #: The entry's documentation for people (DCAT foaf:page).
+    documentation_url: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -7,6 +7,12 @@ status) may match for every caller who may list the entry; the *full* fields
 only for callers who may read the whole entry. The access labels
 (classification, listing_level, status, publisher) are stored on every
 document so the clearance filter runs inside the engine.
+
+Which fields a document has, and of which kind, is derived from the entry
+fields' ``index`` declarations (:mod:`catalogue.fields`): a field indexed as its
+column's value is built here without code of its own; the ``computed`` ones
+(publisher_name, legal_basis, legal_text, formats, openapi, title_sort) are
+built by ``_document``.
 """
 
 from __future__ import annotations
@@ -19,35 +25,52 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue import fields as entry_fields
+from catalogue import shapes
 from catalogue.models import Agency, Distribution, Entry, LegalBasis
 
-#: Languages with their own analysed fields. nn shares Norwegian analysis.
-LANGUAGES = ("sv", "nb", "nn", "en")
+#: Languages with their own analysed fields (the catalogue's). nn shares Norwegian analysis.
+LANGUAGES = shapes.LANGUAGES
 #: Order in which a title is picked for sorting and suggestions.
 TITLE_ORDER = ("sv", "nb", "nn", "en")
 
-SUMMARY_TEXT_FIELDS = (
-    *(f"title_{lang}" for lang in LANGUAGES),
-    *(f"description_{lang}" for lang in LANGUAGES),
-    "publisher_name",
-)
-FULL_TEXT_FIELDS = (
-    *(f"keywords_{lang}" for lang in LANGUAGES),
-    "legal_text",
-    "openapi",
-)
-KEYWORD_FIELDS = (
-    "id",
-    "type",
-    "publisher",
-    "classification",
-    "listing_level",
-    "status",
-    "themes",
-    "legal_basis",
-    "personal_data",
-    "formats",
-)
+# The document's fields, derived from the entry fields' ``index`` declarations
+# (catalogue.fields); both engines' schemas are derived from these.
+_INDEXED = entry_fields.indexed()
+
+
+def _names(kind: str, group: str | None = None, many: bool | None = None) -> tuple[str, ...]:
+    return tuple(
+        name
+        for _field, spec in _INDEXED
+        if spec.kind == kind and group in (None, spec.group) and many in (None, spec.many)
+        for name in spec.names()
+    )
+
+
+#: Analysed text per language, ``<name>_<lang>``: their names without the language.
+LANGUAGE_TEXT_GROUPS = tuple(spec.name for _f, spec in _INDEXED if spec.kind == "language_text")
+#: Analysed text of no particular language.
+PLAIN_TEXT_FIELDS = _names("text")
+SUMMARY_TEXT_FIELDS = (*_names("language_text", "summary"), *_names("text", "summary"))
+FULL_TEXT_FIELDS = (*_names("language_text", "full"), *_names("text", "full"))
+#: Exact values: filters, facets and the access labels. personal_data is a boolean,
+#: not a keyword (BOOLEAN_FIELDS): Elasticsearch maps it so and always did.
+KEYWORD_FIELDS = _names("keyword")
+#: Keywords of one value, and of a list of values.
+SINGLE_KEYWORD_FIELDS = _names("keyword", many=False)
+MULTI_KEYWORD_FIELDS = _names("keyword", many=True)
+BOOLEAN_FIELDS = _names("boolean")
+LONG_FIELDS = _names("long")
+DATE_FIELDS = _names("date")
+SORT_FIELDS = _names("sort")
+#: Who a field may match for ("summary": every lister; "full": readers of the whole
+#: entry), by document field name and by language text group name.
+MATCH_GROUP: Mapping[str, str] = {
+    name: spec.group for _f, spec in _INDEXED for name in {spec.name, *spec.names()}
+}
+#: Every field of a document.
+DOCUMENT_FIELDS = tuple(name for _f, spec in _INDEXED for name in spec.names())
 #: The largest OpenAPI text we index: enough for every operation of a big API.
 MAX_OPENAPI_TEXT = 200_000
 #: Entries read per query when building documents in bulk (reindex, outbox drain).
@@ -95,22 +118,9 @@ def agency_names(session: Session) -> dict[str, dict[str, str]]:
     return {orgnr: name for orgnr, name in session.execute(select(Agency.orgnr, Agency.name))}
 
 
-_ENTRY_COLUMNS = (
-    "id",
-    "type",
-    "publisher",
-    "title",
-    "description",
-    "keywords",
-    "themes",
-    "classification",
-    "listing_level",
-    "status",
-    "revision",
-    "modified",
-    "contains_personal_data",
-    "openapi",
-)
+#: The entry's columns a document is made of: those of every indexed field that
+#: is a column (relations are read by ``_documents`` with a query of their own).
+_ENTRY_COLUMNS = tuple(f.name for f in entry_fields.ENTRY_FIELDS if f.index and f.storage != "special")
 
 
 def _entry_columns() -> list[Any]:
@@ -147,39 +157,51 @@ def _document(
     distributions: Sequence[tuple[str | None, str | None]],
     publisher_name: Mapping[str, str] | None,
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "id": entry["id"],
-        "type": entry["type"],
-        "publisher": entry["publisher"],
-        "publisher_name": " ".join(v for v in (publisher_name or {}).values() if v),
-        "classification": entry["classification"],
-        "listing_level": entry["listing_level"],
-        "status": entry["status"],
-        "revision": int(entry["revision"]),
-        "modified": _iso(entry["modified"]),
-    }
-    title = entry["title"] or {}
-    description = entry["description"] or {}
-    keywords = entry["keywords"] or {}
-    for lang in LANGUAGES:
-        doc[f"title_{lang}"] = title.get(lang, "") or ""
-        doc[f"description_{lang}"] = description.get(lang, "") or ""
-        doc[f"keywords_{lang}"] = " ; ".join(keywords.get(lang, []) or [])
-    doc["themes"] = sorted(set(entry["themes"] or []))
+    doc: dict[str, Any] = {}
+    for field, spec in _INDEXED:
+        if not spec.computed:
+            doc.update(_plain(spec, entry[field.name]))
+    # The fields computed from more than their column (``computed`` in catalogue.fields).
+    doc["publisher_name"] = " ".join(v for v in (publisher_name or {}).values() if v)
     doc["legal_basis"] = sorted({reference for _j, reference, _p in legal_bases})
     doc["legal_text"] = " ; ".join(
         " ".join(p for p in (jurisdiction, reference, provision or "") if p)
         for jurisdiction, reference, provision in legal_bases
     )
-    doc["personal_data"] = bool(entry["contains_personal_data"])
     doc["formats"] = sorted(
         {f for f in (_format(fmt, media_type) for fmt, media_type in distributions) if f}
         if entry["type"] == "dataset"
         else set()
     )
     doc["openapi"] = openapi_text(entry["openapi"]) if entry["type"] == "api" else ""
-    doc["title_sort"] = title_sort(title)
+    doc["title_sort"] = title_sort(entry["title"] or {})
     return doc
+
+
+def _plain(spec: entry_fields.Indexed, value: Any) -> dict[str, Any]:
+    """A document field made from its column's value as it is, by its kind. Every
+    field is present (an empty string or list when the entry has nothing)."""
+    if spec.kind == "language_text":
+        texts = value or {}
+        return {f"{spec.name}_{lang}": _text(texts.get(lang)) for lang in LANGUAGES}
+    if spec.kind == "keyword":
+        return {spec.name: sorted(set(value or [])) if spec.many else value}
+    if spec.kind == "boolean":
+        return {spec.name: bool(value)}
+    if spec.kind == "long":
+        return {spec.name: int(value)}
+    if spec.kind == "date":
+        return {spec.name: _iso(value)}
+    if spec.kind == "text":
+        return {spec.name: _text(value)}
+    raise ValueError(f"{spec.name}: a {spec.kind} field is computed, not copied")
+
+
+def _text(value: str | list[str] | None) -> str:
+    """Text as indexed: a list of words (keywords) joined by " ; "."""
+    if isinstance(value, list):
+        return " ; ".join(value)
+    return value or ""
 
 
 def title_sort(title: Mapping[str, str]) -> str:

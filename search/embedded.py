@@ -54,7 +54,16 @@ from search.backend import (
     Suggestion,
     sort_facet_values,
 )
-from search.documents import LANGUAGES, preferred_title
+from search.documents import (
+    BOOLEAN_FIELDS,
+    LANGUAGE_TEXT_GROUPS,
+    LANGUAGES,
+    MATCH_GROUP,
+    MULTI_KEYWORD_FIELDS,
+    PLAIN_TEXT_FIELDS,
+    SINGLE_KEYWORD_FIELDS,
+    preferred_title,
+)
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
 from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
@@ -64,8 +73,17 @@ REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
 STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
-TEXT_GROUPS = ("title", "description", "keywords")
+#: The per-language text of the documents (search.documents, from catalogue.fields).
+TEXT_GROUPS = LANGUAGE_TEXT_GROUPS
+#: How much a match in each counts; a group or text field declared in catalogue.fields
+#: and missing here fails the import (tests/unit/catalogue/test_fields.py says so too).
 GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
+#: Text of no particular language: (name suffix, analyser, weight) of each form.
+PLAIN_TEXT_FORMS: Mapping[str, tuple[tuple[str, str, float], ...]] = {
+    "publisher_name": (("", "t_exact", 2.0), ("_fold", "t_fold", 1.2)),
+    "legal_text": (("", "t_exact", 1.5),),
+    "openapi": (("", "t_fold", 1.0),),
+}
 VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
 DISMAX_TIE = 0.2
 MAX_WORD = 60
@@ -143,17 +161,16 @@ def _text_fields() -> dict[str, tuple[str, str, float]]:
     """field → (analyser, group kind "summary"/"full", weight)."""
     fields: dict[str, tuple[str, str, float]] = {}
     for group in TEXT_GROUPS:
-        kind = "summary" if group in SUMMARY_GROUPS else "full"
+        kind = MATCH_GROUP[group]
         w = GROUP_WEIGHT[group]
         for lang in LANGUAGES:
             fields[f"{group}_{lang}"] = (f"t_stem_{lang}", kind, w * VARIANT_WEIGHT["stem"])
             fields[f"{group}_{lang}_fold"] = (f"t_foldstem_{lang}", kind, w * VARIANT_WEIGHT["fold"])
         fields[f"{group}_exact"] = ("t_exact", kind, w * VARIANT_WEIGHT["exact"])
         fields[f"{group}_compound"] = ("t_compound", kind, w * VARIANT_WEIGHT["compound"])
-    fields["publisher_name"] = ("t_exact", "summary", 2.0)
-    fields["publisher_name_fold"] = ("t_fold", "summary", 1.2)
-    fields["legal_text"] = ("t_exact", "full", 1.5)
-    fields["openapi"] = ("t_fold", "full", 1.0)
+    for name in PLAIN_TEXT_FIELDS:
+        for suffix, analyser, weight in PLAIN_TEXT_FORMS[name]:
+            fields[name + suffix] = (analyser, MATCH_GROUP[name], weight)
     return fields
 
 
@@ -164,8 +181,9 @@ PREFIX_FIELDS = {
     for name, (analyser, _kind, _w) in TEXT_FIELDS.items()
     if not analyser.startswith("t_stem_")
 }
-KEYWORDS = ("id", "type", "publisher", "classification", "listing_level", "status")
-MULTI_KEYWORDS = ("themes", "legal_basis", "formats", "personal_data")
+KEYWORDS = SINGLE_KEYWORD_FIELDS
+#: Raw text columns of several values; a boolean is one of "true"/"false".
+MULTI_KEYWORDS = (*MULTI_KEYWORD_FIELDS, *BOOLEAN_FIELDS)
 #: Single-valued ``<classification>SEP<values>`` per full facet: a terms aggregation
 #: on a single-valued column costs a fraction of one on a multi-valued column, and
 #: the classification prefix lets the caller's levels be applied to the buckets.
@@ -388,11 +406,13 @@ class EmbeddedBackend:
     def _to_tantivy(self, doc: Mapping[str, Any]) -> tantivy.Document:
         out = tantivy.Document()
         for name in KEYWORDS:
-            out.add_text(name, str(doc[name]))
-        for name in ("themes", "legal_basis", "formats"):
+            if doc[name] is not None:  # an optional keyword left empty, as Elasticsearch does
+                out.add_text(name, str(doc[name]))
+        for name in MULTI_KEYWORD_FIELDS:
             for value in doc[name]:
                 out.add_text(name, str(value))
-        out.add_text("personal_data", "true" if doc["personal_data"] else "false")
+        for name in BOOLEAN_FIELDS:
+            out.add_text(name, "true" if doc[name] else "false")
         for token in access_tokens(doc):
             out.add_text("access", token)
         for name, field in COMBO_FACETS.items():
@@ -410,11 +430,10 @@ class EmbeddedBackend:
             if joined:
                 out.add_text(f"{group}_exact", joined)
                 out.add_text(f"{group}_compound", joined)
-        for name in ("publisher_name", "legal_text", "openapi"):
+        for name in PLAIN_TEXT_FIELDS:
             if doc.get(name):
-                out.add_text(name, doc[name])
-        if doc.get("publisher_name"):
-            out.add_text("publisher_name_fold", doc["publisher_name"])
+                for suffix, _analyser, _weight in PLAIN_TEXT_FORMS[name]:
+                    out.add_text(name + suffix, doc[name])
         return out
 
     # -- reading ---------------------------------------------------------------

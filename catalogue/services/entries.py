@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from catalogue import fields as entry_fields
 from catalogue.audit import AuditedEntry, AuditLog, HeadAnchor, ReadLog
 from catalogue.audit_refusals import RefusalLog
 from catalogue.db import begin_write
@@ -56,14 +57,9 @@ from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
 
-#: Changing these on a published entry needs a security officer's review.
-REVIEWED_FIELDS = (
-    "classification",
-    "listing_level",
-    "legal_basis",
-    "contains_personal_data",
-    "special_categories",
-)
+#: Changing these on a published entry needs a security officer's review: the fields
+#: declared ``reviewed`` (catalogue.fields), and nowhere else.
+REVIEWED_FIELDS = entry_fields.REVIEWED_FIELDS
 NOT_FOUND = "No entry with that id."
 #: Days until an entry's classification must be reviewed again, per level.
 DEFAULT_REVIEW_INTERVALS = {
@@ -484,21 +480,13 @@ class EntryService:
         data = prepared.data
         merged = self.merged(entry, data, creating)
         self.check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
-        entry.title = merged["title"]
-        entry.description = merged["description"]
-        entry.keywords = merged["keywords"]
-        entry.themes = merged["themes"]
-        entry.contact_point = merged["contact_point"]
-        entry.classification = merged["classification"]
-        entry.listing_level = merged["listing_level"]
-        entry.contains_personal_data = merged["contains_personal_data"]
-        entry.special_categories = merged["special_categories"]
-        entry.licence = merged["licence"]
-        entry.spatial = merged["spatial"]
+        # The fields stored as a column of their own name, as they are; the others
+        # ("special" in catalogue.fields) below.
+        for field in entry_fields.column_fields(entry.type):
+            setattr(entry, field.name, merged[field.name])
         temporal = merged["temporal"] or {}
         entry.temporal_start = temporal.get("start")
         entry.temporal_end = temporal.get("end")
-        entry.update_frequency = merged["update_frequency"]
         if "legal_basis" in data or creating:
             entry.legal_bases = [
                 LegalBasis(position=i, **basis) for i, basis in enumerate(merged["legal_basis"])
@@ -511,10 +499,6 @@ class EntryService:
                     Distribution(position=i, **d) for i, d in enumerate(merged["distributions"])
                 ]
         else:
-            entry.endpoint_urls = merged["endpoint_urls"]
-            entry.openapi = merged["openapi"]
-            entry.version = merged["version"]
-            entry.lifecycle = merged["lifecycle"]
             if "serves_datasets" in data or creating:
                 links = list(merged["serves_datasets"])
                 if not creating:  # keep the links the caller cannot see (and so cannot remove)
@@ -527,15 +511,10 @@ class EntryService:
         if creating:
             current: dict[str, Any] = {}
         else:
-            current = {
-                "title": entry.title,
-                "description": entry.description,
-                "keywords": entry.keywords,
-                "themes": entry.themes,
-                "contact_point": entry.contact_point,
-                "classification": entry.classification,
-                "listing_level": entry.listing_level,
-                "legal_basis": [
+            current = {f.name: getattr(entry, f.name) for f in entry_fields.column_fields()}
+            # The "special" fields (catalogue.fields): relations, and a pair of columns.
+            current.update(
+                legal_basis=[
                     {
                         "role": b.role,
                         "jurisdiction": b.jurisdiction,
@@ -546,40 +525,12 @@ class EntryService:
                     }
                     for b in entry.legal_bases
                 ],
-                "contains_personal_data": entry.contains_personal_data,
-                "special_categories": entry.special_categories,
-                "licence": entry.licence,
-                "spatial": entry.spatial,
-                "temporal": {"start": entry.temporal_start, "end": entry.temporal_end},
-                "update_frequency": entry.update_frequency,
-                "distributions": [],
-                "endpoint_urls": entry.endpoint_urls,
-                "openapi": entry.openapi,
-                "version": entry.version,
-                "lifecycle": entry.lifecycle,
-                "serves_datasets": entry.served_dataset_ids,
-            }
+                temporal={"start": entry.temporal_start, "end": entry.temporal_end},
+                distributions=[],
+                serves_datasets=entry.served_dataset_ids,
+            )
         merged = {**current, **data}
-        defaults: dict[str, Any] = {
-            "keywords": {},
-            "themes": [],
-            "contact_point": None,
-            "listing_level": None,
-            "legal_basis": [],
-            "contains_personal_data": False,
-            "special_categories": False,
-            "licence": None,
-            "spatial": None,
-            "temporal": None,
-            "update_frequency": None,
-            "distributions": [],
-            "endpoint_urls": [],
-            "openapi": None,
-            "version": None,
-            "lifecycle": "stable",
-            "serves_datasets": [],
-        }
-        for key, value in defaults.items():
+        for key, value in entry_fields.input_defaults().items():
             merged.setdefault(key, value)
         if merged["listing_level"] is None:
             merged["listing_level"] = merged["classification"]

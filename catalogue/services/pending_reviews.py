@@ -10,12 +10,12 @@ reviews → entries and pending_reviews, never back.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue import fields as entry_fields
 from catalogue.audit import AuditLog
 from catalogue.errors import Conflict
 from catalogue.models import Entry, Notification, Review
@@ -25,23 +25,22 @@ PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    """The proposal as stored: dates and UUIDs as strings."""
+    """The proposal as stored: each field by its declared JSON codec (catalogue.fields),
+    such as dates and UUIDs as strings."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "temporal" and value:
-            out[key] = {k: (v.isoformat() if v else None) for k, v in value.items()}
-        elif key == "serves_datasets":
-            out[key] = [str(v) for v in value]
-        else:
-            out[key] = value
+        codec = entry_fields.BY_NAME[key].json if key in entry_fields.BY_NAME else None
+        out[key] = codec.to_json(value) if codec is not None else value
     return out
 
 
 def loadable(data: dict[str, Any]) -> dict[str, Any]:
     """The stored proposal as the entry rules take it (the twin of ``_jsonable``)."""
     out = dict(data)
-    if out.get("temporal"):
-        out["temporal"] = {k: (date.fromisoformat(v) if v else None) for k, v in out["temporal"].items()}
+    for key, value in data.items():
+        codec = entry_fields.BY_NAME[key].json if key in entry_fields.BY_NAME else None
+        if codec is not None:
+            out[key] = codec.from_json(value)
     return out
 
 

@@ -1,5 +1,6 @@
 """The index template: settings, analysers and the strict mapping of the flat
-document built by :func:`search.documents.build_document`.
+document built by :func:`search.documents.build_document`, whose fields and
+kinds come from the entry fields' declarations (:mod:`catalogue.fields`).
 
 Pure data. Three pieces, so operators can override one without copying the
 others (Elasticsearch merges them in ``composed_of`` order):
@@ -35,7 +36,8 @@ from typing import Any
 from elasticsearch.dsl import Boolean, Date, Index, Keyword, Long, Text, analyzer, normalizer
 from elasticsearch.dsl import Mapping as DslMapping
 
-from search.documents import LANGUAGES
+from search import documents
+from search.documents import LANGUAGE_TEXT_GROUPS, LANGUAGES
 
 #: Bump on every change to the settings or the mapping; ``ensure_templates``
 #: installs a newer template and says that a rebuild is due.
@@ -60,23 +62,11 @@ SORT_NORMALIZER = normalizer("tillit_sort", filter=["lowercase"])
 
 #: Per-language text fields (name → analyser).
 LANGUAGE_TEXT_FIELDS: Mapping[str, str] = {
-    f"{group}_{lang}": LANGUAGE_ANALYSERS[lang]
-    for group in ("title", "description", "keywords")
-    for lang in LANGUAGES
+    f"{group}_{lang}": LANGUAGE_ANALYSERS[lang] for group in LANGUAGE_TEXT_GROUPS for lang in LANGUAGES
 }
 #: Text fields of no particular language.
-PLAIN_TEXT_FIELDS: tuple[str, ...] = ("publisher_name", "legal_text", "openapi")
-KEYWORD_FIELDS: tuple[str, ...] = (
-    "id",
-    "type",
-    "publisher",
-    "classification",
-    "listing_level",
-    "status",
-    "themes",
-    "legal_basis",
-    "formats",
-)
+PLAIN_TEXT_FIELDS: tuple[str, ...] = documents.PLAIN_TEXT_FIELDS
+KEYWORD_FIELDS: tuple[str, ...] = documents.KEYWORD_FIELDS
 #: Stored on tombstones only (see backend.py): a document that says "not here".
 TOMBSTONE_FIELD = "tombstone"
 
@@ -112,10 +102,14 @@ def entry_mapping() -> DslMapping:
         m.field(name, _text(analyser))
     for name in PLAIN_TEXT_FIELDS:
         m.field(name, _text("standard"))
-    m.field("personal_data", Boolean())
-    m.field("revision", Long())
-    m.field("modified", Date())
-    m.field("title_sort", Keyword(normalizer=SORT_NORMALIZER, ignore_above=256))
+    for name in documents.BOOLEAN_FIELDS:
+        m.field(name, Boolean())
+    for name in documents.LONG_FIELDS:
+        m.field(name, Long())
+    for name in documents.DATE_FIELDS:
+        m.field(name, Date())
+    for name in documents.SORT_FIELDS:
+        m.field(name, Keyword(normalizer=SORT_NORMALIZER, ignore_above=256))
     m.field(TOMBSTONE_FIELD, Boolean())
     return m
 

@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from catalogue.models import Distribution, Entry, LegalBasis
-from search.documents import FULL_TEXT_FIELDS, KEYWORD_FIELDS, SUMMARY_TEXT_FIELDS, build_document
+from search.documents import (
+    BOOLEAN_FIELDS,
+    FULL_TEXT_FIELDS,
+    KEYWORD_FIELDS,
+    SUMMARY_TEXT_FIELDS,
+    build_document,
+)
 from search.elasticsearch import mapping
 from search.elasticsearch.mapping import IndexNames
 from search.elasticsearch.reindex import tombstone
@@ -60,6 +66,9 @@ def test_field_types(properties: dict) -> None:
     for name in KEYWORD_FIELDS:
         expected = "boolean" if name == "personal_data" else "keyword"
         assert properties[name]["type"] == expected, name
+    for name in BOOLEAN_FIELDS:
+        assert properties[name]["type"] == "boolean", name
+    assert "personal_data" in BOOLEAN_FIELDS
     for name in (*SUMMARY_TEXT_FIELDS, *FULL_TEXT_FIELDS):
         assert properties[name]["type"] == "text", name
     assert properties["revision"]["type"] == "long"

@@ -1,0 +1,135 @@
+"""The shapes entry fields are made of: vocabularies, language maps and the nested
+value schemas (a legal basis, a contact point, a time span, a distribution).
+
+Shape rules only (types, forms, lengths, vocabularies); :mod:`catalogue.fields`
+puts them together into the entry's fields, and :mod:`catalogue.schemas` builds
+the API's schemas from those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from catalogue.legal import (
+    JURISDICTIONS,
+    ROLES,
+    LegalReferenceError,
+    normalise_provision,
+    normalise_reference,
+    reference_url,
+)
+
+LANGUAGES = ("sv", "nb", "nn", "en")
+ENTRY_TYPES = ("dataset", "api")
+#: EU data-theme vocabulary (http://publications.europa.eu/resource/authority/data-theme)
+THEMES = (
+    "AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL",
+    "INTR", "JUST", "OP_DATPRO", "REGI", "SOCI", "TECH", "TRAN",
+)  # fmt: skip
+#: EU frequency vocabulary (subset in common use)
+FREQUENCIES = (
+    "CONT", "UPDATE_CONT", "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY",
+    "BIANNUAL", "ANNUAL", "BIENNIAL", "IRREG", "NEVER", "OTHER", "UNKNOWN",
+)  # fmt: skip
+LIFECYCLES = ("experimental", "stable", "deprecated")
+MAX_TEXT = 10_000
+MAX_TITLE = 300
+
+
+def language_map(max_len: int, **kwargs: Any) -> fields.Dict:
+    """Text per language: ``{"sv": "...", "en": "..."}``."""
+    return fields.Dict(
+        keys=fields.String(validate=validate.OneOf(LANGUAGES)),
+        values=fields.String(validate=validate.Length(min=1, max=max_len)),
+        **kwargs,
+    )
+
+
+def non_empty_language_map(value: dict[str, str]) -> None:
+    if not any(text.strip() for text in value.values()):
+        raise ValidationError("Give the text in at least one language (sv, nb, nn or en).")
+
+
+def unique_themes(value: list[Any]) -> None:
+    if len(set(value)) != len(value):
+        raise ValidationError("Each theme may appear once.")
+
+
+class LengthThen(validate.Length):
+    """A length check, then ``then`` only on a value of the right length: one message,
+    as a field's ``validate`` followed by a ``@validates`` method gave. A ``Length``
+    still, so the OpenAPI document shows the limits."""
+
+    def __init__(self, *, max: int, then: Callable[[Any], None]) -> None:
+        super().__init__(max=max)
+        self.then = then
+
+    def __call__(self, value: Any) -> Any:
+        checked = super().__call__(value)
+        self.then(value)
+        return checked
+
+
+class LegalBasisSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    jurisdiction = fields.String(required=True, validate=validate.OneOf(JURISDICTIONS))
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    provision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    url = fields.String(dump_only=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _check_reference(self, data: dict[str, Any], **_: Any) -> None:
+        jurisdiction = data.get("jurisdiction")
+        if jurisdiction not in JURISDICTIONS:
+            return
+        errors: dict[str, list[str]] = {}
+        try:
+            data["reference"] = normalise_reference(jurisdiction, data["reference"])
+        except LegalReferenceError as exc:
+            errors["reference"] = [str(exc)]
+        try:
+            data["provision"] = normalise_provision(jurisdiction, data.get("provision"))
+        except LegalReferenceError as exc:
+            errors["provision"] = [str(exc)]
+        if errors:
+            raise ValidationError(errors)
+
+    @post_load
+    def _derive_url(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        data["url"] = reference_url(data["jurisdiction"], data["reference"])
+        return data
+
+
+class ContactPointSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(load_default=None, allow_none=True)
+    url = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
+
+
+class TemporalSchema(Schema):
+    start = fields.Date(load_default=None, allow_none=True)
+    end = fields.Date(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError({"end": ["The end must not be before the start."]})
+
+
+class DistributionSchema(Schema):
+    title = language_map(MAX_TITLE)
+    format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    media_type = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(
+            r"^[a-z]+/[a-zA-Z0-9.+\-]+$", error="Expected a media type such as text/csv."
+        ),
+    )
+    access_url = fields.URL(required=True, schemes={"https", "http"})
+    download_url = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
+    byte_size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
