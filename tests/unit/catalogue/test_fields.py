@@ -16,7 +16,7 @@ from catalogue import fields as entry_fields
 from catalogue import schemas
 from catalogue.fields import ENTRY_FIELDS, REQUIRED, EntryField
 from catalogue.models import Distribution, Entry, LegalBasis
-from catalogue.services import entries, reviews
+from catalogue.services import entries, pending_reviews, reviews
 from search import documents, embedded
 from search.documents import build_document
 from search.elasticsearch import mapping
@@ -136,8 +136,8 @@ def test_a_proposal_round_trips_through_json() -> None:
             "serves_datasets": ["7b0e2a52-5d5c-4a59-9d8e-0f7f1c1f0a01"],
         }
     )
-    stored = json.loads(json.dumps(reviews._jsonable(loaded)))
-    again = reviews._loadable(stored)
+    stored = json.loads(json.dumps(pending_reviews._jsonable(loaded)))
+    again = pending_reviews.loadable(stored)
     assert again["temporal"] == {"start": date(2020, 1, 1), "end": None}
     assert again["serves_datasets"] == ["7b0e2a52-5d5c-4a59-9d8e-0f7f1c1f0a01"]
     assert {k: v for k, v in again.items() if k not in ("temporal", "serves_datasets")} == {
