@@ -9,6 +9,7 @@ used. With CI=true a missing PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -121,7 +122,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     try:
         yield databases.url(name)
     finally:
-        databases.release(name)
+        databases.drop(name)
 
 
 # -- the app --------------------------------------------------------------------
@@ -155,8 +156,11 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
     ext.refusals.close()  # refusals still noted are written now, not after the dispose below
     if ext.read_log.writer is not None:
         ext.read_log.writer.close()
-    # Connections a test left unreferenced are finalised whenever the garbage collector
-    # gets to them: a PostgreSQL database is dropped only after a collection (Databases).
+    if ext.engine.dialect.name == "postgresql":
+        # Connections a test left unreferenced go back to the pool now, while their
+        # database still exists, instead of being finalised at a random later moment
+        # (the database is dropped next, which would break them mid-finalisation).
+        gc.collect()
     ext.engine.dispose()
 
 

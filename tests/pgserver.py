@@ -4,13 +4,12 @@ per-test databases cloned on it from a migrated template.
 Under pytest-xdist every worker starts its own server (its own port and folder), so
 workers share nothing. A test's database is a file-level copy of the template
 (``STRATEGY FILE_COPY``: ~0.1 s, where the default WAL_LOG strategy writes the whole
-template through the WAL, ~0.4 s); the databases of finished tests are dropped in
-batches (see ``Databases.release``).
+template through the WAL, ~0.4 s), dropped after the test (~0.02 s, against ~0.1 s
+for a WAL_LOG copy).
 """
 
 from __future__ import annotations
 
-import gc
 import glob
 import os
 import shutil
@@ -99,17 +98,12 @@ class PostgresServer:
 class Databases:
     """Per-test databases cloned from ``template`` on the server at ``admin_url``."""
 
-    #: Finished tests' databases dropped together: each drop needs a full garbage
-    #: collection first (below), ~0.3 s in a big test process, paid once per batch.
-    BATCH = 25
-
     def __init__(self, admin_url: str, template: str) -> None:
         self.admin_url = admin_url
         self.template = template
         self.admin: Engine = create_engine(
             admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
         )
-        self.finished: list[str] = []
 
     def url(self, name: str) -> str:
         return self.admin_url.rsplit("/", 1)[0] + "/" + name
@@ -120,22 +114,9 @@ class Databases:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY'))
         return name
 
-    def release(self, name: str) -> None:
-        """Drop the database later, with others. A test may leave connections
-        unreferenced; they are finalised whenever the garbage collector gets to them,
-        and must find their database still there (a dropped one breaks them
-        mid-finalisation, an unraisable error in some later test)."""
-        self.finished.append(name)
-        if len(self.finished) >= self.BATCH:
-            self.drop_finished()
-
-    def drop_finished(self) -> None:
-        gc.collect()  # the finished tests' stray connections close now, while their databases exist
+    def drop(self, name: str) -> None:
         with self.admin.connect() as conn:
-            for name in self.finished:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.finished.clear()
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def close(self) -> None:
-        self.drop_finished()
         self.admin.dispose()
