@@ -54,6 +54,7 @@ def demo_instance(tmp_path_factory):
     return tmp_path_factory.mktemp("demo")
 
 
+@pytest.mark.xdist_group("demo_instance")  # the demo loads once, on one worker
 @pytest.mark.parametrize(
     ("args", "issuer", "expected"),
     [
