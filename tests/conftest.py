@@ -1,8 +1,9 @@
 """Shared fixtures: a real app on a real database, real OAuth tokens.
 
-SQLite always; PostgreSQL too: a throw-away server is started for the test
-session from Debian's binaries (or TILLIT_TEST_POSTGRES_URL is used). With
-CI=true a missing PostgreSQL fails the run instead of skipping.
+SQLite always; PostgreSQL too for tests marked ``both_databases`` (what differs
+by database, see docs/testing.md): a throw-away server is started per test
+session (per xdist worker) from Debian's binaries, or TILLIT_TEST_POSTGRES_URL is
+used. With CI=true a missing PostgreSQL fails the run instead of skipping.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import base64
 import gc
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from api.app import create_app
 from authserver.services.clients import ClientService
@@ -29,7 +29,7 @@ from catalogue.services.agencies import AgencyService
 from security.identity import PERSON_SCOPES, system_identity
 from security.keys import KEYS_FILE, KeyStore
 from tests.agencies import AGENCIES, LANTMATERIET, SKATTEETATEN, SKATTEVERKET
-from tests.pgserver import PostgresServer, find_postgres
+from tests.pgserver import Databases, PostgresServer, find_postgres
 from tests.security.people import person_token
 
 pytest_plugins = ["tests.servers"]
@@ -68,7 +68,7 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             "PostgreSQL binaries not found (apt-get install postgresql) and "
             "TILLIT_TEST_POSTGRES_URL is not set."
         )
-    server = PostgresServer(binaries)
+    server = PostgresServer(binaries)  # one per xdist worker: its own port and folder
     server.start()
     try:
         yield server.url("postgres")
@@ -77,44 +77,54 @@ def postgres_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_admin_url: str) -> str:
-    admin = create_engine(
-        postgres_admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS tillit_template"))
-        conn.execute(text("CREATE DATABASE tillit_template"))
-    admin.dispose()
-    url = postgres_admin_url.rsplit("/", 1)[0] + "/tillit_template"
-    engine = make_engine(url)
+def postgres_databases(postgres_admin_url: str) -> Iterator[Databases]:
+    """The migrated template, built once per worker, and the tests' copies of it.
+    Named per worker: with TILLIT_TEST_POSTGRES_URL the workers share one server."""
+    template = "tillit_template_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    databases = Databases(postgres_admin_url, template)
+    with databases.admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{template}"'))
+    engine = make_engine(databases.url(template))
     upgrade(engine)
     engine.dispose()
-    return url
+    try:
+        yield databases
+    finally:
+        databases.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The one switch of which database a test runs on: every test that uses
+    ``database_url`` (``app``, ``client``, ...) runs on SQLite; a test marked
+    ``both_databases`` (on the function or ``pytestmark`` of its module) runs on
+    PostgreSQL too. Which tests are marked, and why: docs/testing.md."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    if any("database_url" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize")):
+        return  # a test that names its databases itself (kept working; prefer the marker)
+    both = metafunc.definition.get_closest_marker("both_databases") is not None
+    metafunc.parametrize("database_url", DATABASES if both else DATABASES[:1], indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database with the migrated schema, on each engine in turn."""
+    """A fresh database with the migrated schema (which engine: pytest_generate_tests)."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         target = tmp_path / "tillit.db"
         shutil.copy(template, target)
         yield f"sqlite:///{target}"
         return
-    admin_url: str = request.getfixturevalue("postgres_admin_url")
-    request.getfixturevalue("postgres_template")
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(
-        admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE tillit_template'))
+    databases: Databases = request.getfixturevalue("postgres_databases")
+    name = databases.create()
     try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
+        yield databases.url(name)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        databases.drop(name)
 
 
 # -- the app --------------------------------------------------------------------

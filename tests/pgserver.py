@@ -1,4 +1,12 @@
-"""A throw-away PostgreSQL server for the test session (Debian's binaries)."""
+"""A throw-away PostgreSQL server for the test session (Debian's binaries), and the
+per-test databases cloned on it from a migrated template.
+
+Under pytest-xdist every worker starts its own server (its own port and folder), so
+workers share nothing. A test's database is a file-level copy of the template
+(``STRATEGY FILE_COPY``: ~0.1 s, where the default WAL_LOG strategy writes the whole
+template through the WAL, ~0.4 s), dropped after the test (~0.02 s, against ~0.1 s
+for a WAL_LOG copy).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,10 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
 
 
 def find_postgres() -> Path | None:
@@ -47,13 +58,16 @@ class PostgresServer:
         if self.as_postgres:
             shutil.chown(self.folder, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-        options = (
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
-        )
+        for attempt in range(3):
+            try:
+                self._pg_ctl_start()
+                break
+            except subprocess.CalledProcessError:
+                # Another worker (or process) may have taken the free port between
+                # _free_port and the server's bind: try another one.
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             with socket.socket() as sock:
@@ -61,6 +75,15 @@ class PostgresServer:
                     return
             time.sleep(0.1)
         raise RuntimeError("PostgreSQL did not start; see " + str(self.folder / "log"))
+
+    def _pg_ctl_start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.folder / "log"), "-w", "start"
+        )
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
@@ -70,3 +93,30 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Databases:
+    """Per-test databases cloned from ``template`` on the server at ``admin_url``."""
+
+    def __init__(self, admin_url: str, template: str) -> None:
+        self.admin_url = admin_url
+        self.template = template
+        self.admin: Engine = create_engine(
+            admin_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
+
+    def url(self, name: str) -> str:
+        return self.admin_url.rsplit("/", 1)[0] + "/" + name
+
+    def create(self) -> str:
+        name = "t_" + uuid.uuid4().hex[:12]
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}" STRATEGY FILE_COPY'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        self.admin.dispose()

@@ -1,9 +1,10 @@
-"""A real server on 127.0.0.1 and a real browser (Debian's chromium via Playwright)."""
+"""A real server on 127.0.0.1 (a free port, so xdist workers do not collide) and a
+real browser (Debian's chromium via Playwright). On SQLite only, as every test not
+marked both_databases: the HTTP paths are the same on PostgreSQL."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -24,15 +25,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """The browser tests run on SQLite only: the HTTP paths are the same on PostgreSQL."""
-    template = request.getfixturevalue("sqlite_template")
-    target = tmp_path / "tillit.db"
-    shutil.copy(template, target)
-    yield f"sqlite:///{target}"
 
 
 @pytest.fixture

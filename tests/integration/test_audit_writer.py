@@ -17,6 +17,8 @@ from catalogue.audit import verify_chain
 from catalogue.models import AuditEvent
 from tests.factories import create_entry, publish
 
+pytestmark = pytest.mark.both_databases  # the audit chain written by a child process: transactions and locks
+
 READER = "974761076"  # Skatteetaten, another agency
 
 

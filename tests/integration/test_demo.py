@@ -11,6 +11,8 @@ from sqlalchemy import select
 from catalogue.demo import load_demo
 from catalogue.models import Agency, Entry
 
+pytestmark = pytest.mark.both_databases  # the whole demo catalogue: every column type on each engine
+
 
 def test_demo_catalogue_is_complete_and_valid(app):
     ext = app.extensions["tillit"]
@@ -52,6 +54,7 @@ def demo_instance(tmp_path_factory):
     return tmp_path_factory.mktemp("demo")
 
 
+@pytest.mark.xdist_group("demo_instance")  # the demo loads once, on one worker
 @pytest.mark.parametrize(
     ("args", "issuer", "expected"),
     [

@@ -175,6 +175,7 @@ def test_invalid_openapi_document_is_refused(client, token_for):
     assert errors[0].startswith("Not a valid OpenAPI document")
 
 
+@pytest.mark.both_databases
 def test_api_serves_only_datasets_the_publisher_can_see(client, token_for, app):
     writer = token_for("sensitive", extra=WRITER)
     dataset = create_entry(client, writer)
@@ -202,6 +203,7 @@ def test_openapi_document_is_served(client, token_for, app):
 
 
 # -- ETag / If-Match --------------------------------------------------------------
+@pytest.mark.both_databases
 def test_updates_need_if_match(client, token_for):
     writer = token_for("sensitive", extra=WRITER)
     entry = create_entry(client, writer)
@@ -352,6 +354,7 @@ def test_mass_assignment_is_refused(client, token_for, field):
     assert after["status"] == "draft" and after["revision"] == 1 and after["publisher"] == SKATTEVERKET
 
 
+@pytest.mark.both_databases
 def test_list_filters_and_pagination(client, token_for, app):
     writer = token_for("sensitive", extra=WRITER)
     ids = [create_entry(client, writer, themes=["HEAL"] if i % 2 else ["ECON"])["id"] for i in range(5)]
@@ -369,6 +372,7 @@ def test_list_filters_and_pagination(client, token_for, app):
     assert client.get("/api/v1/apis", headers=reader).json["total"] == 0
 
 
+@pytest.mark.both_databases
 def test_redacted_summary_and_hidden_entries(client, token_for, app):
     writer = token_for("sensitive", extra=WRITER)
     listed = create_entry(

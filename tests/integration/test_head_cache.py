@@ -19,6 +19,8 @@ from catalogue.heads import WRITES_FILE, WriteGeneration
 from catalogue.visibility import HEAD_BY_ID
 from tests.factories import create_entry, publish
 
+pytestmark = pytest.mark.both_databases  # the head cache against writes by other connections and processes
+
 REPO = Path(__file__).resolve().parents[2]
 
 

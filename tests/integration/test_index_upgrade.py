@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from api.app import create_app
 from api.cli.index import rebuild_if_needed
 from search.embedded import INDEX_DIR
@@ -12,7 +10,6 @@ from tests.conftest import LANTMATERIET
 from tests.searchkit import create_entry
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_an_index_of_an_older_format_is_rebuilt_before_serving(app, app_settings, capsys):
     create_entry(app, LANTMATERIET, "Fastighetsregistret")
     ext = app.extensions["tillit"]

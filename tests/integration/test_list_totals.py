@@ -3,9 +3,12 @@ by the services or straight in SQL, makes the next list count again."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from tests.factories import create_entry, publish
+
+pytestmark = pytest.mark.both_databases  # totals counted in SQL, changes made straight in SQL
 
 
 def _total(client, headers, query: str = "") -> int:

@@ -50,7 +50,6 @@ def large_document() -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_others_read_write_and_get_tokens_while_a_large_document_is_registered(
     app, client, token_for, server
 ):

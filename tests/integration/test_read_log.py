@@ -17,6 +17,8 @@ from security.identity import build_identity
 from tests.conftest import SKATTEVERKET
 from tests.factories import create_entry, publish
 
+pytestmark = pytest.mark.both_databases  # group commit of the audit chain under concurrent readers
+
 HEAD = EntryHead(
     "5d0c3f9e-55a1-4c3e-9c87-0f6a3b3e1a11", "dataset", 3, "published", "sensitive", "internal", SKATTEVERKET
 )

@@ -16,6 +16,8 @@ from security import policy
 from security.identity import build_identity
 from tests.factories import create_entry, publish
 
+pytestmark = pytest.mark.both_databases  # the read path's SQL: order, totals, reads without a transaction
+
 
 def _reader(ext, level: str):
     """A client of Skatteetaten (another agency) cleared for ``level``."""

@@ -15,6 +15,8 @@ from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.factories import GDPR_TASK, OSL_TAX, create_entry, dataset_payload, publish
 from tests.integration.test_entries_rules import problem
 
+pytestmark = pytest.mark.both_databases  # the audit chain under attack: roles, triggers, concurrent writers
+
 OWNER = ("catalogue:write", "catalogue:review")  # a data owner who is also an officer
 OFFICER = ("catalogue:review",)
 AUDITOR = ("catalogue:audit",)

@@ -4,10 +4,14 @@ it has reloaded the deny-list (TILLIT_REVOCATION_SYNC_SECONDS)."""
 
 from __future__ import annotations
 
+import pytest
+
 from api.app import create_app
 from tests.conftest import SKATTEVERKET, fetch_token, register_client
 from tests.security.conftest import bearer
 from tests.security.people import basic
+
+pytestmark = pytest.mark.both_databases  # two apps on one database: what one commits, the other reads
 
 
 def test_a_token_revoked_by_one_worker_is_refused_by_the_others(app, client, app_settings):

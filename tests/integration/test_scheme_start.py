@@ -11,6 +11,8 @@ from api.app import create_app
 from security.levels import DEFAULT_SCHEME_DATA, SchemeError
 from tests.factories import create_entry
 
+pytestmark = pytest.mark.both_databases  # the levels in use, read by SQL at start
+
 
 def scheme_file(tmp_path, enabled):
     data = copy.deepcopy(DEFAULT_SCHEME_DATA)

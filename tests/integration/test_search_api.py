@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from catalogue.models import Agency, OutboxEvent
@@ -96,6 +97,7 @@ def test_retired_entries_only_when_asked_for_and_only_to_their_publisher(app, cl
     assert [i["id"] for i in r["items"]] == [entry_id]
 
 
+@pytest.mark.both_databases
 def test_changes_reach_the_index_and_the_outbox_is_drained(app, client, token_for):
     h = token_for("public", extra=("catalogue:write",))
     entry_id = create_entry(app, SKATTEVERKET, "Momsregistret", description="Moms")
@@ -117,6 +119,7 @@ def test_readyz_reports_search(client):
     assert r.status_code == 200 and r.json["checks"]["search"] == "ok"
 
 
+@pytest.mark.both_databases
 def test_reindex_builds_the_same_documents_in_bulk(app, client, token_for):
     """The bulk document path (reindex, outbox) equals build_document on the entity,
     and a rebuilt index answers as the incrementally built one did."""

@@ -3,9 +3,13 @@ before it was raised, ids inside other events' details — or from a review prop
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import LANTMATERIET, SKATTEVERKET
 from tests.factories import create_entry, publish
 from tests.security.conftest import make_entry
+
+pytestmark = pytest.mark.both_databases  # the audit log's visibility filters in SQL
 
 AUDITOR = ("catalogue:audit",)
 OFFICER = ("catalogue:review",)

@@ -29,9 +29,6 @@ from catalogue.openapi_documents import (
 from tests.factories import MINIMAL_OPENAPI, api_payload
 from tests.security.test_openapi_upload import refused, upload
 
-# Validation happens before the database is touched: one engine is enough.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
 WRITER = ("catalogue:write",)
 #: Each schema refers to the one before: 773 kB as compact JSON, 200 operations, and
 #: about 10 s of CPU to validate on the machine this was written on (24 s measured before).
@@ -80,7 +77,6 @@ def wait_until(condition, what: str) -> None:
     raise AssertionError(f"never happened: {what}")
 
 
-@sqlite_only
 def test_chained_references_within_every_limit_are_cut_off_with_422(client, token_for):
     doc = chained_document()
     assert len(json.dumps(doc, separators=(",", ":")).encode()) < 1024 * 1024
@@ -90,7 +86,6 @@ def test_chained_references_within_every_limit_are_cut_off_with_422(client, toke
     assert upload(client, token_for, copy.deepcopy(MINIMAL_OPENAPI)).status_code == 201
 
 
-@sqlite_only
 @pytest.mark.parametrize("validation_seconds", [3])
 def test_other_requests_are_answered_while_a_document_is_validated(app, token_for, server):
     reader = token_for("public")
@@ -121,7 +116,6 @@ def test_other_requests_are_answered_while_a_document_is_validated(app, token_fo
     assert set(statuses) == {200}
 
 
-@sqlite_only
 def test_validation_in_the_child_gives_the_same_answers_as_in_process(client, token_for):
     broken = copy.deepcopy(MINIMAL_OPENAPI)
     del broken["info"]["version"]
@@ -135,7 +129,6 @@ def test_validation_in_the_child_gives_the_same_answers_as_in_process(client, to
     assert created.status_code == 201, created.json
 
 
-@sqlite_only
 def test_a_busy_or_killed_validator_does_not_wedge_uploads(client, token_for):
     """Another caller holds the one validator process with a runaway document: an
     upload waits its deadline for it, then is told to come back (503); the busy child

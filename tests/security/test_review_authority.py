@@ -141,6 +141,7 @@ def test_two_machine_clients_of_one_holder_cannot_be_four_eyes(app, client):
     assert client.get(f"/api/v1/datasets/{entry['id']}", headers=writer).json["status"] == "in_review"
 
 
+@pytest.mark.both_databases
 def test_a_person_cannot_approve_their_own_submission_through_two_apps(app, client):
     make_user(app, "maria", SKATTEVERKET, roles=("data_owner", "security_officer"), clearance="sensitive")
     writing_app = make_app_client(app, scopes="catalogue:read:sensitive catalogue:write")

@@ -8,11 +8,14 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
 from sqlalchemy import func, select
 
 from catalogue.models import OutboxEvent
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.searchkit import create_entry
+
+pytestmark = pytest.mark.both_databases  # the listing's SQL and the outbox's transaction beside the index
 
 
 def _everything(client, headers=None, q=""):

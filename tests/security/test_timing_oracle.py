@@ -39,6 +39,9 @@ ROUNDS = 3
 WARM_UP = 30
 TOLERANCE = 0.10
 
+# Under xdist the timed tests run one after another on one worker, never two at once.
+pytestmark = pytest.mark.xdist_group("timing")
+
 WRITER = ("catalogue:write",)
 PUT_BODY = {
     "title": {"en": "Probe"},
@@ -79,7 +82,6 @@ def timed(send: Send, client: FlaskClient, entry_id: str, headers: dict[str, str
     return elapsed, answer(response)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("kind", ["above clearance", "another agency's draft"])
 @pytest.mark.parametrize("method", list(METHODS))
 def test_a_hidden_id_answers_as_a_missing_one_in_the_same_time(
@@ -129,7 +131,6 @@ def test_a_hidden_id_answers_as_a_missing_one_in_the_same_time(
 AUDITOR = ("catalogue:audit",)
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_refusals_are_recorded_after_the_answer_and_a_flood_adds_one_event(
     app: Flask, client: FlaskClient, token_for: TokenFor
 ) -> None:

@@ -14,6 +14,8 @@ import pytest
 from tests.conftest import LANTMATERIET, SKATTEVERKET
 from tests.security.conftest import LEVELS, NOT_FOUND_BODY, PAIRS, SUMMARY_KEYS, make_entry
 
+pytestmark = pytest.mark.both_databases  # visibility compiled to SQL, at every clearance
+
 #: Callers: None is the anonymous reader (no token); "none" a token with no read scope.
 CALLERS = (None, "none", *LEVELS)
 RANK = {"none": -1, None: 0, **{lvl: i for i, lvl in enumerate(LEVELS)}}

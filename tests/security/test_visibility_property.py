@@ -19,6 +19,8 @@ from security.identity import ACTION_SCOPES, build_identity
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.security.conftest import PAIRS, make_entry
 
+pytestmark = pytest.mark.both_databases  # visibility compiled to SQL, for random identities
+
 STATUSES = ("draft", "in_review", "published", "deprecated", "retired")
 
 

@@ -27,6 +27,8 @@ from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_cli
 from tests.security.conftest import NOT_FOUND_BODY, bearer, make_entry
 from tests.security.people import basic, full_login, make_app_client, make_user
 
+pytestmark = pytest.mark.both_databases  # a second app reads the standing another committed
+
 HOURLY = 3600
 
 CLIENT_DISABLED = "The token's client is not enabled."
