@@ -6,32 +6,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from catalogue.db import make_engine, make_session_factory
-from catalogue.migrate import upgrade
 from catalogue.models import Notification
 from catalogue.schemas import DatasetCreateSchema
-from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
 from catalogue.services.notifications import on_notifications_committed
 from catalogue.services.reviews import ReviewService
-from security.identity import system_identity
 from security.levels import DEFAULT_SCHEME
 from tests.factories import dataset_payload
 from tests.unit.catalogue.test_reviews import AGENCY, OWNER
-
-
-@pytest.fixture
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'notify.db'}")
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    with sessions() as session:
-        AgencyService(session, DEFAULT_SCHEME).create(
-            system_identity(DEFAULT_SCHEME),
-            {"orgnr": AGENCY, "country": "SE", "name": {"sv": "Skatteverket"}, "clearance": "internal"},
-        )
-    yield sessions
-    engine.dispose()
 
 
 @pytest.fixture

@@ -9,20 +9,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from catalogue.db import make_engine, make_session_factory
 from catalogue.errors import PermissionDenied
-from catalogue.migrate import upgrade
 from catalogue.models import AuditEvent, Entry, Notification, Review
 from catalogue.schemas import DatasetCreateSchema, DatasetUpdateSchema
-from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security import policy
-from security.identity import build_identity, system_identity
+from security.identity import build_identity
 from security.levels import DEFAULT_SCHEME
 from tests.factories import OSL_TAX, dataset_payload
+from tests.unit.catalogue.conftest import AGENCY
 
-AGENCY = "202100-5448"
 OWNER = build_identity(
     DEFAULT_SCHEME,
     kind="client",
@@ -44,16 +41,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def session(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'reviews.db'}")
-    upgrade(engine)
-    with make_session_factory(engine)() as session:
-        AgencyService(session, DEFAULT_SCHEME).create(
-            system_identity(DEFAULT_SCHEME),
-            {"orgnr": AGENCY, "country": "SE", "name": {"sv": "Skatteverket"}, "clearance": "internal"},
-        )
+def session(sessions):
+    with sessions() as session:
         yield session
-    engine.dispose()
 
 
 @pytest.fixture
