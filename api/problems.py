@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 from api.auth import InsufficientScope, Unauthorized
 from catalogue.audit import AuditUnavailable
 from catalogue.errors import CatalogueError, Unavailable, ValidationFailed
+from security.tokens import TokenStateUnavailable
 
 PROBLEM = "application/problem+json"
 
@@ -92,6 +93,17 @@ def register_problem_handlers(app: Flask) -> None:
             503,
             "Service Unavailable",
             "The audit log cannot record reads right now, so nothing is shown. Try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.errorhandler(TokenStateUnavailable)
+    def _token_state_unavailable(exc: TokenStateUnavailable) -> Response:
+        # Fail closed: a token is never judged against state nobody could read.
+        app.logger.error("Token refused, %s: %r", exc, exc.__cause__)
+        return problem(
+            503,
+            "Service Unavailable",
+            "Tokens cannot be checked right now, so nothing is answered. Try again shortly.",
             headers={"Retry-After": "1"},
         )
 

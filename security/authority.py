@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from security.identity import ACTION_SCOPES, Identity, build_identity
 from security.levels import ClassificationScheme
 from security.roles import scopes_for_roles
-from security.tokens import InvalidToken
+from security.tokens import InvalidToken, TokenStateUnavailable
 
 
 @dataclass(frozen=True)
@@ -81,9 +81,9 @@ class Authority:
             started = time.monotonic()
             try:
                 loaded = self._load()
-            except Exception:
+            except Exception as exc:
                 self._standing = None  # stays closed until a reload succeeds
-                raise
+                raise TokenStateUnavailable("Where tokens stand could not be read.") from exc
             if loaded != self._standing:
                 self._standing = loaded
             self._synced = started

@@ -24,6 +24,12 @@ class InvalidToken(Exception):
     """The bearer token must be refused. The message is safe to show."""
 
 
+class TokenStateUnavailable(Exception):
+    """What bounds a token (the revoked-token list, where its client, agency and person
+    stand) could not be read. The request is refused, never judged against stale state;
+    the HTTP edge answers 503 with Retry-After, as it is worth trying again."""
+
+
 class DenyList:
     """The ``jti`` of every revoked, unexpired access token, held in memory.
 
@@ -53,7 +59,10 @@ class DenyList:
     def sync(self) -> None:
         with self._lock:
             started = time.monotonic()
-            loaded = self._load()
+            try:
+                loaded = self._load()
+            except Exception as exc:
+                raise TokenStateUnavailable("The revoked-token list could not be read.") from exc
             now = time.time()
             # Keep this process's own recent additions: the store may not show them yet.
             kept = {j: e for j, e in self._revoked.items() if e >= now}

@@ -8,7 +8,7 @@ import pytest
 from security.authority import Authority, PersonStanding, Standing, bound_federated, bound_identity
 from security.identity import build_identity
 from security.levels import DEFAULT_SCHEME
-from security.tokens import InvalidToken
+from security.tokens import InvalidToken, TokenStateUnavailable
 
 SKV, LM = "202100-5448", "202100-4888"
 
@@ -55,8 +55,9 @@ def test_an_unreadable_standing_fails_closed_until_a_reload_succeeds():
     store.broken = True
     authority.expire()
     for _ in range(2):  # not only the first request after the failure
-        with pytest.raises(ConnectionError):
+        with pytest.raises(TokenStateUnavailable) as refused:
             authority.current()
+        assert isinstance(refused.value.__cause__, ConnectionError)
     store.broken = False
     assert authority.current() == store.standing
 

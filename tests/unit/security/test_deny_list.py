@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from security.tokens import DenyList
+from security.tokens import DenyList, TokenStateUnavailable
 
 
 class Store:
@@ -57,8 +57,9 @@ def test_an_unreadable_store_fails_closed():
     store = Store()
     store.broken = True
     deny = DenyList(store.load, sync_seconds=0)
-    with pytest.raises(ConnectionError):
+    with pytest.raises(TokenStateUnavailable) as refused:
         "d" in deny
+    assert isinstance(refused.value.__cause__, ConnectionError)
 
 
 def test_expired_local_additions_are_forgotten_at_sync_but_stored_ones_kept():
