@@ -346,7 +346,9 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
     ),
     EntryField(
         "licence",
-        load=partial(fields.URL, schemes=_https_or_http),
+        # Bounded as its column is (String(500)): a longer value must be a 422, never a
+        # database error.
+        load=partial(fields.URL, schemes=_https_or_http, validate=validate.Length(max=500)),
         dump=partial(fields.String, allow_none=True),
     ),
     EntryField(

@@ -123,13 +123,18 @@ class TemporalSchema(Schema):
 class DistributionSchema(Schema):
     title = language_map(MAX_TITLE)
     format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
+    # Each string is bounded as its column is (models.Distribution): a longer value must
+    # be a 422, never a database error.
     media_type = fields.String(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(
-            r"^[a-z]+/[a-zA-Z0-9.+\-]+$", error="Expected a media type such as text/csv."
-        ),
+        validate=[
+            validate.Length(max=128),
+            validate.Regexp(r"^[a-z]+/[a-zA-Z0-9.+\-]+$", error="Expected a media type such as text/csv."),
+        ],
     )
-    access_url = fields.URL(required=True, schemes={"https", "http"})
-    download_url = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
+    access_url = fields.URL(required=True, schemes={"https", "http"}, validate=validate.Length(max=1000))
+    download_url = fields.URL(
+        load_default=None, allow_none=True, schemes={"https", "http"}, validate=validate.Length(max=1000)
+    )
     byte_size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))

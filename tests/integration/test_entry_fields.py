@@ -9,7 +9,7 @@ import pytest
 
 from catalogue.fields import input_fields
 from tests.conftest import LANTMATERIET
-from tests.factories import GDPR_TASK, MINIMAL_OPENAPI, create_entry, publish
+from tests.factories import GDPR_TASK, MINIMAL_OPENAPI, create_entry, dataset_payload, publish
 
 WRITER = ("catalogue:write",)
 DOCS = "https://www.skatteverket.se/dokumentation/inkomst"
@@ -134,3 +134,30 @@ def test_documentation_url_must_be_https(client, token_for, value, message):
     assert response.status_code == 422, response.json
     assert response.mimetype == "application/problem+json"
     assert response.json["errors"] == {"documentation_url": [message]}
+
+
+LONG = "https://data.example.se/" + "a" * 1200
+
+
+@pytest.mark.both_databases
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"licence": LONG}, "licence"),
+        ({"distributions": [{"access_url": LONG}]}, "distributions"),
+        ({"distributions": [{"access_url": "https://a.se/", "download_url": LONG}]}, "distributions"),
+        ({"distributions": [{"access_url": "https://a.se/", "media_type": "text/" + "x" * 200}]},
+         "distributions"),
+    ],
+)
+def test_a_value_longer_than_its_column_is_a_422_not_a_database_error(client, token_for, override, field):
+    """PostgreSQL enforces a column's length (SQLite does not): the input schema must refuse
+    first, with a field message, on both."""
+    response = client.post(
+        "/api/v1/datasets",
+        json=dataset_payload(LANTMATERIET, "public", **override),
+        headers=token_for("public", extra=("catalogue:write",), agency=LANTMATERIET),
+    )
+    assert response.status_code == 422, response.json
+    assert response.mimetype == "application/problem+json"
+    assert field in response.json["errors"]
