@@ -231,9 +231,14 @@ class ReviewService:
         review.listing_level = listing
 
     def _proposed(self, review: Review, entry: Entry, field: str) -> str:
-        value = review.proposed.get(field) if review.kind == "revision" else None
-        if field == "listing_level" and review.kind == "revision" and value is None:
-            value = review.proposed.get("classification") and entry.listing_level
+        """What the revision proposes for ``field``, read as the proposal was checked
+        (``EntryService.merged``): a listing level that is given as null (a PUT
+        without it, or an explicit null) is the proposed classification; one left
+        out of a PATCH is the entry's own."""
+        proposed = review.proposed if review.kind == "revision" else {}
+        value = proposed.get(field)
+        if field == "listing_level" and "listing_level" in proposed and value is None:
+            value = proposed.get("classification") or entry.classification
         return str(value or getattr(entry, field))
 
     def _visible_review(

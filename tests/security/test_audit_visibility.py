@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import LANTMATERIET, SKATTEVERKET
-from tests.factories import create_entry, publish
+from tests.factories import OSL_TAX, create_entry, publish
 from tests.security.conftest import make_entry
 
 pytestmark = pytest.mark.both_databases  # the audit log's visibility filters in SQL
@@ -123,3 +123,26 @@ def test_approving_a_proposal_never_names_a_dataset_the_officer_cannot_see(app, 
     whole = client.get(url, headers=owner).json
     assert whole["serves_datasets"] == [visible, hidden]
     assert whole["listing_level"] == "public"
+
+
+def test_a_raise_whose_listing_level_defaults_is_approved_as_it_was_checked(app, client, token_for):
+    """A replacement (or a null) without a listing level means "listed at the
+    classification", and the proposal is checked that way; approving it must not keep
+    the old, lower listing level (the raised entry stayed listed for everyone)."""
+    owner = token_for("sensitive", extra=WRITER)
+    entry = create_entry(client, owner, classification="public")
+    publish(app, entry["id"])
+    url = f"/api/v1/datasets/{entry['id']}"
+    assert client.get(url).status_code == 200  # listed and readable by anyone
+    etag = client.get(url, headers=owner).headers["ETag"]
+    raised = {"classification": "sensitive", "listing_level": None, "legal_basis": [OSL_TAX]}
+    pending = client.patch(url, json=raised, headers={**owner, "If-Match": etag})
+    assert pending.status_code == 202, pending.json
+    decision = {"decision": "approve", "rationale": "Holds individual income data."}
+    officer = token_for("sensitive", extra=OFFICER)
+    review = pending.json["review"]
+    decided = client.post(f"/api/v1/reviews/{review}/decision", json=decision, headers=officer)
+    assert decided.status_code == 200, decided.json
+    whole = client.get(url, headers=owner).json
+    assert (whole["classification"], whole["listing_level"]) == ("sensitive", "sensitive")
+    assert client.get(url).status_code == 404  # no longer listed for the public
