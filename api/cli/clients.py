@@ -8,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from api.cli.common import cli_app, fail, load_app
+from api.cli.common import cli_app, echo_rows, fail
+from api.wiring import tillit
 from authserver.services.clients import ClientService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -105,35 +106,31 @@ def clients_list(agency: str | None, as_json: bool) -> None:
     whether it is disabled. Secrets are stored hashed and never shown.
 
     Lines: CLIENT_ID, AGENCY, NAME, SCOPES, then "(disabled)" for a disabled client."""
-    app = load_app()
-    ext = app.extensions["tillit"]
-    try:
-        with ext.sessions() as session:
-            try:
-                found = ClientService(session, ext.scheme).list(system_identity(ext.scheme), agency)
-            except CatalogueError as exc:
-                fail(exc)
-            rows = [
-                {
-                    "client_id": c.client_id,
-                    "agency": c.agency,
-                    "name": c.name,
-                    "scopes": list(c.scopes),
-                    "grant_types": list(c.grant_types),
-                    "auth_method": c.token_endpoint_auth_method,
-                    "resource_server": c.resource_server,
-                    "disabled": c.disabled,
-                }
-                for c in found
-            ]
-    finally:
-        ext.engine.dispose()
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    for r in rows:
-        state = "\t(disabled)" if r["disabled"] else ""
-        click.echo(f"{r['client_id']}\t{r['agency']}\t{r['name']}\t{' '.join(r['scopes'])}{state}")
+    with cli_app() as app, tillit(app).sessions() as session:
+        ext = tillit(app)
+        try:
+            found = ClientService(session, ext.scheme).list(system_identity(ext.scheme), agency)
+        except CatalogueError as exc:
+            fail(exc)
+        rows = [
+            {
+                "client_id": c.client_id,
+                "agency": c.agency,
+                "name": c.name,
+                "scopes": list(c.scopes),
+                "grant_types": list(c.grant_types),
+                "auth_method": c.token_endpoint_auth_method,
+                "resource_server": c.resource_server,
+                "disabled": c.disabled,
+            }
+            for c in found
+        ]
+    echo_rows(
+        rows,
+        as_json,
+        lambda r: f"{r['client_id']}\t{r['agency']}\t{r['name']}\t{' '.join(r['scopes'])}"
+        + ("\t(disabled)" if r["disabled"] else ""),
+    )
 
 
 @clients.command("disable")
@@ -145,15 +142,11 @@ def clients_disable(client_id: str) -> None:
     refuse the access tokens it already holds within TILLIT_REVOCATION_SYNC_SECONDS
     (default 1 s). Recorded in the audit log (client.disable). To let the agency's
     system in again, register a new client."""
-    app = load_app()
-    ext = app.extensions["tillit"]
-    try:
-        with ext.sessions() as session:
-            try:
-                client = ClientService(session, ext.scheme).disable(system_identity(ext.scheme), client_id)
-            except CatalogueError as exc:
-                fail(exc)
-            agency = client.agency
-    finally:
-        ext.engine.dispose()
+    with cli_app() as app, tillit(app).sessions() as session:
+        ext = tillit(app)
+        try:
+            client = ClientService(session, ext.scheme).disable(system_identity(ext.scheme), client_id)
+        except CatalogueError as exc:
+            fail(exc)
+        agency = client.agency
     click.echo(f"Disabled {client_id} (agency {agency}).")

@@ -7,9 +7,11 @@ Commands get the app only through here, so a test (``tests/security/conftest.py`
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import click
 from flask import Flask
@@ -36,6 +38,15 @@ def cli_app() -> Iterator[Flask]:
         yield app
     finally:
         app.extensions["tillit"].engine.dispose()
+
+
+def echo_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """A listing: JSON (a list of objects) with ``--json``, else one ``line`` per row."""
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for row in rows:
+        click.echo(line(row))
 
 
 def fail(exc: CatalogueError) -> None:

@@ -9,7 +9,7 @@ import os
 
 import click
 
-from api.cli.common import cli_app, fail
+from api.cli.common import cli_app, echo_rows, fail
 from authserver.services.users import UserService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -87,12 +87,12 @@ def users_list(agency: str | None, as_json: bool) -> None:
             }
             for u in UserService(session, ext.scheme).list(system_identity(ext.scheme), agency)
         ]
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    for r in rows:
-        state = " (disabled)" if r["disabled"] else ""
-        click.echo(f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}{state}")
+    echo_rows(
+        rows,
+        as_json,
+        lambda r: f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}"
+        + (" (disabled)" if r["disabled"] else ""),
+    )
 
 
 @users.command("disable")
