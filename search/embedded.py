@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
@@ -67,6 +67,8 @@ from search.documents import (
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
 from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
+
+T = TypeVar("T")
 
 SCHEMA_VERSION = "3"  # 3: the linking "s" is a compound part of its own
 REBUILD_MARKER = "tillit-needs-rebuild"
@@ -387,7 +389,7 @@ class EmbeddedBackend:
             )
             for _score, address in result.hits:
                 doc = searcher.doc(address)
-                entry_id, revision = doc.get_first("id"), doc.get_first("revision")
+                entry_id, revision = _stored(doc, "id"), _stored(doc, "revision")
                 out[entry_id] = max(out.get(entry_id, -1), int(revision))
         return out
 
@@ -400,7 +402,7 @@ class EmbeddedBackend:
         out: dict[str, int] = {}
         for _score, address in result.hits:
             doc = searcher.doc(address)
-            out[doc.get_first("id")] = int(doc.get_first("revision"))
+            out[_stored(doc, "id")] = int(_stored(doc, "revision"))
         return out
 
     def _to_tantivy(self, doc: Mapping[str, Any]) -> tantivy.Document:
@@ -479,7 +481,7 @@ class EmbeddedBackend:
                 facets = self._facets(searcher, final, read_filter.levels, readable_only)
             finally:
                 result = pending.result() if pending is not None else top()
-            if not result.count:
+            if not _count(result):
                 facets = {}
         else:
             result = top()
@@ -487,8 +489,8 @@ class EmbeddedBackend:
         hits = []
         for _key, address in result.hits:
             doc = searcher.doc(address)
-            hits.append(Hit(doc.get_first("id"), highlighter.highlights(doc) if highlighter else {}))
-        return SearchResult(int(result.count or 0), hits, {k: v for k, v in facets.items() if v})
+            hits.append(Hit(_stored(doc, "id"), highlighter.highlights(doc) if highlighter else {}))
+        return SearchResult(_count(result), hits, {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
         if read_filter.matches_nothing:
@@ -510,7 +512,7 @@ class EmbeddedBackend:
             doc = searcher.doc(address)
             titles = {lang: doc.get_first(f"title_{lang}") or "" for lang in LANGUAGES}
             lang = next((lg for lg in LANGUAGES if titles[lg]), "sv")
-            out.append(Suggestion(doc.get_first("id"), preferred_title(titles) or titles[lang], lang))
+            out.append(Suggestion(_stored(doc, "id"), preferred_title(titles) or titles[lang], lang))
         return out
 
     def _facets(
@@ -632,14 +634,29 @@ class EmbeddedBackend:
                 if len(tokens) == 1:
                     q = Query.term_query(self.schema, name, tokens[0])
                 else:
-                    q = Query.phrase_query(self.schema, name, tokens)
+                    words: list[str | tuple[int, str]] = list(tokens)
+                    q = Query.phrase_query(self.schema, name, words)
             subqueries.append(self._weighted(q, weight))
         if not subqueries:
             return Query.empty_query()
         return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
 
 
-def _submit(pool: ThreadPoolExecutor | None, work: Callable[[], Any]) -> Future[Any] | None:
+def _stored(doc: tantivy.Document, name: str) -> str:
+    """A stored field every document has (``id``, ``revision``); tantivy's stub says
+    Optional, and a document without one is a broken index, not an empty value."""
+    value = doc.get_first(name)
+    if value is None:
+        raise LookupError(f"An index document has no {name}; rebuild the index (tillit reindex).")
+    return str(value)
+
+
+def _count(result: tantivy.SearchResult) -> int:
+    """The number of matches of a search run with ``count=True``."""
+    return int(result.count or 0)  # type: ignore[attr-defined]  # tantivy's stub omits SearchResult.count
+
+
+def _submit(pool: ThreadPoolExecutor | None, work: Callable[[], T]) -> Future[T] | None:
     """``work`` on the pool, or None (to be run by the caller) when there is no pool
     or it has just been shut down."""
     if pool is None:
