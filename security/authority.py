@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from security.identity import ACTION_SCOPES, Identity, build_identity
+from security.identity import ACTION_SCOPES, Identity
 from security.levels import ClassificationScheme
 from security.roles import scopes_for_roles
 from security.tokens import InvalidToken, TokenStateUnavailable
@@ -138,12 +138,11 @@ def _capped(
     kept_actions = held_actions if actions is None else held_actions & actions
     if clearance == identity.clearance and kept_actions == held_actions:
         return identity  # the common case: nothing withdrawn
-    bounded = build_identity(
-        scheme,
-        kind=identity.kind,
-        subject=identity.subject,
-        agency=identity.agency,
-        scopes=[*([scheme.level(clearance).scope] if clearance else []), *sorted(kept_actions)],
-        client_id=identity.client_id,
+    scopes = frozenset([*([scheme.level(clearance).scope] if clearance else []), *kept_actions])
+    # Only what it may do narrows; who acts (person, client, address) stays as it was.
+    return replace(
+        identity,
+        scopes=scopes,
+        clearance=clearance,
+        readable_levels=scheme.at_or_below(clearance),
     )
-    return replace(bounded, address=identity.address)

@@ -3,6 +3,8 @@ process's changes, closed when it cannot be read; and what it does to an identit
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from security.authority import Authority, PersonStanding, Standing, bound_federated, bound_identity
@@ -75,7 +77,13 @@ def _client(scopes: str, client_id: str = "c1", agency: str = SKV):
 
 def _person(scopes: str, client_id: str = "c1", agency: str = SKV):
     return build_identity(
-        DEFAULT_SCHEME, kind="user", subject="u1", agency=agency, scopes=scopes.split(), client_id=client_id
+        DEFAULT_SCHEME,
+        kind="user",
+        subject="u1",
+        agency=agency,
+        scopes=scopes.split(),
+        client_id=client_id,
+        person="u1",
     )
 
 
@@ -108,6 +116,21 @@ def test_a_person_is_bounded_by_their_clearance_roles_and_the_clients_agency():
     assert bounded.scopes == {"catalogue:read:public"}
     with pytest.raises(InvalidToken, match="account is not enabled"):
         bound_identity(DEFAULT_SCHEME, standing, _person("catalogue:read:public", agency=SKV))  # wrong agency
+
+
+def test_a_capped_identity_is_still_the_same_person_from_the_same_address():
+    """Capping narrows scopes only: who acts (four eyes, the audit log) stays."""
+    people = {"u1": PersonStanding(SKV, "internal", ("security_officer",))}
+    standing = Standing(clients={"c1": SKV}, agencies={SKV: "sensitive"}, people=people)
+    identity = replace(_person("catalogue:read:sensitive catalogue:review"), address="192.0.2.7")
+    capped = bound_identity(DEFAULT_SCHEME, standing, identity)
+    assert capped.clearance == "internal"
+    assert (capped.person, capped.subject, capped.client_id, capped.address) == (
+        "u1",
+        "u1",
+        "c1",
+        "192.0.2.7",
+    )
 
 
 def test_a_client_of_a_retired_agency_is_not_enabled_for_anyone():
