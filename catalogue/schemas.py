@@ -13,7 +13,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from catalogue.fields import OutputView, input_fields, output_fields
+from catalogue.entry_field import OutputView
+from catalogue.fields import input_fields, output_fields
 from catalogue.orgnr import COUNTRIES, OrgnrError, normalise_orgnr
 from catalogue.shapes import (
     ENTRY_TYPES,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from catalogue import fields as entry_fields
 from catalogue import shapes
+from catalogue.entry_field import Indexed
 from catalogue.models import Agency, Distribution, Entry, LegalBasis
 
 #: Languages with their own analysed fields (the catalogue's). nn shares Norwegian analysis.
@@ -178,7 +179,7 @@ def _document(
     return doc
 
 
-def _plain(spec: entry_fields.Indexed, value: Any) -> dict[str, Any]:
+def _plain(spec: Indexed, value: Any) -> dict[str, Any]:
     """A document field made from its column's value as it is, by its kind. Every
     field is present (an empty string or list when the entry has nothing)."""
     if spec.kind == "language_text":

@@ -14,7 +14,8 @@ from sqlalchemy import inspect as sa_inspect
 
 from catalogue import fields as entry_fields
 from catalogue import schemas
-from catalogue.fields import ENTRY_FIELDS, REQUIRED, EntryField
+from catalogue.entry_field import REQUIRED, EntryField
+from catalogue.fields import ENTRY_FIELDS
 from catalogue.models import Distribution, Entry, LegalBasis
 from catalogue.services import entries, pending_reviews, reviews
 from search import documents, embedded
