@@ -28,6 +28,8 @@ from security.tokens import InvalidToken, TokenStateUnavailable
 
 @dataclass(frozen=True)
 class PersonStanding:
+    """Where a person stands now: their agency, their own clearance (if any) and their roles."""
+
     agency: str
     #: The person's own clearance; None means the agency's.
     clearance: str | None
@@ -66,6 +68,7 @@ class Authority:
         self._lock = threading.Lock()
 
     def current(self) -> Standing:
+        """The standing to measure a token against, reloaded when stale; TokenStateUnavailable if unread."""
         synced = self._synced
         standing = self._standing
         if standing is None or synced <= self._expired or time.monotonic() - synced >= self.sync_seconds:
@@ -77,6 +80,7 @@ class Authority:
         self._expired = time.monotonic()
 
     def sync(self) -> Standing:
+        """Reload the standing now; on failure forget it and raise TokenStateUnavailable (fail closed)."""
         with self._lock:
             started = time.monotonic()
             try:

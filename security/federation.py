@@ -32,6 +32,8 @@ class FederationError(ValueError):
 
 @dataclass(frozen=True)
 class TrustedIssuer:
+    """Another issuer whose access tokens Tillit accepts, and how its claims map onto Tillit's."""
+
     issuer: str
     jwks_url: str
     audience: str
@@ -46,6 +48,7 @@ class TrustedIssuer:
     max_lifetime: int = 300
 
     def agency_of(self, claims: Mapping[str, Any]) -> str | None:
+        """The organisation number at ``agency_claim`` (prefix stripped); None if absent or no string."""
         value: Any = claims
         for part in self.agency_claim.split("."):
             value = value.get(part) if isinstance(value, Mapping) else None
@@ -54,12 +57,14 @@ class TrustedIssuer:
         return value.removeprefix(self.agency_prefix) if self.agency_prefix else value
 
     def scopes_of(self, claims: Mapping[str, Any]) -> list[str]:
+        """The Tillit scopes the token's external scopes map to; an unmapped scope grants nothing."""
         raw = claims.get("scope", "")
         external = raw.split() if isinstance(raw, str) else []
         return list(dict.fromkeys(s for e in external for s in self.scope_map.get(e, ())))
 
 
 def parse_trusted_issuers(raw: str | list[Any] | None, own_issuer: str) -> tuple[TrustedIssuer, ...]:
+    """Parse TILLIT_TRUSTED_ISSUERS; FederationError for anything invalid, Tillit's own issuer included."""
     if not raw:
         return ()
     try:
@@ -141,6 +146,7 @@ class Federation:
         return next((t for t in self.issuers if t.issuer == iss), None)
 
     def keys(self, trusted: TrustedIssuer) -> KeySet:
+        """The issuer's public signing keys, fetched and cached for JWKS_TTL; InvalidToken if unavailable."""
         with self._lock:
             cached = self._cache.get(trusted.issuer)
             if cached is None or time.monotonic() - cached.fetched > JWKS_TTL:
@@ -154,6 +160,7 @@ class Federation:
             return cached.keys
 
     def verify(self, trusted: TrustedIssuer, token: str) -> dict[str, Any]:
+        """The token's claims, verified against the issuer's keys, audience and limits; else InvalidToken."""
         verifier = TokenVerifier(
             keys=lambda: self.keys(trusted),
             issuer=trusted.issuer,

@@ -42,10 +42,12 @@ class Identity:
     person: str | None = None
 
     def has_scope(self, scope: str) -> bool:
+        """Whether the token granted ``scope``."""
         return scope in self.scopes
 
     @property
     def is_system(self) -> bool:
+        """Whether this is the explicit identity of an internal job (:func:`system_identity`)."""
         return self.kind == "system"
 
 
@@ -59,6 +61,7 @@ def build_identity(
     client_id: str | None = None,
     person: str | None = None,
 ) -> Identity:
+    """An identity whose clearance and readable levels are derived from its scopes by ``scheme``."""
     scope_set = frozenset(scopes)
     clearance = scheme.clearance_from_scopes(scope_set)
     return Identity(

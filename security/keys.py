@@ -36,6 +36,7 @@ class KeyStore:
 
     @classmethod
     def in_folder(cls, folder: str | Path, recheck_seconds: float = 0.0) -> KeyStore:
+        """The key store kept in ``folder`` (its KEYS_FILE)."""
         return cls(Path(folder) / KEYS_FILE, recheck_seconds)
 
     def _read(self) -> list[dict[str, Any]]:
@@ -72,6 +73,7 @@ class KeyStore:
         return str(entry["kid"])
 
     def private_set(self) -> KeySet:
+        """Every key, private parts included, re-read when the file changed; RuntimeError if it has none."""
         now = time.monotonic()
         if self._keys is not None and now - self._checked < self.recheck_seconds:
             return self._keys
@@ -125,6 +127,7 @@ class KeyStore:
         return key
 
     def public_jwks(self) -> dict[str, Any]:
+        """The public halves of every key, as the JWKS document verifiers fetch."""
         public = []
         for key in self.private_set():
             data = dict(key.as_dict(private=False))

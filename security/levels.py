@@ -24,6 +24,8 @@ class SchemeError(ValueError):
 
 @dataclass(frozen=True)
 class Level:
+    """One level of the scheme: its stable key, its label per language, whether it is in force."""
+
     key: str
     labels: Mapping[str, str]
     enabled: bool = True
@@ -31,6 +33,7 @@ class Level:
 
     @property
     def scope(self) -> str:
+        """The read scope that grants this level: ``catalogue:read:<key>``."""
         return READ_SCOPE_PREFIX + self.key
 
 
@@ -71,17 +74,21 @@ class ClassificationScheme:
     # -- queries -----------------------------------------------------------
     @property
     def enabled_levels(self) -> tuple[Level, ...]:
+        """The levels in force, lowest first."""
         return tuple(lvl for lvl in self.levels if lvl.enabled)
 
     @property
     def enabled_keys(self) -> tuple[str, ...]:
+        """The keys of the levels in force, lowest first."""
         return tuple(lvl.key for lvl in self.enabled_levels)
 
     @property
     def lowest(self) -> str:
+        """The key of the lowest level (always enabled): what an anonymous reader may read."""
         return self.levels[0].key
 
     def is_enabled(self, key: str) -> bool:
+        """Whether ``key`` is a level in force; False for an unknown or disabled key."""
         return key in self._rank
 
     def rank(self, key: str) -> int | None:
@@ -89,6 +96,7 @@ class ClassificationScheme:
         return self._rank.get(key)
 
     def level(self, key: str) -> Level:
+        """The level of ``key``, enabled or not; KeyError for a key the scheme does not know."""
         for lvl in self.levels:
             if lvl.key == key:
                 return lvl
@@ -123,13 +131,16 @@ class ClassificationScheme:
 
     @property
     def read_scopes(self) -> tuple[str, ...]:
+        """The read scope of every level in force, lowest first."""
         return tuple(lvl.scope for lvl in self.enabled_levels)
 
     def read_scopes_up_to(self, key: str | None) -> tuple[str, ...]:
+        """The read scopes of the levels in force up to ``key``; none for an unknown key."""
         allowed = self.at_or_below(key)
         return tuple(lvl.scope for lvl in self.enabled_levels if lvl.key in allowed)
 
     def as_dict(self) -> dict[str, Any]:
+        """The scheme as JSON for the API: every level (disabled too) with its rank and scope."""
         return {
             "levels": [
                 {
@@ -147,6 +158,7 @@ class ClassificationScheme:
     # -- construction ------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClassificationScheme:
+        """Build a scheme from its JSON; SchemeError for a malformed or invalid one."""
         raw = data.get("levels")
         if not isinstance(raw, list):
             raise SchemeError('The scheme must be an object with a "levels" list.')
@@ -169,6 +181,7 @@ class ClassificationScheme:
 
     @classmethod
     def load(cls, path: str | Path) -> ClassificationScheme:
+        """Read a scheme from a JSON file; SchemeError if it cannot be read or is invalid."""
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -112,6 +112,8 @@ class FederatedPerson:
 
 @dataclass(frozen=True)
 class OIDCProvider:
+    """An agency's OpenID Connect provider that signs its people in, and how its claims map to Tillit."""
+
     name: str
     label: str
     agency: str
@@ -131,6 +133,7 @@ class OIDCProvider:
     userinfo: bool = False
 
     def map_claims(self, claims: Mapping[str, Any]) -> FederatedPerson:
+        """The person the verified claims describe; ClaimRefused without a subject or of another agency."""
         mapping = self.claims
         subject = _claim(claims, mapping.subject)
         if not isinstance(subject, str) or not subject or len(subject) > 255:
@@ -154,6 +157,7 @@ class OIDCProvider:
         )
 
     def roles_of(self, claims: Mapping[str, Any]) -> tuple[str, ...]:
+        """The Tillit roles the roles claim maps to; an unmapped value grants nothing."""
         if not self.claims.roles:
             return ()
         raw = _claim(claims, self.claims.roles)

@@ -70,6 +70,8 @@ class OutboundFailed(OutboundError):
 
 @dataclass(frozen=True)
 class OutboundPolicy:
+    """The rules every outbound request obeys: which hosts may use http, the time, size and redirect caps."""
+
     #: Hosts that may be reached over plain http, and may be loopback (lower case).
     http_hosts: frozenset[str] = frozenset()
     #: Seconds for the whole request, redirects included.
@@ -88,6 +90,7 @@ class OutboundPolicy:
         max_redirects: Any,
         ca_bundle: str = "",
     ) -> OutboundPolicy:
+        """The policy from its TILLIT_OUTBOUND_* settings; ValueError if out of range or unreadable."""
         names = http_hosts.replace(",", " ").split() if isinstance(http_hosts, str) else http_hosts
         policy = cls(
             frozenset(n.strip().lower().rstrip(".").strip("[]") for n in names if n.strip()),
@@ -110,17 +113,21 @@ class OutboundPolicy:
         return policy
 
     def named(self, host: str) -> bool:
+        """Whether ``host`` is one of the hosts named for plain http (and loopback)."""
         return host.lower().rstrip(".") in self.http_hosts
 
 
 @dataclass(frozen=True)
 class FetchedResponse:
+    """A response read under the policy's caps: its final URL, status, headers and whole body."""
+
     url: str
     status: int
     headers: Mapping[str, str] = field(repr=False)
     body: bytes = field(repr=False)
 
     def json(self) -> Any:
+        """The body parsed as JSON; ValueError if it is not."""
         return json.loads(self.body)
 
 
@@ -252,6 +259,7 @@ class GuardedAdapter(HTTPAdapter):
         proxies: Mapping[str, str] | None = None,
         cert: Any = None,
     ) -> HTTPConnectionPool:
+        """A pool for the checked address of the request's host, TLS verified against the host's name."""
         parts = check_url(str(request.url), self.policy)
         host = str(parts.hostname)
         address = resolve(host, parts.port or (443 if parts.scheme == "https" else 80), self.policy)
@@ -270,6 +278,7 @@ class GuardedAdapter(HTTPAdapter):
         return pool
 
     def cert_verify(self, conn: Any, url: str, verify: bool | str, cert: Any) -> None:
+        """Keep the policy's TLS context and its certificate check, whatever ``verify`` the caller gave."""
         # requests would put its own bundle (or the caller's) on the pool, or turn the
         # check off for verify=False; the pool keeps the policy's context, always checked.
         super().cert_verify(conn, url, False, cert)
@@ -285,6 +294,7 @@ class GuardedAdapter(HTTPAdapter):
         cert: Any = None,
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
+        """Send the request to a checked address under the caps; OutboundRefused if a rule is broken."""
         if proxies and any(proxies.values()):
             raise OutboundRefused("proxy", "Outbound requests do not go through a proxy.")
         parts = check_url(str(request.url), self.policy)

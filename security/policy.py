@@ -43,9 +43,11 @@ class ReadFilter:
 
     @property
     def matches_nothing(self) -> bool:
+        """True when no entry can match: no readable level, or no status and no own agency."""
         return not self.levels or (not self.open_statuses and self.own_agency is None)
 
     def matches(self, facts: EntryFacts) -> bool:
+        """Whether an entry with these facts is visible under this filter."""
         if facts.listing_level not in self.levels:
             return False
         if facts.status in self.open_statuses:
@@ -113,8 +115,10 @@ def can_see_reviews(identity: Identity, facts: EntryFacts) -> bool:
 
 
 def can_admin(identity: Identity) -> bool:
+    """May the caller administer agencies, people, clients and channels (admin scope, or the system)?"""
     return identity.has_scope(ADMIN) or identity.is_system
 
 
 def can_audit(identity: Identity) -> bool:
+    """May the caller read the audit log (audit scope, or the system)?"""
     return identity.has_scope(AUDIT) or identity.is_system

@@ -48,6 +48,7 @@ class DenyList:
         self._lock = threading.Lock()
 
     def add(self, jti: str, expires: int) -> None:
+        """Count ``jti`` as revoked in this process at once, until it ``expires`` (epoch seconds)."""
         with self._lock:
             self._revoked[jti] = expires
 
@@ -57,6 +58,7 @@ class DenyList:
         return jti in self._revoked
 
     def sync(self) -> None:
+        """Reload the revoked list, keeping this process's unexpired additions; else TokenStateUnavailable."""
         with self._lock:
             started = time.monotonic()
             try:
@@ -84,6 +86,8 @@ def never_revoked_here(jti: str) -> bool:
 
 @dataclass(frozen=True)
 class TokenVerifier:
+    """Verifies access tokens (RFC 9068) of one issuer: signature, type, claims, lifetime and revocation."""
+
     keys: Callable[[], KeySet]
     issuer: str
     audience: str
@@ -101,6 +105,7 @@ class TokenVerifier:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def verify(self, token: str, now: int | None = None) -> dict[str, Any]:
+        """The claims of a valid, unrevoked access token; InvalidToken, with the reason, for any other."""
         if now is None:
             seen = self._verified.get(token)
             if seen is not None and self._still_valid(*seen, int(time.time())):
