@@ -20,6 +20,8 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every model; its naming convention names constraints stably for migrations."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
@@ -123,6 +125,7 @@ def statement_alone(session: Session) -> Iterator[Connection]:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` (psycopg 3 for PostgreSQL); SQLite gets WAL, foreign keys and our own BEGIN."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("sqlite"):
@@ -149,6 +152,7 @@ def refresh_statistics(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep their objects loaded after commit and flush only when asked."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
 
 

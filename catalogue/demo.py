@@ -31,12 +31,15 @@ UNPUBLISHED = {"draft", "in_review"}
 
 @dataclass(frozen=True)
 class DemoResult:
+    """How many demo agencies and entries were loaded, or that the catalogue had entries already."""
+
     agencies: int
     entries: int
     skipped: bool
 
 
 def read_json(name: str) -> Any:
+    """A demo data file (catalogue/demo_data), parsed."""
     return json.loads((DATA / name).read_text(encoding="utf-8"))
 
 

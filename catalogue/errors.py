@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 
 class CatalogueError(Exception):
+    """A domain error; api/problems.py makes it problem+json from ``status``, ``title`` and ``detail``."""
+
     status = 400
     title = "Bad request"
 
@@ -22,21 +24,29 @@ class NotFound(CatalogueError):
 
 
 class PermissionDenied(CatalogueError):
+    """The caller may know the thing exists but may not do this to it (403)."""
+
     status = 403
     title = "Forbidden"
 
 
 class Conflict(CatalogueError):
+    """The step does not fit the state: the wrong status, a decided review, a concurrent change (409)."""
+
     status = 409
     title = "Conflict"
 
 
 class PreconditionRequired(CatalogueError):
+    """An update was sent without If-Match, so a lost update cannot be ruled out (428)."""
+
     status = 428
     title = "Precondition required"
 
 
 class PreconditionFailed(CatalogueError):
+    """If-Match names none of the current ETag: it changed since the caller read it (412)."""
+
     status = 412
     title = "Precondition failed"
 

@@ -15,6 +15,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(engine: Engine) -> Config:
+    """An Alembic config over our migrations folder, bound to ``engine`` (no alembic.ini)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
@@ -22,6 +23,7 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate the database to ``revision`` in one transaction, then refresh the planner's statistics."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -26,14 +26,18 @@ from security.policy import EntryFacts
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC: what every timestamp column stores."""
     return datetime.now(UTC)
 
 
 def new_id() -> str:
+    """A new random UUID as text: the id of an entry or a person, a token family."""
     return str(uuid.uuid4())
 
 
 class Agency(Base):
+    """An agency, keyed by its organisation number; its clearance caps its people's and clients'."""
+
     __tablename__ = "agencies"
 
     orgnr: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -123,10 +127,12 @@ class Entry(Base):
 
     @property
     def facts(self) -> EntryFacts:
+        """What the policy needs of this entry (:func:`facts_of`)."""
         return facts_of(self)
 
     @property
     def served_dataset_ids(self) -> list[str]:
+        """The ids of the datasets this API serves, hidden ones included: filter before showing them."""
         return [row.dataset_id for row in self.served]
 
 
@@ -140,6 +146,8 @@ class EntryTheme(Base):
 
 
 class LegalBasis(Base):
+    """One legal reference of an entry (law and provision), in the order given."""
+
     __tablename__ = "legal_bases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -156,6 +164,8 @@ class LegalBasis(Base):
 
 
 class Distribution(Base):
+    """One way to get a dataset (a file or an access URL with its format), in the order given."""
+
     __tablename__ = "distributions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -52,6 +52,8 @@ class User(Base):
 
 
 class AuthorizationCode(Base):
+    """An issued authorization code (kept as its hash) awaiting exchange, with its PKCE challenge."""
+
     __tablename__ = "oauth_codes"
 
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

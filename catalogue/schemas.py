@@ -68,6 +68,8 @@ EntrySchema = _output_schema("EntrySchema", "full")
 
 
 class AgencyUpdateSchema(Schema):
+    """Input to change an agency: its names, homepage, contact address and clearance."""
+
     name = language_map(300, required=True)
     homepage = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
     contact_email = fields.Email(load_default=None, allow_none=True)
@@ -79,6 +81,8 @@ class AgencyUpdateSchema(Schema):
 
 
 class AgencyCreateSchema(AgencyUpdateSchema):
+    """Input to register an agency: its update fields and a country and organisation number, normalised."""
+
     orgnr = fields.String(required=True, validate=validate.Length(min=1, max=20))
     country = fields.String(required=True, validate=validate.OneOf(COUNTRIES))
 
@@ -92,6 +96,8 @@ class AgencyCreateSchema(AgencyUpdateSchema):
 
 
 class AgencySchema(Schema):
+    """An agency as the API shows it."""
+
     orgnr = fields.String()
     country = fields.String()
     name = fields.Dict()

@@ -49,11 +49,13 @@ def language_map(max_len: int, **kwargs: Any) -> fields.Dict:
 
 
 def non_empty_language_map(value: dict[str, str]) -> None:
+    """Refuse a language map whose texts are all blank."""
     if not any(text.strip() for text in value.values()):
         raise ValidationError("Give the text in at least one language (sv, nb, nn or en).")
 
 
 def unique_themes(value: list[Any]) -> None:
+    """Refuse a list of themes that names one twice."""
     if len(set(value)) != len(value):
         raise ValidationError("Each theme may appear once.")
 
@@ -68,12 +70,15 @@ class LengthThen(validate.Length):
         self.then = then
 
     def __call__(self, value: Any) -> Any:
+        """Check the length, then ``then``; the value, or ValidationError from either."""
         checked = super().__call__(value)
         self.then(value)
         return checked
 
 
 class LegalBasisSchema(Schema):
+    """A legal reference: role, jurisdiction, a reference and provision in that law's form; URL derived."""
+
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     jurisdiction = fields.String(required=True, validate=validate.OneOf(JURISDICTIONS))
     reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -105,12 +110,16 @@ class LegalBasisSchema(Schema):
 
 
 class ContactPointSchema(Schema):
+    """Whom to ask about an entry: a name, and an optional email address and URL."""
+
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(load_default=None, allow_none=True)
     url = fields.URL(load_default=None, allow_none=True, schemes={"https", "http"})
 
 
 class TemporalSchema(Schema):
+    """The time an entry covers: an optional start and end, the end not before the start."""
+
     start = fields.Date(load_default=None, allow_none=True)
     end = fields.Date(load_default=None, allow_none=True)
 
@@ -121,6 +130,8 @@ class TemporalSchema(Schema):
 
 
 class DistributionSchema(Schema):
+    """One way to get a dataset: its access URL, optional download URL, format and media type."""
+
     title = language_map(MAX_TITLE)
     format = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
     # Each string is bounded as its column is (models.Distribution): a longer value must

@@ -28,6 +28,7 @@ from security.policy import EntryFacts, ReadFilter
 
 
 def visible_clause(rf: ReadFilter) -> ColumnElement[bool]:
+    """``read_filter`` in SQL: the twin of ``ReadFilter.matches``; false when it matches nothing."""
     if rf.matches_nothing:
         return false()
     return _visible(sorted(rf.levels), sorted(rf.open_statuses), rf.own_agency)
@@ -58,6 +59,7 @@ class EntryHead:
 
     @property
     def facts(self) -> EntryFacts:
+        """What the policy needs of this entry (:func:`~catalogue.models.facts_of`)."""
         return facts_of(self)
 
 
@@ -80,6 +82,7 @@ HEADS_BY_IDS_JSON = select(func.json_group_array(func.json_array(*HEAD_COLUMNS))
 
 
 def head_of(row: Sequence[Any]) -> EntryHead:
+    """An entry head from a row of HEAD_COLUMNS."""
     return EntryHead(*row)
 
 
@@ -140,6 +143,7 @@ _COUNTS_LOCK = threading.Lock()
 
 
 def counts_for(engine: Engine) -> CountCache:
+    """The list-total cache of the database behind ``engine``, made on first use."""
     with _COUNTS_LOCK:
         cache_ = _COUNTS.get(engine)
         if cache_ is None:

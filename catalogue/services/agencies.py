@@ -16,6 +16,7 @@ from security.levels import ClassificationScheme
 
 
 def agency_etag(agency: Agency) -> str:
+    """The ETag of the agency's current revision, for If-Match on its updates."""
     return make_etag("agency", agency.orgnr, agency.revision)
 
 
@@ -27,6 +28,7 @@ class AgencyService:
         self.scheme = scheme
 
     def get(self, identity: Identity, orgnr: str) -> Agency:
+        """The agency with ``orgnr`` (agencies are public, retired ones too); NotFound if none."""
         agency = self.session.get(Agency, orgnr)
         if agency is None:
             raise NotFound("No agency with that organisation number.")
@@ -35,6 +37,7 @@ class AgencyService:
     def list_agencies(
         self, identity: Identity, *, country: str | None = None, page: int = 1, per_page: int = 20
     ) -> Page[Agency]:
+        """A page of agencies by organisation number, of one ``country`` if given; ``per_page`` is capped."""
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
         conditions = [Agency.country == country] if country else []
@@ -49,6 +52,9 @@ class AgencyService:
         return Page(list(rows), int(total or 0), page, per_page)
 
     def create(self, identity: Identity, data: dict[str, Any]) -> Agency:
+        """Register an agency (admin only); Conflict if its number is taken.
+
+        ValidationFailed for a clearance that is not a level in force."""
         self._require_admin(identity)
         clearance = self._clearance(data.get("clearance"))
         if self.session.get(Agency, data["orgnr"]) is not None:
@@ -66,6 +72,7 @@ class AgencyService:
         return agency
 
     def update(self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None) -> Agency:
+        """Change an agency's names, contacts or clearance (admin only, If-Match required)."""
         self._require_admin(identity)
         agency = self.get(identity, orgnr)
         check_etag(agency_etag(agency), if_match)

@@ -54,6 +54,7 @@ class ShownEvent:
 
 
 def as_json_lines(events: Iterable[ShownEvent]) -> Iterator[str]:
+    """The events as JSON Lines, one exported event per line."""
     for shown in events:
         yield json.dumps(shown.exported(), ensure_ascii=False) + "\n"
 
@@ -82,6 +83,8 @@ def _without(value: Any, hidden: set[str]) -> Any:
 
 
 class AuditService:
+    """Reading and verifying the audit log, within the reader's clearance; each read is logged too."""
+
     def __init__(
         self, session: Session, anchor: HeadAnchor | None = None, refusals: RefusalLog | None = None
     ) -> None:
@@ -141,6 +144,7 @@ class AuditService:
     def list_events(
         self, identity: Identity, *, page: int = 1, per_page: int = 50, **filters: object
     ) -> Page[ShownEvent]:
+        """A page of the events the auditor may see, newest first; PermissionDenied without the scope."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Reading the audit log needs the catalogue:audit scope.")
         self._written()
@@ -212,6 +216,7 @@ class AuditService:
         return Page(list(rows), int(total or 0), page, per_page)
 
     def verify(self, identity: Identity) -> Verification:
+        """Check the hash chain (and its anchor); PermissionDenied without the audit scope."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Verifying the audit log needs the catalogue:audit scope.")
         return verify_chain(self.session, self.anchor)

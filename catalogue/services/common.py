@@ -15,6 +15,8 @@ MAX_PER_PAGE = 100
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
+    """One page of a listing: its items and the total count of everything that matched."""
+
     items: list[T]
     total: int
     page: int
@@ -23,6 +25,7 @@ class Page(Generic[T]):
 
 @lru_cache(maxsize=65_536)
 def make_etag(kind: str, key: str, revision: int) -> str:
+    """A strong ETag for revision ``revision`` of the ``kind`` thing ``key``; it reveals neither."""
     digest = hashlib.sha256(f"{kind}:{key}:{revision}".encode()).hexdigest()[:20]
     return f'"{digest}"'
 

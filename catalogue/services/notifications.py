@@ -38,6 +38,8 @@ _WRITTEN = "tillit_notifications_written"
 
 @dataclass(frozen=True)
 class Delivery:
+    """One notification and where it goes: its agency's email address for the audience, and webhook."""
+
     notification: Notification
     email_to: str | None
     webhook_url: str | None
@@ -47,9 +49,11 @@ class Delivery:
 class Deliverer(Protocol):
     """Sends one notification; raises on failure (it is then retried)."""
 
-    def send_email(self, to: str, notice: dict[str, object]) -> None: ...
+    def send_email(self, to: str, notice: dict[str, object]) -> None:
+        """Email ``notice`` to ``to``; raise if it was not sent."""
 
-    def send_webhook(self, url: str, secret: str, notice: dict[str, object]) -> None: ...
+    def send_webhook(self, url: str, secret: str, notice: dict[str, object]) -> None:
+        """POST ``notice`` to ``url``, signed with ``secret``; raise if it was not accepted."""
 
 
 def notice(note: Notification) -> dict[str, object]:
@@ -66,6 +70,8 @@ def notice(note: Notification) -> dict[str, object]:
 
 
 class NotificationService:
+    """The queues of data owners and security officers, their agencies' channels, and delivery."""
+
     def __init__(self, session: Session, outbound: OutboundPolicy | None = None) -> None:
         self.session = session
         self.outbound = outbound if outbound is not None else OutboundPolicy()

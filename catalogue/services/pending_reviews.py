@@ -70,6 +70,7 @@ class PendingReviews:
     def open(
         self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
     ) -> Review:
+        """Open a pending review of ``entry`` and notify its officers; Conflict if one is pending already."""
         busy = self.session.scalar(
             select(Review.id).where(Review.entry_id == entry.id, Review.state == PENDING)
         )
@@ -103,6 +104,7 @@ class PendingReviews:
 
 
 def entry_title(entry: Entry) -> str:
+    """The entry's title for a message, quoted, in the first language it has; else its id."""
     for lang in ("en", "sv", "nb", "nn"):
         if entry.title.get(lang):
             return f"“{entry.title[lang]}”"

@@ -28,6 +28,8 @@ ENTRY_ID_FIELDS = ("serves_datasets",)
 
 @dataclass(frozen=True)
 class ReviewView:
+    """A review and its entry as one reader is shown them."""
+
     review: Review
     entry: Entry
     #: The proposed change as this reader may see it (see ``ENTRY_ID_FIELDS``).
@@ -118,6 +120,11 @@ class ReviewService:
         classification: str | None = None,
         listing_level: str | None = None,
     ) -> ReviewView:
+        """Approve or reject a pending review, finally, and notify the data owners.
+
+        Only a person with the review scope in the publishing agency, cleared for the
+        higher of the proposed and decided levels, who did not submit it (four eyes);
+        a review the caller may not see is NotFound, as one that does not exist."""
         begin_write(self.session)
         # Exactly the GET's rule and answer: a review the caller may not see is "not
         # found", never "forbidden at level X"; the log records the refusal.
@@ -260,6 +267,7 @@ class ReviewService:
 
     # -- reading ----------------------------------------------------------------
     def get_review(self, identity: Identity, review_id: str) -> ReviewView:
+        """The review, if the caller may follow its entry's reviews at its proposed level; else NotFound."""
         return self._shown(identity, [self._visible_review(identity, review_id)])[0]
 
     def _shown(self, identity: Identity, pairs: list[tuple[Review, Entry]]) -> list[ReviewView]:
