@@ -16,21 +16,12 @@ from catalogue.errors import (
 from catalogue.models import Agency
 from catalogue.services.agencies import AgencyService, agency_etag
 from catalogue.services.common import MAX_PER_PAGE
-from security.identity import anonymous_identity, build_identity
+from security.identity import anonymous_identity
 from security.levels import DEFAULT_SCHEME
+from tests.unit.catalogue.callers import ADMIN, LANTMATERIET
 from tests.unit.catalogue.conftest import AGENCY
 from tests.unit.catalogue.test_reviews import OWNER
 
-LANTMATERIET = "202100-4888"
-ADMIN = build_identity(
-    DEFAULT_SCHEME,
-    kind="user",
-    subject="admin-1",
-    person="admin-1",
-    client_id="web",
-    agency=AGENCY,
-    scopes=["catalogue:read:internal", "catalogue:admin"],
-)
 ANONYMOUS = anonymous_identity(DEFAULT_SCHEME)
 
 

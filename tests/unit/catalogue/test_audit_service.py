@@ -10,15 +10,12 @@ import uuid
 import pytest
 
 from catalogue.errors import NotFound, PermissionDenied
-from catalogue.services.agencies import AgencyService
 from catalogue.services.audit import AuditService, as_json_lines
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
-from security.identity import system_identity
 from security.levels import DEFAULT_SCHEME
+from tests.unit.catalogue.callers import LANTMATERIET, OTHER_OFFICER, add_lantmateriet, person
 from tests.unit.catalogue.conftest import AGENCY
-from tests.unit.catalogue.test_agencies import LANTMATERIET
-from tests.unit.catalogue.test_review_decisions import OTHER_OFFICER, person
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
 
 AUDITOR = person("auditor-1", AGENCY, "catalogue:read:internal", "catalogue:audit")
@@ -31,10 +28,7 @@ FOREIGN_READER = person("user-9", LANTMATERIET, "catalogue:read:internal", "cata
 @pytest.fixture
 def session(sessions):
     with sessions() as session:
-        AgencyService(session, DEFAULT_SCHEME).create(
-            system_identity(DEFAULT_SCHEME),
-            {"orgnr": LANTMATERIET, "country": "SE", "name": {"sv": "Lantmäteriet"}, "clearance": "internal"},
-        )
+        add_lantmateriet(session)
         yield session
 
 

@@ -10,15 +10,20 @@ from sqlalchemy import select
 
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Notification
-from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
 from catalogue.services.notifications import MAX_ATTEMPTS, NotificationService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from security.levels import DEFAULT_SCHEME
+from tests.unit.catalogue.callers import (
+    ADMIN,
+    FOREIGN_OFFICER,
+    LANTMATERIET,
+    LOW_OFFICER,
+    add_lantmateriet,
+    person,
+)
 from tests.unit.catalogue.conftest import AGENCY
-from tests.unit.catalogue.test_agencies import ADMIN, LANTMATERIET
-from tests.unit.catalogue.test_review_decisions import FOREIGN_OFFICER, LOW_OFFICER, person
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
 
 SYSTEM = system_identity(DEFAULT_SCHEME)
@@ -47,10 +52,7 @@ class Recorder:
 @pytest.fixture
 def session(sessions):
     with sessions() as session:
-        AgencyService(session, DEFAULT_SCHEME).create(
-            SYSTEM,
-            {"orgnr": LANTMATERIET, "country": "SE", "name": {"sv": "Lantmäteriet"}, "clearance": "internal"},
-        )
+        add_lantmateriet(session)
         yield session
 
 

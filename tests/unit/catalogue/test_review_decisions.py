@@ -12,36 +12,22 @@ from sqlalchemy import select
 
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import AuditEvent, Entry, Notification
-from catalogue.services.agencies import AgencyService
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import NO_REVIEW, ReviewService
 from security import policy
-from security.identity import Identity, build_identity, system_identity
+from security.identity import build_identity, system_identity
 from security.levels import DEFAULT_SCHEME
+from tests.unit.catalogue.callers import (
+    FOREIGN_OFFICER,
+    LANTMATERIET,
+    LOW_OFFICER,
+    OTHER_OFFICER,
+    add_lantmateriet,
+    person,
+)
 from tests.unit.catalogue.conftest import AGENCY
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
 
-LANTMATERIET = "202100-4888"
-
-
-def person(subject: str, agency: str, *scopes: str) -> Identity:
-    return build_identity(
-        DEFAULT_SCHEME,
-        kind="user",
-        subject=subject,
-        person=subject,
-        client_id="web",
-        agency=agency,
-        scopes=scopes,
-    )
-
-
-#: Another officer of the publishing agency, cleared for internal: the second pair of eyes.
-OTHER_OFFICER = person("user-2", AGENCY, "catalogue:read:internal", "catalogue:review")
-#: An officer of the publishing agency cleared only for public entries.
-LOW_OFFICER = person("user-3", AGENCY, "catalogue:read:public", "catalogue:review")
-#: An officer of another agency, cleared for internal.
-FOREIGN_OFFICER = person("user-4", LANTMATERIET, "catalogue:read:internal", "catalogue:review")
 #: The publishing agency's own client with the review scope: a client is no person.
 REVIEWING_CLIENT = build_identity(
     DEFAULT_SCHEME,
@@ -56,10 +42,7 @@ REVIEWING_CLIENT = build_identity(
 @pytest.fixture
 def session(sessions):
     with sessions() as session:
-        AgencyService(session, DEFAULT_SCHEME).create(
-            system_identity(DEFAULT_SCHEME),
-            {"orgnr": LANTMATERIET, "country": "SE", "name": {"sv": "Lantmäteriet"}, "clearance": "internal"},
-        )
+        add_lantmateriet(session)
         yield session
 
 

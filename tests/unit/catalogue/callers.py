@@ -1,0 +1,44 @@
+"""The identities the service unit tests call with, built as a verified token would
+build them (``build_identity``), and the second agency some of them belong to."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from catalogue.services.agencies import AgencyService
+from security.identity import Identity, build_identity, system_identity
+from security.levels import DEFAULT_SCHEME
+from tests.unit.catalogue.conftest import AGENCY
+
+#: Lantmäteriet, a second Swedish agency (tests/agencies.py).
+LANTMATERIET = "202100-4888"
+
+
+def add_lantmateriet(session: Session) -> None:
+    """Register the second agency, cleared for internal."""
+    AgencyService(session, DEFAULT_SCHEME).create(
+        system_identity(DEFAULT_SCHEME),
+        {"orgnr": LANTMATERIET, "country": "SE", "name": {"sv": "Lantmäteriet"}, "clearance": "internal"},
+    )
+
+
+def person(subject: str, agency: str | None, *scopes: str) -> Identity:
+    """A person signed in through the web client, with these scopes."""
+    return build_identity(
+        DEFAULT_SCHEME,
+        kind="user",
+        subject=subject,
+        person=subject,
+        client_id="web",
+        agency=agency,
+        scopes=scopes,
+    )
+
+
+ADMIN = person("admin-1", AGENCY, "catalogue:read:internal", "catalogue:admin")
+#: Another officer of the publishing agency, cleared for internal: the second pair of eyes.
+OTHER_OFFICER = person("user-2", AGENCY, "catalogue:read:internal", "catalogue:review")
+#: An officer of the publishing agency cleared only for public entries.
+LOW_OFFICER = person("user-3", AGENCY, "catalogue:read:public", "catalogue:review")
+#: An officer of another agency, cleared for internal.
+FOREIGN_OFFICER = person("user-4", LANTMATERIET, "catalogue:read:internal", "catalogue:review")
