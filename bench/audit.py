@@ -40,7 +40,7 @@ def fill_log(engine: Any, count: int, entry_ids: list[str]) -> float:
     import click
     from sqlalchemy import insert, select
 
-    from catalogue.audit import GENESIS, event_hash
+    from catalogue.machinery.audit.chain import GENESIS, event_hash
     from catalogue.models import AuditEvent
 
     started = time.perf_counter()
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalogue = prepare(folder / "instance", args.database_url, args.entries, "http://127.0.0.1")
         from api.app import create_app
-        from catalogue.audit import verify_chain
+        from catalogue.machinery.audit.chain import verify_chain
         from catalogue.services.entries import EntryService
 
         app = create_app()
