@@ -29,12 +29,12 @@ from api.wiring import Tillit, close_request_session, open_request_session
 from authserver.login import init_login
 from authserver.ratelimit import confine_rate_limits, init_rate_limits
 from authserver.server import init_oauth
-from catalogue.audit import HeadAnchor, ReadLog, advance_anchors, discard_anchors
-from catalogue.audit_refusals import RefusalLog
-from catalogue.audit_writer import ProcessGroupWriter
 from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
-from catalogue.heads import HeadCache, WriteGeneration, watch_engine
-from catalogue.openapi_documents import OpenAPILimits
+from catalogue.machinery.audit.chain import HeadAnchor, ReadLog, advance_anchors, discard_anchors
+from catalogue.machinery.audit.refusals import RefusalLog
+from catalogue.machinery.audit.writer import ProcessGroupWriter
+from catalogue.machinery.children.openapi import OpenAPILimits
+from catalogue.machinery.readpath.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
 from search.indexer import OutboxIndexer
 from search.setup import make_backend

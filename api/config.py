@@ -24,7 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_WRITER": "thread",
     # Seconds an entry's head (its classification, listing level, status, revision)
     # may be kept in memory for reads of that entry; any change made through Tillit,
-    # in any process sharing the instance folder, ends it at once (catalogue/heads.py).
+    # in any process sharing the instance folder, ends it at once (catalogue/machinery/readpath/heads.py).
     # Empty: 5 on SQLite, 0 (off) on other databases, whose servers may be on several machines.
     "HEAD_CACHE_SECONDS": "",
     # Elasticsearch URL; empty means the embedded search engine.

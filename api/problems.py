@@ -8,8 +8,8 @@ from flask import Flask, Response, json, request
 from werkzeug.exceptions import HTTPException
 
 from api.auth import InsufficientScope, Unauthorized
-from catalogue.audit import AuditUnavailable
 from catalogue.errors import CatalogueError, Unavailable, ValidationFailed
+from catalogue.machinery.audit.chain import AuditUnavailable
 from security.tokens import TokenStateUnavailable
 
 PROBLEM = "application/problem+json"

@@ -26,10 +26,11 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.audit import HeadAnchor, ReadLog
-from catalogue.audit_refusals import RefusalLog
-from catalogue.heads import HeadCache
-from catalogue.openapi_documents import OpenAPILimits
+from catalogue.compose import audit_service, entry_service
+from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
+from catalogue.machinery.audit.refusals import RefusalLog
+from catalogue.machinery.children.openapi import OpenAPILimits
+from catalogue.machinery.readpath.heads import HeadCache
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.agencies import AgencyService
 from catalogue.services.audit import AuditService
@@ -128,7 +129,7 @@ class Services:
     @cached_property
     def entries(self) -> EntryService:
         t = self.tillit
-        return EntryService(
+        return entry_service(
             self.session,
             t.scheme,
             t.indexer,
@@ -150,7 +151,7 @@ class Services:
 
     @cached_property
     def audit(self) -> AuditService:
-        return AuditService(self.session, self.tillit.anchor, self.tillit.refusals)
+        return audit_service(self.session, self.tillit.anchor, self.tillit.refusals)
 
     @cached_property
     def agencies(self) -> AgencyService:

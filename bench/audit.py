@@ -40,7 +40,7 @@ def fill_log(engine: Any, count: int, entry_ids: list[str]) -> float:
     import click
     from sqlalchemy import insert, select
 
-    from catalogue.audit import GENESIS, event_hash
+    from catalogue.machinery.audit.chain import GENESIS, event_hash
     from catalogue.models import AuditEvent
 
     started = time.perf_counter()
@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         catalogue = prepare(folder / "instance", args.database_url, args.entries, "http://127.0.0.1")
         from api.app import create_app
-        from catalogue.audit import verify_chain
-        from catalogue.services.entries import EntryService
+        from catalogue.machinery.audit.chain import verify_chain
+        from catalogue.services.entry_reading import EntryReader
 
         app = create_app()
         ext = app.extensions["tillit"]
@@ -124,13 +124,13 @@ def main(argv: list[str] | None = None) -> int:
 
         run(200)  # warm-up: caches, statement cache, pages
         audited = run(args.reads)
-        original = EntryService.audit_reads
-        EntryService.audit_reads = lambda self, identity, views: None  # type: ignore[method-assign]
+        original = EntryReader.audit_reads
+        EntryReader.audit_reads = lambda self, identity, views: None  # type: ignore[method-assign]
         try:
             run(200)
             plain = run(args.reads)
         finally:
-            EntryService.audit_reads = original  # type: ignore[method-assign]
+            EntryReader.audit_reads = original  # type: ignore[method-assign]
         audited_again = run(args.reads)  # interleave, so drift shows
 
         with ext.sessions() as session:

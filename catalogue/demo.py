@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalogue.compose import entry_service
 from catalogue.models import Agency, Entry
 from catalogue.ports import Indexer
 from catalogue.schemas import AgencyCreateSchema, ApiCreateSchema, DatasetCreateSchema
 from catalogue.services.agencies import AgencyService
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from security.levels import ClassificationScheme
@@ -60,7 +60,7 @@ def load_demo(
     for item in read_json("agencies.json"):
         if session.get(Agency, item["orgnr"]) is None:
             agencies.create(system, agency_schema.load(item))
-    entries = EntryService(session, scheme, indexer)
+    entries = entry_service(session, scheme, indexer)
     reviews = ReviewService(entries)
     ids: dict[str, str] = {}
     raw_entries = read_json("entries.json")

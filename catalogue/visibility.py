@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_,
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalogue.cache import LRUCache
 from catalogue.db import Prepared, statement_alone
+from catalogue.machinery.readpath.lru import LRUCache
 from catalogue.models import CatalogueVersion, Entry, EntryTheme, facts_of
 from security.policy import EntryFacts, ReadFilter
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from catalogue.services.entries import EntryService
+from catalogue.compose import entry_service
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 
@@ -87,7 +87,7 @@ def publish(app: Flask, entry_id: str) -> None:
     ext = app.extensions["tillit"]
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
-        reviews = ReviewService(EntryService(session, ext.scheme, ext.indexer, ext.anchor))
+        reviews = ReviewService(entry_service(session, ext.scheme, ext.indexer, ext.anchor))
         if reviews.entries.get(system, entry_id).entry.status == "draft":
             reviews.submit(system, entry_id)
         pending = reviews.list_reviews(system, state="pending")

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Flask
 
+from catalogue.compose import entry_service
 from catalogue.schemas import DatasetCreateSchema
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from tests.factories import publish
@@ -39,7 +39,7 @@ def create_entry(
     }
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
+        service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         view = service.create(system, "dataset", DatasetCreateSchema().load(data))
         entry_id = view.entry.id
         if status == "in_review":
@@ -48,5 +48,5 @@ def create_entry(
         publish(app, entry_id)
     if status == "retired":
         with ext.sessions() as session:
-            EntryService(session, ext.scheme, ext.indexer, ext.anchor).retire(system, entry_id, "*")
+            entry_service(session, ext.scheme, ext.indexer, ext.anchor).retire(system, entry_id, "*")
     return entry_id

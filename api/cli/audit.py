@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from api.cli.common import cli_app
-from catalogue.audit import verify_chain
-from catalogue.services.audit import AuditService, as_json_lines
+from catalogue.compose import audit_service
+from catalogue.machinery.audit.chain import verify_chain
+from catalogue.services.audit import as_json_lines
 from security.identity import system_identity
 
 
@@ -46,6 +47,6 @@ def audit_export(output: Any) -> None:
     """Write every event, oldest first, as JSON Lines."""
     with cli_app() as app, app.extensions["tillit"].sessions() as session:
         ext = app.extensions["tillit"]
-        events = AuditService(session, ext.anchor).export(system_identity(ext.scheme))
+        events = audit_service(session, ext.anchor).export(system_identity(ext.scheme))
         for line in as_json_lines(events):
             output.write(line)

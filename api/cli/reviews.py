@@ -6,7 +6,7 @@ import click
 
 from api.cli.common import cli_app
 from api.wiring import tillit
-from catalogue.services.entries import EntryService
+from catalogue.compose import entry_service
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 
@@ -21,7 +21,7 @@ def reviews_schedule() -> None:
     """Open a periodic review for every entry whose review is due (run daily)."""
     with cli_app() as app, tillit(app).sessions() as session:
         ext = tillit(app)
-        entries = EntryService(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
+        entries = entry_service(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
         service = ReviewService(entries)
         count = service.schedule_due(system_identity(ext.scheme))
     click.echo(f"Opened {count} periodic review(s).")

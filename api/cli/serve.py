@@ -20,7 +20,7 @@ from api.config import DEFAULTS
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the whole catalogue (API, OAuth server, pages) with gunicorn."""
     default_issuer(host, port)
-    # Audit events of reads written by a process of their own (see catalogue.audit_writer).
+    # Audit events of reads written by a process of their own (see catalogue.machinery.audit.writer).
     os.environ.setdefault("TILLIT_AUDIT_WRITER", "process")
     if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
         os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))

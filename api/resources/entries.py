@@ -12,7 +12,7 @@ from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, if_match, page_body
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
 from api.wiring import services
-from catalogue.rendering import to_json
+from catalogue.machinery.readpath.rendering import to_json
 from catalogue.schemas import (
     THEMES,
     ApiCreateSchema,

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from catalogue.audit import AuditLog, HeadAnchor
 from catalogue.db import begin_write
+from catalogue.machinery.audit.chain import AuditLog, HeadAnchor
 from security.identity import Identity, build_identity
 from security.levels import ClassificationScheme
 

@@ -21,11 +21,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from catalogue.audit import AuditLog, HeadAnchor, Verification, event_to_dict, verify_chain
-from catalogue.audit_refusals import RefusalLog
 from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.models import AuditEvent, Entry
+from catalogue.ports import AuditChain, RefusalNotes, Verification
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.visibility import visible_clause
 from security import policy
@@ -44,10 +43,12 @@ class ShownEvent:
     details: dict[str, Any]
     #: True when something was left out of ``details`` (the hash covers the original).
     redacted: bool
+    #: What the event's hash covers, and the hash (``AuditChain.exported``).
+    covered: dict[str, Any]
 
     def exported(self) -> dict[str, Any]:
         """What the hash covers and the hash, with the details as shown."""
-        out = {**event_to_dict(self.event), "details": self.details}
+        out = {**self.covered, "details": self.details}
         if self.redacted:
             out["redacted"] = True
         return out
@@ -85,11 +86,10 @@ def _without(value: Any, hidden: set[str]) -> Any:
 class AuditService:
     """Reading and verifying the audit log, within the reader's clearance; each read is logged too."""
 
-    def __init__(
-        self, session: Session, anchor: HeadAnchor | None = None, refusals: RefusalLog | None = None
-    ) -> None:
+    def __init__(self, session: Session, chain: AuditChain, refusals: RefusalNotes | None = None) -> None:
         self.session = session
-        self.anchor = anchor
+        #: The hash chain (catalogue.machinery.audit), reached through its port.
+        self.chain = chain
         #: Refusals noted but not yet written: written before the log is read.
         self.refusals = refusals
 
@@ -187,7 +187,8 @@ class AuditService:
         for event in events:
             details = event.details or {}
             redacted = bool(hidden) and any(i in hidden for i in _ids_in(details))
-            shown.append(ShownEvent(event, _without(details, hidden) if redacted else details, redacted))
+            shown_details = _without(details, hidden) if redacted else details
+            shown.append(ShownEvent(event, shown_details, redacted, self.chain.exported(event)))
         return shown
 
     def readers(
@@ -219,10 +220,10 @@ class AuditService:
         """Check the hash chain (and its anchor); PermissionDenied without the audit scope."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Verifying the audit log needs the catalogue:audit scope.")
-        return verify_chain(self.session, self.anchor)
+        return self.chain.verify(self.session)
 
     def _record(self, identity: Identity, action: str, filters: dict[str, object]) -> None:
         details = {k: str(v) for k, v in filters.items() if v is not None}
         begin_write(self.session)
-        AuditLog(self.session, self.anchor).record(identity, action, details=details)
+        self.chain.trail(self.session).record(identity, action, details=details)
         self.session.commit()

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue import fields as entry_fields
-from catalogue.audit import AuditLog
 from catalogue.errors import Conflict
 from catalogue.models import Entry, Notification, Review
+from catalogue.ports import AuditTrail
 from security.identity import Identity
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
@@ -47,7 +47,7 @@ def loadable(data: dict[str, Any]) -> dict[str, Any]:
 class PendingReviews:
     """Opens reviews on the caller's session; the caller commits."""
 
-    def __init__(self, session: Session, audit: AuditLog) -> None:
+    def __init__(self, session: Session, audit: AuditTrail) -> None:
         self.session = session
         self.audit = audit
 

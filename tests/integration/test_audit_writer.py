@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from catalogue.audit import verify_chain
+from catalogue.machinery.audit.chain import verify_chain
 from catalogue.models import AuditEvent
 from tests.factories import create_entry, publish
 
@@ -141,7 +141,7 @@ def test_concurrent_readers_are_all_written_in_one_chain(app):
 
 
 def test_a_child_that_stops_answering_is_replaced_and_its_reads_refused(app, client, token_for, monkeypatch):
-    from catalogue import audit_writer
+    from catalogue.machinery.audit import writer as audit_writer
 
     entry_id, path, reader, writer = _read_once(app, client, token_for)  # (the child started)
     monkeypatch.setattr(audit_writer, "ANSWER_TIMEOUT", 0.5)

@@ -1,4 +1,4 @@
-"""Entry heads kept in memory (catalogue/heads.py) never outlive a change to the entry:
+"""Entry heads kept in memory (catalogue/machinery/readpath/heads.py) never outlive a change to the entry:
 not one made by another worker, not one made by another process, not one whose
 writer dies between its commit and saying it is done. Real processes, real files."""
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event
 
 from api.app import create_app
-from catalogue.heads import WRITES_FILE, WriteGeneration
+from catalogue.machinery.readpath.heads import WRITES_FILE, WriteGeneration
 from catalogue.visibility import HEAD_BY_ID
 from tests.factories import create_entry, publish
 

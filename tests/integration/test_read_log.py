@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-from catalogue.audit import ADVISORY_LOCK_KEY, AuditUnavailable, ReadLog, verify_chain
+from catalogue.machinery.audit.chain import ADVISORY_LOCK_KEY, AuditUnavailable, ReadLog, verify_chain
 from catalogue.models import AuditEvent
 from catalogue.visibility import EntryHead
 from security.identity import build_identity

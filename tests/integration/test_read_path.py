@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, select, text, update
 
+from catalogue.compose import entry_service
 from catalogue.models import AuditEvent, Entry
-from catalogue.services.entries import EntryService
 from catalogue.visibility import EntryHead, heads_by_ids
 from security import policy
 from security.identity import build_identity
@@ -96,10 +96,10 @@ def test_an_entry_raised_after_its_head_was_read_is_not_shown(app, client, token
     reader = _reader(ext, "public")
     assert policy.can_list(reader, stale.facts)  # the stale head would have shown it
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme)
-        assert service._views(reader, [stale]) == []
+        service = entry_service(session, ext.scheme)
+        assert service.reading.views(reader, [stale]) == []
         cleared = _reader(ext, "sensitive")
-        [view] = service._views(cleared, [stale])
+        [view] = service.reading.views(cleared, [stale])
         assert view.entry.revision == stale.revision + 1 and view.full
     # Through the API: the public caller gets the same 404 as for a missing entry.
     response = client.get(
@@ -140,7 +140,7 @@ def test_reading_and_listing_cached_entries_opens_no_transaction_on_sqlite(
     assert listed.json["total"] == 1 and listed.json["items"] == [first.json]
     if engine.dialect.name == "sqlite":
         reads = [s for s in statements if "FROM entries" in s]
-        # A read: its head, unless kept from the first read (catalogue/heads.py).
+        # A read: its head, unless kept from the first read (catalogue/machinery/readpath/heads.py).
         # A list: one statement (version and page heads).
         assert len(reads) == len(statements) == (1 if kept_heads else 3), statements
         assert "catalogue_version" in reads[-1] and "count(" not in reads[-1]

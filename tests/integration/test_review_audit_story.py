@@ -9,8 +9,8 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from api.cli import main
-from catalogue.audit import verify_chain
 from catalogue.db import make_engine
+from catalogue.machinery.audit.chain import verify_chain
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.factories import GDPR_TASK, OSL_TAX, create_entry, dataset_payload, publish
 from tests.integration.test_entries_rules import problem

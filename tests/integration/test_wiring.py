@@ -14,7 +14,8 @@ def test_each_service_is_built_once_per_request_on_its_session(app):
         assert first.session is db()
         assert first.reviews.entries is first.entries and first.search.entries is first.entries
         assert first.entries.session is first.audit.session is first.agencies.session is db()
-        assert first.entries.scheme is tillit().scheme and first.entries.refusals is tillit().refusals
+        assert first.entries.scheme is tillit().scheme
+        assert first.entries.machines.refusals is tillit().refusals
     with app.test_request_context("/api/v1/datasets"):
         app.preprocess_request()
         assert services() is not first and db() is not first.session

@@ -14,8 +14,8 @@ from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from catalogue.compose import entry_service
 from catalogue.schemas import DatasetCreateSchema
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, register_client
@@ -73,7 +73,7 @@ def make_entry(
     ext = app.extensions["tillit"]
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
+        service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         entry_id = service.create(
             system, "dataset", entry_data(publisher, classification, listing_level)
         ).entry.id
@@ -82,7 +82,7 @@ def make_entry(
     if status in ("published", "deprecated", "retired"):
         publish(app, entry_id)
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
+        service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         if status == "deprecated":
             service.deprecate(system, entry_id, "*")
         if status == "retired":

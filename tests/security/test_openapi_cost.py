@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import requests
 
-from catalogue.child_calls import serve
 from catalogue.errors import Unavailable
-from catalogue.openapi_documents import (
+from catalogue.machinery.children.calls import serve
+from catalogue.machinery.children.openapi import (
     OpenAPILimits,
     check_openapi_document,
     operation_count,

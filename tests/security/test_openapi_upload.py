@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from catalogue.openapi_documents import validation_problem
+from catalogue.machinery.children.openapi import validation_problem
 from tests.factories import MINIMAL_OPENAPI, api_payload
 
 WRITER = ("catalogue:write",)

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from authserver.services.clients import ClientService
+from catalogue.compose import entry_service
 from catalogue.errors import ValidationFailed
 from catalogue.models import OAuthClient
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET, fetch_token, register_client
@@ -33,7 +33,7 @@ def problem(response, status):
 def pending_review(app, entry_id: str) -> str:
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        service = ReviewService(EntryService(session, ext.scheme, ext.indexer, ext.anchor))
+        service = ReviewService(entry_service(session, ext.scheme, ext.indexer, ext.anchor))
         page = service.list_reviews(system_identity(ext.scheme), state="pending")
         return next(v.review.id for v in page.items if v.entry.id == entry_id)
 

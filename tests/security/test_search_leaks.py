@@ -102,7 +102,7 @@ def test_a_crash_between_commit_and_index_write_is_repaired(app, database_url, t
         import os, signal
         from catalogue.db import make_engine, make_session_factory
         from catalogue.schemas import DatasetCreateSchema
-        from catalogue.services.entries import EntryService
+        from catalogue.compose import entry_service
         from security.identity import system_identity
         from security.levels import DEFAULT_SCHEME
 
@@ -116,7 +116,7 @@ def test_a_crash_between_commit_and_index_write_is_repaired(app, database_url, t
             "classification": "public"}})
         with sessions() as s:
             system = system_identity(DEFAULT_SCHEME)
-            view = EntryService(s, DEFAULT_SCHEME, DieBeforeIndexing()).create(system, "dataset", data)
+            view = entry_service(s, DEFAULT_SCHEME, DieBeforeIndexing()).create(system, "dataset", data)
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=os.getcwd(), capture_output=True, timeout=60)
     assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()

@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Flask
 
+from catalogue.compose import entry_service
 from catalogue.schemas import DatasetUpdateSchema
-from catalogue.services.entries import EntryService
 from security.identity import system_identity
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.searchkit import create_entry
@@ -28,7 +28,7 @@ def _rewrite(app: Flask, entry_id: str, text: str) -> None:
         {"title": {"sv": text}, "description": {"sv": f"{text} " * 10}}
     )
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme, ext.indexer, ext.anchor)
+        service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         service.update(system_identity(ext.scheme), entry_id, dict(change), "*")
 
 

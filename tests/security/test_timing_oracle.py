@@ -27,7 +27,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from catalogue.audit import verify_chain
+from catalogue.machinery.audit.chain import verify_chain
 from tests.conftest import SKATTEETATEN, SKATTEVERKET, TokenFor
 from tests.security.conftest import make_entry
 

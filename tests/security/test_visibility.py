@@ -148,8 +148,8 @@ def test_authenticated_responses_are_not_cached(client, token_for, catalogue):
 
 
 def _api_serving(app, dataset_id):
+    from catalogue.compose import entry_service
     from catalogue.schemas import ApiCreateSchema
-    from catalogue.services.entries import EntryService
     from security.identity import system_identity
 
     ext = app.extensions["tillit"]
@@ -163,7 +163,7 @@ def _api_serving(app, dataset_id):
         }
     )
     with ext.sessions() as session:
-        return EntryService(session, ext.scheme).create(system_identity(ext.scheme), "api", data).entry.id
+        return entry_service(session, ext.scheme).create(system_identity(ext.scheme), "api", data).entry.id
 
 
 def test_links_to_hidden_datasets_never_leak_through_edits(client, token_for, app):

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from catalogue.compose import entry_service
 from catalogue.errors import NotFound
 from catalogue.models import Entry
-from catalogue.services.entries import EntryService
 from security import policy
 from security.identity import ACTION_SCOPES, build_identity
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
@@ -61,7 +61,7 @@ def test_list_equals_read_equals_policy(app, pool, who, picks):
     ext = app.extensions["tillit"]
     identity = build_identity(ext.scheme, subject="prop", **who)
     with ext.sessions() as session:
-        service = EntryService(session, ext.scheme)
+        service = entry_service(session, ext.scheme)
         listed: dict[str, bool] = {}
         for status in STATUSES:
             page = service.list_entries(identity, status=status, per_page=100)

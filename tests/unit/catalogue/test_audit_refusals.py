@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from catalogue import audit_refusals
-from catalogue.audit import AuditedRef, ReadLog, verify_chain
-from catalogue.audit_refusals import RefusalLog
 from catalogue.db import make_engine, make_session_factory
+from catalogue.machinery.audit import refusals as audit_refusals
+from catalogue.machinery.audit.chain import AuditedRef, ReadLog, verify_chain
+from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.migrate import upgrade
 from catalogue.models import AuditEvent
 from security.identity import build_identity

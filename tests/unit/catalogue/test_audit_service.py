@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
+from catalogue.compose import audit_service, entry_service
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.services.audit import AuditService, as_json_lines
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
 from security.levels import DEFAULT_SCHEME
 from tests.unit.catalogue.callers import LANTMATERIET, OTHER_OFFICER, add_lantmateriet, person
@@ -34,12 +34,12 @@ def session(sessions):
 
 @pytest.fixture
 def reviews(session) -> ReviewService:
-    return ReviewService(EntryService(session, DEFAULT_SCHEME))
+    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 @pytest.fixture
 def audit(session) -> AuditService:
-    return AuditService(session)
+    return audit_service(session)
 
 
 def published(reviews: ReviewService) -> str:

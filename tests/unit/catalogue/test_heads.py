@@ -1,4 +1,4 @@
-"""The pieces of catalogue/heads.py on their own: which statements count as writing
+"""The pieces of catalogue/machinery/readpath/heads.py on their own: which statements count as writing
 entries, the shared word, the cache's rules, the setting."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, delete, insert, select, update
 
 from api.config import load_settings
-from catalogue.heads import HeadCache, WriteGeneration, watch_engine, writes_entries
+from catalogue.machinery.readpath.heads import HeadCache, WriteGeneration, watch_engine, writes_entries
 
 
 @pytest.mark.parametrize(
@@ -90,7 +90,7 @@ def test_threads_of_one_process_share_its_slot(tmp_path):
 
 def test_a_dead_process_s_writes_are_ended_by_reap(tmp_path):
     code = (
-        "import sys; from catalogue.heads import WriteGeneration as W; "
+        "import sys; from catalogue.machinery.readpath.heads import WriteGeneration as W; "
         f"g = W({str(tmp_path / 'w')!r}); g.begin(); g.begin()"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -240,7 +240,7 @@ def test_forked_processes_do_not_share_the_lock(tmp_path):
 def test_a_writer_in_another_pid_namespace_is_never_taken_for_dead(tmp_path):
     """A process sharing the file from another container has pids we cannot look up:
     its pending writes wait for it to end them (nothing is kept meanwhile)."""
-    from catalogue import heads
+    from catalogue.machinery.readpath import heads
 
     generation = WriteGeneration(tmp_path / "w")
     gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from catalogue.compose import entry_service
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Notification
-from catalogue.services.entries import EntryService
 from catalogue.services.notifications import MAX_ATTEMPTS, NotificationService
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
@@ -58,7 +58,7 @@ def session(sessions):
 
 @pytest.fixture
 def reviews(session) -> ReviewService:
-    return ReviewService(EntryService(session, DEFAULT_SCHEME))
+    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 @pytest.fixture

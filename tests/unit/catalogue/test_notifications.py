@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from catalogue.compose import entry_service
 from catalogue.models import Notification
 from catalogue.schemas import DatasetCreateSchema
-from catalogue.services.entries import EntryService
 from catalogue.services.notifications import on_notifications_committed
 from catalogue.services.reviews import ReviewService
 from security.levels import DEFAULT_SCHEME
@@ -36,7 +36,7 @@ def draft(reviews: ReviewService) -> str:
 
 def test_a_submission_nudges_once_after_its_commit(sessions, nudges):
     with sessions() as session:
-        reviews = ReviewService(EntryService(session, DEFAULT_SCHEME))
+        reviews = ReviewService(entry_service(session, DEFAULT_SCHEME))
         entry_id = draft(reviews)
         assert nudges == []  # a commit that wrote no notification
         reviews.submit(OWNER, entry_id)
@@ -45,7 +45,7 @@ def test_a_submission_nudges_once_after_its_commit(sessions, nudges):
 
 def test_a_rolled_back_notification_never_nudges(sessions, nudges):
     with sessions() as session:
-        entries = EntryService(session, DEFAULT_SCHEME)
+        entries = entry_service(session, DEFAULT_SCHEME)
         reviews = ReviewService(entries)
         entry_id = draft(reviews)
         entry = entries.load_visible(OWNER, entry_id, None)

@@ -10,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from catalogue.compose import entry_service
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import AuditEvent, Entry, Notification
-from catalogue.services.entries import EntryService
 from catalogue.services.reviews import NO_REVIEW, ReviewService
 from security import policy
 from security.identity import build_identity, system_identity
@@ -48,7 +48,7 @@ def session(sessions):
 
 @pytest.fixture
 def reviews(session) -> ReviewService:
-    return ReviewService(EntryService(session, DEFAULT_SCHEME))
+    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 def submitted(reviews: ReviewService) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from catalogue.compose import entry_service
 from catalogue.errors import PermissionDenied
 from catalogue.models import AuditEvent, Entry, Notification, Review
 from catalogue.schemas import DatasetCreateSchema, DatasetUpdateSchema
@@ -48,7 +49,7 @@ def session(sessions):
 
 @pytest.fixture
 def reviews(session) -> ReviewService:
-    return ReviewService(EntryService(session, DEFAULT_SCHEME))
+    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 def draft(reviews: ReviewService, classification: str = "internal") -> str:

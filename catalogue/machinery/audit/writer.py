@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from catalogue.audit import HeadAnchor, Record, write_records
 from catalogue.db import make_engine, make_session_factory
+from catalogue.machinery.audit.chain import HeadAnchor, Record, write_records
 
 #: Seconds a stopping child is given to finish before it is killed.
 STOP_TIMEOUT = 5.0
@@ -58,6 +58,7 @@ class ProcessGroupWriter:
         return int(process.pid) if process is not None and process.is_alive() else None
 
     def write(self, records: Sequence[Record]) -> None:
+        """Send the group to the child; return once it is committed, else raise."""
         with self._lock:  # one group at a time (ReadLog has one leader anyway)
             conn = self._connection()
             try:
@@ -73,6 +74,7 @@ class ProcessGroupWriter:
             raise AuditWriterFailed(f"The audit writer could not write the group: {error}")
 
     def close(self) -> None:
+        """Stop the child."""
         with self._lock:
             self._stop()
 

@@ -22,7 +22,7 @@ size and operation count are bounded first (``OpenAPILimits``).
 Within those bounds, cost is still not bounded: a 0.8 MB document of 3,000 schemas
 that chain references took 10 to 24 s of CPU, holding the web process's GIL against
 every other request all along. So the validator (not the cheap scans) runs in a
-child process of its own (``validator_process``, ``catalogue/child_calls.py``),
+child process of its own (``validator_process``, ``catalogue/machinery/children/calls.py``),
 within ``OpenAPILimits.validation_seconds`` of wall-clock time; past it the child is
 killed and the document refused (422, "too complex"). The child answers with the
 same fixed-text message the validator's pass builds here. There is one child per
@@ -52,8 +52,8 @@ from openapi_spec_validator.validation.exceptions import (
 )
 from referencing.exceptions import PointerToNowhere
 
-from catalogue.child_calls import CallTooSlow, ChildBusy, ChildCaller, ChildLost
 from catalogue.errors import TooLarge, Unavailable, ValidationFailed
+from catalogue.machinery.children.calls import CallTooSlow, ChildBusy, ChildCaller, ChildLost
 
 FIELD = "openapi"
 #: Keys whose string value is a reference the validator (or a reader) would follow.
@@ -99,6 +99,17 @@ def check_openapi_document(document: Mapping[str, Any], limits: OpenAPILimits) -
     problem = _validation_problem_in_child(document, limits.validation_seconds)
     if problem is not None:
         _refuse(f"Not a valid OpenAPI document: {problem}")
+
+
+class OpenAPIDocumentChecker:
+    """``check_openapi_document`` within ``limits``, behind the ``catalogue.ports.OpenAPIValidator`` port."""
+
+    def __init__(self, limits: OpenAPILimits | None = None) -> None:
+        self.limits = limits or OpenAPILimits()
+
+    def check(self, document: Mapping[str, Any]) -> None:
+        """Refuse a document too large or not a valid, self-contained OpenAPI document."""
+        check_openapi_document(document, self.limits)
 
 
 def _validation_problem_in_child(document: Mapping[str, Any], seconds: float) -> str | None:
@@ -178,6 +189,7 @@ def _known_dialect(uri: str) -> bool:
 
 
 def json_path(parts: tuple[Any, ...] | list[Any]) -> str:
+    """``parts`` as a JSON path (``$.paths["/x"].get``), cut short past 400 characters."""
     out = "$"
     for part in parts:
         if isinstance(part, int):

@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from catalogue.audit import AuditedEntry, AuditedRef, Record
+from catalogue.machinery.audit.chain import AuditedRef, Record
+from catalogue.ports import AuditedEntry
 from security.identity import Identity
 
 log = logging.getLogger(__name__)

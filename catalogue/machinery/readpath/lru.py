@@ -12,12 +12,15 @@ V = TypeVar("V")
 
 
 class LRUCache(Generic[K, V]):
+    """At most ``size`` items; the least recently used goes first."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: K) -> V | None:
+        """The value under ``key`` (now the most recently used), or None."""
         with self._lock:
             value = self._items.get(key)
             if value is not None:
@@ -25,6 +28,7 @@ class LRUCache(Generic[K, V]):
             return value
 
     def put(self, key: K, value: V) -> None:
+        """Keep ``value`` under ``key``, dropping the least recently used past ``size``."""
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)

@@ -54,7 +54,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
-from catalogue.cache import LRUCache
+from catalogue.machinery.readpath.lru import LRUCache
 
 WRITES_FILE = "entry-writes"
 
@@ -172,6 +172,7 @@ class WriteGeneration:
 
     @staticmethod
     def pending(word: int) -> int:
+        """The writes pending in ``word``."""
         return word & _PENDING
 
     def _set(self, pending_change: int) -> None:
@@ -237,6 +238,7 @@ class WriteGeneration:
         return ended
 
     def close(self) -> None:
+        """Unmap the word and close the file."""
         _OPEN.discard(self)
         self._closed()
 

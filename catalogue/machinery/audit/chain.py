@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.db import Prepared, begin_write
 from catalogue.models import AuditEvent, utcnow
+from catalogue.ports import AuditedEntry, AuditItems, Verification
 from security.identity import Identity
 
 GENESIS = "0" * 64
@@ -61,6 +62,7 @@ def hashed_fields(event: AuditEvent) -> dict[str, Any]:
 
 
 def event_hash(event: AuditEvent) -> str:
+    """The hash an event should carry, computed from the fields it covers."""
     return _digest(hashed_fields(event))
 
 
@@ -80,9 +82,11 @@ class HeadAnchor:
 
     @classmethod
     def in_folder(cls, folder: str | Path) -> HeadAnchor:
+        """The anchor file in ``folder`` (the instance folder)."""
         return cls(Path(folder) / ANCHOR_FILE)
 
     def read(self) -> tuple[int, str] | None:
+        """The anchored (seq, hash); None if there is none, (-1, "unreadable") if damaged."""
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             return int(data["seq"]), str(data["hash"])
@@ -108,22 +112,6 @@ class HeadAnchor:
 
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = Prepared(select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1))
-
-
-class AuditedEntry(Protocol):
-    """What an event records of the entry it is about (a whole entry or its head)."""
-
-    @property
-    def id(self) -> str: ...
-
-    @property
-    def publisher(self) -> str: ...
-
-    @property
-    def classification(self) -> str: ...
-
-
-AuditItems = Sequence[tuple[AuditedEntry | None, dict[str, Any] | None]]
 
 
 class Record(NamedTuple):
@@ -152,6 +140,7 @@ class AuditLog:
         entry: AuditedEntry | None = None,
         details: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Append one event (about ``entry``, or none) and return the row written."""
         return self.record_many(identity, action, [(entry, details)], decision=decision)[0]
 
     def record_many(
@@ -251,7 +240,8 @@ def write_records(sessions: Callable[[], Session], records: Sequence[Record]) ->
 class GroupWriter(Protocol):
     """Writes one group of records durably, or raises; moves the anchor itself."""
 
-    def write(self, records: Sequence[Record]) -> None: ...
+    def write(self, records: Sequence[Record]) -> None:
+        """Commit these records as one group, durably, or raise."""
 
 
 class ReadLog:
@@ -265,7 +255,7 @@ class ReadLog:
     every event queued by then: the busier the server, the larger the groups.
     The chain stays one chain: each group appends under the same lock as any
     other writer (see ``AuditLog``). With a ``writer``, the leader hands its group
-    to it (``catalogue.audit_writer``: a process of its own) instead of writing it.
+    to it (``catalogue.machinery.audit.writer``: a process of its own) instead of writing it.
     """
 
     def __init__(
@@ -285,6 +275,7 @@ class ReadLog:
         self.events = 0
 
     def append(self, identity: Identity, action: str, items: AuditItems, *, decision: str = "allow") -> None:
+        """Append one caller's events; return once they are durable."""
         self.append_records([Record(identity, action, list(items), decision)])
 
     def append_records(self, records: Sequence[Record]) -> None:
@@ -344,15 +335,8 @@ def advance_anchors(session: Session) -> None:
 
 
 def discard_anchors(session: Session) -> None:
+    """After a rollback: forget the anchor moves the transaction had asked for."""
     session.info.pop("audit_heads", None)
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    checked: int
-    broken_seq: int | None = None
-    reason: str = ""
 
 
 def verify_chain(session: Session, anchor: HeadAnchor | None = None) -> Verification:
@@ -401,3 +385,23 @@ def _walk(events: Iterable[AuditEvent], anchor: HeadAnchor | None) -> Verificati
 def event_to_dict(event: AuditEvent) -> dict[str, Any]:
     """An exported event: what its hash covers, and the hash (so it can be re-checked)."""
     return {**hashed_fields(event), "hash": event.hash}
+
+
+class Chain:
+    """The chain as the services reach it (``catalogue.ports.AuditChain``), anchored
+    in ``anchor`` (None: no external anchor, as in tests of the chain alone)."""
+
+    def __init__(self, anchor: HeadAnchor | None = None) -> None:
+        self.anchor = anchor
+
+    def trail(self, session: Session) -> AuditLog:
+        """Appends events inside ``session``'s transaction."""
+        return AuditLog(session, self.anchor)
+
+    def verify(self, session: Session) -> Verification:
+        """Walk the whole chain and check it against the anchor."""
+        return verify_chain(session, self.anchor)
+
+    def exported(self, event: AuditEvent) -> dict[str, Any]:
+        """What the event's hash covers, and the hash."""
+        return event_to_dict(event)

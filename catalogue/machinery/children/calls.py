@@ -78,6 +78,7 @@ class ChildCaller:
         return self._lock.locked()
 
     def call(self, argument: Any, seconds: float) -> Any:
+        """``function(argument)`` in the child, within ``seconds``; see the module for what it raises."""
         if not self._lock.acquire(timeout=seconds):
             raise ChildBusy
         try:

@@ -12,35 +12,26 @@ entry, or a page of them, serialises nothing that was serialised before.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from catalogue.cache import LRUCache
+from catalogue.machinery.readpath.lru import LRUCache
 from catalogue.models import Entry
+from catalogue.ports import Rendering
 from catalogue.schemas import EntrySchema, EntrySummarySchema
 
 _full = EntrySchema()
 _summary = EntrySummarySchema()
 CacheKey = tuple[str, int, bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Rendering:
-    """One view of one revision of an entry, as the schemas dump it."""
-
-    document: dict[str, Any]  # shared: copy before changing
-    text: str  # the same, as compact JSON
-    served: tuple[str, ...]  # an API's served datasets (all of them: filter per caller)
-
-
 CACHE: LRUCache[CacheKey, Rendering] = LRUCache(20_000)
 
 
 def to_json(document: Any) -> str:
+    """``document`` as compact JSON text (UTF-8 kept as is)."""
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def cached_rendering(entry_id: str, revision: int, full: bool) -> Rendering | None:
+    """The rendering of that revision in that view, if one is cached."""
     return CACHE.get((entry_id, revision, full))
 
 
@@ -54,3 +45,19 @@ def render(entry: Entry, full: bool) -> Rendering:
         rendering = Rendering(document, to_json(document), served)
         CACHE.put(key, rendering)
     return rendering
+
+
+class CachedRenderer:
+    """The process's rendering cache behind the ``catalogue.ports.Renderer`` port."""
+
+    def cached(self, entry_id: str, revision: int, full: bool) -> Rendering | None:
+        """The rendering of that revision in that view, if one is cached."""
+        return cached_rendering(entry_id, revision, full)
+
+    def render(self, entry: Entry, full: bool) -> Rendering:
+        """The rendering of ``entry`` (loaded whole) in the given view, cached."""
+        return render(entry, full)
+
+
+#: One per process, as the cache is.
+RENDERER = CachedRenderer()

@@ -1,0 +1,69 @@
+"""The services joined to their machines: the one place below ``api`` that knows both kinds.
+
+The business (``catalogue.services``) depends only on the ports in
+``catalogue.ports``; the machines that implement them live in
+``catalogue.machinery``. These factories put the two together with the concrete
+machines, so that the app's composition root (``api.wiring``), the commands, the
+demo loader, the benchmarks and the tests all build a service the same way:
+
+- the audit chain (``Chain``), anchored in the instance folder when given an anchor;
+- the rendering cache of this process (``RENDERER``);
+- the OpenAPI document checker with its child process (``OpenAPIDocumentChecker``);
+- and, in a server, the group-committed read log, the kept heads and the refusal log
+  (None elsewhere: reads audited in the session, heads always read, refusals at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.orm import Session
+
+from catalogue.machinery.audit.chain import Chain, HeadAnchor
+from catalogue.machinery.children.openapi import OpenAPIDocumentChecker, OpenAPILimits
+from catalogue.machinery.readpath.rendering import RENDERER
+from catalogue.ports import EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
+from catalogue.services.audit import AuditService
+from catalogue.services.entries import EntryService
+from security.levels import ClassificationScheme
+
+
+def entry_machines(
+    anchor: HeadAnchor | None = None,
+    read_log: ReadAudit | None = None,
+    heads: KeptHeads | None = None,
+    openapi_limits: OpenAPILimits | None = None,
+    refusals: RefusalNotes | None = None,
+) -> EntryMachines:
+    """The concrete machines an ``EntryService`` runs on."""
+    return EntryMachines(
+        chain=Chain(anchor),
+        renderer=RENDERER,
+        openapi=OpenAPIDocumentChecker(openapi_limits),
+        read_log=read_log,
+        heads=heads,
+        refusals=refusals,
+    )
+
+
+def entry_service(
+    session: Session,
+    scheme: ClassificationScheme,
+    indexer: Indexer | None = None,
+    anchor: HeadAnchor | None = None,
+    review_intervals: Mapping[str, int] | None = None,
+    read_log: ReadAudit | None = None,
+    heads: KeptHeads | None = None,
+    openapi_limits: OpenAPILimits | None = None,
+    refusals: RefusalNotes | None = None,
+) -> EntryService:
+    """An ``EntryService`` on ``session`` with the concrete machines (see the module)."""
+    machines = entry_machines(anchor, read_log, heads, openapi_limits, refusals)
+    return EntryService(session, scheme, machines, indexer, review_intervals)
+
+
+def audit_service(
+    session: Session, anchor: HeadAnchor | None = None, refusals: RefusalNotes | None = None
+) -> AuditService:
+    """An ``AuditService`` on ``session`` over the audit chain anchored in ``anchor``."""
+    return AuditService(session, Chain(anchor), refusals)

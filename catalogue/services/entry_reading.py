@@ -1,0 +1,282 @@
+"""Reading entries: one by id, a page of them, views of several; and the audit
+events and refusals reads leave behind.
+
+Every read decides visibility on the entry's head (``catalogue.visibility``) and
+then serves the caller a cached rendering (``Renderer``). Heads of single reads may
+be kept in memory (``KeptHeads``, docs/kept-heads.md); reads are audited before they
+are answered (``ReadAudit``, or in this session); refusals are noted and written
+after the answer (``RefusalNotes``). Each machine is reached only through its port.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from catalogue.db import begin_write
+from catalogue.errors import NotFound, PermissionDenied
+from catalogue.models import Entry
+from catalogue.ports import AuditedEntry, AuditTrail, EntryMachines, Rendering
+from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.services.entry_views import NOT_FOUND, EntryRef, EntryView, R
+from catalogue.visibility import (
+    CATALOGUE_VERSION,
+    HEAD_BY_ID,
+    EntryHead,
+    counts_for,
+    head_of,
+    heads_by_ids,
+    list_query,
+    page_heads,
+    visible_clause,
+)
+from security import policy
+from security.identity import Identity
+from security.levels import ClassificationScheme
+
+
+class EntryReader:
+    """Reads entries for callers, audits the reads and notes the refusals."""
+
+    def __init__(
+        self, session: Session, scheme: ClassificationScheme, machines: EntryMachines, audit: AuditTrail
+    ) -> None:
+        self.session = session
+        self.scheme = scheme
+        self.audit = audit
+        self.renderer = machines.renderer
+        #: Where reads are audited: group-committed (the app) or in this session.
+        self.read_log = machines.read_log
+        #: Heads kept in memory for reads of one entry (docs/kept-heads.md); None: always read.
+        self.heads = machines.heads
+        #: Where 404s of entries by id are noted (None: a hidden one is audited at once).
+        self.refusals = machines.refusals
+
+    # A hidden entry and an id that never existed answer the same 404 by the same path:
+    # one read of a head (found or not), one note of the refusal (written to the audit
+    # log after the answer, ``RefusalNotes``), never a kept head and never a
+    # whole entry loaded. Their times differ by a row decoded (docs/security.md).
+    def load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
+        """The whole entry (to change it), or NotFound: the same for hidden and missing ids.
+        Its head is decided first, so that a refusal never loads the whole entry."""
+        self._head_visible(identity, entry_id, entry_type)
+        # Decided again on the whole entry: on PostgreSQL each statement reads its own snapshot.
+        return self._listable(identity, entry_id, self.session.get(Entry, entry_id), entry_type)
+
+    def _head_visible(
+        self, identity: Identity, entry_id: str, entry_type: str | None, *, alone: bool = False
+    ) -> EntryHead:
+        """The head of an entry the caller may list (to read it), or NotFound.
+        ``alone``: read it in a statement of its own (see ``Prepared.first``)."""
+        row = None
+        if _looks_like_uuid(entry_id):
+            if alone and self.heads is not None and not self.session.in_transaction():
+                row = self.heads.row(
+                    entry_id,
+                    lambda: HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=True),
+                    # A kept head answers only a caller it is shown to: a refusal reads
+                    # the database, as it must for an id that was never kept.
+                    lambda kept: self._answered(identity, head_of(kept), entry_type),
+                )
+            else:
+                row = HEAD_BY_ID.first(self.session, {"id": entry_id}, alone=alone)
+        return self._listable(identity, entry_id, head_of(row) if row is not None else None, entry_type)
+
+    @staticmethod
+    def _answered(identity: Identity, entry: EntryRef, entry_type: str | None) -> bool:
+        return (entry_type is None or entry.type == entry_type) and policy.can_list(identity, entry.facts)
+
+    def _listable(self, identity: Identity, entry_id: str, entry: R | None, entry_type: str | None) -> R:
+        if entry is not None and self._answered(identity, entry, entry_type):
+            return entry
+        hidden = entry is not None and not policy.can_list(identity, entry.facts)
+        self._refused(identity, entry_id, entry if hidden else None)
+        raise NotFound(NOT_FOUND)
+
+    def _refused(self, identity: Identity, entry_id: str, hidden: AuditedEntry | None) -> None:
+        """Note a 404 of ``entry_id`` (``hidden``: the entry it names, which the caller
+        may not see). The caller gets the very same 404 either way."""
+        if self.refusals is not None:
+            self.refusals.note(identity, "entry.read", entry_id, hidden)
+        elif hidden is not None:  # no refusal log (a command, not a server): at once
+            self.audit_now(identity, "entry.read", hidden, decision="deny", details={"answered": 404})
+
+    def view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
+        """The view of a whole entry just loaded or changed."""
+        full = policy.can_read(identity, entry.facts)
+        rendering = self.renderer.render(entry, full)
+        return self._dress(identity, entry, full, rendering, pending_review if full else None)
+
+    def views(self, identity: Identity, heads: Sequence[EntryHead]) -> list[EntryView]:
+        """Views of entries the caller may list: renderings from the cache, and whole
+        entries loaded (in one query per relation) only for those not cached yet.
+
+        A whole entry loaded here is decided again on its own facts: its head may
+        have been read in an earlier transaction (``get``), and the entry may have
+        changed since. One no longer listable is left out."""
+        found: dict[str, tuple[EntryRef, bool, Rendering]] = {}
+        missing = []
+        for head in heads:
+            full = policy.can_read(identity, head.facts)
+            rendering = self.renderer.cached(head.id, head.revision, full)
+            if rendering is None:
+                missing.append(head.id)
+            else:
+                found[head.id] = (head, full, rendering)
+        if missing:
+            for entry in self.session.scalars(
+                select(Entry)
+                .where(Entry.id.in_(missing))
+                .options(
+                    selectinload(Entry.legal_bases),
+                    selectinload(Entry.distributions),
+                    selectinload(Entry.theme_rows),
+                    selectinload(Entry.served),
+                )
+            ):
+                if policy.can_list(identity, entry.facts):
+                    full = policy.can_read(identity, entry.facts)
+                    found[entry.id] = (entry, full, self.renderer.render(entry, full))
+        return [self._dress(identity, *found[h.id], None) for h in heads if h.id in found]
+
+    def _dress(
+        self,
+        identity: Identity,
+        entry: EntryRef,
+        full: bool,
+        rendering: Rendering,
+        pending_review: str | None,
+    ) -> EntryView:
+        """Add what depends on the caller: which of an API's served datasets it may see."""
+        if full and entry.type == "api":
+            served = self.visible_ids(identity, rendering.served)
+            document = {**rendering.document, "serves_datasets": served}
+            return EntryView(entry, full, document, None, pending_review)
+        return EntryView(entry, full, rendering.document, rendering.text, pending_review)
+
+    def visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
+        """Those of ``ids`` the caller may read (list), in their order."""
+        if not ids:
+            return []
+        rows = self.session.scalars(
+            select(Entry.id).where(Entry.id.in_(list(ids)), visible_clause(policy.read_filter(identity)))
+        ).all()
+        visible = set(rows)
+        return [i for i in ids if i in visible]
+
+    def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
+        """One entry as the caller may see it (its read audited), or NotFound."""
+        # The head alone: a cached rendering needs nothing more from the database.
+        return self._read(identity, self._head_visible(identity, entry_id, entry_type, alone=True))
+
+    def _read(self, identity: Identity, head: EntryHead) -> EntryView:
+        views = self.views(identity, [head])
+        if not views:  # changed between its head and its loading: as if never found
+            raise NotFound(NOT_FOUND)
+        self.audit_reads(identity, views)
+        return views[0]
+
+    def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
+        """An API's OpenAPI document, for a caller who may read the API whole."""
+        # Head, decision and document in one transaction.
+        view = self._read(identity, self._head_visible(identity, entry_id, "api"))
+        if not view.full:
+            self.audit_now(identity, "entry.openapi", view.entry, decision="deny", details={"answered": 403})
+            raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
+        document: dict[str, Any] | None = self.session.scalar(
+            select(Entry.openapi).where(Entry.id == view.entry.id)
+        )
+        if document is None:
+            raise NotFound("This API has no OpenAPI document.")
+        return document
+
+    def list_entries(
+        self,
+        identity: Identity,
+        *,
+        entry_type: str | None = None,
+        publisher: str | None = None,
+        status: str | None = None,
+        theme: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> Page[EntryView]:
+        """A page of the entries the caller may list, filtered; their reads audited."""
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        query = list_query(
+            policy.read_filter(identity),
+            entry_type=entry_type,
+            publisher=publisher,
+            status=status,
+            # Retired entries are history: listed only when asked for.
+            exclude_status=None if status else policy.RETIRED,
+            theme=theme,
+            limit=per_page,
+            offset=(page - 1) * per_page,
+        )
+        if query is None:
+            return Page([], 0, page, per_page)
+        version, heads = page_heads(self.session, query)
+        # The total, counted once per catalogue version (version and count read in
+        # one snapshot; the page above may be one change older or newer).
+        counts = counts_for(self.session.get_bind().engine)
+        total = counts.get((version, query.count_key))
+        if total is None:
+            version = self.session.execute(CATALOGUE_VERSION).scalar_one()
+            total = int(self.session.execute(query.count, query.params).scalar_one())
+            counts.put((version, query.count_key), total)
+        views = self.views(identity, heads)
+        self.audit_reads(identity, views)
+        return Page(views, int(total), page, per_page)
+
+    def views_of(self, identity: Identity, ids: Sequence[str], *, audit: bool) -> dict[str, EntryView]:
+        """Views of the entries among ``ids`` that the caller may see, checked against
+        the database in one query (a search index may lag behind)."""
+        if not ids:
+            return {}
+        visible = [h for h in heads_by_ids(self.session, ids) if policy.can_list(identity, h.facts)]
+        views = {v.entry.id: v for v in self.views(identity, visible)}
+        if audit:
+            self.audit_reads(identity, list(views.values()))
+        return views
+
+    # -- auditing reads and refusals --------------------------------------
+    def audit_reads(self, identity: Identity, views: Sequence[EntryView]) -> None:
+        """Every read of an entry above the lowest level, whole or as a summary, is
+        an event: who, which agency and client, when, which entry at which level,
+        from where. It is durable before the caller sees the entry."""
+        audited = [v for v in views if v.entry.classification != self.scheme.lowest]
+        if not audited:
+            return
+        items: list[tuple[AuditedEntry | None, dict[str, Any] | None]] = [
+            (v.entry, {"view": "full" if v.full else "summary"}) for v in audited
+        ]
+        if self.read_log is not None:
+            self.read_log.append(identity, "entry.read", items)
+            return
+        begin_write(self.session)
+        self.audit.record_many(identity, "entry.read", items)
+        self.session.commit()
+
+    def audit_now(
+        self,
+        identity: Identity,
+        action: str,
+        entry: AuditedEntry | None,
+        *,
+        decision: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Record an event in a transaction of its own (a refusal rolls back the rest)."""
+        self.session.rollback()
+        begin_write(self.session)
+        self.audit.record(identity, action, entry=entry, decision=decision, details=details)
+        self.session.commit()
+
+
+def _looks_like_uuid(value: str) -> bool:
+    return len(value) == 36 and value.count("-") == 4

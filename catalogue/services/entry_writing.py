@@ -1,0 +1,325 @@
+"""Writing entries: registration, editing, deprecation and retirement, with the
+rules every change must keep and the commit that carries its outbox row and audit
+event.
+
+Input that costs more than a lookup (an OpenAPI document) is checked by
+``prepare`` through the ``OpenAPIValidator`` port before the write transaction
+opens. A change to the reviewed fields of a published entry is not applied: it is
+opened as a review by ``PendingReviews``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from catalogue import fields as entry_fields
+from catalogue.db import begin_write
+from catalogue.errors import Conflict, PermissionDenied, ValidationFailed
+from catalogue.models import (
+    Agency,
+    Distribution,
+    Entry,
+    EntryTheme,
+    LegalBasis,
+    OutboxEvent,
+    ServedDataset,
+    utcnow,
+)
+from catalogue.ports import Indexer, OpenAPIValidator
+from catalogue.services.common import check_etag
+from catalogue.services.entry_reading import EntryReader
+from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag
+from catalogue.services.pending_reviews import PendingReviews
+from catalogue.visibility import visible_clause
+from security import policy
+from security.identity import Identity
+
+
+class EntryWriter:
+    """Changes entries for callers, composed over the ``EntryReader`` that finds them."""
+
+    def __init__(
+        self,
+        reader: EntryReader,
+        openapi: OpenAPIValidator,
+        indexer: Indexer,
+        pending_reviews: PendingReviews,
+    ) -> None:
+        self.reader = reader
+        self.session = reader.session
+        self.scheme = reader.scheme
+        self.audit = reader.audit
+        self.openapi = openapi
+        self.indexer = indexer
+        #: Opens the review a change to a published entry's reviewed fields waits for.
+        self.pending_reviews = pending_reviews
+
+    def prepare(self, data: dict[str, Any]) -> PreparedInput:
+        """Check what needs no database and takes time, before a write begins."""
+        if data.get("openapi") is not None:
+            self.openapi.check(data["openapi"])
+        return PreparedInput(data)
+
+    def create(self, identity: Identity, entry_type: str, data: dict[str, Any]) -> EntryView:
+        """Register a draft entry for the caller's agency."""
+        publisher = data.pop("publisher")
+        prepared = self.prepare(data)
+        begin_write(self.session)
+        if not policy.can_create(identity, publisher):
+            self.reader.audit_now(
+                identity, "entry.create", None, decision="deny", details={"publisher": publisher}
+            )
+            raise PermissionDenied(
+                "You may register entries only for your own agency, with the catalogue:write scope."
+            )
+        if self.session.get(Agency, publisher) is None:
+            raise ValidationFailed({"publisher": ["No agency with that organisation number."]})
+        entry = Entry(type=entry_type, publisher=publisher, status=policy.DRAFT)
+        self.apply(identity, entry, prepared, creating=True)
+        self.session.add(entry)
+        self.commit_change(identity, entry, "entry.create")
+        return self.reader.view(identity, entry)
+
+    def update(
+        self,
+        identity: Identity,
+        entry_id: str,
+        data: dict[str, Any],
+        if_match: str | None,
+        entry_type: str | None = None,
+    ) -> EntryView:
+        """Replace (PUT) or change (PATCH: ``data`` holds only what changes).
+
+        On a published entry, a change that touches the classification, listing
+        level, legal basis or personal-data flags is not applied: it becomes a
+        pending revision for a security officer (``PendingReviews.propose_revision``;
+        ``ReviewService.decide`` applies it)."""
+        prepared = self.prepare(data)
+        begin_write(self.session)
+        entry = self.reader.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.update")
+        check_etag(entry_etag(entry), if_match)
+        if entry.status == policy.RETIRED:
+            raise Conflict("A retired entry cannot be edited.")
+        if entry.status == policy.IN_REVIEW:
+            raise Conflict("The entry is frozen while it is in review.")
+        if entry.status in (policy.PUBLISHED, policy.DEPRECATED):
+            # Compare the entry as it would be after the change, not the input: an
+            # omitted or null listing_level defaults to the classification, and
+            # that is a reclassification too.
+            after = self.merged(entry, data, creating=False)
+            changed = [f for f in entry_fields.REVIEWED_FIELDS if self._differs(entry, f, after[f])]
+            if changed:
+                # Check the whole proposal now, so the officer never gets an invalid one.
+                self.check_rules(identity, entry, after, _supplied_links(data))
+                review = self.pending_reviews.propose_revision(identity, entry, data, changed)
+                return self.reader.view(identity, entry, pending_review=review.id)
+        self.apply(identity, entry, prepared, creating=False)
+        entry.modified = utcnow()
+        self.commit_change(identity, entry, "entry.update", {"fields": sorted(data)})
+        return self.reader.view(identity, entry)
+
+    def retire(
+        self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
+    ) -> EntryView:
+        """DELETE never erases: the entry is kept, retired."""
+        begin_write(self.session)
+        entry = self.reader.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.retire")
+        check_etag(entry_etag(entry), if_match)
+        if entry.status != policy.RETIRED:
+            entry.status = policy.RETIRED
+            entry.modified = utcnow()
+            self.commit_change(identity, entry, "entry.retire")
+        return self.reader.view(identity, entry)
+
+    def deprecate(
+        self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
+    ) -> EntryView:
+        """A published entry that should no longer be used, but still exists."""
+        begin_write(self.session)
+        entry = self.reader.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.deprecate")
+        check_etag(entry_etag(entry), if_match)
+        if entry.status != policy.PUBLISHED:
+            raise Conflict(f"Only a published entry can be deprecated; this entry is {entry.status}.")
+        entry.status = policy.DEPRECATED
+        entry.modified = utcnow()
+        self.commit_change(identity, entry, "entry.deprecate")
+        return self.reader.view(identity, entry)
+
+    # -- building blocks (also used by ReviewService) ----------------------
+    def require_write(self, identity: Identity, entry: Entry, action: str) -> None:
+        """PermissionDenied (audited) unless the caller may change ``entry``."""
+        if not policy.can_write(identity, entry.facts):
+            self.reader.audit_now(identity, action, entry, decision="deny", details={"answered": 403})
+            raise PermissionDenied("Only the publishing agency's data owners may change this entry.")
+
+    def _differs(self, entry: Entry, field: str, value: Any) -> bool:
+        if field == "legal_basis":
+            current = [(b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases]
+            return current != [
+                (b["role"], b["jurisdiction"], b["reference"], b.get("provision")) for b in value
+            ]
+        if field == "listing_level" and value is None:
+            return False
+        return bool(getattr(entry, field) != value)
+
+    def apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
+        """Check the rules on the entry as it will be, then change it (not committed)."""
+        data = prepared.data
+        merged = self.merged(entry, data, creating)
+        self.check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
+        # The fields stored as a column of their own name, as they are; the others
+        # ("special" in catalogue.fields) below.
+        for field in entry_fields.column_fields(entry.type):
+            setattr(entry, field.name, merged[field.name])
+        temporal = merged["temporal"] or {}
+        entry.temporal_start = temporal.get("start")
+        entry.temporal_end = temporal.get("end")
+        if "legal_basis" in data or creating:
+            entry.legal_bases = [
+                LegalBasis(position=i, **basis) for i, basis in enumerate(merged["legal_basis"])
+            ]
+        if "themes" in data or creating:
+            entry.theme_rows = [EntryTheme(theme=t) for t in merged["themes"]]
+        if entry.type == "dataset":
+            if "distributions" in data or creating:
+                entry.distributions = [
+                    Distribution(position=i, **d) for i, d in enumerate(merged["distributions"])
+                ]
+        else:
+            if "serves_datasets" in data or creating:
+                links = list(merged["serves_datasets"])
+                if not creating:  # keep the links the caller cannot see (and so cannot remove)
+                    visible = set(self.reader.visible_ids(identity, entry.served_dataset_ids))
+                    links += [d for d in entry.served_dataset_ids if d not in visible and d not in links]
+                entry.served = [ServedDataset(dataset_id=d, position=i) for i, d in enumerate(links)]
+
+    def merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
+        """The entry as it will be after the change, for checking the rules."""
+        if creating:
+            current: dict[str, Any] = {}
+        else:
+            current = {f.name: getattr(entry, f.name) for f in entry_fields.column_fields()}
+            # The "special" fields (catalogue.fields): relations, and a pair of columns.
+            current.update(
+                legal_basis=[
+                    {
+                        "role": b.role,
+                        "jurisdiction": b.jurisdiction,
+                        "reference": b.reference,
+                        "provision": b.provision,
+                        "url": b.url,
+                        "note": b.note,
+                    }
+                    for b in entry.legal_bases
+                ],
+                temporal={"start": entry.temporal_start, "end": entry.temporal_end},
+                distributions=[],
+                serves_datasets=entry.served_dataset_ids,
+            )
+        merged = {**current, **data}
+        for key, value in entry_fields.input_defaults().items():
+            merged.setdefault(key, value)
+        if merged["listing_level"] is None:
+            merged["listing_level"] = merged["classification"]
+        merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
+        return merged
+
+    def check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
+        """ValidationFailed or PermissionDenied unless ``m`` (the merged entry) keeps every rule."""
+        errors: dict[str, list[str]] = {}
+        enabled = ", ".join(self.scheme.enabled_keys)
+        classification, listing = m["classification"], m["listing_level"]
+        if not self.scheme.is_enabled(classification):
+            errors.setdefault("classification", []).append(
+                f"Unknown classification level {classification!r}; expected one of {enabled}."
+            )
+        if not self.scheme.is_enabled(listing):
+            errors.setdefault("listing_level", []).append(
+                f"Unknown classification level {listing!r}; expected one of {enabled}."
+            )
+        elif self.scheme.is_enabled(classification) and not self.scheme.not_above(listing, classification):
+            errors.setdefault("listing_level", []).append(
+                "The listing level may not be above the classification."
+            )
+        roles = {b["role"] for b in m["legal_basis"]}
+        if (
+            self.scheme.is_enabled(classification)
+            and classification != self.scheme.lowest
+            and "restriction" not in roles
+        ):
+            errors.setdefault("legal_basis", []).append(
+                f"An entry classified {classification!r} must cite at least one legal basis "
+                "with role 'restriction' (the provision that restricts access, such as a "
+                "secrecy provision)."
+            )
+        if m["special_categories"] and not m["contains_personal_data"]:
+            errors.setdefault("special_categories", []).append(
+                "Special categories of personal data imply contains_personal_data."
+            )
+        if m["contains_personal_data"] and "processing" not in roles:
+            errors.setdefault("legal_basis", []).append(
+                "An entry with personal data must cite at least one legal basis with role "
+                "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
+            )
+        # An OpenAPI document was checked by ``prepare``, before the transaction.
+        if entry.type == "api":
+            missing = self._unknown_datasets(identity, links)
+            if missing:
+                errors.setdefault("serves_datasets", []).append(
+                    "No dataset with id " + ", ".join(missing) + "."
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        for level in {classification, listing}:
+            if not policy.can_classify(identity, level):
+                raise PermissionDenied(f"You may not classify an entry above your own clearance ({level!r}).")
+
+    def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
+        """Ids that are not datasets the caller may see (hidden ones look missing)."""
+        if not ids:
+            return []
+        if len(set(ids)) != len(ids):
+            return sorted({i for i in ids if ids.count(i) > 1})
+        found = set(
+            self.session.scalars(
+                select(Entry.id).where(
+                    Entry.id.in_(ids),
+                    Entry.type == "dataset",
+                    visible_clause(policy.read_filter(identity)),
+                )
+            ).all()
+        )
+        return [i for i in ids if i not in found]
+
+    def commit_change(
+        self, identity: Identity, entry: Entry, action: str, details: dict[str, Any] | None = None
+    ) -> None:
+        """The change, its outbox row and its audit event commit together."""
+        try:
+            changed = entry in self.session.new or self.session.is_modified(entry)
+            self.session.flush()
+            if changed:  # a decision that changes nothing needs no re-indexing
+                self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            self.audit.record(
+                identity, action, entry=entry, details={"revision": entry.revision, **(details or {})}
+            )
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            raise Conflict("The entry was changed by someone else at the same time; retry.") from exc
+        except Exception:
+            self.session.rollback()
+            raise
+        self.indexer.changed([entry.id])
+
+
+def _supplied_links(data: dict[str, Any]) -> list[str]:
+    """Only links the caller sends are checked: stored links may point at datasets
+    above the caller's clearance, and an error must never name them."""
+    return [str(d) for d in data["serves_datasets"]] if "serves_datasets" in data else []
