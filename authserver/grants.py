@@ -11,6 +11,7 @@ refresh tokens are stored, hashed, by ``TokenService``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
@@ -18,8 +19,8 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
-from flask import g
 from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
 
 from authserver.adapters import (
     CODE_AUTH_METHODS,
@@ -181,11 +182,6 @@ class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
     def get_audiences(self, client: Client, user: Any, scope: str) -> str:
         return self.audience
 
-    def get_jti(self, client: Client, grant_type: str, user: Any, scope: str) -> str:
-        jti: str = super().get_jti(client, grant_type, user, scope)
-        g.issued_jti = jti  # the refresh family remembers it, to deny it on reuse
-        return jti
-
     def get_extra_claims(self, client: Client, grant_type: str, user: Any, scope: str) -> dict[str, Any]:
         agency = user.agency.orgnr if isinstance(user, Person) else client.agency.orgnr
         return {"agency": agency}
@@ -203,5 +199,14 @@ def save_token(token: dict[str, Any], request: Any) -> None:
         client_id=request.client.get_client_id(),
         user_id=request.user.get_user_id(),
         scope=token.get("scope", ""),
-        access_jti=g.pop("issued_jti", None),
+        access_jti=issued_jti(token["access_token"]),
     )
+
+
+def issued_jti(access_token: str) -> str:
+    """The ``jti`` of an access token this server has just signed, read from the token
+    itself (no signature check: it never left the process). The refresh family keeps it,
+    to deny the access token when a reused refresh token revokes the family."""
+    claims = json.loads(extract_compact(access_token.encode("ascii")).payload)
+    jti: str = claims["jti"]
+    return jti

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,8 +53,17 @@ def fail(exc: CatalogueError) -> None:
     """A domain error as the command's error message (exit 1)."""
     message = exc.detail
     if isinstance(exc, ValidationFailed):
-        message += " " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+        message += " " + _messages(exc.errors)
     raise click.ClickException(message)
+
+
+def _messages(errors: object) -> str:
+    """A field's messages in one line: a list joined, a nested schema's fields named."""
+    if isinstance(errors, Mapping):
+        return "; ".join(f"{field}: {_messages(inner)}" for field, inner in errors.items())
+    if isinstance(errors, list | tuple):
+        return " ".join(_messages(message) for message in errors)
+    return str(errors)
 
 
 def default_issuer(host: str, port: int) -> None:
