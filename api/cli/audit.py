@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from api.cli.common import cli_app
+from api.cli.common import app_session
 from catalogue.audit import verify_chain
 from catalogue.services.audit import AuditService, as_json_lines
 from security.identity import system_identity
@@ -21,8 +21,8 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first broken event."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        result = verify_chain(session, app.extensions["tillit"].anchor)
+    with app_session() as (ext, session):
+        result = verify_chain(session, ext.anchor)
     if result.ok:
         click.echo(f"The audit chain is intact: {result.checked} events.")
         return
@@ -44,8 +44,7 @@ def audit_verify() -> None:
 )
 def audit_export(output: Any) -> None:
     """Write every event, oldest first, as JSON Lines."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         events = AuditService(session, ext.anchor).export(system_identity(ext.scheme))
         for line in as_json_lines(events):
             output.write(line)
