@@ -39,7 +39,7 @@ from security.identity import PERSON_SCOPES
 from security.keys import SIGNING_ALG, KeyStore
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]  # Authlib ships no types
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
@@ -72,7 +72,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
-class S256Required(CodeChallenge):  # type: ignore[misc]
+class S256Required(CodeChallenge):  # type: ignore[misc]  # Authlib ships no types
     """PKCE for every authorization-code client, confidential ones included, S256 only.
 
     Authlib's CodeChallenge makes PKCE optional for confidential clients and
@@ -95,7 +95,7 @@ class S256Required(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # Authlib: no types
     TOKEN_ENDPOINT_AUTH_METHODS = CODE_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
@@ -137,7 +137,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         return find_person(authorization_code.row.user_id)
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Authlib ships no types
     TOKEN_ENDPOINT_AUTH_METHODS = CODE_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -164,7 +164,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         """Rotated in issue_token, before the new token exists."""
 
 
-class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]  # Authlib ships no types
     def __init__(self, keys: KeyStore, issuer: str, audience: str, lifetime: int) -> None:
         super().__init__(
             issuer=issuer,
