@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import flask
 from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask.typing import RouteCallable
 from marshmallow import Schema
 from webargs.flaskparser import abort as abort
@@ -25,6 +26,12 @@ _Status = int | str | HTTPStatus
 
 class Blueprint(flask.Blueprint):
     description: str
+    # Not public API, but what a subclass adding to the documentation builds on (the
+    # OpenAPI document's own facts per route): a release may change them; stubtest and
+    # the OpenAPI tests would tell.
+    _docs: dict[str, dict[str, Any]]
+    _endpoints: list[str]
+    _prepare_doc_cbks: list[Callable[..., dict[str, Any]]]
     def __init__(
         self, name: str, import_name: str, *args: Any, description: str = ..., **kwargs: Any
     ) -> None: ...
@@ -99,6 +106,8 @@ class Blueprint(flask.Blueprint):
 
 class Api:
     spec: APISpec
+    #: apispec's marshmallow plugin: custom fields and validators map to OpenAPI through it.
+    ma_plugin: MarshmallowPlugin
     config_prefix: str
     def __init__(
         self,
