@@ -11,6 +11,7 @@ from weakref import WeakKeyDictionary
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy import event
@@ -46,12 +47,20 @@ from security.tokens import TokenVerifier
 JSON_METHODS = {"POST", "PUT", "PATCH"}
 
 
+class OrderedJSON(DefaultJSONProvider):
+    """Flask's JSON, with keys in the order the schemas declare them (not sorted)."""
+
+    sort_keys = False
+
+
 class TillitFlask(Flask):
     """Flask, with its per-hook coroutine check done once per function.
 
     Flask asks ``inspect.iscoroutinefunction`` of every before-, after- and
     teardown-request function on every request; the answer
     never changes for a function, so it is kept."""
+
+    json_provider_class = OrderedJSON
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -96,7 +105,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = TillitFlask("tillit", instance_path=settings["INSTANCE_PATH"])
     app.session_interface = CookieSessions()
     if int(settings["TRUSTED_PROXIES"]):  # else X-Forwarded-For is ignored: it would escape the limits
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(settings["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # wrapping wsgi_app is how Flask takes middleware
+            app.wsgi_app, x_for=int(settings["TRUSTED_PROXIES"])
+        )
     app.config.update(settings)
     app.config.update(
         API_TITLE="Tillit",
@@ -105,7 +116,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     scheme = (
@@ -197,6 +207,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _after(response: Response) -> Response:
+        # The request itself, not its proxy (read many times there). The ignore: Flask types
+        # the proxy as the Request, which has no _get_current_object.
         secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
         return response
 

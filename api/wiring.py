@@ -1,9 +1,9 @@
 """The wiring: what the app builds once (``Tillit``) and what each request builds
 once (``Services``), and the one place that reads them.
 
-- ``tillit()`` is the only reader of ``app.extensions["tillit"]`` in the HTTP layer
-  (the authorization server's modules, moving to ``authserver``, keep their own
-  reads for now).
+- ``tillit()`` is the only reader of ``app.extensions["tillit"]`` in ``api``, the
+  HTTP layer and the CLI alike (``authserver`` may not import ``api``: it reads the
+  same object through ``authserver/context.py``).
 - ``db()`` is the request's session. It is kept on ``flask.g`` as ``g.db``, opened
   by ``open_request_session`` before the request and closed after it: the
   authorization server's modules read ``g.db`` directly until they move; everything

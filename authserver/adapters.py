@@ -30,7 +30,7 @@ TOKEN_AUTH_METHODS = ["client_secret_basic", "private_key_jwt"]
 CODE_AUTH_METHODS = [*TOKEN_AUTH_METHODS, "none"]
 
 
-class Client(ClientMixin):  # type: ignore[misc]
+class Client(ClientMixin):  # type: ignore[misc]  # Authlib ships no types
     def __init__(self, row: OAuthClient, agency: Agency) -> None:
         self.row = row
         self.agency = agency

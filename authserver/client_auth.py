@@ -20,7 +20,7 @@ ASSERTION_MAX_LIFETIME = 120
 ASSERTION_LEEWAY = 30
 
 
-class PrivateKeyJWT(JWTBearerClientAssertion):  # type: ignore[misc]
+class PrivateKeyJWT(JWTBearerClientAssertion):  # type: ignore[misc]  # Authlib ships no types
     """RFC 7523 client assertions signed with a key of the client's registered JWKS:
     a single ``aud`` equal to the issuer, at most 120 seconds of life, asymmetric
     algorithms only, and every ``jti`` accepted once."""
@@ -37,6 +37,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):  # type: ignore[misc]
     def resolve_client_public_key(self, client: Client) -> KeySet:
         if client.row.token_endpoint_auth_method != self.CLIENT_AUTH_METHOD or not client.row.jwks:
             raise InvalidClientError(description="The client has no registered keys.")
+        # The ignore: joserfc types a key set as its TypedDict; a stored JWKS is plain JSON,
+        # whose shape import_key_set checks (and registration checked before).
         return KeySet.import_key_set(client.row.jwks)  # type: ignore[arg-type]
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:

@@ -11,6 +11,7 @@ refresh tokens are stored, hashed, by ``TokenService``.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
@@ -18,8 +19,8 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
-from flask import g
 from joserfc.jwk import KeySet
+from joserfc.jws import extract_compact
 
 from authserver.adapters import (
     CODE_AUTH_METHODS,
@@ -38,7 +39,7 @@ from security.identity import PERSON_SCOPES
 from security.keys import SIGNING_ALG, KeyStore
 
 
-class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]
+class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]  # Authlib ships no types
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
@@ -71,7 +72,7 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 
-class S256Required(CodeChallenge):  # type: ignore[misc]
+class S256Required(CodeChallenge):  # type: ignore[misc]  # Authlib ships no types
     """PKCE for every authorization-code client, confidential ones included, S256 only.
 
     Authlib's CodeChallenge makes PKCE optional for confidential clients and
@@ -94,7 +95,7 @@ class S256Required(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
-class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # Authlib: no types
     TOKEN_ENDPOINT_AUTH_METHODS = CODE_AUTH_METHODS
 
     def validate_requested_scope(self) -> None:
@@ -136,7 +137,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
         return find_person(authorization_code.row.user_id)
 
 
-class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Authlib ships no types
     TOKEN_ENDPOINT_AUTH_METHODS = CODE_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -163,7 +164,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         """Rotated in issue_token, before the new token exists."""
 
 
-class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
+class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]  # Authlib ships no types
     def __init__(self, keys: KeyStore, issuer: str, audience: str, lifetime: int) -> None:
         super().__init__(
             issuer=issuer,
@@ -180,11 +181,6 @@ class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]
 
     def get_audiences(self, client: Client, user: Any, scope: str) -> str:
         return self.audience
-
-    def get_jti(self, client: Client, grant_type: str, user: Any, scope: str) -> str:
-        jti: str = super().get_jti(client, grant_type, user, scope)
-        g.issued_jti = jti  # the refresh family remembers it, to deny it on reuse
-        return jti
 
     def get_extra_claims(self, client: Client, grant_type: str, user: Any, scope: str) -> dict[str, Any]:
         agency = user.agency.orgnr if isinstance(user, Person) else client.agency.orgnr
@@ -203,5 +199,14 @@ def save_token(token: dict[str, Any], request: Any) -> None:
         client_id=request.client.get_client_id(),
         user_id=request.user.get_user_id(),
         scope=token.get("scope", ""),
-        access_jti=g.pop("issued_jti", None),
+        access_jti=issued_jti(token["access_token"]),
     )
+
+
+def issued_jti(access_token: str) -> str:
+    """The ``jti`` of an access token this server has just signed, read from the token
+    itself (no signature check: it never left the process). The refresh family keeps it,
+    to deny the access token when a reused refresh token revokes the family."""
+    claims = json.loads(extract_compact(access_token.encode("ascii")).payload)
+    jti: str = claims["jti"]
+    return jti

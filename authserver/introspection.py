@@ -24,7 +24,7 @@ def standing_identity(claims: dict[str, Any]) -> Identity:
     return bound_identity(ext.scheme, ext.authority.current(), identity_from_claims(ext.scheme, claims))
 
 
-class Introspection(IntrospectionEndpoint):  # type: ignore[misc]
+class Introspection(IntrospectionEndpoint):  # type: ignore[misc]  # Authlib ships no types
     CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> AccessRecord | None:

@@ -35,12 +35,12 @@ LOGIN_FAILED = "Wrong user name or password, or the account is locked or disable
 PASSWORD_LOGIN_OFF = "Sign in at your agency's provider."
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     username = StringField("User name", validators=[DataRequired(), Length(max=120)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
 
 
-class ProviderForm(FlaskForm):  # type: ignore[misc]
+class ProviderForm(FlaskForm):  # type: ignore[misc]  # Flask-WTF ships no types
     """ "Sign in with <provider>": a button, with the CSRF token."""
 
     provider = StringField("Provider", validators=[DataRequired(), Length(max=32)])

@@ -13,7 +13,7 @@ from authserver.context import tillit, token_service
 from security.tokens import InvalidToken
 
 
-class Revocation(RevocationEndpoint):  # type: ignore[misc]
+class Revocation(RevocationEndpoint):  # type: ignore[misc]  # Authlib ships no types
     CLIENT_AUTH_METHODS = CODE_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:

@@ -38,7 +38,7 @@ from security.keys import KeyStore
 from security.tokens import DenyList
 
 
-class Issuer(IssuerParameter):  # type: ignore[misc]
+class Issuer(IssuerParameter):  # type: ignore[misc]  # Authlib ships no types
     def __init__(self, issuer: str) -> None:
         self.issuer = issuer
 

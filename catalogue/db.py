@@ -92,6 +92,8 @@ class Prepared:
     ) -> tuple[Any, ...] | None:
         """The first row; ``alone``: as a statement of its own (see ``statement_alone``),
         on SQLite on a connection borrowed straight from the pool."""
+        # The ignores (union-attr): our sessions are bound to an Engine, never a Connection
+        # (``make_session_factory``); a pooled connection always holds its driver's.
         engine = session.get_bind()
         if alone and engine.dialect.name == "sqlite" and not session.in_transaction():
             raw = engine.raw_connection()  # type: ignore[union-attr]
@@ -102,7 +104,7 @@ class Prepared:
         else:
             with statement_alone(session) if alone else nullcontext(session.connection()) as connection:
                 driver = connection.connection.driver_connection
-                row = driver.execute(*self._sql(connection.dialect, params)).fetchone()  # type: ignore[union-attr]
+                row = driver.execute(*self._sql(connection.dialect, params)).fetchone()  # type: ignore[union-attr]  # as above
         return tuple(row) if row is not None else None
 
 
@@ -120,7 +122,7 @@ def statement_alone(session: Session) -> Iterator[Connection]:
     if session.in_transaction():
         yield session.connection()
         return
-    with session.get_bind().connect() as connection:  # type: ignore[union-attr]
+    with session.get_bind().connect() as connection:  # type: ignore[union-attr]  # bound to an Engine
         yield connection.execution_options(sqlite_begin=None)
 
 

@@ -153,6 +153,8 @@ class Federation:
                 try:
                     data = self.fetch(trusted.jwks_url, self.outbound)
                     public = {"keys": [k for k in data.get("keys", []) if k.get("kty") in ("RSA", "EC")]}
+                    # The ignore: joserfc types a key set as its TypedDict; this is plain JSON,
+                    # whose shape import_key_set checks.
                     cached = _CachedKeys(KeySet.import_key_set(public), time.monotonic())  # type: ignore[arg-type]
                 except Exception as exc:
                     raise InvalidToken("The issuer's keys are not available.") from exc

@@ -7,7 +7,7 @@ import json
 import click
 from marshmallow import ValidationError
 
-from api.cli.common import cli_app, fail
+from api.cli.common import app_session, fail
 from catalogue.errors import CatalogueError
 from catalogue.schemas import AgencyCreateSchema, AgencySchema
 from catalogue.services.agencies import AgencyService
@@ -39,8 +39,7 @@ def agencies_create(
         )
     except ValidationError as exc:
         raise click.ClickException(json.dumps(exc.messages, ensure_ascii=False)) from exc
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         try:
             agency = AgencyService(session, ext.scheme).create(system_identity(ext.scheme), data)
         except CatalogueError as exc:

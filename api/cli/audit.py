@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from api.cli.common import cli_app
+from api.cli.common import app_session
 from catalogue.compose import audit_service
 from catalogue.machinery.audit.chain import verify_chain
 from catalogue.services.audit import as_json_lines
@@ -22,8 +22,8 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Walk the hash chain; exit 1 naming the first broken event."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        result = verify_chain(session, app.extensions["tillit"].anchor)
+    with app_session() as (ext, session):
+        result = verify_chain(session, ext.anchor)
     if result.ok:
         click.echo(f"The audit chain is intact: {result.checked} events.")
         return
@@ -45,8 +45,7 @@ def audit_verify() -> None:
 )
 def audit_export(output: Any) -> None:
     """Write every event, oldest first, as JSON Lines."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         events = audit_service(session, ext.anchor).export(system_identity(ext.scheme))
         for line in as_json_lines(events):
             output.write(line)

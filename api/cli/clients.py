@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli.common import cli_app, echo_rows, fail
-from api.wiring import tillit
+from api.cli.common import app_session, echo_rows, fail
 from authserver.services.clients import ClientService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -27,8 +26,7 @@ def clients() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
 def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
     """Register a confidential client (client_secret_basic). The secret is shown once."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         try:
             issued = ClientService(session, ext.scheme).create(
                 system_identity(ext.scheme), agency=agency, name=name, scopes=scopes.split()
@@ -76,8 +74,7 @@ def clients_register(
     """Register any kind of client: authorization-code apps (PKCE S256 is always
     required), private_key_jwt systems, resource servers."""
     jwks = json.loads(Path(jwks_path).read_text(encoding="utf-8")) if jwks_path else None
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         try:
             issued = ClientService(session, ext.scheme).create(
                 system_identity(ext.scheme),
@@ -106,8 +103,7 @@ def clients_list(agency: str | None, as_json: bool) -> None:
     whether it is disabled. Secrets are stored hashed and never shown.
 
     Lines: CLIENT_ID, AGENCY, NAME, SCOPES, then "(disabled)" for a disabled client."""
-    with cli_app() as app, tillit(app).sessions() as session:
-        ext = tillit(app)
+    with app_session() as (ext, session):
         try:
             found = ClientService(session, ext.scheme).list(system_identity(ext.scheme), agency)
         except CatalogueError as exc:
@@ -142,8 +138,7 @@ def clients_disable(client_id: str) -> None:
     refuse the access tokens it already holds within TILLIT_REVOCATION_SYNC_SECONDS
     (default 1 s). Recorded in the audit log (client.disable). To let the agency's
     system in again, register a new client."""
-    with cli_app() as app, tillit(app).sessions() as session:
-        ext = tillit(app)
+    with app_session() as (ext, session):
         try:
             client = ClientService(session, ext.scheme).disable(system_identity(ext.scheme), client_id)
         except CatalogueError as exc:

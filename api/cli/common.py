@@ -1,6 +1,9 @@
 """What every ``tillit`` command shares: building the app (with the schema
 migrated), closing its connections, and turning a domain error into a clean exit.
 
+A command reads the app's wiring only through ``api.wiring.tillit(app)``, or takes it
+with a session from ``app_session()``; never ``app.extensions`` directly.
+
 Commands get the app only through here, so a test (``tests/security/conftest.py``
 ``run_cli``) can follow every app a command makes by patching ``create_app`` here.
 """
@@ -9,14 +12,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.wiring import Tillit, tillit
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.migrate import upgrade
 
@@ -26,7 +31,7 @@ def load_app(migrate: bool = True) -> Flask:
     (the key commands touch only the key file and the audit log)."""
     app = create_app()
     if migrate:
-        upgrade(app.extensions["tillit"].engine)
+        upgrade(tillit(app).engine)
     return app
 
 
@@ -37,7 +42,15 @@ def cli_app() -> Iterator[Flask]:
     try:
         yield app
     finally:
-        app.extensions["tillit"].engine.dispose()
+        tillit(app).engine.dispose()
+
+
+@contextmanager
+def app_session() -> Iterator[tuple[Tillit, Session]]:
+    """The app's wiring and a session for one command (not committed here: a service
+    commits its own change); the session and the app's connections are closed afterwards."""
+    with cli_app() as app, tillit(app).sessions() as session:
+        yield tillit(app), session
 
 
 def echo_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
@@ -53,8 +66,17 @@ def fail(exc: CatalogueError) -> None:
     """A domain error as the command's error message (exit 1)."""
     message = exc.detail
     if isinstance(exc, ValidationFailed):
-        message += " " + "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
+        message += " " + _messages(exc.errors)
     raise click.ClickException(message)
+
+
+def _messages(errors: object) -> str:
+    """A field's messages in one line: a list joined, a nested schema's fields named."""
+    if isinstance(errors, Mapping):
+        return "; ".join(f"{field}: {_messages(inner)}" for field, inner in errors.items())
+    if isinstance(errors, list | tuple):
+        return " ".join(_messages(message) for message in errors)
+    return str(errors)
 
 
 def default_issuer(host: str, port: int) -> None:

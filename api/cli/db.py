@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from api.cli.common import cli_app
+from api.wiring import tillit
 from catalogue.migrate import grant_app_role
 
 
@@ -27,5 +28,5 @@ def db_grant_app_role(role: str) -> None:
     """PostgreSQL: let ROLE (the app's login) use the tables, but only read and append
     the audit log (no UPDATE, DELETE or TRUNCATE)."""
     with cli_app() as app:
-        grant_app_role(app.extensions["tillit"].engine, role)
+        grant_app_role(tillit(app).engine, role)
     click.echo(f"Granted {role}: audit_events is append-only for it.")

@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from api.cli.common import cli_app, default_issuer
 from api.cli.serve import serve_options
+from api.wiring import tillit
 from authserver.services.clients import ClientService
 from catalogue.models import Agency
 from security.identity import system_identity
@@ -67,7 +69,7 @@ def _only_serve_options(ctx: click.Context) -> None:
 
 
 def _demo(app: Flask, load_demo: Any, total: int) -> None:
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     with ext.sessions() as session:
         with click.progressbar(length=total, label="Loading demo entries") as bar:
             last = [0]
@@ -102,12 +104,12 @@ DEMO_CLIENTS = (
 )  # fmt: skip
 
 
-def _demo_clients(app: Flask, session: Any) -> list[dict[str, str]]:
+def _demo_clients(app: Flask, session: Session) -> list[dict[str, str]]:
     path = Path(app.instance_path) / DEMO_CLIENTS_FILE
     if path.exists():
         stored: list[dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
         return stored
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     service = ClientService(session, ext.scheme)
     out = []
     for label, orgnr, scopes in DEMO_CLIENTS:

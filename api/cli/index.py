@@ -6,13 +6,14 @@ import click
 from flask import Flask
 
 from api.cli.common import load_app
+from api.wiring import tillit
 from search.indexer import OutboxIndexer
 
 
 def _indexer(app: Flask | None = None) -> OutboxIndexer:
     if app is None:
         app = load_app()
-    indexer = app.extensions["tillit"].indexer
+    indexer = tillit(app).indexer
     if not isinstance(indexer, OutboxIndexer):  # the app always wires one; say so if not
         raise click.ClickException(f"This app has no search indexer (it has {type(indexer).__name__}).")
     return indexer
@@ -54,7 +55,7 @@ def index_check(no_repair: bool) -> None:
 def rebuild_if_needed(app: Flask) -> int | None:
     """After an upgrade that changed the embedded index's format, the index starts
     over empty: fill it from the database before serving. None when not needed."""
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     if not getattr(ext.search, "needs_rebuild", False):
         return None
     indexer = _indexer(app)

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import click
 
-from api.cli.common import cli_app, load_app
+from api.cli.common import app_session, load_app
+from api.wiring import tillit
 from authserver.services.security_events import record_security_event
 from security.identity import system_identity
 
@@ -19,8 +20,7 @@ def keys() -> None:
 @keys.command("rotate")
 def keys_rotate() -> None:
     """Add a new signing key; new tokens use it, older keys still verify."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         kid = ext.keys.add_key()
         record_security_event(
             session, system_identity(ext.scheme), "key.rotate", {"kid": kid}, anchor=ext.anchor
@@ -39,7 +39,7 @@ def keys_rotate() -> None:
 def keys_retire_expired(at_once: bool) -> None:
     """Remove keys that stopped signing longer ago than any token lives."""
     app = load_app(migrate=False)
-    ext = app.extensions["tillit"]
+    ext = tillit(app)
     max_age = -1 if at_once else int(app.config["ACCESS_TOKEN_LIFETIME"]) + int(app.config["TOKEN_LEEWAY"])
     retired = ext.keys.retire_expired(max_age)
     if retired:
@@ -55,6 +55,6 @@ def keys_retire_expired(at_once: bool) -> None:
 def keys_list() -> None:
     """Show the keys, oldest first; the last one signs new tokens."""
     app = load_app(migrate=False)
-    for item in app.extensions["tillit"].keys.describe():
+    for item in tillit(app).keys.describe():
         created = datetime.fromtimestamp(int(item["iat"] or 0), UTC).isoformat()
         click.echo(f"{item['kid']}\t{created}")

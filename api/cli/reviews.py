@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from api.cli.common import cli_app
-from api.wiring import tillit
+from api.cli.common import app_session
 from catalogue.compose import entry_service
 from catalogue.services.reviews import ReviewService
 from security.identity import system_identity
@@ -19,8 +18,7 @@ def reviews() -> None:
 @reviews.command("schedule")
 def reviews_schedule() -> None:
     """Open a periodic review for every entry whose review is due (run daily)."""
-    with cli_app() as app, tillit(app).sessions() as session:
-        ext = tillit(app)
+    with app_session() as (ext, session):
         entries = entry_service(session, ext.scheme, ext.indexer, ext.anchor, ext.review_intervals)
         service = ReviewService(entries)
         count = service.schedule_due(system_identity(ext.scheme))

@@ -10,6 +10,7 @@ from flask import Flask
 from api.cli.common import default_issuer, load_app
 from api.cli.index import rebuild_if_needed
 from api.config import DEFAULTS
+from api.wiring import tillit
 
 
 @click.command()
@@ -25,11 +26,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
         os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))
     app = load_app()
-    getattr(app.extensions["tillit"].search, "acquire", lambda: None)()  # one server per folder
+    getattr(tillit(app).search, "acquire", lambda: None)()  # one server per folder
     rebuild_if_needed(app)
     from gunicorn.app.base import BaseApplication
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types: its base is Any
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)

@@ -9,7 +9,7 @@ import os
 
 import click
 
-from api.cli.common import cli_app, echo_rows, fail
+from api.cli.common import app_session, echo_rows, fail
 from authserver.services.users import UserService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -49,8 +49,7 @@ def users_create(
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             raise click.ClickException("The passwords differ.")
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         try:
             user = UserService(session, ext.scheme).create(
                 system_identity(ext.scheme),
@@ -72,8 +71,7 @@ def users_create(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def users_list(agency: str | None, as_json: bool) -> None:
     """List people with their roles, how they sign in (local or a provider) and state."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         rows = [
             {
                 "username": u.username,
@@ -99,8 +97,7 @@ def users_list(agency: str | None, as_json: bool) -> None:
 @click.argument("username")
 def users_disable(username: str) -> None:
     """Disable an account: it can no longer sign in or refresh tokens."""
-    with cli_app() as app, app.extensions["tillit"].sessions() as session:
-        ext = app.extensions["tillit"]
+    with app_session() as (ext, session):
         try:
             UserService(session, ext.scheme).disable(system_identity(ext.scheme), username)
         except CatalogueError as exc:

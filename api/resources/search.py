@@ -24,7 +24,7 @@ blp = Blueprint(
 )
 
 
-def _many(inner: fields.Field) -> fields.List:
+def _many(inner: fields.Field[str]) -> fields.List[str]:
     return fields.List(inner, load_default=list, validate=validate.Length(max=20))
 
 

@@ -176,7 +176,7 @@ class ClientService:
                     )
         if auth_method == "private_key_jwt":
             try:
-                keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]
+                keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]  # plain JSON, checked here
                 if any(key.is_private for key in keys) or any(k.key_type == "oct" for k in keys):
                     errors["jwks"] = ["Register public keys only (RSA or EC), never private or shared ones."]
             except Exception:

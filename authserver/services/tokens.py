@@ -100,7 +100,9 @@ class TokenService:
             .values(used=True)
         )
         self.session.commit()
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # lost a race with a replay
+        # Lost a race with a replay. (An UPDATE answers a CursorResult, which has rowcount;
+        # Session.execute is typed as the plain Result.)
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
             self.revoke_family(row.family_id)
             return None
         if _aware(row.expires) < utcnow():
@@ -150,7 +152,7 @@ class TokenService:
             .values(used=True)
         )
         self.session.commit()
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:  # type: ignore[attr-defined]  # a CursorResult: see take_code
             self.revoke_family(row.family_id)
             return False
         return True

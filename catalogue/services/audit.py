@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -83,6 +83,17 @@ def _without(value: Any, hidden: set[str]) -> Any:
     return value
 
 
+class AuditFilters(TypedDict, total=False):
+    """What a listing or an export of the audit log may be narrowed by (None: not)."""
+
+    entry: str | None
+    actor: str | None
+    agency: str | None
+    action: str | None
+    since: datetime | None
+    until: datetime | None
+
+
 class AuditService:
     """Reading and verifying the audit log, within the reader's clearance; each read is logged too."""
 
@@ -142,13 +153,13 @@ class AuditService:
         return conditions
 
     def list_events(
-        self, identity: Identity, *, page: int = 1, per_page: int = 50, **filters: object
+        self, identity: Identity, *, page: int = 1, per_page: int = 50, **filters: Unpack[AuditFilters]
     ) -> Page[ShownEvent]:
         """A page of the events the auditor may see, newest first; PermissionDenied without the scope."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Reading the audit log needs the catalogue:audit scope.")
         self._written()
-        conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
+        conditions = self._conditions(identity, **filters)
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         total = self.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
         rows = self.session.scalars(
@@ -162,12 +173,12 @@ class AuditService:
         self._record(identity, "audit.read", filters)
         return Page(shown, int(total or 0), page, per_page)
 
-    def export(self, identity: Identity, **filters: object) -> Iterator[ShownEvent]:
+    def export(self, identity: Identity, **filters: Unpack[AuditFilters]) -> Iterator[ShownEvent]:
         """Every matching event, oldest first (for JSON Lines)."""
         if not policy.can_audit(identity):
             raise PermissionDenied("Exporting the audit log needs the catalogue:audit scope.")
         self._written()
-        conditions = self._conditions(identity, **filters)  # type: ignore[arg-type]
+        conditions = self._conditions(identity, **filters)
         self._record(identity, "audit.export", filters)
         query = select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
         events = self.session.scalars(query.execution_options(yield_per=EXPORT_BATCH))
@@ -222,7 +233,7 @@ class AuditService:
             raise PermissionDenied("Verifying the audit log needs the catalogue:audit scope.")
         return self.chain.verify(self.session)
 
-    def _record(self, identity: Identity, action: str, filters: dict[str, object]) -> None:
+    def _record(self, identity: Identity, action: str, filters: AuditFilters) -> None:
         details = {k: str(v) for k, v in filters.items() if v is not None}
         begin_write(self.session)
         self.chain.trail(self.session).record(identity, action, details=details)
