@@ -26,6 +26,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from authserver.context import AppContext
 from catalogue.compose import audit_service, entry_service
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
@@ -77,6 +78,11 @@ class Tillit:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     #: The external issuers whose tokens are trusted (api.auth); None: only our own.
     federation: Federation | None = None
+
+
+def _is_authserver_context(bundle: Tillit) -> AppContext:
+    """Never called: mypy checks here that ``Tillit`` is what ``authserver`` reads of it."""
+    return bundle
 
 
 def _not_wired() -> dict[str, int]:

@@ -1,19 +1,52 @@
-"""What the authorization server reads from the running app: the ``Tillit`` bundle
-(scheme, keys, verifier, anchor, deny-list, the Authlib server) that ``api.app``
-builds, and the token service bound to this request's session."""
+"""What the authorization server reads from the running app, typed.
+
+``api.app`` builds the app's ``Tillit`` bundle; ``authserver`` may not import ``api``, so
+it names what it uses of that bundle here as a protocol (``AppContext``) and reads it
+through ``tillit()`` only. ``api.wiring`` checks, for mypy, that its ``Tillit`` satisfies
+this protocol, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, cast
 
-from flask import current_app, g
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.services.tokens import TokenService
+from catalogue.machinery.audit.chain import HeadAnchor
+from security.authority import Authority
+from security.keys import KeyStore
+from security.levels import ClassificationScheme
+from security.outbound import OutboundPolicy
+from security.tokens import DenyList, TokenVerifier
 
 
-def tillit() -> Any:
-    """The app's ``api.app.Tillit`` (typed Any: ``authserver`` may not import ``api``)."""
-    return current_app.extensions["tillit"]
+class AppContext(Protocol):
+    """The parts of the app's ``Tillit`` bundle the authorization server uses."""
+
+    scheme: ClassificationScheme
+    sessions: sessionmaker[Session]
+    keys: KeyStore
+    #: Replaced once by ``init_oauth`` (bound to the deny-list), read by every token check.
+    verifier: TokenVerifier
+    anchor: HeadAnchor
+    deny_list: DenyList
+    authority: Authority
+    outbound: OutboundPolicy
+    #: Authlib's ``AuthorizationServer`` once ``init_oauth`` ran (typed Any in ``api``).
+    oauth: Any
+
+
+def tillit(app: Flask | None = None) -> AppContext:
+    """The app's ``Tillit`` bundle (``current_app``'s unless ``app`` is given)."""
+    return cast(AppContext, (app or current_app).extensions["tillit"])
+
+
+def oauth_server() -> AuthorizationServer:
+    """The app's Authlib authorization server."""
+    return cast(AuthorizationServer, tillit().oauth)
 
 
 def token_service() -> TokenService:

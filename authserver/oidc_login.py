@@ -37,6 +37,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.test import EnvironBuilder
 
 from authserver.adapters import Person
+from authserver.context import oauth_server, tillit
 from authserver.errors import error_response
 from authserver.oidc_providers import (
     ProviderClient,
@@ -211,7 +212,7 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
     except ClaimRefused as exc:
         _audit_failure(client, exc.reason, {"subject": str(claims.get("sub"))[:200]})
         return error_page(403, str(exc))
-    ext = current_app.extensions["tillit"]
+    ext = tillit()
     try:
         user, agency = UserService(g.db, ext.scheme).sign_in_federated(
             provider=provider.name,
@@ -243,7 +244,7 @@ def _with_userinfo(session: OAuth2Session, endpoint: str, claims: dict[str, Any]
 def _continue_authorization(pending: str, person: Person) -> Response:
     """The pending Tillit authorization request, validated again now (the client may
     have changed meanwhile) and answered as the password login answers it."""
-    server = current_app.extensions["tillit"].oauth
+    server = oauth_server()
     # The same host as this request, as the password login sees it (Authlib checks the transport).
     environ = EnvironBuilder(
         path="/oauth/authorize", base_url=request.host_url, query_string=pending
@@ -264,7 +265,7 @@ def _continue_authorization(pending: str, person: Person) -> Response:
 
 
 def _audit_failure(client: ProviderClient, reason: str, extra: dict[str, Any] | None = None) -> None:
-    ext = current_app.extensions["tillit"]
+    ext = tillit()
     who = principal(ext.scheme, f"oidc:{client.provider.name}", None, address=request.remote_addr)
     details = {"provider": client.provider.name, "reason": reason, **(extra or {})}
     record_security_event(g.db, who, "login.failure", details, decision="deny", anchor=ext.anchor)

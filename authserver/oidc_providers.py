@@ -19,6 +19,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, current_app
 from joserfc.jwk import KeySet
 
+from authserver.context import tillit
 from catalogue.orgnr import COUNTRIES, OrgnrError, normalise_orgnr
 from security.oidc import OIDCConfigError, OIDCProvider, parse_oidc_providers, secure_url
 from security.outbound import (
@@ -161,8 +162,8 @@ def configure_providers(app: Flask) -> None:
     refuse to start when it is wrong."""
     issuer = str(app.config["ISSUER"]).rstrip("/")
     providers = parse_oidc_providers(app.config.get("OIDC_PROVIDERS"), issuer, os.environ)
-    scheme = app.extensions["tillit"].scheme
-    outbound = app.extensions["tillit"].outbound
+    scheme = tillit(app).scheme
+    outbound = tillit(app).outbound
     for p in providers:
         try:
             check_url(p.issuer, outbound)

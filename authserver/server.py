@@ -19,7 +19,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask
 
-from authserver import endpoints
+from authserver import context, endpoints
 from authserver.adapters import query_client
 from authserver.client_auth import PrivateKeyJWT
 from authserver.grants import (
@@ -50,7 +50,7 @@ def init_oauth(app: Flask, keys: KeyStore) -> AuthorizationServer:
     """The server for ``app``; wires the app's deny-list to the database and the
     token verifier to the deny-list, and registers the endpoints."""
     issuer = app.config["ISSUER"].rstrip("/")
-    tillit = app.extensions["tillit"]
+    tillit = context.tillit(app)
     sessions = tillit.sessions
 
     def load_revoked() -> dict[str, int]:
