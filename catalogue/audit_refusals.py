@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from catalogue.audit import AuditedEntry, AuditedRef, Record
+from catalogue.timestamps import format_timestamp
 from security.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,8 @@ class _Tally:
         details: dict[str, Any] = {
             "answered": 404,
             "count": self.count,
-            "first": self.first.isoformat(),
-            "last": self.last.isoformat(),
+            "first": format_timestamp(self.first),
+            "last": format_timestamp(self.last),
         }
         if self.entry is None:
             details["ids"] = self.ids

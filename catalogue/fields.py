@@ -49,6 +49,7 @@ from catalogue.shapes import (
     non_empty_language_map,
     unique_themes,
 )
+from catalogue.timestamps import Timestamp
 
 #: How the entry services store a field:
 #: ``column``: a model column of the same name, copied as it is by ``_merged``/``_apply``;
@@ -397,11 +398,11 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         input="never",
         index=(Indexed("revision", "long"),),
     ),
-    EntryField("created", load=None, dump=fields.DateTime, storage="system", input="never"),
+    EntryField("created", load=None, dump=Timestamp, storage="system", input="never"),
     EntryField(
         "modified",
         load=None,
-        dump=fields.DateTime,
+        dump=Timestamp,
         storage="system",
         input="never",
         index=(Indexed("modified", "date"),),
