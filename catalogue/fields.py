@@ -44,6 +44,7 @@ from catalogue.shapes import (
     DistributionSchema,
     LegalBasisSchema,
     LengthThen,
+    OrgNumber,
     TemporalSchema,
     language_map,
     non_empty_language_map,
@@ -283,7 +284,7 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
     EntryField(
         # Sent only when registering (and checked against the caller's agency).
         "publisher",
-        load=partial(fields.String, validate=validate.Length(min=1, max=20)),
+        load=OrgNumber,
         dump=fields.String,
         storage="system",
         input="create",

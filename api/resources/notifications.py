@@ -51,7 +51,7 @@ def list_notifications(args: dict[str, Any]) -> Any:
     )
 
 
-@blp.route("/agencies/<orgnr>/channels", methods=["PUT"])
+@blp.route("/agencies/<orgnr:orgnr>/channels", methods=["PUT"])
 @require_scope(ADMIN)
 @blp.arguments(ChannelsSchema)
 @blp.alt_response(200, description="The channels; a new webhook secret is shown once.")

@@ -12,6 +12,7 @@ from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, page_body
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
+from catalogue.shapes import OrgNumber
 from catalogue.timestamps import Timestamp
 from security.identity import REVIEW
 
@@ -82,7 +83,7 @@ class DecisionSchema(Schema):
 
 class ReviewQueryArgsSchema(PageArgsSchema):
     state = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
-    agency = fields.String(validate=validate.Length(max=20))
+    agency = OrgNumber()
     level = fields.String(validate=validate.Length(max=32))
     due_before = fields.Date()
 
