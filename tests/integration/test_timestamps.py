@@ -9,14 +9,17 @@ read back in the session's zone must still come out in UTC."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from api.app import create_app
 from catalogue import rendering
 from catalogue.cache import LRUCache
+from catalogue.models import Entry
+from catalogue.timestamps import format_timestamp
 from tests.conftest import SKATTEVERKET
 from tests.factories import create_entry
 
@@ -90,6 +93,14 @@ def test_timestamps_are_rfc3339_utc_and_survive_a_restart(app, client, token_for
     # rendering remembered from before (a new process has none).
     monkeypatch.setattr(rendering, "CACHE", LRUCache(rendering.CACHE.size))
     restarted = create_app(_restarted_settings(app_settings))
+    engine = restarted.extensions["tillit"].engine
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW timezone")).scalar_one() == "Asia/Kolkata"
     after = _stamps(restarted.test_client(), entry["id"], review_id, headers)
+    with restarted.extensions["tillit"].sessions() as session:  # the model hands back UTC itself
+        stored = session.get(Entry, entry["id"])
+        assert stored is not None and stored.created.utcoffset() == timedelta(0)
+        assert format_timestamp(stored.created) == before["entry.created"]
     # (The reads themselves are audited: events written since are left aside.)
     assert {name: after.get(name) for name in before} == before
