@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import init_authority, init_federation
 from api.config import load_settings
+from api.converters import register_converters
 from api.delivery import deliver_after_commit
 from api.edge import json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
@@ -219,6 +220,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_federation(app)
 
     api = Api(app, spec_kwargs=_spec_kwargs(settings))
+    register_converters(app, api)
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
     api.register_blueprint(entries.datasets)

@@ -56,11 +56,13 @@ from catalogue.shapes import (
     DistributionSchema,
     LegalBasisSchema,
     LengthThen,
+    OrgNumber,
     TemporalSchema,
     language_map,
     non_empty_language_map,
     unique_themes,
 )
+from catalogue.timestamps import Timestamp
 
 
 # -- the dumps of fields that are not a column's value as it is ------------------------
@@ -163,7 +165,7 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
     EntryField(
         # Sent only when registering (and checked against the caller's agency).
         "publisher",
-        load=partial(fields.String, validate=validate.Length(min=1, max=20)),
+        load=OrgNumber,
         dump=fields.String,
         storage="system",
         input="create",
@@ -278,11 +280,11 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         input="never",
         index=(Indexed("revision", "long"),),
     ),
-    EntryField("created", load=None, dump=fields.DateTime, storage="system", input="never"),
+    EntryField("created", load=None, dump=Timestamp, storage="system", input="never"),
     EntryField(
         "modified",
         load=None,
-        dump=fields.DateTime,
+        dump=Timestamp,
         storage="system",
         input="never",
         index=(Indexed("modified", "date"),),

@@ -11,7 +11,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.db import Base
+from catalogue.timestamps import UtcDateTime
 from security.policy import EntryFacts
 
 
@@ -47,8 +47,8 @@ class Agency(Base):
     contact_email: Mapped[str | None] = mapped_column(String(320))
     clearance: Mapped[str] = mapped_column(String(32))
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
@@ -90,8 +90,8 @@ class Entry(Base):
     documentation_url: Mapped[str | None] = mapped_column(String(1000))
     status: Mapped[str] = mapped_column(String(16), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    modified: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     # API (data service) fields; empty for datasets.
     endpoint_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     openapi: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -212,7 +212,7 @@ class OAuthClient(Base):
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: A resource server may introspect tokens.
     resource_server: Mapped[bool] = mapped_column(Boolean, default=False)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class OutboxEvent(Base):
@@ -227,7 +227,7 @@ class OutboxEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[str] = mapped_column(String(36), index=True)
     revision: Mapped[int] = mapped_column(Integer)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("entry_id", "revision", name="uq_outbox_entry_revision"),)
 
@@ -250,10 +250,10 @@ class Review(Base):
     previous_classification: Mapped[str | None] = mapped_column(String(32))
     previous_listing_level: Mapped[str | None] = mapped_column(String(32))
     submitted_by: Mapped[str] = mapped_column(String(200))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_agency: Mapped[str | None] = mapped_column(String(20))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     classification: Mapped[str | None] = mapped_column(String(32))
     listing_level: Mapped[str | None] = mapped_column(String(32))
     rationale: Mapped[str | None] = mapped_column(Text)
@@ -269,7 +269,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     action: Mapped[str] = mapped_column(String(48), index=True)
     decision: Mapped[str] = mapped_column(String(8))  # allow | deny
     actor: Mapped[str] = mapped_column(String(200), index=True)
@@ -296,9 +296,9 @@ class Notification(Base):
     review_id: Mapped[str | None] = mapped_column(String(36))
     entry_id: Mapped[str | None] = mapped_column(String(36))
     message: Mapped[str] = mapped_column(Text)
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    email_sent: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    webhook_sent: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    email_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    webhook_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 

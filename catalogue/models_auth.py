@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalogue.db import Base
 from catalogue.models import new_id, utcnow
+from catalogue.timestamps import UtcDateTime
 
 #: The password hash of accounts that sign in at an OpenID Connect provider: not
 #: an Argon2 hash, so no password ever verifies against it.
@@ -40,15 +41,15 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     #: The OpenID Connect provider's issuer and the person's stable subject there.
     issuer: Mapped[str | None] = mapped_column(String(500))
     subject: Mapped[str | None] = mapped_column(String(255))
     #: The configured provider's short name, for people reading ``users list``.
     provider: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(320))
-    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuthorizationCode(Base):
@@ -65,7 +66,7 @@ class AuthorizationCode(Base):
     code_challenge_method: Mapped[str] = mapped_column(String(10))
     #: The refresh-token family its exchange starts; revoked if the code is replayed.
     family_id: Mapped[str] = mapped_column(String(36), default=new_id)
-    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires: Mapped[datetime] = mapped_column(UtcDateTime)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -81,8 +82,8 @@ class RefreshToken(Base):
     scope: Mapped[str] = mapped_column(Text)
     #: The access token issued with it, denied when the family is revoked.
     access_jti: Mapped[str | None] = mapped_column(String(128))
-    issued: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires: Mapped[datetime] = mapped_column(UtcDateTime)
     used: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -93,7 +94,7 @@ class RevokedToken(Base):
     __tablename__ = "oauth_revoked_tokens"
 
     jti: Mapped[str] = mapped_column(String(128), primary_key=True)
-    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class SpentAssertion(Base):
@@ -102,4 +103,4 @@ class SpentAssertion(Base):
     __tablename__ = "oauth_spent_assertions"
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    expires: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -23,6 +23,7 @@ from catalogue.shapes import (
     language_map,
     non_empty_language_map,
 )
+from catalogue.timestamps import Timestamp
 
 __all__ = [
     "ENTRY_TYPES",
@@ -106,5 +107,5 @@ class AgencySchema(Schema):
     clearance = fields.String()
     retired = fields.Boolean()
     revision = fields.Integer()
-    created = fields.DateTime()
-    modified = fields.DateTime()
+    created = Timestamp()
+    modified = Timestamp()

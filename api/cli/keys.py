@@ -9,6 +9,7 @@ import click
 from api.cli.common import app_session, load_app
 from api.wiring import tillit
 from authserver.services.security_events import record_security_event
+from catalogue.timestamps import format_timestamp
 from security.identity import system_identity
 
 
@@ -56,5 +57,5 @@ def keys_list() -> None:
     """Show the keys, oldest first; the last one signs new tokens."""
     app = load_app(migrate=False)
     for item in tillit(app).keys.describe():
-        created = datetime.fromtimestamp(int(item["iat"] or 0), UTC).isoformat()
+        created = format_timestamp(datetime.fromtimestamp(int(item["iat"] or 0), UTC))
         click.echo(f"{item['kid']}\t{created}")

@@ -63,14 +63,14 @@ def create_agency(data: dict[str, Any]) -> Any:
     return response
 
 
-@blp.route("/<orgnr>", methods=["GET"])
+@blp.route("/<orgnr:orgnr>", methods=["GET"])
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
 def get_agency(orgnr: str) -> Any:
     """Read an agency."""
     return _response(services().agencies.get(current_identity(), orgnr))
 
 
-@blp.route("/<orgnr>", methods=["PUT"])
+@blp.route("/<orgnr:orgnr>", methods=["PUT"])
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema)
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
@@ -79,7 +79,7 @@ def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
     return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
 
 
-@blp.route("/<orgnr>", methods=["PATCH"])
+@blp.route("/<orgnr:orgnr>", methods=["PATCH"])
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema(partial=True))
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
@@ -88,7 +88,7 @@ def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
     return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
 
 
-@blp.route("/<orgnr>", methods=["DELETE"])
+@blp.route("/<orgnr:orgnr>", methods=["DELETE"])
 @require_scope(ADMIN)
 @blp.alt_response(200, schema=AgencySchema, description="The retired agency.")
 def retire_agency(orgnr: str) -> Any:

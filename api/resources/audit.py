@@ -13,6 +13,7 @@ from api.resources.common import PageArgsSchema, page_body
 from api.resources.reviews import AuditEventSchema
 from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
+from catalogue.shapes import OrgNumber
 from security.identity import AUDIT
 
 blp = Blueprint(
@@ -26,7 +27,7 @@ blp = Blueprint(
 class AuditQueryArgsSchema(PageArgsSchema):
     entry = fields.String(validate=validate.Length(max=36))
     actor = fields.String(validate=validate.Length(max=200))
-    agency = fields.String(validate=validate.Length(max=20))
+    agency = OrgNumber()
     action = fields.String(validate=validate.Length(max=48))
     since = fields.AwareDateTime()
     until = fields.AwareDateTime()

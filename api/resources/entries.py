@@ -22,12 +22,13 @@ from catalogue.schemas import (
     EntrySchema,
 )
 from catalogue.services.entries import EntryView
+from catalogue.shapes import OrgNumber
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
 
 
 class EntryQueryArgsSchema(PageArgsSchema):
-    publisher = fields.String(validate=validate.Length(max=20))
+    publisher = OrgNumber()
     status = fields.String(validate=validate.OneOf(STATUSES))
     theme = fields.String(validate=validate.OneOf(THEMES))
 

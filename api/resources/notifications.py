@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, page_body
 from api.wiring import services
+from catalogue.timestamps import Timestamp
 from security.identity import ADMIN
 
 blp = Blueprint(
@@ -29,7 +30,7 @@ class NotificationSchema(Schema):
     review = fields.String(attribute="review_id", allow_none=True)
     entry = fields.String(attribute="entry_id", allow_none=True)
     message = fields.String()
-    created = fields.DateTime()
+    created = Timestamp()
 
 
 class ChannelsSchema(Schema):
@@ -50,7 +51,7 @@ def list_notifications(args: dict[str, Any]) -> Any:
     )
 
 
-@blp.route("/agencies/<orgnr>/channels", methods=["PUT"])
+@blp.route("/agencies/<orgnr:orgnr>/channels", methods=["PUT"])
 @require_scope(ADMIN)
 @blp.arguments(ChannelsSchema)
 @blp.alt_response(200, description="The channels; a new webhook secret is shown once.")

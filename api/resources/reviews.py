@@ -12,6 +12,8 @@ from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, page_body
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
+from catalogue.shapes import OrgNumber
+from catalogue.timestamps import Timestamp
 from security.identity import REVIEW
 
 blp = Blueprint(
@@ -33,9 +35,9 @@ class ReviewSchema(Schema):
     previous_listing_level = fields.String(allow_none=True)
     proposed_change = fields.Dict(attribute="proposed")
     submitted_by = fields.String()
-    submitted_at = fields.DateTime()
+    submitted_at = Timestamp()
     decided_by = fields.String(allow_none=True)
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = Timestamp(allow_none=True)
     classification = fields.String(allow_none=True)
     listing_level = fields.String(allow_none=True)
     rationale = fields.String(allow_none=True)
@@ -48,13 +50,13 @@ class HistorySchema(Schema):
     listing_level = fields.String()
     previous_classification = fields.String(allow_none=True)
     decided_by = fields.String()
-    decided_at = fields.DateTime()
+    decided_at = Timestamp()
     rationale = fields.String()
 
 
 class AuditEventSchema(Schema):
     seq = fields.Integer()
-    at = fields.DateTime()
+    at = Timestamp()
     action = fields.String()
     decision = fields.String()
     actor = fields.String()
@@ -81,7 +83,7 @@ class DecisionSchema(Schema):
 
 class ReviewQueryArgsSchema(PageArgsSchema):
     state = fields.String(validate=validate.OneOf(["pending", "approved", "rejected"]))
-    agency = fields.String(validate=validate.Length(max=20))
+    agency = OrgNumber()
     level = fields.String(validate=validate.Length(max=32))
     due_before = fields.Date()
 

@@ -12,6 +12,7 @@ from api.auth import current_identity
 from api.resources.entries import render
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
+from catalogue.shapes import OrgNumber
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
 from security.policy import STATUSES
@@ -31,7 +32,7 @@ def _many(inner: fields.Field[str]) -> fields.List[str]:
 class SearchQueryArgsSchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH))
     type = _many(fields.String(validate=validate.OneOf(ENTRY_TYPES)))
-    publisher = _many(fields.String(validate=validate.Length(min=1, max=20)))
+    publisher = _many(OrgNumber())
     classification = _many(fields.String(validate=validate.Length(min=1, max=32)))
     theme = _many(fields.String(validate=validate.OneOf(THEMES)))
     legal_basis = _many(fields.String(validate=validate.Length(min=1, max=64)))

@@ -27,10 +27,6 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class TokenService:
     def __init__(self, session: Session, on_revoke: Callable[[str, int], None] | None = None) -> None:
         self.session = session
@@ -49,7 +45,7 @@ class TokenService:
         rows = self.session.execute(
             select(RevokedToken.jti, RevokedToken.expires).where(RevokedToken.expires >= utcnow())
         ).all()
-        return {jti: int(_aware(expires).timestamp()) for jti, expires in rows}
+        return {jti: int(expires.timestamp()) for jti, expires in rows}
 
     def purge_expired(self) -> None:
         now = utcnow()
@@ -105,7 +101,7 @@ class TokenService:
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             self.revoke_family(row.family_id)
             return None
-        if _aware(row.expires) < utcnow():
+        if row.expires < utcnow():
             return None
         return row
 
@@ -140,7 +136,7 @@ class TokenService:
         if row.used or row.revoked:
             self.revoke_family(row.family_id)
             return None
-        if _aware(row.expires) < utcnow():
+        if row.expires < utcnow():
             return None
         return row
 

@@ -27,6 +27,7 @@ from catalogue.db import begin_write
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, AgencyChannel, Entry, Notification, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.timestamps import format_timestamp
 from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import REVIEW, WRITE, Identity
@@ -65,7 +66,7 @@ def notice(note: Notification) -> dict[str, object]:
         "audience": note.audience,
         "review": note.review_id,
         "entry": note.entry_id,
-        "created": note.created.isoformat(),
+        "created": format_timestamp(note.created),
     }
 
 

@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
@@ -26,6 +25,7 @@ from sqlalchemy.orm import Session
 from catalogue.db import Prepared, begin_write
 from catalogue.models import AuditEvent, utcnow
 from catalogue.ports import AuditedEntry, AuditItems, Verification
+from catalogue.timestamps import format_timestamp
 from security.identity import Identity
 
 GENESIS = "0" * 64
@@ -34,12 +34,6 @@ ANCHOR_FILE = "audit-head.json"
 # Threads of one process take turns (processes may only make the anchor lag, which
 # verification tolerates; it never runs ahead of the committed chain).
 _ANCHOR_LOCK = threading.Lock()
-
-
-def _timestamp(at: datetime) -> str:
-    if at.tzinfo is None:  # SQLite gives back naive UTC
-        at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 #: Everything an event's hash covers (all its columns but the hash itself).
@@ -51,7 +45,7 @@ HASHED = (
 
 def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
     fields = {name: values[name] for name in HASHED}
-    fields["at"] = _timestamp(fields["at"])
+    fields["at"] = format_timestamp(fields["at"])
     fields["details"] = fields["details"] or {}
     return fields
 

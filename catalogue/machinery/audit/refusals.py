@@ -35,6 +35,7 @@ from typing import Any
 
 from catalogue.machinery.audit.chain import AuditedRef, Record
 from catalogue.ports import AuditedEntry
+from catalogue.timestamps import format_timestamp
 from security.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,8 @@ class _Tally:
         details: dict[str, Any] = {
             "answered": 404,
             "count": self.count,
-            "first": self.first.isoformat(),
-            "last": self.last.isoformat(),
+            "first": format_timestamp(self.first),
+            "last": format_timestamp(self.last),
         }
         if self.entry is None:
             details["ids"] = self.ids

@@ -88,3 +88,92 @@ def test_only_raises_orgnr_error_and_is_idempotent(country: str, text: str) -> N
     except OrgnrError:
         return
     assert normalise_orgnr(country, result) == result
+
+
+# Real numbers of public agencies, each as its register displays it (sources checked
+# with the project's search tool):
+#   Skatteverket 202100-5448 and Lantmäteriet 202100-4888: Swedish agency registers in
+#     public code (SwedishOrganizationNumber.Parse("202100-5448") / ("202100-4888"));
+#   Bolagsverket 202100-5489: Bolagsverket's own page, quoted as its anchor number;
+#   Skatteetaten 974761076: Altinn resource registry ("hasCompetentAuthority":
+#     {"organization": "974761076", "name": {"nb": "Skatteetaten"}});
+#   Brønnøysundregistrene 974760673: Altinn service owners ({orgcode: "brg",
+#     orgno: "974760673"});
+#   Digi- ja väestötietovirasto (formerly VRK) 0245437-2: the Finnish X-Road member
+#     code of the population register's services (CN=0245437-2, O=VRK, C=FI);
+#   Digitaliseringsstyrelsen 34051178: its certificates
+#     (O=Digitaliseringsstyrelsen // CVR:34051178, C=DK).
+WITHOUT_COUNTRY = [
+    ("202100-5448", "202100-5448"),
+    ("2021005448", "202100-5448"),
+    ("202100 5448", "202100-5448"),
+    ("SE 202100-5448", "202100-5448"),
+    ("se2021005448", "202100-5448"),
+    ("162021005448", "202100-5448"),  # the 12-digit form of Swedish tax files
+    ("16202100-5448", "202100-5448"),
+    ("202100-4888", "202100-4888"),
+    ("2021005489", "202100-5489"),
+    ("974761076", "974761076"),
+    ("974 761 076", "974761076"),
+    ("NO974761076", "974761076"),
+    ("NO 974 760 673", "974760673"),
+    ("0245437-2", "0245437-2"),
+    ("FI02454372", "0245437-2"),
+    ("FI 0245437-2", "0245437-2"),
+    ("34051178", "34051178"),
+    ("DK34051178", "34051178"),
+    ("DK 34 05 11 78", "34051178"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), WITHOUT_COUNTRY)
+def test_the_form_tells_the_country(raw: str, expected: str) -> None:
+    assert normalise_orgnr(None, raw) == expected
+    assert normalise_orgnr(None, expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("country", "raw", "expected"),
+    [("FI", "02454372", "0245437-2"), ("FI", "FI02454372", "0245437-2"), ("DK", "DK34051178", "34051178")],
+)
+def test_a_known_country_reads_its_own_forms(country: str, raw: str, expected: str) -> None:
+    assert normalise_orgnr(country, raw) == expected
+
+
+ANY_HINT = "Not a valid organisation number (expected a Swedish NNNNNN-NNNN"
+
+INVALID_WITHOUT_COUNTRY = [
+    ("202100-5449", SE_HINT),  # bad check digit (Luhn)
+    ("SE2021005449", SE_HINT),
+    ("974761077", NO_HINT),  # bad check digit (mod 11, weights 3 2 7 6 5 4 3 2)
+    ("0245437-3", FI_HINT),  # bad check digit (mod 11, weights 7 9 10 5 8 4 2)
+    ("34051179", DK_HINT),  # bad check digit (mod 11, weights 2 7 6 5 4 3 2 1)
+    ("02454372", DK_HINT),  # eight digits without a country are a CVR number
+    ("SE974761076", SE_HINT),  # the country code decides
+    ("SE202100544801", SE_HINT),  # a VAT registration number, not the organisation's
+    ("NO974761076MVA", NO_HINT),
+    ("12345", ANY_HINT),
+    ("", ANY_HINT),
+    ("abc", ANY_HINT),
+    ("IS5501692829", ANY_HINT),
+    ("٢٠٢١٠٠٥٤٤٨", ANY_HINT),  # non-ASCII digits
+    ("2" * (MAX_LENGTH + 1), ANY_HINT),
+]
+
+
+@pytest.mark.parametrize(("raw", "hint"), INVALID_WITHOUT_COUNTRY)
+def test_invalid_without_country(raw: str, hint: str) -> None:
+    with pytest.raises(OrgnrError) as excinfo:
+        normalise_orgnr(None, raw)
+    message = str(excinfo.value)
+    assert message.startswith(hint) and message.endswith("with a correct check digit)")
+    assert raw not in message or not raw
+
+
+@given(st.text(max_size=80))
+def test_without_country_only_raises_orgnr_error_and_is_idempotent(text: str) -> None:
+    try:
+        result = normalise_orgnr(None, text)
+    except OrgnrError:
+        return
+    assert normalise_orgnr(None, result) == result
