@@ -3,23 +3,9 @@ build them (``build_identity``), and the second agency some of them belong to.""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
-
-from catalogue.services.agencies import AgencyService
-from security.identity import Identity, build_identity, system_identity
+from security.identity import Identity, build_identity
 from security.levels import DEFAULT_SCHEME
-from tests.unit.catalogue.conftest import AGENCY
-
-#: Lantmäteriet, a second Swedish agency (tests/agencies.py).
-LANTMATERIET = "202100-4888"
-
-
-def add_lantmateriet(session: Session) -> None:
-    """Register the second agency, cleared for internal."""
-    AgencyService(session, DEFAULT_SCHEME).create(
-        system_identity(DEFAULT_SCHEME),
-        {"orgnr": LANTMATERIET, "country": "SE", "name": {"sv": "Lantmäteriet"}, "clearance": "internal"},
-    )
+from tests.unit.catalogue.conftest import AGENCY, LANTMATERIET
 
 
 def person(subject: str, agency: str | None, *scopes: str) -> Identity:

@@ -30,12 +30,6 @@ def lantmateriet(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        yield session
-
-
-@pytest.fixture
 def agencies(session) -> AgencyService:
     return AgencyService(session, DEFAULT_SCHEME)
 

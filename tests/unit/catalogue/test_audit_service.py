@@ -9,32 +9,22 @@ import uuid
 
 import pytest
 
-from catalogue.compose import audit_service, entry_service
+from catalogue.compose import audit_service
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.services.audit import AuditService, as_json_lines
 from catalogue.services.reviews import ReviewService
-from security.levels import DEFAULT_SCHEME
-from tests.unit.catalogue.callers import LANTMATERIET, OTHER_OFFICER, add_lantmateriet, person
+from tests.unit.catalogue.callers import LANTMATERIET, OTHER_OFFICER, person
 from tests.unit.catalogue.conftest import AGENCY
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
+
+pytestmark = pytest.mark.usefixtures("lantmateriet")
+
 
 AUDITOR = person("auditor-1", AGENCY, "catalogue:read:internal", "catalogue:audit")
 #: An auditor cleared only for public entries.
 LOW_AUDITOR = person("auditor-2", AGENCY, "catalogue:read:public", "catalogue:audit")
 #: A data owner of another agency who may read published internal entries.
 FOREIGN_READER = person("user-9", LANTMATERIET, "catalogue:read:internal", "catalogue:write")
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        add_lantmateriet(session)
-        yield session
-
-
-@pytest.fixture
-def reviews(session) -> ReviewService:
-    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from catalogue.compose import entry_service
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Notification
 from catalogue.services.notifications import MAX_ATTEMPTS, NotificationService
@@ -20,11 +19,13 @@ from tests.unit.catalogue.callers import (
     FOREIGN_OFFICER,
     LANTMATERIET,
     LOW_OFFICER,
-    add_lantmateriet,
     person,
 )
 from tests.unit.catalogue.conftest import AGENCY
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
+
+pytestmark = pytest.mark.usefixtures("lantmateriet")
+
 
 SYSTEM = system_identity(DEFAULT_SCHEME)
 OFFICER_EMAIL = "sakerhet@skatteverket.example"
@@ -47,18 +48,6 @@ class Recorder:
         if self.failing:
             raise OSError("the receiver is away")
         self.sent.append(("webhook", url, notice))
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        add_lantmateriet(session)
-        yield session
-
-
-@pytest.fixture
-def reviews(session) -> ReviewService:
-    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from catalogue.compose import entry_service
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import AuditEvent, Entry, Notification
 from catalogue.services.reviews import NO_REVIEW, ReviewService
@@ -22,11 +21,13 @@ from tests.unit.catalogue.callers import (
     LANTMATERIET,
     LOW_OFFICER,
     OTHER_OFFICER,
-    add_lantmateriet,
     person,
 )
 from tests.unit.catalogue.conftest import AGENCY
 from tests.unit.catalogue.test_reviews import OFFICER, OWNER, draft
+
+pytestmark = pytest.mark.usefixtures("lantmateriet")
+
 
 #: The publishing agency's own client with the review scope: a client is no person.
 REVIEWING_CLIENT = build_identity(
@@ -37,18 +38,6 @@ REVIEWING_CLIENT = build_identity(
     agency=AGENCY,
     scopes=["catalogue:read:internal", "catalogue:review"],
 )
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        add_lantmateriet(session)
-        yield session
-
-
-@pytest.fixture
-def reviews(session) -> ReviewService:
-    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 def submitted(reviews: ReviewService) -> tuple[str, str]:

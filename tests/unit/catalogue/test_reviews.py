@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from catalogue.compose import entry_service
 from catalogue.errors import PermissionDenied
 from catalogue.models import AuditEvent, Entry, Notification, Review
 from catalogue.schemas import DatasetCreateSchema, DatasetUpdateSchema
@@ -39,17 +38,6 @@ OFFICER = build_identity(
     scopes=["catalogue:read:internal", "catalogue:review"],
 )
 ROOT = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture
-def session(sessions):
-    with sessions() as session:
-        yield session
-
-
-@pytest.fixture
-def reviews(session) -> ReviewService:
-    return ReviewService(entry_service(session, DEFAULT_SCHEME))
 
 
 def draft(reviews: ReviewService, classification: str = "internal") -> str:
