@@ -34,7 +34,8 @@ def json_too_deep(body: bytes, limit: int) -> bool:
     return False
 
 
-def _vary(response: Response, names: str) -> None:
+def vary(response: Response, names: str) -> None:
+    """Add ``names`` (comma-separated) to ``Vary``, once each."""
     vary = response.headers.get("Vary")
     missing = [n for n in names.split(", ") if not vary or n.lower() not in vary.lower()]
     if missing:
@@ -52,7 +53,7 @@ def secure_response(request: Request, response: Response) -> None:
         return  # the stylesheet is the same for everyone
     api = request.path.startswith(("/api/", "/oauth/"))
     # The API reads no cookie; pages may (the login form's session).
-    _vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
+    vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
     credentials = "Authorization" in request.headers or bool(request.cookies) or "Set-Cookie" in headers
     # (a response's Cache-Control is parsed only when it has one)
     public = "Cache-Control" in headers and response.cache_control.public
