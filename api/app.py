@@ -20,7 +20,7 @@ from api.auth import init_authority, init_federation
 from api.config import load_settings
 from api.cors import init_cors
 from api.delivery import deliver_after_commit
-from api.edge import json_too_deep, secure_response
+from api.edge import answer_not_modified, json_too_deep, secure_response
 from api.problems import problem, register_problem_handlers
 from api.resources import agencies, audit, entries, health, notifications, reviews
 from api.resources import scheme as scheme_resource
@@ -202,7 +202,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     @app.after_request
     def _after(response: Response) -> Response:
-        secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        answer_not_modified(current, response)
+        secure_response(current, response)
         return response
 
     init_cors(app)

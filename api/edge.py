@@ -1,13 +1,19 @@
 """What every response and request passes at the HTTP edge: security headers, the
-cache rules for what a caller's credentials let it see, and the bound on how deep
-a JSON body may nest (deeper ones overflow Python's recursion in the parser and in
-everything that walks the result)."""
+cache rules for what a caller's credentials let it see, conditional GET, and the
+bound on how deep a JSON body may nest (deeper ones overflow Python's recursion in
+the parser and in everything that walks the result).
+
+Conditional GET (RFC 9110 §13.1.2): a GET or HEAD whose ``If-None-Match`` names
+the ETag of the answer is a 304 without a body. The ETag is compared only on a
+200 that carries one, after the read succeeded: an entry hidden from the caller
+stays a 404 whatever ETag it sends (a 404 has none to compare)."""
 
 from __future__ import annotations
 
 import re
 
 from flask import Request, Response
+from werkzeug.http import unquote_etag
 
 #: The catalogue pages: their own stylesheet, links and a GET search form; no script.
 PAGE_CSP = (
@@ -40,6 +46,20 @@ def vary(response: Response, names: str) -> None:
     missing = [n for n in names.split(", ") if not vary or n.lower() not in vary.lower()]
     if missing:
         response.headers["Vary"] = ", ".join([vary, *missing] if vary else missing)
+
+
+def answer_not_modified(request: Request, response: Response) -> None:
+    """304 for a GET or HEAD whose If-None-Match names the answer's ETag (weak
+    comparison, as RFC 9110 §13.1.2 asks; ``*`` matches any current answer)."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return
+    etag = response.headers.get("ETag")
+    if etag is None or "If-None-Match" not in request.headers:
+        return
+    tag, _weak = unquote_etag(etag)
+    if request.if_none_match.contains_weak(tag):
+        response.status_code = 304  # Werkzeug sends no body and no content headers then
+        response.set_data(b"")
 
 
 def secure_response(request: Request, response: Response) -> None:
