@@ -20,7 +20,7 @@ from api.auth import init_authority, init_federation
 from api.config import load_settings
 from api.cors import init_cors
 from api.delivery import deliver_after_commit
-from api.edge import answer_not_modified, json_too_deep, secure_response
+from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
 from api.problems import problem, register_problem_handlers
 from api.resources import agencies, audit, entries, health, notifications, reviews
 from api.resources import scheme as scheme_resource
@@ -179,6 +179,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)
     deliver_after_commit(app, sessions)
+
+    @app.before_request
+    def _bound_head() -> None:
+        # First of all: nothing is read or opened for a request refused by its size.
+        oversized = oversized_head(request.environ)
+        if oversized is not None:
+            raise oversized
 
     @app.before_request
     def _open_session() -> Response | None:
