@@ -152,3 +152,20 @@ def test_setting_origins_compare_without_case():
     policy = CorsPolicy.from_setting("HTTPS://App.Example, ")
     assert policy.allow_origin("https://app.example") == "https://app.example"
     assert policy.allow_origin("https://app.example.evil") is None
+
+
+def test_preflights_spend_no_rate_limit(app, client):
+    """A browser app sends a preflight before each token request: the preflights are
+    neither token requests nor refused ones."""
+    app.config["RATE_LIMIT_TOKEN"] = "2/minute"
+    app.config["RATE_LIMIT_TOKEN_REFUSALS"] = "2/minute"
+    for _ in range(5):
+        assert preflight(client, "/oauth/token", "POST").status_code == 204
+    client_id, secret = register_client(app, SKATTEVERKET, ["catalogue:read:public"])
+    basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    r = client.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": f"Basic {basic}", "Origin": APP_ORIGIN},
+    )
+    assert r.status_code == 200, r.json
