@@ -20,8 +20,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api.auth import init_authority, init_federation
 from api.config import load_settings
 from api.converters import register_converters
+from api.cors import init_cors
 from api.delivery import deliver_after_commit
-from api.edge import json_too_deep, secure_response
+from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
 from api.problems import problem, register_problem_handlers
 from api.resources import agencies, audit, entries, health, notifications, reviews
 from api.resources import scheme as scheme_resource
@@ -79,6 +80,14 @@ class TillitFlask(Flask):
         with suppress(TypeError):
             self._sync[func] = found is func  # (not ``found``: it would keep ``func`` alive)
         return found
+
+    def make_default_options_response(self) -> Response:
+        """OPTIONS (not a CORS preflight, see ``api.cors``) answers 204 with ``Allow``
+        and no body, instead of Flask's 200 with an empty text/html one."""
+        response = super().make_default_options_response()
+        response.status_code = 204
+        del response.headers["Content-Type"]
+        return response
 
 
 class CookieSessions(SecureCookieSessionInterface):
@@ -183,6 +192,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     deliver_after_commit(app, sessions)
 
     @app.before_request
+    def _bound_head() -> None:
+        # First of all: nothing is read or opened for a request refused by its size.
+        oversized = oversized_head(request.environ)
+        if oversized is not None:
+            raise oversized
+
+    @app.before_request
     def _open_session() -> Response | None:
         open_request_session()
         if (
@@ -192,14 +208,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             and (request.content_length or request.data)
             and not (request.mimetype == "application/json" or request.mimetype.endswith("+json"))
         ):
-            return problem(
-                415,
-                "Unsupported Media Type",
-                "Send the request body as application/json.",
-            )
+            return problem(415, "Send the request body as application/json.")
         depth = int(app.config["MAX_JSON_DEPTH"])
         if request.method in JSON_METHODS and request.is_json and json_too_deep(request.get_data(), depth):
-            return problem(400, "Bad Request", f"The JSON body nests deeper than {depth} levels.")
+            return problem(400, f"The JSON body nests deeper than {depth} levels.")
         return None
 
     @app.teardown_request
@@ -210,9 +222,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     def _after(response: Response) -> Response:
         # The request itself, not its proxy (read many times there). The ignore: Flask types
         # the proxy as the Request, which has no _get_current_object.
-        secure_response(request._get_current_object(), response)  # type: ignore[attr-defined]
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        answer_not_modified(current, response)
+        secure_response(current, response)
         return response
 
+    init_cors(app)
     tillit.oauth = init_oauth(app, keys)
     init_login(app)
     init_rate_limits(app)

@@ -82,6 +82,10 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies in front of Tillit whose X-Forwarded-For is trusted (0: none; the
     # client address is the connection's, and the header is ignored).
     "TRUSTED_PROXIES": 0,
+    # Origins of browser apps allowed to call the API, the token, revocation and
+    # introspection endpoints, the JWKS and the metadata (CORS; comma-separated
+    # scheme://host[:port], or * for any). Empty: no CORS headers. Never with credentials.
+    "CORS_ORIGINS": "",
     # Deepest nesting of arrays and objects accepted in a JSON request body.
     "MAX_JSON_DEPTH": 64,
     # Where rate-limit counters live: memory:// (per process) or e.g. redis://host:6379.

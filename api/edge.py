@@ -1,13 +1,26 @@
 """What every response and request passes at the HTTP edge: security headers, the
-cache rules for what a caller's credentials let it see, and the bound on how deep
-a JSON body may nest (deeper ones overflow Python's recursion in the parser and in
-everything that walks the result)."""
+cache rules for what a caller's credentials let it see, conditional GET, the
+bounds on a request's head, and the bound on how deep a JSON body may nest
+(deeper ones overflow Python's recursion in the parser and in everything that
+walks the result).
+
+The head's bounds (URL, each header field, the number of fields) are Tillit's own,
+answered 414 and 431 as problems like every other error. The server in front
+(gunicorn, set by ``tillit serve``, ``api/cli/serve.py``) has larger ones, so its
+text/html refusals are not what a client meets first.
+
+Conditional GET (RFC 9110 §13.1.2): a GET or HEAD whose ``If-None-Match`` names
+the ETag of the answer is a 304 without a body. The ETag is compared only on a
+200 that carries one, after the read succeeded: an entry hidden from the caller
+stays a 404 whatever ETag it sends (a 404 has none to compare)."""
 
 from __future__ import annotations
 
 import re
 
 from flask import Request, Response
+from werkzeug.exceptions import HTTPException, RequestHeaderFieldsTooLarge, RequestURITooLarge
+from werkzeug.http import unquote_etag
 
 #: The catalogue pages: their own stylesheet, links and a GET search form; no script.
 PAGE_CSP = (
@@ -16,6 +29,13 @@ PAGE_CSP = (
 )
 #: Anything else (JSON, problems, CSS) runs nothing and is framed nowhere.
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+#: The longest URL (path and query, as sent) in bytes: 414 above.
+MAX_URL_BYTES = 8000
+#: The longest header field ("Name: value", repeated fields joined) in bytes: 431 above.
+MAX_HEADER_BYTES = 8000
+#: The most header fields: 431 above.
+MAX_HEADER_FIELDS = 100
 
 _STRINGS = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
 _NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
@@ -34,11 +54,52 @@ def json_too_deep(body: bytes, limit: int) -> bool:
     return False
 
 
-def _vary(response: Response, names: str) -> None:
+def oversized_head(environ: dict[str, object]) -> HTTPException | None:
+    """414 or 431 when the request's URL or headers pass Tillit's bounds."""
+    url = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if not isinstance(url, str):  # a server that keeps neither: rebuild it
+        query = environ.get("QUERY_STRING") or ""
+        url = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}" + (
+            f"?{query}" if query else ""
+        )
+    if len(url) > MAX_URL_BYTES:  # WSGI strings hold bytes as latin-1: one char, one byte
+        return RequestURITooLarge(f"The URL is longer than {MAX_URL_BYTES} bytes.")
+    fields = [
+        (key, value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ]
+    if len(fields) > MAX_HEADER_FIELDS:
+        return RequestHeaderFieldsTooLarge(f"The request has more than {MAX_HEADER_FIELDS} header fields.")
+    for key, value in fields:
+        # "Name: value": the name as sent is as long as its CGI form less any "HTTP_".
+        if len(key.removeprefix("HTTP_")) + 2 + len(str(value)) > MAX_HEADER_BYTES:
+            return RequestHeaderFieldsTooLarge(
+                f"A request header field is longer than {MAX_HEADER_BYTES} bytes."
+            )
+    return None
+
+
+def vary(response: Response, names: str) -> None:
+    """Add ``names`` (comma-separated) to ``Vary``, once each."""
     vary = response.headers.get("Vary")
     missing = [n for n in names.split(", ") if not vary or n.lower() not in vary.lower()]
     if missing:
         response.headers["Vary"] = ", ".join([vary, *missing] if vary else missing)
+
+
+def answer_not_modified(request: Request, response: Response) -> None:
+    """304 for a GET or HEAD whose If-None-Match names the answer's ETag (weak
+    comparison, as RFC 9110 §13.1.2 asks; ``*`` matches any current answer)."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return
+    etag = response.headers.get("ETag")
+    if etag is None or "If-None-Match" not in request.headers:
+        return
+    tag, _weak = unquote_etag(etag)
+    if request.if_none_match.contains_weak(tag):
+        response.status_code = 304  # Werkzeug sends no body and no content headers then
+        response.set_data(b"")
 
 
 def secure_response(request: Request, response: Response) -> None:
@@ -52,7 +113,7 @@ def secure_response(request: Request, response: Response) -> None:
         return  # the stylesheet is the same for everyone
     api = request.path.startswith(("/api/", "/oauth/"))
     # The API reads no cookie; pages may (the login form's session).
-    _vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
+    vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
     credentials = "Authorization" in request.headers or bool(request.cookies) or "Set-Cookie" in headers
     # (a response's Cache-Control is parsed only when it has one)
     public = "Cache-Control" in headers and response.cache_control.public

@@ -1,7 +1,14 @@
-"""Every error as application/problem+json (RFC 9457)."""
+"""Every error as application/problem+json (RFC 9457).
+
+Every problem is of type ``about:blank``, so its ``title`` is the status phrase of
+RFC 9110 (RFC 9457 §4.2.1), derived here from the status: nothing else names it.
+A refusal (403) of a caller that sent no credentials is a 401 with a ``Bearer``
+challenge (RFC 9110 §15.5.2, RFC 6750 §3): a token is what it lacks.
+"""
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json, request
@@ -13,18 +20,35 @@ from catalogue.machinery.audit.chain import AuditUnavailable
 from security.tokens import TokenStateUnavailable
 
 PROBLEM = "application/problem+json"
+#: Where RFC 9110 renamed a status, the phrase Python's ``http`` module still has (3.11).
+RFC9110_PHRASES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+#: The challenge of every 401 of the API (RFC 6750 §3).
+BEARER_REALM = 'Bearer realm="tillit"'
+
+
+def status_title(status: int) -> str:
+    """The RFC 9110 reason phrase of ``status``."""
+    return RFC9110_PHRASES.get(status) or HTTPStatus(status).phrase
 
 
 def problem(
     status: int,
-    title: str,
     detail: str,
     *,
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
-    type_: str = "about:blank",
 ) -> Response:
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": status_title(status),
+        "status": status,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
@@ -51,20 +75,22 @@ def register_problem_handlers(app: Flask) -> None:
     def _domain(exc: CatalogueError) -> Response:
         errors = exc.errors if isinstance(exc, ValidationFailed) else None
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Unavailable) else None
-        return problem(exc.status, exc.title, exc.detail, errors=errors, headers=headers)
+        if exc.status == 403 and "Authorization" not in request.headers:
+            return _unauthorized(Unauthorized("This operation needs an access token.", error=None))
+        return problem(exc.status, exc.detail, errors=errors, headers=headers)
 
     @app.errorhandler(Unauthorized)
     def _unauthorized(exc: Unauthorized) -> Response:
-        challenge = 'Bearer realm="tillit"'
+        challenge = BEARER_REALM
         if exc.error:
             safe = exc.detail.replace('"', "'")
             challenge += f', error="{exc.error}", error_description="{safe}"'
-        return problem(401, "Unauthorized", exc.detail, headers={"WWW-Authenticate": challenge})
+        return problem(401, exc.detail, headers={"WWW-Authenticate": challenge})
 
     @app.errorhandler(InsufficientScope)
     def _scope(exc: InsufficientScope) -> Response:
-        challenge = f'Bearer realm="tillit", error="insufficient_scope", scope="{exc.scope}"'
-        return problem(403, "Forbidden", exc.detail, headers={"WWW-Authenticate": challenge})
+        challenge = f'{BEARER_REALM}, error="insufficient_scope", scope="{exc.scope}"'
+        return problem(403, exc.detail, headers={"WWW-Authenticate": challenge})
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
@@ -83,7 +109,7 @@ def register_problem_handlers(app: Flask) -> None:
         headers = {}
         if status == 405 and exc.get_response().headers.get("Allow"):
             headers["Allow"] = exc.get_response().headers["Allow"]
-        return problem(status, exc.name, detail, errors=errors, headers=headers)
+        return problem(status, detail, errors=errors, headers=headers)
 
     @app.errorhandler(AuditUnavailable)
     def _audit_unavailable(exc: AuditUnavailable) -> Response:
@@ -91,7 +117,6 @@ def register_problem_handlers(app: Flask) -> None:
         app.logger.error("Read refused, its audit event could not be written: %r", exc.__cause__)
         return problem(
             503,
-            "Service Unavailable",
             "The audit log cannot record reads right now, so nothing is shown. Try again shortly.",
             headers={"Retry-After": "1"},
         )
@@ -102,7 +127,6 @@ def register_problem_handlers(app: Flask) -> None:
         app.logger.error("Token refused, %s: %r", exc, exc.__cause__)
         return problem(
             503,
-            "Service Unavailable",
             "Tokens cannot be checked right now, so nothing is answered. Try again shortly.",
             headers={"Retry-After": "1"},
         )
@@ -110,4 +134,4 @@ def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return problem(500, "Internal Server Error", "Something went wrong on our side.")
+        return problem(500, "Something went wrong on our side.")

@@ -12,11 +12,30 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError, OAuth2Error, UnsupportedTokenTypeError
 from flask import Response, current_app, request
 
 from authserver.context import tillit
 from authserver.syntax import malformed_parameter
+
+
+class UnsupportedTokenType(UnsupportedTokenTypeError):  # type: ignore[misc]
+    """A ``token_type_hint`` this server does not know: 400 ``unsupported_token_type``
+    (RFC 7009 §2.2.1). Authlib's is a 401 that carries no challenge, which RFC 6749
+    §5.2 and RFC 9110 §15.5.2 do not allow; the client's credentials were fine."""
+
+    status_code = 400
+
+
+class UnknownHintRefused:
+    """Mixed into Authlib's revocation and introspection endpoints (first): their
+    refusal of an unknown ``token_type_hint`` becomes ``UnsupportedTokenType``."""
+
+    def check_params(self, request: Any, client: Any) -> None:
+        try:
+            super().check_params(request, client)  # type: ignore[misc]
+        except UnsupportedTokenTypeError as exc:
+            raise UnsupportedTokenType() from exc
 
 
 def malformed_request_error() -> InvalidRequestError | None:

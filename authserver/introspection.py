@@ -9,6 +9,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 
 from authserver.adapters import TOKEN_AUTH_METHODS, AccessRecord, Client, looks_like_jwt
 from authserver.context import tillit
+from authserver.errors import UnknownHintRefused
 from security.authority import bound_identity
 from security.identity import Identity, identity_from_claims
 from security.tokens import InvalidToken
@@ -24,7 +25,7 @@ def standing_identity(claims: dict[str, Any]) -> Identity:
     return bound_identity(ext.scheme, ext.authority.current(), identity_from_claims(ext.scheme, claims))
 
 
-class Introspection(IntrospectionEndpoint):  # type: ignore[misc]  # Authlib ships no types
+class Introspection(UnknownHintRefused, IntrospectionEndpoint):  # type: ignore[misc]  # Authlib ships no types
     CLIENT_AUTH_METHODS = TOKEN_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> AccessRecord | None:

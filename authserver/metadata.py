@@ -14,7 +14,11 @@ from security.tokens import ALLOWED_ALGORITHMS
 
 
 def metadata_document(issuer: str, scheme: ClassificationScheme) -> dict[str, Any]:
-    """Every endpoint and method this server offers (in a request: the paths come from ``url_for``)."""
+    """Every endpoint and method this server offers (in a request: the paths come from ``url_for``).
+
+    ``private_key_jwt`` is offered at the token, revocation and introspection
+    endpoints alike (``authserver.client_auth``), so each names the algorithms its
+    assertions may be signed with (RFC 8414 §2 requires them then)."""
     return {
         "issuer": issuer,
         "authorization_endpoint": issuer + "/oauth/authorize",
@@ -30,7 +34,9 @@ def metadata_document(issuer: str, scheme: ClassificationScheme) -> dict[str, An
         "token_endpoint_auth_methods_supported": CODE_AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": list(ALLOWED_ALGORITHMS),
         "revocation_endpoint_auth_methods_supported": CODE_AUTH_METHODS,
+        "revocation_endpoint_auth_signing_alg_values_supported": list(ALLOWED_ALGORITHMS),
         "introspection_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "introspection_endpoint_auth_signing_alg_values_supported": list(ALLOWED_ALGORITHMS),
         "authorization_response_iss_parameter_supported": True,
         "service_documentation": issuer + "/api/v1/openapi.json",
     }

@@ -60,10 +60,27 @@ def _mark(view: F) -> F:
     return view
 
 
+#: Answers that may carry ``Retry-After`` (RFC 9110 §10.2.3; RFC 6585 §4).
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+
+
 def init_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Registered before the limiter's own hook, so it runs after it (Flask runs
+    # after-request hooks in reverse), also once confined to a blueprint (whose
+    # hooks run before the app's).
+    app.after_request(_retry_after_only_when_refused)
     limiter.init_app(app)
+
+
+def _retry_after_only_when_refused(response: Any) -> Any:
+    """Flask-Limiter's headers name the window on every answer, ``Retry-After`` too;
+    on a 200 it would tell a client to wait that was not refused. The
+    ``X-RateLimit-*`` headers keep saying where the window stands."""
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def confine_rate_limits(app: Flask) -> None:

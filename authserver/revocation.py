@@ -10,10 +10,11 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 
 from authserver.adapters import CODE_AUTH_METHODS, AccessRecord, RefreshRecord, looks_like_jwt
 from authserver.context import tillit, token_service
+from authserver.errors import UnknownHintRefused
 from security.tokens import InvalidToken
 
 
-class Revocation(RevocationEndpoint):  # type: ignore[misc]  # Authlib ships no types
+class Revocation(UnknownHintRefused, RevocationEndpoint):  # type: ignore[misc]  # Authlib ships no types
     CLIENT_AUTH_METHODS = CODE_AUTH_METHODS
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:

@@ -10,7 +10,21 @@ from flask import Flask
 from api.cli.common import default_issuer, load_app
 from api.cli.index import rebuild_if_needed
 from api.config import DEFAULTS
+from api.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
 from api.wiring import tillit
+
+#: gunicorn's bounds on a request's head, above Tillit's own (api/edge.py), so a
+#: client meets Tillit's 414/431 problems, never gunicorn's text/html pages.
+#: - request line: gunicorn's largest, 8190; the method (gunicorn takes at most
+#:   20 characters), Tillit's longest URL and " HTTP/1.1" fit with room to spare;
+#: - a header line: twice Tillit's, for the whitespace around a value that the
+#:   WSGI environ no longer holds;
+#: - header lines: twice Tillit's count, as repeated fields are one in the environ.
+GUNICORN_LIMITS = {
+    "limit_request_line": 8190,
+    "limit_request_field_size": 2 * MAX_HEADER_BYTES,
+    "limit_request_fields": 2 * MAX_HEADER_FIELDS,
+}
 
 
 @click.command()
@@ -36,6 +50,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            for name, value in GUNICORN_LIMITS.items():
+                self.cfg.set(name, value)
 
         def load(self) -> Flask:
             return app

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_body
+from api.resources.common import PageArgsSchema, if_match, page_response
 from api.wiring import services
 from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
@@ -48,7 +48,7 @@ def list_agencies(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return jsonify(page_body([_schema.dump(a) for a in page.items], page.total, page.page, page.per_page))
+    return page_response([_schema.dump(a) for a in page.items], page.total, page.page, page.per_page)
 
 
 @blp.route("", methods=["POST"])

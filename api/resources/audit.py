@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, stream_with_context
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, page_body
+from api.resources.common import PageArgsSchema, page_response
 from api.resources.reviews import AuditEventSchema
 from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
@@ -48,7 +48,7 @@ def list_events(args: dict[str, Any]) -> Any:
     page = services().audit.list_events(
         current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
     )
-    return jsonify(page_body([_event_body(e) for e in page.items], page.total, page.page, page.per_page))
+    return page_response([_event_body(e) for e in page.items], page.total, page.page, page.per_page)
 
 
 def _event_body(shown: ShownEvent) -> dict[str, Any]:

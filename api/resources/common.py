@@ -1,10 +1,19 @@
-"""Small helpers shared by the blueprints (the services: ``api.wiring.services``)."""
+"""Small helpers shared by the blueprints (the services: ``api.wiring.services``).
+
+A page of a list is answered in one place, ``page_response``: the body's
+``total``, ``page``, ``per_page`` and ``items``, and beside them ``Link`` headers
+(RFC 8288) to the ``first``, ``prev``, ``next`` and ``last`` pages. The links are
+path-absolute references (behind any proxy they resolve against the URL the
+client used) and keep every other query argument of the request, repeated ones
+too, so a filtered list pages through the same filter.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, current_app, json, request
 from marshmallow import Schema, fields, validate
 
 
@@ -17,5 +26,46 @@ def if_match() -> str | None:
     return request.headers.get("If-Match")
 
 
-def page_body(items: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"total": total, "page": page, "per_page": per_page, "items": items}
+def page_response(
+    items: list[Any] | str,
+    total: int,
+    page: int,
+    per_page: int,
+    *,
+    extra: dict[str, Any] | None = None,
+    max_items: int | None = None,
+) -> Response:
+    """A page of a list, body and ``Link`` headers together.
+
+    ``items`` are JSON-ready values, or the items already serialised and joined
+    with commas (cached renderings are joined, not re-encoded). ``extra`` adds
+    fields after ``items`` (search's facets). ``max_items`` bounds how deep
+    paging may go (search's result window), and so the ``last`` link."""
+    encoded = items if isinstance(items, str) else ",".join(json.dumps(item) for item in items)
+    tail = "".join(f",{json.dumps(key)}:{json.dumps(value)}" for key, value in (extra or {}).items())
+    body = f'{{"total":{total},"page":{page},"per_page":{per_page},"items":[{encoded}]{tail}}}'
+    response = current_app.response_class(body, mimetype="application/json")
+    response.headers["Link"] = page_links(total, page, per_page, max_items)
+    return response
+
+
+def page_links(total: int, page: int, per_page: int, max_items: int | None = None) -> str:
+    """The ``Link`` header value of a page (RFC 8288 §3): first and last always,
+    prev from the second page on, next while a later page exists."""
+    last = max(1, -(-total // per_page))
+    if max_items is not None:
+        last = max(1, min(last, max_items // per_page))
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
+    base = request.script_root + request.path
+
+    def link(number: int, rel: str) -> str:
+        query = urlencode([*kept, ("page", number), ("per_page", per_page)])
+        return f'<{base}?{query}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if page > 1:
+        links.append(link(page - 1, "prev"))
+    if page < last:
+        links.append(link(page + 1, "next"))
+    links.append(link(last, "last"))
+    return ", ".join(links)

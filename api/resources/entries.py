@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_body
+from api.resources.common import PageArgsSchema, if_match, page_response
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
 from api.wiring import services
 from catalogue.machinery.readpath.rendering import to_json
@@ -96,10 +96,7 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        items = ",".join(map(_json, page.items))
-        return json_response(
-            f'{{"total":{page.total},"page":{page.page},"per_page":{page.per_page},"items":[{items}]}}'
-        )
+        return page_response(",".join(map(_json, page.items)), page.total, page.page, page.per_page)
 
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)
@@ -187,8 +184,8 @@ def make_blueprint(
         page = services().audit.readers(
             current_identity(), entry_id, page=args["page"], per_page=args["per_page"]
         )
-        return jsonify(
-            page_body(AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
+        return page_response(
+            AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page
         )
 
     if entry_type == "api":

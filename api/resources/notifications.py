@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, page_body
+from api.resources.common import PageArgsSchema, page_response
 from api.wiring import services
 from catalogue.timestamps import Timestamp
 from security.identity import ADMIN
@@ -46,9 +46,7 @@ def list_notifications(args: dict[str, Any]) -> Any:
     """Your agency's notifications for your roles (catalogue:review → officers',
     catalogue:write → data owners'), about entries you may see."""
     page = services().notifications.list_for(current_identity(), page=args["page"], per_page=args["per_page"])
-    return jsonify(
-        page_body(NotificationSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
-    )
+    return page_response(NotificationSchema(many=True).dump(page.items), page.total, page.page, page.per_page)
 
 
 @blp.route("/agencies/<orgnr:orgnr>/channels", methods=["PUT"])

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, page_body
+from api.resources.common import PageArgsSchema, page_response
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
 from catalogue.shapes import OrgNumber
@@ -112,7 +112,7 @@ def list_reviews(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return jsonify(page_body([_review_body(v) for v in page.items], page.total, page.page, page.per_page))
+    return page_response([_review_body(v) for v in page.items], page.total, page.page, page.per_page)
 
 
 @blp.route("/<review_id>", methods=["GET"])

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import current_identity
+from api.resources.common import page_response
 from api.resources.entries import render
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
@@ -112,14 +113,8 @@ def search(args: dict[str, Any]) -> Any:
         if args["facets"]
         else {}
     )
-    return jsonify(
-        {
-            "total": result.total,
-            "page": result.page,
-            "per_page": result.per_page,
-            "items": items,
-            "facets": facets,
-        }
+    return page_response(
+        items, result.total, result.page, result.per_page, extra={"facets": facets}, max_items=MAX_WINDOW
     )
 
 

@@ -30,7 +30,7 @@ SUMMARY_KEYS = {
 }  # fmt: skip
 NOT_FOUND_BODY = {
     "type": "about:blank",
-    "title": "Not found",
+    "title": "Not Found",
     "status": 404,
     "detail": "No entry with that id.",
 }

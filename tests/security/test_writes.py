@@ -147,7 +147,7 @@ def test_published_classification_cannot_change_without_review(
         review = client.get(f"/api/v1/reviews/{r.json['review']}", headers=h).json
         assert review["state"] == "pending" and review["kind"] == "revision"
     else:
-        assert r.json["title"] == "Validation failed" and r.json["errors"]
+        assert r.json["title"] == "Unprocessable Content" and r.json["errors"]
     after = client.get(f"/api/v1/datasets/{entry_id}", headers=h).json
     assert after == before
 
