@@ -24,7 +24,7 @@ from api.cors import init_cors
 from api.delivery import deliver_after_commit
 from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
 from api.problems import problem, register_problem_handlers
-from api.resources import agencies, audit, entries, health, notifications, reviews
+from api.resources import agencies, audit, entries, health, notifications, reviews, statutes
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
 from api.web.pages import bp as web_pages
@@ -238,6 +238,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_converters(app, api)
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
+    api.register_blueprint(statutes.blp)
     api.register_blueprint(entries.datasets)
     api.register_blueprint(entries.apis)
     api.register_blueprint(reviews.blp)
@@ -309,7 +310,7 @@ def _spec_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
                                 "catalogue:write": "Register and edit your agency's entries",
                                 "catalogue:review": "Decide classification reviews",
                                 "catalogue:audit": "Read the audit log",
-                                "catalogue:admin": "Manage agencies and clients",
+                                "catalogue:admin": "Manage agencies, clients and the statute register",
                             },
                         }
                     },

@@ -38,6 +38,7 @@ from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
 from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
+from catalogue.services.statutes import StatuteService
 from search.service import SearchService
 from security.authority import Authority, Standing
 from security.federation import Federation
@@ -162,6 +163,10 @@ class Services:
     @cached_property
     def agencies(self) -> AgencyService:
         return AgencyService(self.session, self.tillit.scheme)
+
+    @cached_property
+    def statutes(self) -> StatuteService:
+        return StatuteService(self.session, self.tillit.indexer)
 
     @cached_property
     def notifications(self) -> NotificationService:

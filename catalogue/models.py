@@ -163,6 +163,28 @@ class LegalBasis(Base):
     entry: Mapped[Entry] = relationship(back_populates="legal_bases")
 
 
+class Statute(Base):
+    """A statute of the register (``catalogue.statutes``): its official names and short
+    names per language and the link to its official text. Legal bases cite statutes by
+    (jurisdiction, reference) without a foreign key: a reference the register does not
+    know is still a valid citation, shown by its number."""
+
+    __tablename__ = "statutes"
+
+    jurisdiction: Mapped[str] = mapped_column(String(2), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), primary_key=True)
+    names: Mapped[dict[str, str]] = mapped_column(JSON)
+    short_names: Mapped[dict[str, list[str]]] = mapped_column(JSON)
+    url: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    modified: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
 class Distribution(Base):
     """One way to get a dataset (a file or an access URL with its format), in the order given."""
 

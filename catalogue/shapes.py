@@ -103,6 +103,17 @@ class LengthThen(validate.Length):
         return checked
 
 
+class StatuteLabelSchema(Schema):
+    """How the cited statute is named for the reader (``lang`` or ``?lang=``, else
+    Accept-Language): its name and short name in that language, or in the nearest
+    one the register has (``lang`` says which). Absent for a statute the register
+    does not know: it is shown by its reference."""
+
+    name = fields.String(metadata={"example": "Offentlighets- och sekretesslag (2009:400)"})
+    short_name = fields.String(allow_none=True, metadata={"example": "OSL"})
+    lang = fields.String(metadata={"description": "The language of name (sv, nb, nn or en)."})
+
+
 class LegalBasisSchema(Schema):
     """A legal reference: role, jurisdiction, a reference and provision in that law's form; URL derived."""
 
@@ -112,6 +123,9 @@ class LegalBasisSchema(Schema):
     provision = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
     url = fields.String(dump_only=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    #: Added per reader at the HTTP edge from the statute register, never cached
+    #: with the entry (the register and the reader's language change on their own).
+    statute = fields.Nested(StatuteLabelSchema, dump_only=True)
 
     @validates_schema
     def _check_reference(self, data: dict[str, Any], **_: Any) -> None:

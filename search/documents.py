@@ -4,7 +4,9 @@ Field groups (see :mod:`search.backend`): the *summary* fields (title_*,
 description_*, publisher, publisher_name, type, classification, listing_level,
 status) may match for every caller who may list the entry; the *full* fields
 (keywords_*, themes, legal_basis, legal_text, personal_data, formats, openapi)
-only for callers who may read the whole entry. The access labels
+only for callers who may read the whole entry. ``legal_text`` carries the cited
+statutes' names from the register (:func:`legal_text`), so the register's
+changes reindex the entries that cite the statute (``StatuteService``). The access labels
 (classification, listing_level, status, publisher) are stored on every
 document so the clearance filter runs inside the engine.
 
@@ -28,7 +30,8 @@ from sqlalchemy.orm import Session
 from catalogue import fields as entry_fields
 from catalogue import shapes
 from catalogue.entry_field import Indexed
-from catalogue.models import Agency, Distribution, Entry, LegalBasis
+from catalogue.models import Agency, Distribution, Entry, LegalBasis, Statute
+from catalogue.statutes import search_words
 
 #: Languages with their own analysed fields (the catalogue's). nn shares Norwegian analysis.
 LANGUAGES = shapes.LANGUAGES
@@ -79,7 +82,14 @@ READ_CHUNK = 1000
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def build_document(entry: Entry, publisher_name: Mapping[str, str] | None = None) -> dict[str, Any]:
+#: (jurisdiction, reference) → the words a statute is found by (its names and short
+#: names in every language, :func:`catalogue.statutes.search_words`).
+StatuteWords = Mapping[tuple[str, str], Sequence[str]]
+
+
+def build_document(
+    entry: Entry, publisher_name: Mapping[str, str] | None = None, statutes: StatuteWords | None = None
+) -> dict[str, Any]:
     """The document for ``entry``. Every field is present (empty string or list
     when the entry has nothing), so both engines see the same shape."""
     return _document(
@@ -87,7 +97,18 @@ def build_document(entry: Entry, publisher_name: Mapping[str, str] | None = None
         [(b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases],
         [(d.format, d.media_type) for d in entry.distributions],
         publisher_name,
+        statutes or {},
     )
+
+
+def statute_words(session: Session) -> dict[tuple[str, str], list[str]]:
+    """The search words of every statute in the register (a small table, read whole)."""
+    return {
+        (jurisdiction, reference): search_words(names or {}, short_names or {})
+        for jurisdiction, reference, names, short_names in session.execute(
+            select(Statute.jurisdiction, Statute.reference, Statute.names, Statute.short_names)
+        )
+    }
 
 
 def documents_for(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -96,12 +117,13 @@ def documents_for(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
     if not ids:
         return []
     rows = session.execute(select(*_entry_columns()).where(Entry.id.in_(list(ids)))).mappings().all()
-    return _documents(session, rows, agency_names(session))
+    return _documents(session, rows, agency_names(session), statute_words(session))
 
 
 def iter_documents(session: Session, chunk: int = READ_CHUNK) -> Iterator[list[dict[str, Any]]]:
     """Every entry's document, ``chunk`` entries at a time (keyset paging by id)."""
     names = agency_names(session)
+    statutes = statute_words(session)
     last = ""
     while True:
         rows = (
@@ -111,7 +133,7 @@ def iter_documents(session: Session, chunk: int = READ_CHUNK) -> Iterator[list[d
         )
         if not rows:
             return
-        yield _documents(session, rows, names)
+        yield _documents(session, rows, names, statutes)
         last = rows[-1]["id"]
 
 
@@ -129,7 +151,10 @@ def _entry_columns() -> list[Any]:
 
 
 def _documents(
-    session: Session, rows: Sequence[Mapping[Any, Any]], names: Mapping[str, Mapping[str, str]]
+    session: Session,
+    rows: Sequence[Mapping[Any, Any]],
+    names: Mapping[str, Mapping[str, str]],
+    statutes: StatuteWords,
 ) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
     bases: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
@@ -147,7 +172,9 @@ def _documents(
     ):
         formats[entry_id].append((fmt, media_type))
     return [
-        _document(row, bases.get(row["id"], ()), formats.get(row["id"], ()), names.get(row["publisher"]))
+        _document(
+            row, bases.get(row["id"], ()), formats.get(row["id"], ()), names.get(row["publisher"]), statutes
+        )
         for row in rows
     ]
 
@@ -157,6 +184,7 @@ def _document(
     legal_bases: Sequence[tuple[str, str, str | None]],
     distributions: Sequence[tuple[str | None, str | None]],
     publisher_name: Mapping[str, str] | None,
+    statutes: StatuteWords,
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for field, spec in _INDEXED:
@@ -165,10 +193,7 @@ def _document(
     # The fields computed from more than their column (``computed`` in catalogue.fields).
     doc["publisher_name"] = " ".join(v for v in (publisher_name or {}).values() if v)
     doc["legal_basis"] = sorted({reference for _j, reference, _p in legal_bases})
-    doc["legal_text"] = " ; ".join(
-        " ".join(p for p in (jurisdiction, reference, provision or "") if p)
-        for jurisdiction, reference, provision in legal_bases
-    )
+    doc["legal_text"] = legal_text(legal_bases, statutes)
     doc["formats"] = sorted(
         {f for f in (_format(fmt, media_type) for fmt, media_type in distributions) if f}
         if entry["type"] == "dataset"
@@ -177,6 +202,24 @@ def _document(
     doc["openapi"] = openapi_text(entry["openapi"]) if entry["type"] == "api" else ""
     doc["title_sort"] = title_sort(entry["title"] or {})
     return doc
+
+
+def legal_text(legal_bases: Sequence[tuple[str, str, str | None]], statutes: StatuteWords) -> str:
+    """The searchable text of an entry's legal bases, one basis after another: its
+    jurisdiction, reference and provision, then the cited statute's names, short
+    names and name stems from the register. So "OSL 21 kap" finds an entry citing
+    2009:400 21 kap. 7 §, "folkbokföring" one citing Folkbokföringslag (1991:481),
+    and "§ 10-2" one citing § 10-2: the words, not a parse of the query, so both
+    engines match them alike. A statute cited twice is named once."""
+    named: set[tuple[str, str]] = set()
+    parts = []
+    for jurisdiction, reference, provision in legal_bases:
+        words = [jurisdiction, reference, provision or ""]
+        if (jurisdiction, reference) not in named:
+            named.add((jurisdiction, reference))
+            words += statutes.get((jurisdiction, reference), ())
+        parts.append(" ".join(w for w in words if w))
+    return " ; ".join(parts)
 
 
 def _plain(spec: Indexed, value: Any) -> dict[str, Any]:

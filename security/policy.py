@@ -119,6 +119,12 @@ def can_admin(identity: Identity) -> bool:
     return identity.has_scope(ADMIN) or identity.is_system
 
 
+def can_manage_statutes(identity: Identity) -> bool:
+    """May the caller add and change statutes of the register (admin scope, or the system)?
+    Reading the register needs nothing: statutes are public law."""
+    return identity.has_scope(ADMIN) or identity.is_system
+
+
 def can_audit(identity: Identity) -> bool:
     """May the caller read the audit log (audit scope, or the system)?"""
     return identity.has_scope(AUDIT) or identity.is_system

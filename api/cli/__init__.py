@@ -21,6 +21,7 @@ from api.cli.keys import keys
 from api.cli.notifications import notifications
 from api.cli.reviews import reviews
 from api.cli.serve import serve
+from api.cli.statutes import statutes
 from api.cli.users import users
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -28,6 +29,7 @@ COMMANDS: tuple[click.Command, ...] = (
     demo,
     db,
     agencies,
+    statutes,
     clients,
     users,
     keys,

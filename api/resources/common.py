@@ -16,10 +16,21 @@ from urllib.parse import urlencode
 from flask import Response, current_app, json, request
 from marshmallow import Schema, fields, validate
 
+from catalogue.shapes import LANGUAGES
+
 
 class PageArgsSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def reader_language() -> str | None:
+    """The language the reader asked for: ``?lang=`` if it is one of the catalogue's,
+    else the best of Accept-Language, else None (then each text falls back in its own order)."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES)
 
 
 def if_match() -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -9,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_response
+from api.resources.common import PageArgsSchema, if_match, page_response, reader_language
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
 from api.wiring import services
 from catalogue.machinery.readpath.rendering import to_json
@@ -23,6 +24,7 @@ from catalogue.schemas import (
 )
 from catalogue.services.entries import EntryView
 from catalogue.shapes import OrgNumber
+from catalogue.statutes import StatuteLabel
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
 
@@ -40,12 +42,41 @@ class EntryPageSchema(Schema):
     items = fields.List(fields.Nested(EntrySchema))
 
 
-def render(view: EntryView) -> dict[str, Any]:
-    """The whole entry, or only the redacted summary: never more than allowed."""
-    return dict(view.document)
+def statute_labels(views: Iterable[EntryView]) -> Mapping[tuple[str, str], StatuteLabel]:
+    """The reader's names of the statutes these views cite, from the register."""
+    cited = [(b["jurisdiction"], b["reference"]) for view in views for b in _bases(view.document)]
+    if not cited:
+        return {}
+    return services().statutes.labels(current_identity(), cited, reader_language())
 
 
-def _json(view: EntryView) -> str:
+def _bases(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(document.get("legal_basis") or ())
+
+
+def render(view: EntryView, labels: Mapping[tuple[str, str], StatuteLabel] | None = None) -> dict[str, Any]:
+    """The whole entry, or only the redacted summary: never more than allowed; each
+    legal basis with its statute's name for this reader (the register's, added here,
+    never to the cached rendering: the register and the reader's language vary on
+    their own, the rendering only with the entry's revision)."""
+    document = dict(view.document)
+    bases = _bases(document)
+    if bases:
+        labels = statute_labels([view]) if labels is None else labels
+        document["legal_basis"] = [_named(basis, labels) for basis in bases]
+    return document
+
+
+def _named(basis: Mapping[str, Any], labels: Mapping[tuple[str, str], StatuteLabel]) -> dict[str, Any]:
+    shown = labels.get((basis["jurisdiction"], basis["reference"]))
+    if shown is None:
+        return dict(basis)  # not in the register: shown by its reference
+    return {**basis, "statute": {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}}
+
+
+def _json(view: EntryView, labels: Mapping[tuple[str, str], StatuteLabel]) -> str:
+    if _bases(view.document):
+        return to_json(render(view, labels))
     return view.text if view.text is not None else to_json(view.document)
 
 
@@ -61,7 +92,8 @@ def _entry_response(view: EntryView, status: int = 200) -> Response:
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
     else:
-        response = json_response(_json(view), status)
+        response = json_response(_json(view, statute_labels([view])), status)
+    response.vary.add("Accept-Language")
     if view.etag:
         response.headers["ETag"] = view.etag
     return response
@@ -96,7 +128,11 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        return page_response(",".join(map(_json, page.items)), page.total, page.page, page.per_page)
+        labels = statute_labels(page.items)
+        items = ",".join(_json(view, labels) for view in page.items)
+        response = page_response(items, page.total, page.page, page.per_page)
+        response.vary.add("Accept-Language")
+        return response
 
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import jsonify
@@ -9,12 +10,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import current_identity
-from api.resources.common import page_response
-from api.resources.entries import render
+from api.resources.common import page_response, reader_language
+from api.resources.entries import render, statute_labels
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
-from catalogue.shapes import OrgNumber
-from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, SearchFilters, SearchQuery
+from catalogue.shapes import OrgNumber, StatuteLabelSchema
+from catalogue.statutes import StatuteLabel, jurisdiction_of
+from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, FacetValue, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
 from security.policy import STATUSES
 
@@ -28,6 +30,10 @@ blp = Blueprint(
 
 def _many(inner: fields.Field[str]) -> fields.List[str]:
     return fields.List(inner, load_default=list, validate=validate.Length(max=20))
+
+
+#: The facet whose values are statutes (bare references): named from the register.
+STATUTE_FACET = "legal_basis"
 
 
 class SearchQueryArgsSchema(Schema):
@@ -60,6 +66,12 @@ class SuggestQueryArgsSchema(Schema):
 class FacetValueSchema(Schema):
     value = fields.String()
     count = fields.Integer()
+    statute = fields.Nested(
+        StatuteLabelSchema,
+        metadata={
+            "description": "legal_basis only: the statute's name in the reader's language, if registered."
+        },
+    )
 
 
 class SearchPageSchema(Schema):
@@ -103,19 +115,43 @@ def search(args: dict[str, Any]) -> Any:
         facets=args["facets"],
     )
     result = services().search.search(current_identity(), query)
+    statute_facet = result.facets.get(STATUTE_FACET, ())
+    labels = {
+        **statute_labels(item.view for item in result.items),
+        **_facet_labels(f.value for f in statute_facet),
+    }
     items = []
     for item in result.items:
-        data = render(item.view)
+        data = render(item.view, labels)
         data["highlights"] = dict(item.highlights)
         items.append(data)
     facets = (
-        {name: [{"value": f.value, "count": f.count} for f in result.facets.get(name, ())] for name in FACETS}
+        {name: [_facet_value(name, f, labels) for f in result.facets.get(name, ())] for name in FACETS}
         if args["facets"]
         else {}
     )
-    return page_response(
+    response = page_response(
         items, result.total, result.page, result.per_page, extra={"facets": facets}, max_items=MAX_WINDOW
     )
+    response.vary.add("Accept-Language")  # statute names are in the reader's language
+    return response
+
+
+def _facet_labels(references: Iterable[str]) -> Mapping[tuple[str, str], StatuteLabel]:
+    """Names of the statutes a legal-basis facet counts (its values are bare references)."""
+    cited = [(code, ref) for ref in references if (code := jurisdiction_of(ref)) is not None]
+    return services().statutes.labels(current_identity(), cited, reader_language()) if cited else {}
+
+
+def _facet_value(
+    name: str, value: FacetValue, labels: Mapping[tuple[str, str], StatuteLabel]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"value": value.value, "count": value.count}
+    if name == STATUTE_FACET and (code := jurisdiction_of(value.value)) is not None:
+        shown = labels.get((code, value.value))
+        if shown is not None:
+            out["statute"] = {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}
+    return out
 
 
 @blp.route("/suggest", methods=["GET"])

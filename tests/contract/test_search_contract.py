@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from catalogue.statutes import search_words, seed_records
 from search.backend import SearchFilters, SearchQuery
+from search.documents import legal_text
 from security.policy import OPEN_STATUSES, ReadFilter
 from tests.contract.docs import make_doc
 
@@ -240,3 +242,40 @@ def test_delete_and_rebuild(catalogue):
     assert catalogue.rebuild([make_doc("x", "Ensam")]) == 1
     catalogue.refresh()
     assert catalogue.revisions() == {"x": 1}
+
+
+def test_statutes_are_found_by_name_short_name_number_and_provision(search_backend):
+    """The legal text is built in one place (search.documents.legal_text, with the
+    register's words): every engine finds an entry by its statutes' names, short names,
+    numbers and provisions, and only for a caller who may read it whole."""
+    words = {
+        (r["jurisdiction"], r["reference"]): search_words(r["names"], r["short_names"])
+        for r in seed_records()
+        if r["reference"] in ("2009:400", "1991:481", "LOV-2016-12-09-88")
+    }
+    navet = [("SE", "1991:481", "1 §"), ("SE", "2009:400", "22 kap. 1 §")]
+    osl21 = [("SE", "2009:400", "21 kap. 7 §")]
+    fregl = [("NO", "LOV-2016-12-09-88", "§ 9-1"), ("NO", "LOV-2016-12-09-88", "§ 10-2")]
+    cited = {"navet": navet, "osl21": osl21, "fregl": fregl}
+    search_backend.upsert(
+        [
+            make_doc(key, key.capitalize(), classification="internal", legal_text=legal_text(bases, words))
+            for key, bases in cited.items()
+        ]
+    )
+    search_backend.refresh()
+    expected = {
+        "folkbokföring": {"navet"},
+        "Folkbokföringslagen": {"navet"},
+        "FOL": {"navet"},
+        "1991:481": {"navet"},
+        "OSL": {"navet", "osl21"},
+        "Offentlighets- och sekretesslagen": {"navet", "osl21"},
+        "OSL 21 kap": {"osl21"},
+        "kap. 22 OSL": {"navet"},
+        "folkeregisterloven § 10-2": {"fregl"},
+        "folkeregisterloven § 10-3": set(),
+    }
+    for text, found in expected.items():
+        assert set(ids(search(search_backend, INTERNAL, text=text))) == found, text
+        assert ids(search(search_backend, PUBLIC, text=text)) == [], text

@@ -14,6 +14,14 @@ from tests.factories import GDPR_TASK, MINIMAL_OPENAPI, create_entry, dataset_pa
 WRITER = ("catalogue:write",)
 DOCS = "https://www.skatteverket.se/dokumentation/inkomst"
 CELEX_GDPR = "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:32016R0679"
+#: How the statute register names it for a reader who asks for no language (EU: English first).
+GDPR_NAMED = {
+    "name": "Regulation (EU) 2016/679 of the European Parliament and of the Council of 27 April 2016 on the "
+    "protection of natural persons with regard to the processing of personal data and on the free movement "
+    "of such data, and repealing Directive 95/46/EC (General Data Protection Regulation)",
+    "short_name": "GDPR",
+    "lang": "en",
+}
 #: Values other than the defaults (but serves_datasets: a link is tested elsewhere), so
 #: each shows that its field was stored and shown: (input, expected output; None: the
 #: same). A field declared without a sample here fails the first test below.
@@ -29,7 +37,7 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     ),
     "classification": ("public", None),
     "listing_level": ("public", None),
-    "legal_basis": ([GDPR_TASK], [{**GDPR_TASK, "note": None, "url": CELEX_GDPR}]),
+    "legal_basis": ([GDPR_TASK], [{**GDPR_TASK, "note": None, "url": CELEX_GDPR, "statute": GDPR_NAMED}]),
     "contains_personal_data": (True, None),
     "special_categories": (True, None),
     "licence": ("https://creativecommons.org/licenses/by/4.0/", None),

@@ -124,7 +124,7 @@ def test_reindex_builds_the_same_documents_in_bulk(app, client, token_for):
     """The bulk document path (reindex, outbox) equals build_document on the entity,
     and a rebuilt index answers as the incrementally built one did."""
     from catalogue.models import Entry
-    from search.documents import build_document, documents_for, iter_documents
+    from search.documents import build_document, documents_for, iter_documents, statute_words
     from search.indexer import OutboxIndexer
 
     ids = [
@@ -142,8 +142,9 @@ def test_reindex_builds_the_same_documents_in_bulk(app, client, token_for):
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
         names = {a.orgnr: a.name for a in session.scalars(select(Agency))}
+        statutes = statute_words(session)
         expected = {
-            e.id: build_document(e, names.get(e.publisher))
+            e.id: build_document(e, names.get(e.publisher), statutes)
             for e in session.scalars(select(Entry).where(Entry.id.in_(ids)))
         }
         assert {d["id"]: d for d in documents_for(session, ids)} == expected

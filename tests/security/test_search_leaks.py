@@ -162,3 +162,32 @@ def test_a_second_process_cannot_write_the_same_index(app, tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
     assert proc.returncode != 0 and b"Another Tillit process" in proc.stderr
     del EmbeddedBackend, SearchIndexLocked
+
+
+def test_statute_names_match_and_name_facets_only_for_readers_of_the_whole_entry(app, client, token_for):
+    """The cited statutes' names are part of the legal text: a *full* field. A caller who
+    sees the entry only as a redacted summary, or not at all, cannot find it by them, and
+    the legal-basis facet names only statutes it counts for the caller."""
+    navet = [
+        {"role": "processing", "jurisdiction": "SE", "reference": "1991:481", "provision": "1 §"},
+        {"role": "restriction", "jurisdiction": "SE", "reference": "2009:400", "provision": "22 kap. 1 §"},
+    ]
+    entry = create_entry(
+        app, SKATTEVERKET, "Navet", classification="sensitive", listing_level="internal", legal_basis=navet
+    )
+    for headers in ({}, token_for("public", agency=LANTMATERIET), token_for("internal", agency=LANTMATERIET)):
+        for q in ("folkbokföring", "Folkbokföringslag", "OSL", "OSL 22 kap", "1991:481"):
+            assert _everything(client, headers, q=q)["total"] == 0, q
+        facets = _everything(client, headers)["facets"]
+        assert facets.get("legal_basis", []) == []
+    reader = token_for("sensitive")
+    assert [i["id"] for i in _everything(client, reader, q="folkbokföring")["items"]] == [entry]
+    facet = _everything(client, reader)["facets"]["legal_basis"]
+    assert {f["value"]: f["statute"]["short_name"] for f in facet} == {
+        "1991:481": "folkbokföringslagen",
+        "2009:400": "OSL",
+    }
+    # The register itself is public law: the same answer for everyone, and no counts of entries.
+    public = client.get("/api/v1/statutes/SE/1991:481")
+    assert public.json == client.get("/api/v1/statutes/SE/1991:481", headers=reader).json
+    assert "count" not in public.json and "entries" not in public.json
