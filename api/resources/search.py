@@ -13,6 +13,7 @@ from api.resources.entries import render
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.shapes import OrgNumber
+from catalogue.sharing import SHARING_STATUSES
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
 from security.policy import STATUSES
@@ -38,6 +39,7 @@ class SearchQueryArgsSchema(Schema):
     legal_basis = _many(fields.String(validate=validate.Length(min=1, max=64)))
     status = _many(fields.String(validate=validate.OneOf(STATUSES)))
     format = _many(fields.String(validate=validate.Length(min=1, max=64)))
+    sharing_status = _many(fields.String(validate=validate.OneOf(SHARING_STATUSES)))
     personal_data = fields.Boolean(load_default=None, allow_none=True)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
@@ -92,6 +94,7 @@ def search(args: dict[str, Any]) -> Any:
             status=tuple(args["status"]),
             theme=tuple(args["theme"]),
             legal_basis=tuple(v.strip() for v in args["legal_basis"]),
+            sharing_status=tuple(args["sharing_status"]),
             personal_data=args["personal_data"],
             format=tuple(v.strip().upper() for v in args["format"]),
         ),
