@@ -251,7 +251,11 @@ def sharing(search_backend):
             make_doc("stangd", "Brottsdata", classification="internal", roles=("restriction",)),
             make_doc("utan", "Register", classification="internal"),
             make_doc(
-                "hemlig", "Skyddade", classification="sensitive", listing_level="internal", roles=("disclosure",)
+                "hemlig",
+                "Skyddade",
+                classification="sensitive",
+                listing_level="internal",
+                roles=("disclosure",),
             ),
         ]
     )
@@ -266,7 +270,11 @@ def test_sharing_status_is_a_full_filter_and_facet(sharing):
 
     # INTERNAL lists "hemlig" as a summary only: it is neither counted nor filtered.
     assert len(ids(search(sharing, INTERNAL, per_page=100))) == 5
-    assert facet(search(sharing, INTERNAL), "sharing_status") == {"open": 1, "shareable": 1, "no_disclosure_basis": 2}
+    assert facet(search(sharing, INTERNAL), "sharing_status") == {
+        "open": 1,
+        "shareable": 1,
+        "no_disclosure_basis": 2,
+    }
     assert found(INTERNAL, "shareable") == {"delbar"}
     assert found(INTERNAL, "no_disclosure_basis") == {"stangd", "utan"}
     assert found(INTERNAL, "open", "shareable") == {"open", "delbar"}
