@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from api.cli import main
 from tests.conftest import LANTMATERIET, SKATTEVERKET
 from tests.factories import OSL_TAX, create_entry, publish
-from tests.integration.test_entries_rules import problem
 
 WRITER = ("catalogue:write",)
 OFFICER = ("catalogue:review",)
@@ -79,7 +78,9 @@ def test_open_entries_and_the_redacted_summary(client, token_for, app):
     everything = _search(client, {})
     assert {f["value"]: f["count"] for f in everything["facets"]["sharing_status"]} == {"open": 1}
     cleared = token_for("sensitive", agency=LANTMATERIET)
-    assert client.get(f"/api/v1/datasets/{hidden['id']}", headers=cleared).json["sharing_status"] == "shareable"
+    assert (
+        client.get(f"/api/v1/datasets/{hidden['id']}", headers=cleared).json["sharing_status"] == "shareable"
+    )
 
 
 def test_an_unknown_status_is_a_422(client):
@@ -95,11 +96,19 @@ def _catalogue(client, token_for, app):
     made = {
         "open": create_entry(client, writer, title={"sv": "Öppna"}, classification="public", legal_basis=[]),
         "shareable": create_entry(
-            client, writer, title={"sv": "Delbar"}, classification="internal", legal_basis=[OSL_TAX, PAYMENTS_DUTY]
+            client,
+            writer,
+            title={"sv": "Delbar"},
+            classification="internal",
+            legal_basis=[OSL_TAX, PAYMENTS_DUTY],
         ),
         "closed": create_entry(client, writer, title={"sv": "Stängd"}, classification="internal"),
         "secret": create_entry(
-            client, writer, title={"sv": "Hemlig"}, classification="sensitive", legal_basis=[OSL_TAX, OSL_DISCLOSURE]
+            client,
+            writer,
+            title={"sv": "Hemlig"},
+            classification="sensitive",
+            legal_basis=[OSL_TAX, OSL_DISCLOSURE],
         ),
     }
     for entry in made.values():
