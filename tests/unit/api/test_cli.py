@@ -24,6 +24,7 @@ EXPECTED = {
     "reindex",
     "reviews",
     "serve",
+    "sharing",
     "users",
 }
 
@@ -56,6 +57,7 @@ def test_every_group_keeps_its_subcommands():
         "db": {"upgrade", "grant-app-role"},
         "index": {"sync", "check"},
         "audit": {"verify", "export"},
+        "sharing": {"report"},
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output
