@@ -269,7 +269,7 @@ def _audit_writer(settings: dict[str, Any]) -> ProcessGroupWriter | None:
 def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
     """The search backend, and the outbox indexer behind the catalogue's Indexer port."""
     backend = make_backend(settings)
-    indexer = OutboxIndexer(tillit.sessions, backend)
+    indexer = OutboxIndexer(tillit.sessions, backend, tillit.scheme.lowest)
     indexer.install(tillit.sessions)
     tillit.search = backend
     tillit.indexer = indexer

@@ -38,6 +38,7 @@ from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
 from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
+from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
 from search.service import SearchService
 from security.authority import Authority, Standing
@@ -151,6 +152,10 @@ class Services:
     @cached_property
     def reviews(self) -> ReviewService:
         return ReviewService(self.entries)
+
+    @cached_property
+    def sharing(self) -> SharingService:
+        return SharingService(self.entries)
 
     @cached_property
     def search(self) -> SearchService:

@@ -7,7 +7,7 @@ machines, so that the app's composition root (``api.wiring``), the commands, the
 demo loader, the benchmarks and the tests all build a service the same way:
 
 - the audit chain (``Chain``), anchored in the instance folder when given an anchor;
-- the rendering cache of this process (``RENDERER``);
+- the rendering cache of this process (``renderer_for`` the scheme's lowest level);
 - the OpenAPI document checker with its child process (``OpenAPIDocumentChecker``);
 - and, in a server, the group-committed read log, the kept heads and the refusal log
   (None elsewhere: reads audited in the session, heads always read, refusals at once).
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.machinery.audit.chain import Chain, HeadAnchor
 from catalogue.machinery.children.openapi import OpenAPIDocumentChecker, OpenAPILimits
-from catalogue.machinery.readpath.rendering import RENDERER
+from catalogue.machinery.readpath.rendering import renderer_for
 from catalogue.ports import EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
 from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
@@ -29,6 +29,7 @@ from security.levels import ClassificationScheme
 
 
 def entry_machines(
+    scheme: ClassificationScheme,
     anchor: HeadAnchor | None = None,
     read_log: ReadAudit | None = None,
     heads: KeptHeads | None = None,
@@ -38,7 +39,7 @@ def entry_machines(
     """The concrete machines an ``EntryService`` runs on."""
     return EntryMachines(
         chain=Chain(anchor),
-        renderer=RENDERER,
+        renderer=renderer_for(scheme.lowest),
         openapi=OpenAPIDocumentChecker(openapi_limits),
         read_log=read_log,
         heads=heads,
@@ -58,7 +59,7 @@ def entry_service(
     refusals: RefusalNotes | None = None,
 ) -> EntryService:
     """An ``EntryService`` on ``session`` with the concrete machines (see the module)."""
-    machines = entry_machines(anchor, read_log, heads, openapi_limits, refusals)
+    machines = entry_machines(scheme, anchor, read_log, heads, openapi_limits, refusals)
     return EntryService(session, scheme, machines, indexer, review_intervals)
 
 

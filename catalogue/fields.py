@@ -85,6 +85,12 @@ def _served(obj: Any) -> list[str]:
     return list(visible) if visible is not None else []
 
 
+def _sharing_status(obj: Any) -> str | None:
+    # Needs the scheme's lowest level, which an entry does not know: the renderer
+    # (catalogue.machinery.readpath.rendering) fills it in on the whole entry's view.
+    return None
+
+
 # -- JSON codecs for a review's stored proposal ----------------------------------------
 def _span_to_json(value: Mapping[str, date | None] | None) -> Any:
     return {k: (v.isoformat() if v else None) for k, v in value.items()} if value else value
@@ -211,6 +217,19 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
             Indexed("legal_basis", "keyword", "full", many=True, computed=True),
             Indexed("legal_text", "text", "full", computed=True),
         ),
+    ),
+    EntryField(
+        # catalogue.sharing: open / shareable / no_disclosure_basis, from the
+        # classification and the legal bases' roles against the scheme's lowest level.
+        # Computed where the scheme is known: the renderer (full view only: it tells
+        # whether a disclosure basis exists, which the summary hides) and the search
+        # document; a full keyword, so its filter and facet count only whole readers.
+        "sharing_status",
+        load=None,
+        dump=partial(fields.Function, _sharing_status),
+        storage="derived",
+        input="never",
+        index=(Indexed("sharing_status", "keyword", "full", computed=True),),
     ),
     EntryField(
         "contains_personal_data",

@@ -21,7 +21,8 @@ Two field groups
     - a text clause matches ⇔ it matches a summary field, OR it matches a full
       field AND ``classification ∈ levels`` (the same holds for exclusions, so
       ``-word`` can never reveal a hidden keyword by an entry's absence);
-    - a filter on ``theme``, ``legal_basis``, ``personal_data`` or ``format``
+    - a filter on ``theme``, ``legal_basis``, ``sharing_status``,
+      ``personal_data`` or ``format``
       only ever matches entries with ``classification ∈ levels``;
     - facets over those fields count only such entries;
     - highlights come from summary fields (title, description) only.
@@ -68,7 +69,9 @@ MAX_WINDOW = 10_000
 #: Facets over summary fields: counted for every visible entry.
 SUMMARY_FACETS = ("type", "publisher", "classification", "status")
 #: Facets over full fields: counted only for entries the caller may read whole.
-FULL_FACETS = ("theme", "legal_basis", "personal_data", "format")
+#: ``sharing_status`` is one: it tells whether the entry cites a disclosure basis, and
+#: the legal bases are full fields.
+FULL_FACETS = ("theme", "legal_basis", "sharing_status", "personal_data", "format")
 FACETS = SUMMARY_FACETS + FULL_FACETS
 
 #: The document field behind each facet / filter name.
@@ -79,6 +82,7 @@ FACET_FIELDS: Mapping[str, str] = {
     "status": "status",
     "theme": "themes",
     "legal_basis": "legal_basis",
+    "sharing_status": "sharing_status",
     "personal_data": "personal_data",
     "format": "formats",
 }
@@ -95,6 +99,7 @@ class SearchFilters:
     status: tuple[str, ...] = ()
     theme: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()  # normalised references, e.g. "2009:400"
+    sharing_status: tuple[str, ...] = ()  # catalogue.sharing.SHARING_STATUSES
     personal_data: bool | None = None
     format: tuple[str, ...] = ()  # upper-case, e.g. "CSV"
 

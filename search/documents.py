@@ -3,7 +3,8 @@
 Field groups (see :mod:`search.backend`): the *summary* fields (title_*,
 description_*, publisher, publisher_name, type, classification, listing_level,
 status) may match for every caller who may list the entry; the *full* fields
-(keywords_*, themes, legal_basis, legal_text, personal_data, formats, openapi)
+(keywords_*, themes, legal_basis, legal_text, sharing_status, personal_data, formats,
+openapi)
 only for callers who may read the whole entry. ``legal_text`` carries the cited
 statutes' names from the register (:func:`legal_text`), so the register's
 changes reindex the entries that cite the statute (``StatuteService``). The access labels
@@ -13,8 +14,10 @@ document so the clearance filter runs inside the engine.
 Which fields a document has, and of which kind, is derived from the entry
 fields' ``index`` declarations (:mod:`catalogue.fields`): a field indexed as its
 column's value is built here without code of its own; the ``computed`` ones
-(publisher_name, legal_basis, legal_text, formats, openapi, title_sort) are
-built by ``_document``.
+(publisher_name, legal_basis, legal_text, sharing_status, formats, openapi,
+title_sort) are built by ``_document``. ``sharing_status`` (catalogue.sharing) needs the
+scheme's lowest level, so every builder takes it (``lowest``): the indexer is given it
+once, by the app.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from catalogue import fields as entry_fields
 from catalogue import shapes
 from catalogue.entry_field import Indexed
 from catalogue.models import Agency, Distribution, Entry, LegalBasis, Statute
+from catalogue.sharing import sharing_status
 from catalogue.statutes import search_words
 
 #: Languages with their own analysed fields (the catalogue's). nn shares Norwegian analysis.
@@ -88,15 +92,20 @@ StatuteWords = Mapping[tuple[str, str], Sequence[str]]
 
 
 def build_document(
-    entry: Entry, publisher_name: Mapping[str, str] | None = None, statutes: StatuteWords | None = None
+    entry: Entry,
+    lowest: str,
+    publisher_name: Mapping[str, str] | None = None,
+    statutes: StatuteWords | None = None,
 ) -> dict[str, Any]:
-    """The document for ``entry``. Every field is present (empty string or list
-    when the entry has nothing), so both engines see the same shape."""
+    """The document for ``entry`` under a scheme whose lowest level is ``lowest``. Every
+    field is present (empty string or list when the entry has nothing), so both
+    engines see the same shape."""
     return _document(
         {name: getattr(entry, name) for name in _ENTRY_COLUMNS},
-        [(b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases],
+        [(b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases],
         [(d.format, d.media_type) for d in entry.distributions],
         publisher_name,
+        lowest,
         statutes or {},
     )
 
@@ -111,16 +120,16 @@ def statute_words(session: Session) -> dict[tuple[str, str], list[str]]:
     }
 
 
-def documents_for(session: Session, ids: Sequence[str]) -> list[dict[str, Any]]:
+def documents_for(session: Session, ids: Sequence[str], lowest: str) -> list[dict[str, Any]]:
     """The documents of the entries among ``ids`` (those that still exist), read
     with one query per table instead of loading ORM objects and their relations."""
     if not ids:
         return []
     rows = session.execute(select(*_entry_columns()).where(Entry.id.in_(list(ids)))).mappings().all()
-    return _documents(session, rows, agency_names(session), statute_words(session))
+    return _documents(session, rows, agency_names(session), lowest, statute_words(session))
 
 
-def iter_documents(session: Session, chunk: int = READ_CHUNK) -> Iterator[list[dict[str, Any]]]:
+def iter_documents(session: Session, lowest: str, chunk: int = READ_CHUNK) -> Iterator[list[dict[str, Any]]]:
     """Every entry's document, ``chunk`` entries at a time (keyset paging by id)."""
     names = agency_names(session)
     statutes = statute_words(session)
@@ -133,7 +142,7 @@ def iter_documents(session: Session, chunk: int = READ_CHUNK) -> Iterator[list[d
         )
         if not rows:
             return
-        yield _documents(session, rows, names, statutes)
+        yield _documents(session, rows, names, lowest, statutes)
         last = rows[-1]["id"]
 
 
@@ -143,7 +152,9 @@ def agency_names(session: Session) -> dict[str, dict[str, str]]:
 
 #: The entry's columns a document is made of: those of every indexed field that
 #: is a column (relations are read by ``_documents`` with a query of their own).
-_ENTRY_COLUMNS = tuple(f.name for f in entry_fields.ENTRY_FIELDS if f.index and f.storage != "special")
+_ENTRY_COLUMNS = tuple(
+    f.name for f in entry_fields.ENTRY_FIELDS if f.index and f.storage in ("column", "system")
+)
 
 
 def _entry_columns() -> list[Any]:
@@ -154,16 +165,23 @@ def _documents(
     session: Session,
     rows: Sequence[Mapping[Any, Any]],
     names: Mapping[str, Mapping[str, str]],
+    lowest: str,
     statutes: StatuteWords,
 ) -> list[dict[str, Any]]:
     ids = [row["id"] for row in rows]
-    bases: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    for entry_id, jurisdiction, reference, provision in session.execute(
-        select(LegalBasis.entry_id, LegalBasis.jurisdiction, LegalBasis.reference, LegalBasis.provision)
+    bases: dict[str, list[tuple[str, str, str, str | None]]] = defaultdict(list)
+    for entry_id, role, jurisdiction, reference, provision in session.execute(
+        select(
+            LegalBasis.entry_id,
+            LegalBasis.role,
+            LegalBasis.jurisdiction,
+            LegalBasis.reference,
+            LegalBasis.provision,
+        )
         .where(LegalBasis.entry_id.in_(ids))
         .order_by(LegalBasis.entry_id, LegalBasis.position)
     ):
-        bases[entry_id].append((jurisdiction, reference, provision))
+        bases[entry_id].append((role, jurisdiction, reference, provision))
     formats: dict[str, list[tuple[str | None, str | None]]] = defaultdict(list)
     for entry_id, fmt, media_type in session.execute(
         select(Distribution.entry_id, Distribution.format, Distribution.media_type).where(
@@ -173,7 +191,12 @@ def _documents(
         formats[entry_id].append((fmt, media_type))
     return [
         _document(
-            row, bases.get(row["id"], ()), formats.get(row["id"], ()), names.get(row["publisher"]), statutes
+            row,
+            bases.get(row["id"], ()),
+            formats.get(row["id"], ()),
+            names.get(row["publisher"]),
+            lowest,
+            statutes,
         )
         for row in rows
     ]
@@ -181,9 +204,10 @@ def _documents(
 
 def _document(
     entry: Mapping[str, Any],
-    legal_bases: Sequence[tuple[str, str, str | None]],
+    legal_bases: Sequence[tuple[str, str, str, str | None]],
     distributions: Sequence[tuple[str | None, str | None]],
     publisher_name: Mapping[str, str] | None,
+    lowest: str,
     statutes: StatuteWords,
 ) -> dict[str, Any]:
     doc: dict[str, Any] = {}
@@ -192,8 +216,9 @@ def _document(
             doc.update(_plain(spec, entry[field.name]))
     # The fields computed from more than their column (``computed`` in catalogue.fields).
     doc["publisher_name"] = " ".join(v for v in (publisher_name or {}).values() if v)
-    doc["legal_basis"] = sorted({reference for _j, reference, _p in legal_bases})
-    doc["legal_text"] = legal_text(legal_bases, statutes)
+    doc["legal_basis"] = sorted({reference for _r, _j, reference, _p in legal_bases})
+    doc["legal_text"] = legal_text([(j, ref, prov) for _r, j, ref, prov in legal_bases], statutes)
+    doc["sharing_status"] = sharing_status(entry["classification"], lowest, (r for r, *_ in legal_bases))
     doc["formats"] = sorted(
         {f for f in (_format(fmt, media_type) for fmt, media_type in distributions) if f}
         if entry["type"] == "dataset"

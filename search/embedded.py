@@ -70,7 +70,7 @@ from security.policy import RETIRED, STATUSES, ReadFilter
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "3"  # 3: the linking "s" is a compound part of its own
+SCHEMA_VERSION = "4"  # 3: the linking "s" is a compound part of its own; 4: sharing_status
 REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
@@ -701,7 +701,12 @@ def visible_access_terms(rf: ReadFilter, statuses: Iterable[str] | None = None) 
 
 def _combo(doc: Mapping[str, Any], name: str) -> str:
     value = doc[FACET_FIELDS[name]]
-    values = ["true" if value else "false"] if name == "personal_data" else [str(v) for v in value]
+    if name == "personal_data":
+        values = ["true" if value else "false"]
+    elif isinstance(value, str):  # a keyword of one value (sharing_status)
+        values = [value]
+    else:
+        values = [str(v) for v in value]
     # Each value once per document, as a terms aggregation over the plain field counts it.
     return _clean(str(doc["classification"])) + SEP + VALUE_SEP.join(sorted({_clean(v) for v in values}))
 

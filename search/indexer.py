@@ -53,9 +53,13 @@ class CheckReport:
 class OutboxIndexer:
     """Implements the catalogue's ``Indexer`` port."""
 
-    def __init__(self, sessions: sessionmaker[Session], backend: SearchBackend, batch_size: int = 500):
+    def __init__(
+        self, sessions: sessionmaker[Session], backend: SearchBackend, lowest: str, batch_size: int = 500
+    ):
+        """``lowest``: the scheme's lowest level, which documents' sharing status needs."""
         self.sessions = sessions
         self.backend = backend
+        self.lowest = lowest
         self.batch_size = batch_size
         self._drain_lock = threading.Lock()
 
@@ -93,7 +97,7 @@ class OutboxIndexer:
             return int(session.scalar(select(func.count()).select_from(OutboxEvent)) or 0)
 
     def _index_ids(self, session: Session, ids: Sequence[str]) -> None:
-        documents = documents_for(session, ids)
+        documents = documents_for(session, ids, self.lowest)
         self.backend.upsert(documents)
         gone = set(ids) - {d["id"] for d in documents}
         if gone:
@@ -110,7 +114,7 @@ class OutboxIndexer:
 
             def documents() -> Iterator[dict[str, Any]]:
                 # Columns and relations read in bulk per chunk: no ORM objects.
-                for chunk in iter_documents(session):
+                for chunk in iter_documents(session, self.lowest):
                     yield from chunk
                     if progress:
                         progress(len(chunk))

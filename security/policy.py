@@ -114,6 +114,14 @@ def can_see_reviews(identity: Identity, facts: EntryFacts) -> bool:
     )
 
 
+def can_report_sharing(identity: Identity, agency: str) -> bool:
+    """May the caller see ``agency``'s sharing report: its own data owners and security
+    officers (write or review scope), administrators and the system? The report then
+    holds only what the caller may read whole (``can_read``)."""
+    own = identity.agency is not None and identity.agency == agency
+    return can_admin(identity) or (own and (identity.has_scope(WRITE) or identity.has_scope(REVIEW)))
+
+
 def can_admin(identity: Identity) -> bool:
     """May the caller administer agencies, people, clients and channels (admin scope, or the system)?"""
     return identity.has_scope(ADMIN) or identity.is_system

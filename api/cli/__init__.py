@@ -21,6 +21,7 @@ from api.cli.keys import keys
 from api.cli.notifications import notifications
 from api.cli.reviews import reviews
 from api.cli.serve import serve
+from api.cli.sharing import sharing
 from api.cli.statutes import statutes
 from api.cli.users import users
 
@@ -35,6 +36,7 @@ COMMANDS: tuple[click.Command, ...] = (
     keys,
     audit,
     reviews,
+    sharing,
     notifications,
     index,
     reindex,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask_smorest import Blueprint
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
 from api.resources.common import PageArgsSchema, if_match, page_response
@@ -15,6 +15,7 @@ from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
 from catalogue.schemas import AgencyCreateSchema, AgencySchema, AgencyUpdateSchema
 from catalogue.services.agencies import agency_etag
+from catalogue.shapes import LegalBasisSchema
 from security.identity import ADMIN
 
 blp = Blueprint(
@@ -24,6 +25,41 @@ blp = Blueprint(
     description="The agencies that publish entries.",
 )
 _schema = AgencySchema()
+
+
+class SharingProvisionSchema(Schema):
+    role = fields.String()
+    provision = fields.String()
+
+
+class SharingStatuteSchema(Schema):
+    jurisdiction = fields.String()
+    reference = fields.String(metadata={"description": "SFS number, Lovdata id or CELEX number."})
+    url = fields.String()
+    provisions = fields.List(fields.Nested(SharingProvisionSchema))
+    entries = fields.Integer(metadata={"description": "How many entries of the group cite it."})
+
+
+class SharingEntrySchema(Schema):
+    id = fields.String()
+    type = fields.String()
+    title = fields.Dict()
+    classification = fields.String()
+    status = fields.String()
+    legal_basis = fields.List(fields.Nested(LegalBasisSchema))
+
+
+class SharingGroupSchema(Schema):
+    status = fields.String(metadata={"description": "open, shareable or no_disclosure_basis."})
+    count = fields.Integer()
+    entries = fields.List(fields.Nested(SharingEntrySchema))
+    statutes = fields.List(fields.Nested(SharingStatuteSchema))
+
+
+class SharingReportSchema(Schema):
+    agency = fields.String()
+    total = fields.Integer(metadata={"description": "Entries you may read whole; none above your clearance."})
+    groups = fields.List(fields.Nested(SharingGroupSchema))
 
 
 class AgencyQueryArgsSchema(PageArgsSchema):
@@ -68,6 +104,16 @@ def create_agency(data: dict[str, Any]) -> Any:
 def get_agency(orgnr: str) -> Any:
     """Read an agency."""
     return _response(services().agencies.get(current_identity(), orgnr))
+
+
+@blp.route("/<orgnr:orgnr>/sharing", methods=["GET"])
+@blp.alt_response(200, schema=SharingReportSchema, description="The agency's entries by sharing status.")
+def sharing_report(orgnr: str) -> Any:
+    """The agency's entries by sharing status, with the statutes they cite: for the
+    agency's own data owners and security officers, and administrators. Only entries
+    you may read whole are listed or counted."""
+    report = services().sharing.report(current_identity(), orgnr)
+    return jsonify(SharingReportSchema().dump(report.as_dict()))
 
 
 @blp.route("/<orgnr:orgnr>", methods=["PUT"])

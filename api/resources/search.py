@@ -15,6 +15,7 @@ from api.resources.entries import render, statute_labels
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.shapes import OrgNumber, StatuteLabelSchema
+from catalogue.sharing import SHARING_STATUSES
 from catalogue.statutes import StatuteLabel, jurisdiction_of
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, FacetValue, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
@@ -45,6 +46,7 @@ class SearchQueryArgsSchema(Schema):
     legal_basis = _many(fields.String(validate=validate.Length(min=1, max=64)))
     status = _many(fields.String(validate=validate.OneOf(STATUSES)))
     format = _many(fields.String(validate=validate.Length(min=1, max=64)))
+    sharing_status = _many(fields.String(validate=validate.OneOf(SHARING_STATUSES)))
     personal_data = fields.Boolean(load_default=None, allow_none=True)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
@@ -105,6 +107,7 @@ def search(args: dict[str, Any]) -> Any:
             status=tuple(args["status"]),
             theme=tuple(args["theme"]),
             legal_basis=tuple(v.strip() for v in args["legal_basis"]),
+            sharing_status=tuple(args["sharing_status"]),
             personal_data=args["personal_data"],
             format=tuple(v.strip().upper() for v in args["format"]),
         ),

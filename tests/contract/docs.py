@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalogue.sharing import sharing_status
 from search.documents import LANGUAGES
 
 
@@ -24,6 +25,8 @@ def make_doc(entry_id: str, title: str, *, lang: str = "sv", **over: Any) -> dic
         "themes": [],
         "legal_basis": [],
         "legal_text": "",
+        # As build_document computes it (the contract's scheme: "public" is the lowest).
+        "sharing_status": sharing_status(classification, "public", over.pop("roles", ())),
         "personal_data": False,
         "formats": [],
         "openapi": "",

@@ -279,3 +279,45 @@ def test_statutes_are_found_by_name_short_name_number_and_provision(search_backe
     for text, found in expected.items():
         assert set(ids(search(search_backend, INTERNAL, text=text))) == found, text
         assert ids(search(search_backend, PUBLIC, text=text)) == [], text
+
+
+@pytest.fixture
+def sharing(search_backend):
+    search_backend.upsert(
+        [
+            make_doc("open", "Öppna data"),
+            make_doc("delbar", "Inkomster", classification="internal", roles=("restriction", "disclosure")),
+            make_doc("stangd", "Brottsdata", classification="internal", roles=("restriction",)),
+            make_doc("utan", "Register", classification="internal"),
+            make_doc(
+                "hemlig",
+                "Skyddade",
+                classification="sensitive",
+                listing_level="internal",
+                roles=("disclosure",),
+            ),
+        ]
+    )
+    search_backend.refresh()
+    return search_backend
+
+
+def test_sharing_status_is_a_full_filter_and_facet(sharing):
+    def found(rf, *statuses):
+        filters = SearchFilters(sharing_status=statuses)
+        return set(ids(search(sharing, rf, filters=filters, per_page=100)))
+
+    # INTERNAL lists "hemlig" as a summary only: it is neither counted nor filtered.
+    assert len(ids(search(sharing, INTERNAL, per_page=100))) == 5
+    assert facet(search(sharing, INTERNAL), "sharing_status") == {
+        "open": 1,
+        "shareable": 1,
+        "no_disclosure_basis": 2,
+    }
+    assert found(INTERNAL, "shareable") == {"delbar"}
+    assert found(INTERNAL, "no_disclosure_basis") == {"stangd", "utan"}
+    assert found(INTERNAL, "open", "shareable") == {"open", "delbar"}
+    assert facet(search(sharing, SENSITIVE), "sharing_status")["shareable"] == 2
+    assert found(SENSITIVE, "shareable") == {"delbar", "hemlig"}
+    assert facet(search(sharing, PUBLIC), "sharing_status") == {"open": 1}
+    assert found(PUBLIC, "shareable") == set()

@@ -140,15 +140,16 @@ def test_reindex_builds_the_same_documents_in_bulk(app, client, token_for):
         create_entry(app, SKATTEETATEN, "Skattemeldinger", lang="nb", status="draft"),
     ]
     ext = app.extensions["tillit"]
+    lowest = ext.scheme.lowest
     with ext.sessions() as session:
         names = {a.orgnr: a.name for a in session.scalars(select(Agency))}
         statutes = statute_words(session)
         expected = {
-            e.id: build_document(e, names.get(e.publisher), statutes)
+            e.id: build_document(e, lowest, names.get(e.publisher), statutes)
             for e in session.scalars(select(Entry).where(Entry.id.in_(ids)))
         }
-        assert {d["id"]: d for d in documents_for(session, ids)} == expected
-        assert {d["id"]: d for chunk in iter_documents(session, chunk=1) for d in chunk} == expected
+        assert {d["id"]: d for d in documents_for(session, ids, lowest)} == expected
+        assert {d["id"]: d for chunk in iter_documents(session, lowest, chunk=1) for d in chunk} == expected
     h = token_for("internal", agency=LANTMATERIET)
     before = client.get("/api/v1/search?q=inkomstuppgift", headers=h).json
     assert before["total"] == 1 and before["facets"]["theme"]

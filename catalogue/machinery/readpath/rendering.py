@@ -5,6 +5,11 @@ distributions and links), so a rendering keyed by (id, revision, view) can never
 be stale. What depends on the caller (which of an API's served datasets it may
 see) is added per request, never cached.
 
+The whole entry's ``sharing_status`` (catalogue.sharing) depends on the scheme's lowest
+level as well as on the entry, so a renderer is made for one lowest level
+(:func:`renderer_for`) and the cache key holds it: two schemes in one process (tests)
+never share a rendering.
+
 Each rendering is kept both as a dict and as its JSON text, so that reading an
 entry, or a page of them, serialises nothing that was serialised before.
 """
@@ -18,10 +23,11 @@ from catalogue.machinery.readpath.lru import LRUCache
 from catalogue.models import Entry
 from catalogue.ports import Rendering
 from catalogue.schemas import EntrySchema, EntrySummarySchema
+from catalogue.sharing import sharing_status
 
 _full = EntrySchema()
 _summary = EntrySummarySchema()
-CacheKey = tuple[str, int, bool]
+CacheKey = tuple[str, int, bool, str]
 CACHE: LRUCache[CacheKey, Rendering] = LRUCache(20_000)
 
 
@@ -30,17 +36,23 @@ def to_json(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def cached_rendering(entry_id: str, revision: int, full: bool) -> Rendering | None:
+def cached_rendering(entry_id: str, revision: int, full: bool, lowest: str) -> Rendering | None:
     """The rendering of that revision in that view, if one is cached."""
-    return CACHE.get((entry_id, revision, full))
+    return CACHE.get((entry_id, revision, full, lowest))
 
 
-def render(entry: Entry, full: bool) -> Rendering:
-    """The rendering of ``entry`` (loaded whole) in the given view, cached."""
-    key = (entry.id, entry.revision, full)
+def render(entry: Entry, full: bool, lowest: str) -> Rendering:
+    """The rendering of ``entry`` (loaded whole) in the given view, cached; ``lowest``
+    is the scheme's lowest level, which the sharing status is computed against."""
+    key = (entry.id, entry.revision, full, lowest)
     rendering = CACHE.get(key)
     if rendering is None:
         document = dict((_full if full else _summary).dump(entry))
+        if full:
+            # Declared in catalogue.fields (output "full"); computed here, where the
+            # scheme's lowest level is known. The summary never has it (docs/security.md).
+            roles = (basis.role for basis in entry.legal_bases)
+            document["sharing_status"] = sharing_status(entry.classification, lowest, roles)
         served = tuple(entry.served_dataset_ids) if full and entry.type == "api" else ()
         rendering = Rendering(document, to_json(document), served)
         CACHE.put(key, rendering)
@@ -48,16 +60,21 @@ def render(entry: Entry, full: bool) -> Rendering:
 
 
 class CachedRenderer:
-    """The process's rendering cache behind the ``catalogue.ports.Renderer`` port."""
+    """The process's rendering cache behind the ``catalogue.ports.Renderer`` port,
+    for a scheme whose lowest level is ``lowest``."""
+
+    def __init__(self, lowest: str) -> None:
+        self.lowest = lowest
 
     def cached(self, entry_id: str, revision: int, full: bool) -> Rendering | None:
         """The rendering of that revision in that view, if one is cached."""
-        return cached_rendering(entry_id, revision, full)
+        return cached_rendering(entry_id, revision, full, self.lowest)
 
     def render(self, entry: Entry, full: bool) -> Rendering:
         """The rendering of ``entry`` (loaded whole) in the given view, cached."""
-        return render(entry, full)
+        return render(entry, full, self.lowest)
 
 
-#: One per process, as the cache is.
-RENDERER = CachedRenderer()
+def renderer_for(lowest: str) -> CachedRenderer:
+    """The renderer for a scheme whose lowest level is ``lowest`` (one cache per process)."""
+    return CachedRenderer(lowest)

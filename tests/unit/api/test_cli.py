@@ -25,6 +25,7 @@ EXPECTED = {
     "reviews",
     "serve",
     "statutes",
+    "sharing",
     "users",
 }
 
@@ -58,6 +59,7 @@ def test_every_group_keeps_its_subcommands():
         "index": {"sync", "check"},
         "audit": {"verify", "export"},
         "statutes": {"list", "add", "load"},
+        "sharing": {"report"},
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output

@@ -41,7 +41,7 @@ def _entry(**kw):
 
 
 def test_flat_document():
-    doc = build_document(_entry(), {"sv": "Skatteverket"})
+    doc = build_document(_entry(), "public", {"sv": "Skatteverket"})
     assert doc["id"] == "e1" and doc["revision"] == 3 and doc["classification"] == "internal"
     assert (
         doc["title_sv"] == "Fastighetsregistret" and doc["title_nb"] == "" and doc["keywords_sv"] == "ägare"

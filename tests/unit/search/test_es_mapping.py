@@ -57,7 +57,7 @@ def test_mapping_is_strict_and_versioned() -> None:
 
 
 def test_every_document_field_is_mapped(properties: dict) -> None:
-    doc = build_document(_entry(), {"sv": "Skatteverket"})
+    doc = build_document(_entry(), "public", {"sv": "Skatteverket"})
     assert set(doc) <= set(properties), set(doc) - set(properties)
     assert set(tombstone("x", 1)) <= set(properties)
 

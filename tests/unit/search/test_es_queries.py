@@ -161,6 +161,7 @@ def test_facets_are_computed_inside_the_filter() -> None:
     assert {name: a["terms"]["field"] for name, a in full["aggs"].items()} == {
         "theme": "themes",
         "legal_basis": "legal_basis",
+        "sharing_status": "sharing_status",
         "personal_data": "personal_data",
         "format": "formats",
     }
@@ -186,6 +187,7 @@ def test_facet_selections_are_main_filters() -> None:
     [
         (SearchFilters(theme=("GOVE",)), {"terms": {"themes": ["GOVE"]}}),
         (SearchFilters(legal_basis=("2009:400",)), {"terms": {"legal_basis": ["2009:400"]}}),
+        (SearchFilters(sharing_status=("shareable",)), {"terms": {"sharing_status": ["shareable"]}}),
         (SearchFilters(personal_data=True), {"terms": {"personal_data": ["true"]}}),
         (SearchFilters(format=("CSV",)), {"terms": {"formats": ["CSV"]}}),
     ],

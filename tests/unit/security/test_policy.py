@@ -96,3 +96,18 @@ def test_only_a_person_decides_reviews():
     machine = build_identity(DEFAULT_SCHEME, kind="client", subject="c", agency="202100-5448", scopes=scopes)
     assert policy.can_review(person, entry, "internal")
     assert not policy.can_review(machine, entry, "internal")
+
+
+def test_the_sharing_report_is_for_the_agency_s_owners_officers_and_admins():
+    own = "202100-5448"
+    assert policy.can_report_sharing(identity("public", extra=("catalogue:write",)), own)
+    assert policy.can_report_sharing(identity(None, extra=("catalogue:review",)), own)
+    assert policy.can_report_sharing(identity("public", agency="974761076", extra=("catalogue:admin",)), own)
+    assert policy.can_report_sharing(system_identity(DEFAULT_SCHEME), own)
+    # A reader of the agency, another agency's owner or officer, the anonymous reader: no.
+    assert not policy.can_report_sharing(identity("sensitive"), own)
+    assert not policy.can_report_sharing(
+        identity("sensitive", agency="202100-4888", extra=("catalogue:write",)), own
+    )
+    assert not policy.can_report_sharing(identity("sensitive", agency=None, extra=("catalogue:write",)), own)
+    assert not policy.can_report_sharing(anonymous_identity(DEFAULT_SCHEME), own)
