@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_body
+from api.openapi import Blueprint, page_of, problems
+from api.resources.common import PageArgsSchema, etag, page_body
 from api.wiring import services
 from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
@@ -39,7 +39,7 @@ def _response(agency: Agency, status: int = 200) -> Response:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(AgencyQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
+@blp.alt_response(200, schema=page_of(AgencySchema, "Agency"), description="A page of agencies.")
 def list_agencies(args: dict[str, Any]) -> Any:
     """List agencies."""
     page = services().agencies.list_agencies(
@@ -55,6 +55,8 @@ def list_agencies(args: dict[str, Any]) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(AgencyCreateSchema)
 @blp.alt_response(201, schema=AgencySchema, description="The new agency.")
+@problems(409)
+@etag("answer")
 def create_agency(data: dict[str, Any]) -> Any:
     """Register an agency (catalogue:admin)."""
     agency = services().agencies.create(current_identity(), data)
@@ -65,6 +67,7 @@ def create_agency(data: dict[str, Any]) -> Any:
 
 @blp.route("/<orgnr>", methods=["GET"])
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
+@etag("read")
 def get_agency(orgnr: str) -> Any:
     """Read an agency."""
     return _response(services().agencies.get(current_identity(), orgnr))
@@ -74,23 +77,26 @@ def get_agency(orgnr: str) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema)
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
-def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
+@etag("write")
+def replace_agency(data: dict[str, Any], orgnr: str, if_match: str | None) -> Any:
     """Replace an agency's names, homepage, contact and clearance (If-Match)."""
-    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match))
 
 
 @blp.route("/<orgnr>", methods=["PATCH"])
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema(partial=True))
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
-def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
+@etag("write")
+def patch_agency(data: dict[str, Any], orgnr: str, if_match: str | None) -> Any:
     """Change some of an agency's fields (If-Match)."""
-    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match))
 
 
 @blp.route("/<orgnr>", methods=["DELETE"])
 @require_scope(ADMIN)
 @blp.alt_response(200, schema=AgencySchema, description="The retired agency.")
-def retire_agency(orgnr: str) -> Any:
+@etag("write")
+def retire_agency(orgnr: str, if_match: str | None) -> Any:
     """Retire an agency: kept, but its clients get no more tokens (If-Match)."""
-    return _response(services().agencies.retire(current_identity(), orgnr, if_match()))
+    return _response(services().agencies.retire(current_identity(), orgnr, if_match))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
+from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, page_body
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
@@ -97,7 +97,7 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(ReviewQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=ReviewSchema(many=True), description="A page of reviews.")
+@blp.alt_response(200, schema=page_of(ReviewSchema, "Review"), description="A page of reviews.")
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.
     Filter by state, agency, level and review due date."""
@@ -124,6 +124,7 @@ def get_review(review_id: str) -> Any:
 @require_scope(REVIEW)
 @blp.arguments(DecisionSchema)
 @blp.alt_response(200, schema=ReviewSchema, description="The decided review (final).")
+@problems(409)
 def decide(data: dict[str, Any], review_id: str) -> Any:
     """Approve (optionally with another classification or listing level) or reject, with a
     rationale. Needs a person's token (never a client's own) with catalogue:review,
