@@ -26,8 +26,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import flask_smorest
-from flask import Flask
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask
 from marshmallow import Schema, fields, validate
 
 from api.auth import REQUIRED_SCOPE
@@ -137,7 +137,9 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_tillit_doc)
 
-    def add_url_rule(self, rule: str, endpoint: Any = None, view_func: Any = None, *a: Any, **kw: Any) -> None:
+    def add_url_rule(
+        self, rule: str, endpoint: Any = None, view_func: Any = None, *a: Any, **kw: Any
+    ) -> None:
         super().add_url_rule(rule, endpoint, view_func, *a, **kw)
         facts = {
             "path_parameters": "<" in rule,
@@ -213,11 +215,15 @@ class Api(flask_smorest.Api):
                 )
 
 
-def validators2properties(self: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+def validators2properties(
+    self: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any
+) -> dict[str, Any]:
     """The rules of our validators that JSON Schema can say, for apispec's converter."""
     out: dict[str, Any] = {}
     if isinstance(field, OneOfSchemas):
         out["oneOf"] = [self.resolve_nested_schema(schema) for schema in field.schemas]
+    if isinstance(field, fields.Constant):  # tells the whole entry from its redacted summary
+        out["const"] = field.constant
     validators = list(field.validators)
     if any(isinstance(v, LengthThen) and v.then is unique_themes for v in validators):
         out["uniqueItems"] = True
@@ -278,7 +284,9 @@ def _schema_name(schema: Any) -> str:
 def security_schemes(issuer: str, scheme: ClassificationScheme) -> dict[str, Any]:
     """The oauth2 flows of authserver (metadata.py): a client's own token, and a person's
     through an app (authorization code with PKCE, S256)."""
-    scopes = {s: "Read entries classified up to " + s.removeprefix(READ_SCOPE_PREFIX) for s in scheme.read_scopes}
+    scopes = {
+        s: "Read entries classified up to " + s.removeprefix(READ_SCOPE_PREFIX) for s in scheme.read_scopes
+    }
     scopes.update({scope: ACTION_SCOPE_TEXT[scope] for scope in ACTION_SCOPES})
     return {
         "oauth2": {

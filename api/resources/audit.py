@@ -39,7 +39,9 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("", methods=["GET"])
 @require_scope(AUDIT)
 @blp.arguments(AuditQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=page_of(AuditEventSchema, "AuditEvent"), description="A page of events, newest first.")
+@blp.alt_response(
+    200, schema=page_of(AuditEventSchema, "AuditEvent"), description="A page of events, newest first."
+)
 def list_events(args: dict[str, Any]) -> Any:
     """Audit events about entries you may read now, within the clearance you had for
     them then (and events about no entry). Ids of entries you may not see are left out

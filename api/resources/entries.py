@@ -201,6 +201,7 @@ def make_blueprint(
 
     @blp.route("/<entry_id>/classification-history", methods=["GET"])
     @blp.alt_response(200, schema=HistoryItemsSchema, description="Approved levels, oldest first.")
+    @problems(403)
     def classification_history(entry_id: str) -> Any:
         """Each level the entry has had, who decided, when and why (publisher and officers)."""
         reviews = services().reviews.history(current_identity(), entry_id, entry_type)

@@ -98,6 +98,7 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
 @blp.route("", methods=["GET"])
 @blp.arguments(ReviewQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=page_of(ReviewSchema, "Review"), description="A page of reviews.")
+@problems(403)
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.
     Filter by state, agency, level and review due date."""
@@ -124,7 +125,7 @@ def get_review(review_id: str) -> Any:
 @require_scope(REVIEW)
 @blp.arguments(DecisionSchema)
 @blp.alt_response(200, schema=ReviewSchema, description="The decided review (final).")
-@problems(409)
+@problems(403, 409)
 def decide(data: dict[str, Any], review_id: str) -> Any:
     """Approve (optionally with another classification or listing level) or reject, with a
     rationale. Needs a person's token (never a client's own) with catalogue:review,
