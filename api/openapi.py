@@ -204,6 +204,9 @@ class Api(flask_smorest.Api):
 
     DEFAULT_ERROR_RESPONSE_NAME = None
 
+    def _register_pagination_header(self) -> None:
+        """Not flask-smorest's X-Pagination: pages say ``total`` in the body and link by ``Link``."""
+
     def _register_responses(self) -> None:
         self.spec.components.schema("FieldMessages", FIELD_MESSAGES_SCHEMA)
         self.spec.components.schema("Problem", PROBLEM_SCHEMA)
