@@ -7,8 +7,9 @@ from facts a route already states, so that nothing is listed twice (docs/openapi
   described by one ``Problem`` schema. Which errors an operation can answer is derived
   from its shape: a token of the wrong kind or an unreadable token state (401, 503), a
   required scope (401, 403), a JSON body (400, 413, 415, 422), query arguments (422), a
-  path parameter (404), a write guarded by If-Match (412, 428). What only the service can
-  decide (403 and 409 of a business rule) a route adds with :func:`problems`.
+  path parameter (404; also 422 where a converter of ours checks its form), a write
+  guarded by If-Match (412, 428). What only the service can decide (403 and 409 of a
+  business rule) a route adds with :func:`problems`.
 - **Security.** ``require_scope`` marks the view; the operation then lists
   ``oauth2: [scope]``. Every other operation also takes anonymous callers (``{}``).
 - **Headers.** A view marked by :func:`api.resources.common.etag` documents ``ETag`` on its
@@ -22,6 +23,7 @@ from facts a route already states, so that nothing is listed twice (docs/openapi
 from __future__ import annotations
 
 import http
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +31,7 @@ import flask_smorest
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields, validate
+from werkzeug.routing import Map
 
 from api.auth import REQUIRED_SCOPE
 from api.problems import PROBLEM
@@ -143,6 +146,10 @@ class Blueprint(flask_smorest.Blueprint):
         super().add_url_rule(rule, endpoint, view_func, *a, **kw)
         facts = {
             "path_parameters": "<" in rule,
+            # A converter of ours (not werkzeug's) checks the value's form: 422 when it is malformed.
+            "checked_path": any(
+                name not in Map.default_converters for name in re.findall(r"<(\w+)(?:\([^)]*\))?:\w+>", rule)
+            ),
             "scope": getattr(view_func, REQUIRED_SCOPE, None),
             "etag": getattr(view_func, ETAG_KIND, None),
             "problems": getattr(view_func, DOMAIN_PROBLEMS, ()),
@@ -167,6 +174,8 @@ class Blueprint(flask_smorest.Blueprint):
             statuses |= {422}
         if facts["path_parameters"]:
             statuses |= {404}
+        if facts["checked_path"]:
+            statuses |= {422}
         kind = facts["etag"]
         if kind == "write":
             statuses |= {412, 428}

@@ -39,6 +39,10 @@ class ReviewSchema(Schema):
     classification = fields.String(allow_none=True)
     listing_level = fields.String(allow_none=True)
     rationale = fields.String(allow_none=True)
+    # Of the entry under review, added by _review_body where a reader gets a review.
+    entry_type = fields.String(dump_only=True, validate=validate.OneOf(["dataset", "api"]))
+    entry_title = fields.Dict(dump_only=True, keys=fields.String(), values=fields.String())
+    review_due = fields.Date(dump_only=True, allow_none=True)
 
 
 class HistorySchema(Schema):

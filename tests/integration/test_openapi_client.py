@@ -68,14 +68,12 @@ def parse(generated: tuple[Any, dict[str, Any]], path: str, method: str, respons
 def test_generated_models_read_every_kind_of_answer(app, client, token_for, generated):
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        load_demo(session, ext.scheme)
+        load_demo(session, ext.scheme, ext.indexer)
         dataset = session.scalars(
             select(Entry).where(Entry.type == "dataset", Entry.status == "published")
         ).first()
         api = session.scalars(select(Entry).where(Entry.type == "api", Entry.status == "published")).first()
-        draft = session.scalars(
-            select(Entry).where(Entry.status == "draft", Entry.publisher == SKATTEVERKET)
-        ).first()
+        draft = session.scalars(select(Entry).where(Entry.status == "draft")).first()
         review = session.scalars(select(Review).where(Review.agency == SKATTEVERKET)).first()
     assert dataset and api and review
     reader = token_for("sensitive")
@@ -94,14 +92,14 @@ def test_generated_models_read_every_kind_of_answer(app, client, token_for, gene
     agency, _ = read("/api/v1/agencies/{orgnr}", f"/api/v1/agencies/{SKATTEVERKET}")
     assert agency.orgnr == SKATTEVERKET
     entries, _ = read("/api/v1/datasets", "/api/v1/datasets?per_page=100")
-    assert entries.total >= 40 and any(getattr(e, "redacted", False) for e in entries.items)
+    assert entries.total >= 30 and any(getattr(e, "redacted", False) for e in entries.items)
     entry, _ = read("/api/v1/datasets/{entry_id}", f"/api/v1/datasets/{dataset.id}", reader)
     assert entry.id == dataset.id
     read("/api/v1/apis/{entry_id}", f"/api/v1/apis/{api.id}", reader)
     read("/api/v1/apis", "/api/v1/apis", reader)
     scheme, _ = read("/api/v1/classification-scheme", "/api/v1/classification-scheme")
     assert [level.key for level in scheme.levels][:3] == ["public", "internal", "sensitive"]
-    found, _ = read("/api/v1/search", "/api/v1/search?q=skatt", reader)
+    found, _ = read("/api/v1/search", "/api/v1/search?per_page=50", reader)
     assert found.total >= 1
     read("/api/v1/search/suggest", "/api/v1/search/suggest?q=sk", reader)
     reviews, _ = read("/api/v1/reviews", "/api/v1/reviews", officer)
@@ -116,11 +114,12 @@ def test_generated_models_read_every_kind_of_answer(app, client, token_for, gene
     assert isinstance(history.items, list)
     events, _ = read("/api/v1/audit", "/api/v1/audit", auditor)
     assert events.total >= 1
-    if draft is not None:  # a 202 with the pending review
-        path = "/api/v1/datasets" if draft.type == "dataset" else "/api/v1/apis"
-        response = client.post(f"{path}/{draft.id}/submit", headers=writer)
-        submitted = parse(generated, path + "/{entry_id}/submit", "post", response)
-        assert response.status_code == 202 and submitted.status.value == "pending_review"
+    assert draft is not None  # a 202 with the pending review
+    path = "/api/v1/datasets" if draft.type == "dataset" else "/api/v1/apis"
+    owner = token_for(draft.classification, agency=draft.publisher, extra=("catalogue:write",))
+    response = client.post(f"{path}/{draft.id}/submit", headers=owner)
+    submitted = parse(generated, path + "/{entry_id}/submit", "post", response)
+    assert response.status_code == 202 and submitted.status.value == "pending_review"
 
     # Problems: each parsed as the document's Problem.
     missing, status = read("/api/v1/datasets/{entry_id}", "/api/v1/datasets/no-such-entry")
@@ -128,11 +127,11 @@ def test_generated_models_read_every_kind_of_answer(app, client, token_for, gene
     invalid, status = read("/api/v1/datasets", "/api/v1/datasets?per_page=0")
     assert status == 422 and "per_page" in invalid.errors
     refused, status = read("/api/v1/agencies", "/api/v1/agencies", {"Authorization": "Bearer nonsense"})
-    assert status == 401
-    etag_missing, status = read(
+    assert status == 401 and refused.title
+    unconditional, status = read(
         "/api/v1/datasets/{entry_id}", f"/api/v1/datasets/{dataset.id}", writer, method="patch", json={}
     )
-    assert status in (403, 428)
+    assert status in (403, 428) and unconditional.status == status
     wrong_type, status = read(
         "/api/v1/agencies",
         "/api/v1/agencies",

@@ -32,7 +32,7 @@ from catalogue.models import Entry, Review
 from tests.agencies import SKATTEVERKET
 
 #: Generated requests per operation and mode, per role: the whole file stays near a minute.
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
 
 #: A valid request may still be refused for what the document cannot say: a token
 #: without the right (401/403), an id that does not exist or is hidden (404), a state
@@ -53,7 +53,7 @@ ROLES: dict[str, tuple[str, tuple[str, ...]] | None] = {
 def demo_app(app):
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        load_demo(session, ext.scheme)
+        load_demo(session, ext.scheme, ext.indexer)
     return app
 
 
