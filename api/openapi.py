@@ -133,7 +133,7 @@ def page_of(item: type[Schema] | fields.Field[Any], name: str) -> type[PageSchem
     return type(name + "PageSchema", (PageSchema,), {"items": fields.List(inner, required=True)})
 
 
-class Blueprint(flask_smorest.Blueprint):
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     """flask-smorest's blueprint, documenting what each route's shape implies."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -208,7 +208,7 @@ def _is_page(schema: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, PageSchema)
 
 
-class Api(flask_smorest.Api):
+class Api(flask_smorest.Api):  # type: ignore[misc]
     """flask-smorest's Api with problem+json errors instead of its ``Error`` schema."""
 
     DEFAULT_ERROR_RESPONSE_NAME = None
