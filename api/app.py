@@ -9,11 +9,9 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
-from flask_smorest import Api
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,6 +21,7 @@ from api.converters import register_converters
 from api.cors import init_cors
 from api.delivery import deliver_after_commit
 from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
+from api.openapi import init_api
 from api.problems import problem, register_problem_handlers
 from api.resources import agencies, audit, entries, health, notifications, reviews, statutes
 from api.resources import scheme as scheme_resource
@@ -119,13 +118,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=int(settings["TRUSTED_PROXIES"])
         )
     app.config.update(settings)
-    app.config.update(
-        API_TITLE="Tillit",
-        API_VERSION="v1",
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api/v1",
-        OPENAPI_JSON_PATH="openapi.json",
-    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     scheme = (
@@ -234,7 +226,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     init_authority(app)
     init_federation(app)
 
-    api = Api(app, spec_kwargs=_spec_kwargs(settings))
+    api = init_api(app, scheme)
     register_converters(app, api)
     api.register_blueprint(scheme_resource.blp)
     api.register_blueprint(agencies.blp)
@@ -274,47 +266,3 @@ def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
     tillit.search = backend
     tillit.indexer = indexer
     tillit.search_ready = backend.ready
-
-
-def _schema_name(schema: Any) -> str:
-    """Component names: the class name without "Schema", "Patch" for partial ones."""
-    cls = schema if isinstance(schema, type) else type(schema)
-    name = cls.__name__.removesuffix("Schema")
-    if not isinstance(schema, type) and schema.partial:
-        name += "Patch"
-    if not isinstance(schema, type) and schema.many:
-        name += "List"
-    return name
-
-
-def _spec_kwargs(settings: dict[str, Any]) -> dict[str, Any]:
-    issuer = settings["ISSUER"].rstrip("/")
-    return {
-        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
-        "info": {
-            "description": "Tillit: the cross-agency catalogue of datasets and APIs, "
-            "with their security classification and legal basis.",
-        },
-        "servers": [{"url": issuer}],
-        "components": {
-            "securitySchemes": {
-                "oauth2": {
-                    "type": "oauth2",
-                    "flows": {
-                        "clientCredentials": {
-                            "tokenUrl": issuer + "/oauth/token",
-                            "scopes": {
-                                "catalogue:read:public": "Read entries up to public",
-                                "catalogue:read:internal": "Read entries up to internal",
-                                "catalogue:read:sensitive": "Read entries up to sensitive",
-                                "catalogue:write": "Register and edit your agency's entries",
-                                "catalogue:review": "Decide classification reviews",
-                                "catalogue:audit": "Read the audit log",
-                                "catalogue:admin": "Manage agencies, clients and the statute register",
-                            },
-                        }
-                    },
-                }
-            }
-        },
-    }

@@ -48,6 +48,8 @@ class InsufficientScope(Exception):
 #: same (time, key, revocation), and an identity is used again only while the
 #: standing is the same object (a reload that changed something makes a new one).
 IDENTITY_CACHE_SIZE = 10_000
+#: Set on a view by :func:`require_scope`: the scope, for the OpenAPI document (api/openapi.py).
+REQUIRED_SCOPE = "_tillit_required_scope"
 
 
 def current_identity() -> Identity:
@@ -146,6 +148,7 @@ def require_scope(scope: str) -> Callable[[F], F]:
                 raise InsufficientScope(scope)
             return view(*args, **kwargs)
 
+        setattr(wrapper, REQUIRED_SCOPE, scope)
         return cast(F, wrapper)
 
     return decorator

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_response
+from api.openapi import Blueprint, page_of, problems
+from api.resources.common import PageArgsSchema, etag, page_response
 from api.wiring import services
 from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
@@ -75,7 +75,7 @@ def _response(agency: Agency, status: int = 200) -> Response:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(AgencyQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=AgencySchema(many=True), description="A page of agencies.")
+@blp.alt_response(200, schema=page_of(AgencySchema, "Agency"), description="A page of agencies.")
 def list_agencies(args: dict[str, Any]) -> Any:
     """List agencies."""
     page = services().agencies.list_agencies(
@@ -91,6 +91,8 @@ def list_agencies(args: dict[str, Any]) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(AgencyCreateSchema)
 @blp.alt_response(201, schema=AgencySchema, description="The new agency.")
+@problems(409)
+@etag("answer")
 def create_agency(data: dict[str, Any]) -> Any:
     """Register an agency (catalogue:admin)."""
     agency = services().agencies.create(current_identity(), data)
@@ -101,6 +103,7 @@ def create_agency(data: dict[str, Any]) -> Any:
 
 @blp.route("/<orgnr:orgnr>", methods=["GET"])
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
+@etag("read")
 def get_agency(orgnr: str) -> Any:
     """Read an agency."""
     return _response(services().agencies.get(current_identity(), orgnr))
@@ -108,6 +111,7 @@ def get_agency(orgnr: str) -> Any:
 
 @blp.route("/<orgnr:orgnr>/sharing", methods=["GET"])
 @blp.alt_response(200, schema=SharingReportSchema, description="The agency's entries by sharing status.")
+@problems(403)
 def sharing_report(orgnr: str) -> Any:
     """The agency's entries by sharing status, with the statutes they cite: for the
     agency's own data owners and security officers, and administrators. Only entries
@@ -120,23 +124,26 @@ def sharing_report(orgnr: str) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema)
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
-def replace_agency(data: dict[str, Any], orgnr: str) -> Any:
+@etag("write")
+def replace_agency(data: dict[str, Any], orgnr: str, if_match: str | None) -> Any:
     """Replace an agency's names, homepage, contact and clearance (If-Match)."""
-    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match))
 
 
 @blp.route("/<orgnr:orgnr>", methods=["PATCH"])
 @require_scope(ADMIN)
 @blp.arguments(AgencyUpdateSchema(partial=True))
 @blp.alt_response(200, schema=AgencySchema, description="The agency.")
-def patch_agency(data: dict[str, Any], orgnr: str) -> Any:
+@etag("write")
+def patch_agency(data: dict[str, Any], orgnr: str, if_match: str | None) -> Any:
     """Change some of an agency's fields (If-Match)."""
-    return _response(services().agencies.update(current_identity(), orgnr, data, if_match()))
+    return _response(services().agencies.update(current_identity(), orgnr, data, if_match))
 
 
 @blp.route("/<orgnr:orgnr>", methods=["DELETE"])
 @require_scope(ADMIN)
 @blp.alt_response(200, schema=AgencySchema, description="The retired agency.")
-def retire_agency(orgnr: str) -> Any:
+@etag("write")
+def retire_agency(orgnr: str, if_match: str | None) -> Any:
     """Retire an agency: kept, but its clients get no more tokens (If-Match)."""
-    return _response(services().agencies.retire(current_identity(), orgnr, if_match()))
+    return _response(services().agencies.retire(current_identity(), orgnr, if_match))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
+from api.openapi import Blueprint, page_of
 from api.resources.common import PageArgsSchema, page_response
 from api.resources.reviews import AuditEventSchema
 from api.wiring import services
@@ -40,7 +40,9 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 @blp.route("", methods=["GET"])
 @require_scope(AUDIT)
 @blp.arguments(AuditQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=AuditEventSchema(many=True), description="A page of events, newest first.")
+@blp.alt_response(
+    200, schema=page_of(AuditEventSchema, "AuditEvent"), description="A page of events, newest first."
+)
 def list_events(args: dict[str, Any]) -> Any:
     """Audit events about entries you may read now, within the clearance you had for
     them then (and events about no entry). Ids of entries you may not see are left out

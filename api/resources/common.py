@@ -10,13 +10,18 @@ too, so a filtered list pages through the same filter.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 from flask import Response, current_app, json, request
 from marshmallow import Schema, fields, validate
 
+from api.openapi import ETAG_KIND
 from catalogue.shapes import LANGUAGES
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class PageArgsSchema(Schema):
@@ -33,8 +38,26 @@ def reader_language() -> str | None:
     return request.accept_languages.best_match(LANGUAGES)
 
 
-def if_match() -> str | None:
-    return request.headers.get("If-Match")
+def etag(kind: Literal["answer", "read", "write"]) -> Callable[[F], F]:
+    """The view's answer carries the resource's ETag. A ``read`` may answer 304 to
+    If-None-Match; a ``write`` is given ``if_match``, the request's If-Match header
+    (the service answers 428 without it and 412 if it is stale). The OpenAPI document
+    follows from the mark (api/openapi.py)."""
+
+    def decorator(view: F) -> F:
+        if kind == "write":
+
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                return view(*args, if_match=request.headers.get("If-Match"), **kwargs)
+
+            marked: Any = wrapper
+        else:
+            marked = view
+        setattr(marked, ETAG_KIND, kind)
+        return marked  # type: ignore[no-any-return]
+
+    return decorator
 
 
 def page_response(

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_response, reader_language
+from api.openapi import Blueprint, OneOfSchemas, page_of, problems
+from api.resources.common import PageArgsSchema, etag, page_response, reader_language
 from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
 from api.wiring import services
 from catalogue.machinery.readpath.rendering import to_json
@@ -21,6 +21,7 @@ from catalogue.schemas import (
     DatasetCreateSchema,
     DatasetUpdateSchema,
     EntrySchema,
+    EntrySummarySchema,
 )
 from catalogue.services.entries import EntryView
 from catalogue.shapes import OrgNumber
@@ -35,11 +36,22 @@ class EntryQueryArgsSchema(PageArgsSchema):
     theme = fields.String(validate=validate.OneOf(THEMES))
 
 
-class EntryPageSchema(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    items = fields.List(fields.Nested(EntrySchema))
+#: What a reader gets of an entry: the whole entry, or its redacted summary.
+ENTRY_OR_SUMMARY = {"oneOf": [EntrySchema, EntrySummarySchema]}
+EntryPageSchema = page_of(OneOfSchemas(EntrySchema, EntrySummarySchema), "Entry")
+ReadersPageSchema = page_of(AuditEventSchema, "Readers")
+
+
+class HistoryItemsSchema(Schema):
+    items = fields.List(fields.Nested(HistorySchema), required=True)
+
+
+class PendingReviewSchema(Schema):
+    """A change that waits for a security officer (202): not applied yet."""
+
+    status = fields.String(required=True, validate=validate.OneOf(["pending_review"]))
+    review = fields.String(required=True, metadata={"description": "The review deciding the change."})
+    entry = fields.Nested(EntrySchema, required=True, metadata={"description": "The entry as it stands."})
 
 
 def statute_labels(views: Iterable[EntryView]) -> Mapping[tuple[str, str], StatuteLabel]:
@@ -138,6 +150,8 @@ def make_blueprint(
     @require_scope(WRITE)
     @blp.arguments(create_schema)
     @blp.alt_response(201, schema=EntrySchema, description="The registered entry (a draft).")
+    @problems(403, 409)
+    @etag("answer")
     def create_entry(data: dict[str, Any]) -> Any:
         """Register an entry for your own agency. It starts as a draft."""
         view = services().entries.create(current_identity(), entry_type, data)
@@ -146,7 +160,8 @@ def make_blueprint(
         return response
 
     @blp.route("/<entry_id>", methods=["GET"])
-    @blp.alt_response(200, schema=EntrySchema, description="The entry, or its redacted summary.")
+    @blp.alt_response(200, schema=ENTRY_OR_SUMMARY, description="The entry, or its redacted summary.")
+    @etag("read")
     def get_entry(entry_id: str) -> Any:
         """Read one entry. An entry you may not know exists answers 404, like a missing one."""
         return _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
@@ -155,31 +170,41 @@ def make_blueprint(
     @require_scope(WRITE)
     @blp.arguments(update_schema)
     @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
-    def replace_entry(data: dict[str, Any], entry_id: str) -> Any:
+    @blp.alt_response(202, schema=PendingReviewSchema, description="The change waits for a security officer.")
+    @problems(403, 409)
+    @etag("write")
+    def replace_entry(data: dict[str, Any], entry_id: str, if_match: str | None) -> Any:
         """Replace an entry. Needs If-Match with the ETag you read (428 without, 412 if stale)."""
-        view = services().entries.update(current_identity(), entry_id, data, if_match(), entry_type)
+        view = services().entries.update(current_identity(), entry_id, data, if_match, entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>", methods=["PATCH"])
     @require_scope(WRITE)
     @blp.arguments(update_schema(partial=patch_fields))
     @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
-    def patch_entry(data: dict[str, Any], entry_id: str) -> Any:
+    @blp.alt_response(202, schema=PendingReviewSchema, description="The change waits for a security officer.")
+    @problems(403, 409)
+    @etag("write")
+    def patch_entry(data: dict[str, Any], entry_id: str, if_match: str | None) -> Any:
         """Change some fields of an entry. Needs If-Match (428 without, 412 if stale)."""
-        view = services().entries.update(current_identity(), entry_id, data, if_match(), entry_type)
+        view = services().entries.update(current_identity(), entry_id, data, if_match, entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>", methods=["DELETE"])
     @require_scope(WRITE)
     @blp.alt_response(200, schema=EntrySchema, description="The retired entry.")
-    def retire_entry(entry_id: str) -> Any:
+    @problems(403, 409)
+    @etag("write")
+    def retire_entry(entry_id: str, if_match: str | None) -> Any:
         """Retire an entry. Nothing is ever erased. Needs If-Match."""
-        view = services().entries.retire(current_identity(), entry_id, if_match(), entry_type)
+        view = services().entries.retire(current_identity(), entry_id, if_match, entry_type)
         return _entry_response(view)
 
     @blp.route("/<entry_id>/submit", methods=["POST"])
     @require_scope(WRITE)
-    @blp.alt_response(202, schema=EntrySchema, description="The entry, now in review.")
+    @blp.alt_response(202, schema=PendingReviewSchema, description="The entry, now in review.")
+    @problems(403, 409)
+    @etag("answer")
     def submit_entry(entry_id: str) -> Any:
         """Send a draft to a security officer for classification review (it is frozen meanwhile)."""
         return _entry_response(services().reviews.submit(current_identity(), entry_id, entry_type))
@@ -187,16 +212,19 @@ def make_blueprint(
     @blp.route("/<entry_id>/deprecate", methods=["POST"])
     @require_scope(WRITE)
     @blp.alt_response(200, schema=EntrySchema, description="The deprecated entry.")
-    def deprecate_entry(entry_id: str) -> Any:
+    @problems(403, 409)
+    @etag("write")
+    def deprecate_entry(entry_id: str, if_match: str | None) -> Any:
         """Mark a published entry as deprecated (If-Match)."""
         return _entry_response(
-            services().entries.deprecate(current_identity(), entry_id, if_match(), entry_type)
+            services().entries.deprecate(current_identity(), entry_id, if_match, entry_type)
         )
 
     @blp.route("/<entry_id>/reclassify", methods=["POST"])
     @require_scope(REVIEW)
     @blp.arguments(ReclassifySchema)
     @blp.alt_response(201, schema=ReviewSchema, description="The opened review.")
+    @problems(403, 409)
     def reclassify_entry(data: dict[str, Any], entry_id: str) -> Any:
         """A security officer opens a review of a published entry; another officer decides."""
         review = services().reviews.request_reclassification(current_identity(), entry_id, data["rationale"])
@@ -206,7 +234,8 @@ def make_blueprint(
         return response
 
     @blp.route("/<entry_id>/classification-history", methods=["GET"])
-    @blp.alt_response(200, schema=HistorySchema(many=True), description="Approved levels, oldest first.")
+    @blp.alt_response(200, schema=HistoryItemsSchema, description="Approved levels, oldest first.")
+    @problems(403)
     def classification_history(entry_id: str) -> Any:
         """Each level the entry has had, who decided, when and why (publisher and officers)."""
         reviews = services().reviews.history(current_identity(), entry_id, entry_type)
@@ -214,7 +243,8 @@ def make_blueprint(
 
     @blp.route("/<entry_id>/readers", methods=["GET"])
     @blp.arguments(PageArgsSchema(), location="query")
-    @blp.alt_response(200, schema=AuditEventSchema(many=True), description="Reads of the entry.")
+    @blp.alt_response(200, schema=ReadersPageSchema, description="Reads of the entry.")
+    @problems(403)
     def readers(args: dict[str, Any], entry_id: str) -> Any:
         """Who has seen this entry: its reads from the audit log (for the publishing agency)."""
         page = services().audit.readers(
@@ -227,7 +257,8 @@ def make_blueprint(
     if entry_type == "api":
 
         @blp.route("/<entry_id>/openapi", methods=["GET"])
-        @blp.alt_response(200, description="The API's OpenAPI document.")
+        @blp.alt_response(200, schema={"type": "object"}, description="The API's OpenAPI document.")
+        @problems(403)
         def get_openapi(entry_id: str) -> Any:
             """The registered OpenAPI document of an API (needs clearance for the whole entry)."""
             return jsonify(services().entries.openapi_document(current_identity(), entry_id))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.auth import current_identity, require_scope
+from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, page_response
 from api.wiring import services
 from catalogue.timestamps import Timestamp
@@ -41,7 +41,8 @@ class ChannelsSchema(Schema):
 
 @blp.route("/notifications", methods=["GET"])
 @blp.arguments(PageArgsSchema(), location="query")
-@blp.alt_response(200, schema=NotificationSchema(many=True), description="Newest first.")
+@blp.alt_response(200, schema=page_of(NotificationSchema, "Notification"), description="Newest first.")
+@problems(403)
 def list_notifications(args: dict[str, Any]) -> Any:
     """Your agency's notifications for your roles (catalogue:review → officers',
     catalogue:write → data owners'), about entries you may see."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
+from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, page_response
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
@@ -41,6 +41,10 @@ class ReviewSchema(Schema):
     classification = fields.String(allow_none=True)
     listing_level = fields.String(allow_none=True)
     rationale = fields.String(allow_none=True)
+    # Of the entry under review, added by _review_body where a reader gets a review.
+    entry_type = fields.String(dump_only=True, validate=validate.OneOf(["dataset", "api"]))
+    entry_title = fields.Dict(dump_only=True, keys=fields.String(), values=fields.String())
+    review_due = fields.Date(dump_only=True, allow_none=True)
 
 
 class HistorySchema(Schema):
@@ -99,7 +103,8 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(ReviewQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=ReviewSchema(many=True), description="A page of reviews.")
+@blp.alt_response(200, schema=page_of(ReviewSchema, "Review"), description="A page of reviews.")
+@problems(403)
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.
     Filter by state, agency, level and review due date."""
@@ -126,6 +131,7 @@ def get_review(review_id: str) -> Any:
 @require_scope(REVIEW)
 @blp.arguments(DecisionSchema)
 @blp.alt_response(200, schema=ReviewSchema, description="The decided review (final).")
+@problems(403, 409)
 def decide(data: dict[str, Any], review_id: str) -> Any:
     """Approve (optionally with another classification or listing level) or reject, with a
     rationale. Needs a person's token (never a client's own) with catalogue:review,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
+from api.openapi import Blueprint
 from api.wiring import tillit
 
 blp = Blueprint(
@@ -16,8 +17,21 @@ blp = Blueprint(
 )
 
 
+class LevelSchema(Schema):
+    key = fields.String(required=True)
+    rank = fields.Integer(required=True, metadata={"description": "0 for the lowest level."})
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    enabled = fields.Boolean(required=True)
+    description = fields.String(required=True, allow_none=True)
+    scope = fields.String(required=True, metadata={"description": "The scope that reads up to this level."})
+
+
+class ClassificationSchemeSchema(Schema):
+    levels = fields.List(fields.Nested(LevelSchema), required=True)
+
+
 @blp.route("")
-@blp.doc(security=[])
+@blp.alt_response(200, schema=ClassificationSchemeSchema, description="The levels, lowest first.")
 def get_scheme() -> Any:
     """The classification levels, lowest first, with labels and read scopes."""
     return tillit().scheme.as_dict()

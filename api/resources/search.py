@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import jsonify
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from api.auth import current_identity
+from api.openapi import Blueprint
 from api.resources.common import page_response, reader_language
 from api.resources.entries import render, statute_labels
 from api.wiring import services
@@ -91,6 +91,17 @@ class SearchPageSchema(Schema):
     facets = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(FacetValueSchema)))
 
 
+class SuggestionSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    lang = fields.String(required=True, allow_none=True)
+    type = fields.String(required=True, validate=validate.OneOf(ENTRY_TYPES))
+
+
+class SuggestionsSchema(Schema):
+    items = fields.List(fields.Nested(SuggestionSchema), required=True)
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(SearchQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=SearchPageSchema, description="A page of hits with facet counts.")
@@ -159,7 +170,7 @@ def _facet_value(
 
 @blp.route("/suggest", methods=["GET"])
 @blp.arguments(SuggestQueryArgsSchema(), location="query")
-@blp.alt_response(200, description="Titles starting with what was typed.")
+@blp.alt_response(200, schema=SuggestionsSchema, description="Titles starting with what was typed.")
 def suggest(args: dict[str, Any]) -> Any:
     """Type-ahead over titles of the entries you may see."""
     found = services().search.suggest(current_identity(), args["q"], args["limit"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
-from api.resources.common import PageArgsSchema, if_match, page_response
+from api.openapi import Blueprint, page_of, problems
+from api.resources.common import PageArgsSchema, etag, page_response
 from api.wiring import services
 from catalogue.legal import JURISDICTIONS
 from catalogue.models import Statute
@@ -41,7 +41,7 @@ def _response(statute: Statute, status: int = 200) -> Response:
 
 @blp.route("", methods=["GET"])
 @blp.arguments(StatuteQueryArgsSchema(), location="query")
-@blp.alt_response(200, schema=StatuteSchema(many=True), description="A page of statutes.")
+@blp.alt_response(200, schema=page_of(StatuteSchema, "Statute"), description="A page of statutes.")
 def list_statutes(args: dict[str, Any]) -> Any:
     """List the register's statutes by jurisdiction and reference (public)."""
     page = services().statutes.list_statutes(
@@ -57,6 +57,8 @@ def list_statutes(args: dict[str, Any]) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(StatuteCreateSchema)
 @blp.alt_response(201, schema=StatuteSchema, description="The new statute.")
+@problems(409)
+@etag("answer")
 def create_statute(data: dict[str, Any]) -> Any:
     """Add a statute to the register (catalogue:admin); 409 if it is there already."""
     statute = services().statutes.create(current_identity(), data)
@@ -67,6 +69,8 @@ def create_statute(data: dict[str, Any]) -> Any:
 
 @blp.route("/<jurisdiction>/<reference>", methods=["GET"])
 @blp.alt_response(200, schema=StatuteSchema, description="The statute.")
+@problems(422)
+@etag("read")
 def get_statute(jurisdiction: str, reference: str) -> Any:
     """Read a statute (public). 404 if the register does not know it, 422 for a malformed reference."""
     return _response(services().statutes.get(current_identity(), jurisdiction, reference))
@@ -76,8 +80,10 @@ def get_statute(jurisdiction: str, reference: str) -> Any:
 @require_scope(ADMIN)
 @blp.arguments(StatuteUpdateSchema)
 @blp.alt_response(200, schema=StatuteSchema, description="The statute.")
-def replace_statute(data: dict[str, Any], jurisdiction: str, reference: str) -> Any:
+@problems(422)
+@etag("write")
+def replace_statute(data: dict[str, Any], jurisdiction: str, reference: str, if_match: str | None) -> Any:
     """Replace a statute's names, short names, link, note and source (catalogue:admin, If-Match).
     The entries citing it are reindexed with the new names."""
-    statute = services().statutes.replace(current_identity(), jurisdiction, reference, data, if_match())
+    statute = services().statutes.replace(current_identity(), jurisdiction, reference, data, if_match)
     return _response(statute)
