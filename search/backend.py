@@ -66,7 +66,7 @@ MAX_PER_PAGE = 100
 MAX_WINDOW = 10_000
 
 #: Facets over summary fields: counted for every visible entry.
-SUMMARY_FACETS = ("type", "publisher", "classification", "status")
+SUMMARY_FACETS = ("type", "publisher", "classification", "status", "element")
 #: Facets over full fields: counted only for entries the caller may read whole.
 FULL_FACETS = ("theme", "legal_basis", "personal_data", "format")
 FACETS = SUMMARY_FACETS + FULL_FACETS
@@ -77,6 +77,7 @@ FACET_FIELDS: Mapping[str, str] = {
     "publisher": "publisher",
     "classification": "classification",
     "status": "status",
+    "element": "data_elements",
     "theme": "themes",
     "legal_basis": "legal_basis",
     "personal_data": "personal_data",
@@ -93,6 +94,7 @@ class SearchFilters:
     publisher: tuple[str, ...] = ()
     classification: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    element: tuple[str, ...] = ()  # data-element keys, e.g. "postal-address"
     theme: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()  # normalised references, e.g. "2009:400"
     personal_data: bool | None = None

@@ -12,7 +12,7 @@ from api.auth import current_identity
 from api.resources.entries import render
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
-from catalogue.shapes import OrgNumber
+from catalogue.shapes import MAX_ELEMENT_KEY, OrgNumber
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, SearchFilters, SearchQuery
 from search.query import MAX_QUERY_LENGTH
 from security.policy import STATUSES
@@ -37,6 +37,7 @@ class SearchQueryArgsSchema(Schema):
     theme = _many(fields.String(validate=validate.OneOf(THEMES)))
     legal_basis = _many(fields.String(validate=validate.Length(min=1, max=64)))
     status = _many(fields.String(validate=validate.OneOf(STATUSES)))
+    element = _many(fields.String(validate=validate.Length(min=1, max=MAX_ELEMENT_KEY)))
     format = _many(fields.String(validate=validate.Length(min=1, max=64)))
     personal_data = fields.Boolean(load_default=None, allow_none=True)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
@@ -90,6 +91,7 @@ def search(args: dict[str, Any]) -> Any:
             publisher=tuple(args["publisher"]),
             classification=tuple(args["classification"]),
             status=tuple(args["status"]),
+            element=tuple(args["element"]),
             theme=tuple(args["theme"]),
             legal_basis=tuple(v.strip() for v in args["legal_basis"]),
             personal_data=args["personal_data"],
