@@ -27,6 +27,7 @@ PAIRS = tuple((c, lst) for i, c in enumerate(LEVELS) for lst in LEVELS[: i + 1])
 SUMMARY_KEYS = {
     "id", "type", "title", "description", "publisher", "contact_point",
     "classification", "listing_level", "status", "redacted",
+    "data_elements", "authoritative_for",  # once-only: docs/data-elements.md
 }  # fmt: skip
 NOT_FOUND_BODY = {
     "type": "about:blank",
