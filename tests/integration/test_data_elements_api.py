@@ -3,6 +3,8 @@ the administrators' extension, tags on entries and the search filter and facet."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.conftest import LANTMATERIET, SKATTEVERKET
@@ -132,3 +134,24 @@ def test_search_filters_and_counts_by_element(app, client, token_for, holders):
     internal = client.get("/api/v1/search?element=postal-address", headers=token_for("internal")).json
     assert internal["total"] == 3 and holders["hidden"] not in str(internal)
     assert client.get("/api/v1/search?element=").status_code == 422
+
+
+def test_the_command_line_lists_and_extends_the_vocabulary(client, run_cli):
+    listed = run_cli("data-elements", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    assert "vehicle-registration" in {row["key"] for row in json.loads(listed.output)}
+    args = [
+        "data-elements",
+        "add",
+        "--key",
+        "driving-licence",
+        "--uri",
+        "urn:tillit:data-element:driving-licence",
+    ]
+    args += ["--vocabulary", "Tillit (proposed URN)", "--label", "sv=körkort", "--label", "nb=førerkort"]
+    refused = run_cli(*args)
+    assert refused.exit_code != 0 and "en" in refused.output  # a label in English is required
+    added = run_cli(*args, "--label", "en=driving licence")
+    assert added.exit_code == 0, added.output
+    assert client.get("/api/v1/data-elements/driving-licence").json["labels"]["en"] == "driving licence"
+    assert run_cli(*args, "--label", "en=driving licence").exit_code == 1  # taken
