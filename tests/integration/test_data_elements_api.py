@@ -155,3 +155,14 @@ def test_the_command_line_lists_and_extends_the_vocabulary(client, run_cli):
     assert added.exit_code == 0, added.output
     assert client.get("/api/v1/data-elements/driving-licence").json["labels"]["en"] == "driving licence"
     assert run_cli(*args, "--label", "en=driving licence").exit_code == 1  # taken
+
+
+def test_the_web_search_page_offers_the_element_filter(app, client, holders):
+    app.extensions["tillit"].search.refresh()
+    page = client.get("/?element=postal-address&lang=en").get_data(as_text=True)
+    assert '<option value="postal-address" selected>postal address</option>' in page
+    assert 'data-total="2"' in page and holders["hidden"] not in page
+    unknown = client.get("/?element=shoe-size&lang=en")
+    assert unknown.status_code == 200 and "shoe-size" not in unknown.get_data(as_text=True)
+    entry = client.get(f"/entries/{holders['source']}?lang=sv").get_data(as_text=True)
+    assert "postadress (källregister)" in entry and "namn" in entry

@@ -16,6 +16,7 @@ EXPECTED = {
     "agencies",
     "audit",
     "clients",
+    "data-elements",
     "db",
     "demo",
     "index",
@@ -56,6 +57,7 @@ def test_every_group_keeps_its_subcommands():
         "db": {"upgrade", "grant-app-role"},
         "index": {"sync", "check"},
         "audit": {"verify", "export"},
+        "data-elements": {"list", "add"},
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output
