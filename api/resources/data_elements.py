@@ -47,6 +47,10 @@ class HolderSchema(Schema):
     href = fields.String()
 
 
+class DataElementListSchema(Schema):
+    items = fields.List(fields.Nested(DataElementSchema))
+
+
 class HolderPageSchema(Schema):
     total = fields.Integer()
     page = fields.Integer()
@@ -74,7 +78,7 @@ def _holder(holder: Holder) -> dict[str, Any]:
 
 
 @blp.route("", methods=["GET"])
-@blp.alt_response(200, schema=DataElementSchema(many=True), description="Every data element.")
+@blp.alt_response(200, schema=DataElementListSchema, description="Every data element.")
 def list_elements() -> Any:
     """The data-element vocabulary, with labels in sv, nb and en and a stable URI."""
     elements = services().data_elements.list_elements(current_identity())
