@@ -35,6 +35,7 @@ from catalogue.machinery.readpath.heads import HeadCache
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.agencies import AgencyService
 from catalogue.services.audit import AuditService
+from catalogue.services.data_elements import DataElementService
 from catalogue.services.entries import EntryService
 from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
@@ -156,6 +157,10 @@ class Services:
     @cached_property
     def sharing(self) -> SharingService:
         return SharingService(self.entries)
+
+    @cached_property
+    def data_elements(self) -> DataElementService:
+        return DataElementService(self.entries)
 
     @cached_property
     def search(self) -> SearchService:

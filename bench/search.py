@@ -51,7 +51,7 @@ from tantivy import Query
 
 from api.app import create_app
 from catalogue.migrate import upgrade
-from catalogue.models import Distribution, Entry, EntryTheme, LegalBasis, OutboxEvent
+from catalogue.models import Distribution, Entry, EntryDataElement, EntryTheme, LegalBasis, OutboxEvent
 from catalogue.services.agencies import AgencyService
 from search.backend import SearchFilters, SearchQuery
 from security.identity import build_identity, system_identity
@@ -149,6 +149,15 @@ QUERIES = [
 ]
 
 
+#: The seeded data elements (migration 0008): entries hold 0-3 of them, and the query mix
+#: filters on one now and then, so the element filter and facet are in the figures.
+ELEMENTS = [
+    "personal-identity-number", "coordination-number", "d-number", "name", "postal-address",
+    "civil-status", "income", "tax-assessment", "employment", "property-unit",
+    "organisation-number", "vehicle-registration",
+]  # fmt: skip
+
+
 def words(rng, vocab, n):
     return " ".join(rng.choice(vocab) for _ in range(n))
 
@@ -158,7 +167,7 @@ def generate(engine, n, seed=1):
     now = datetime.now(UTC)
     with engine.begin() as conn:
         for start in range(0, n, 5000):
-            entries, bases, dists, themes = [], [], [], []
+            entries, bases, dists, themes, held = [], [], [], [], []
             for i in range(start, min(n, start + 5000)):
                 eid = str(uuid.UUID(int=rng.getrandbits(128)))
                 orgnr, country, _ = rng.choice(AGENCIES)
@@ -167,6 +176,8 @@ def generate(engine, n, seed=1):
                 title = {lang: words(rng, vocab, 3).capitalize(), "en": words(rng, EN, 3).capitalize()}
                 desc = {lang: words(rng, vocab, 25), "en": words(rng, EN, 20)}
                 ts = rng.sample(THEMES, rng.randint(0, 2))
+                es = rng.sample(ELEMENTS, rng.randint(0, 3))
+                auth = es[:1] if rng.random() < 0.05 else []
                 entries.append(
                     dict(
                         id=eid,
@@ -176,6 +187,8 @@ def generate(engine, n, seed=1):
                         description=desc,
                         keywords={lang: rng.sample(vocab, 3)},
                         themes=ts,
+                        data_elements=es,
+                        authoritative_for=auth,
                         contact_point=None,
                         classification=cls,
                         listing_level=cls,
@@ -189,6 +202,7 @@ def generate(engine, n, seed=1):
                     )
                 )
                 themes += [dict(entry_id=eid, theme=t) for t in ts]
+                held += [dict(entry_id=eid, element=e, authoritative=e in auth) for e in es]
                 if cls != "public":
                     bases.append(
                         dict(
@@ -210,6 +224,8 @@ def generate(engine, n, seed=1):
                 )
             conn.execute(insert(Entry), entries)
             conn.execute(insert(EntryTheme), themes)
+            if held:
+                conn.execute(insert(EntryDataElement), held)
             if bases:
                 conn.execute(insert(LegalBasis), bases)
             conn.execute(insert(Distribution), dists)
@@ -226,6 +242,8 @@ def query_mix(rng):
             params["publisher"] = rng.choice(AGENCIES)[0]
         if i % 10 == 3:
             params["sort"] = "title"
+        if i % 6 == 4:
+            params["element"] = rng.choice(ELEMENTS)
         out.append(params)
     return out
 
@@ -236,6 +254,7 @@ def to_query(params, facets):
         filters=SearchFilters(
             theme=(params["theme"],) if "theme" in params else (),
             publisher=(params["publisher"],) if "publisher" in params else (),
+            element=(params["element"],) if "element" in params else (),
             status=("draft", "in_review", "published", "deprecated"),
         ),
         sort=params.get("sort", "relevance"),

@@ -64,6 +64,9 @@ def load_demo(
     reviews = ReviewService(entries)
     ids: dict[str, str] = {}
     raw_entries = read_json("entries.json")
+    # Kept beside entries.json, by entry key: which data elements each entry holds,
+    # and which it is the authoritative source for (sources: SOURCES-elements.md).
+    element_tags: dict[str, dict[str, list[str]]] = read_json("elements.json")["entries"]
     # Datasets first: APIs link to the datasets they serve.
     ordered = sorted(raw_entries, key=lambda e: e["type"] != "dataset")
     for count, raw in enumerate(ordered, start=1):
@@ -71,6 +74,7 @@ def load_demo(
         key = item.pop("key")
         entry_type = item.pop("type")
         target_status = item.pop("status", "published")
+        item.update(element_tags.get(key, {}))
         if entry_type == "api":
             item["serves_datasets"] = [ids[k] for k in item.pop("serves", [])]
             spec = item.pop("openapi", None)

@@ -58,6 +58,7 @@ from catalogue.shapes import (
     LengthThen,
     OrgNumber,
     TemporalSchema,
+    element_keys,
     language_map,
     non_empty_language_map,
     unique_themes,
@@ -281,6 +282,31 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
             error_messages={"invalid": "Expected an https URL."},
         ),
         dump=partial(fields.String, allow_none=True),
+    ),
+    EntryField(
+        # Keys of the data elements the entry holds (catalogue.models.DataElement; the
+        # service refuses unknown keys). In the summary, and matched, filtered and
+        # counted for every lister: that an entry holds "postal address" says no more
+        # than its title and description do, and "who holds X?" (once-only) must
+        # answer every caller who may list the entry. Not reviewed: a description of
+        # the content, like the description itself (docs/data-elements.md).
+        "data_elements",
+        load=element_keys,
+        dump=partial(fields.List, fields.String()),
+        output="summary",
+        default=[],
+        index=(Indexed("data_elements", "keyword", many=True),),
+    ),
+    EntryField(
+        # The elements, among ``data_elements``, the entry is the authoritative source
+        # for (the base register that maintains them). A claim others will rely on,
+        # so a change on a published entry waits for a security officer.
+        "authoritative_for",
+        load=element_keys,
+        dump=partial(fields.List, fields.String()),
+        output="summary",
+        reviewed=True,
+        default=[],
     ),
     EntryField(
         "status",

@@ -99,6 +99,10 @@ class Entry(Base):
     lifecycle: Mapped[str | None] = mapped_column(String(16))
     # When the classification must next be reviewed (entries above the lowest level).
     review_due: Mapped[date | None] = mapped_column(Date, index=True)
+    #: Keys of the data elements the entry holds (``DataElement``), and of those it is
+    #: the authoritative source for; ``element_rows`` mirrors both for SQL.
+    data_elements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    authoritative_for: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         back_populates="entry",
@@ -111,6 +115,7 @@ class Entry(Base):
         order_by="Distribution.position",
     )
     theme_rows: Mapped[list[EntryTheme]] = relationship(cascade="all, delete-orphan")
+    element_rows: Mapped[list[EntryDataElement]] = relationship(cascade="all, delete-orphan")
     served: Mapped[list[ServedDataset]] = relationship(
         foreign_keys="ServedDataset.api_id",
         cascade="all, delete-orphan",
@@ -143,6 +148,36 @@ class EntryTheme(Base):
 
     entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
     theme: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class DataElement(Base):
+    """A data element people ask for across agencies (personal identity number, postal
+    address, ...): the controlled vocabulary entries are tagged with (docs/data-elements.md)."""
+
+    __tablename__ = "data_elements"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The element's stable URI: a public vocabulary's where one fits, else a Tillit URN.
+    uri: Mapped[str] = mapped_column(String(500), unique=True)
+    #: Where the URI comes from, e.g. "SEMIC Core Person 2.1.2" or "Tillit (proposed)".
+    vocabulary: Mapped[str] = mapped_column(String(200))
+    #: Language → label (sv, nb, en at least).
+    labels: Mapped[dict[str, str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class EntryDataElement(Base):
+    """One row per (entry, data element), so holders are found in SQL; ``authoritative``:
+    the entry is the base register for the element."""
+
+    __tablename__ = "entry_data_elements"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    element: Mapped[str] = mapped_column(ForeignKey("data_elements.key"), primary_key=True)
+    authoritative: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_entry_data_elements_element", "element", "authoritative"),)
 
 
 class LegalBasis(Base):

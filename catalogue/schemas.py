@@ -17,8 +17,10 @@ from catalogue.entry_field import OutputView
 from catalogue.fields import input_fields, output_fields
 from catalogue.orgnr import COUNTRIES, OrgnrError, normalise_orgnr
 from catalogue.shapes import (
+    ELEMENT_KEY,
     ENTRY_TYPES,
     LANGUAGES,
+    MAX_ELEMENT_KEY,
     THEMES,
     language_map,
     non_empty_language_map,
@@ -34,6 +36,8 @@ __all__ = [
     "AgencyUpdateSchema",
     "ApiCreateSchema",
     "ApiUpdateSchema",
+    "DataElementCreateSchema",
+    "DataElementSchema",
     "DatasetCreateSchema",
     "DatasetUpdateSchema",
     "EntrySchema",
@@ -109,3 +113,45 @@ class AgencySchema(Schema):
     revision = fields.Integer()
     created = Timestamp()
     modified = Timestamp()
+
+
+#: The languages every data element is labelled in (more may be given).
+ELEMENT_LABEL_LANGUAGES = ("sv", "nb", "en")
+
+
+class DataElementSchema(Schema):
+    """A data element of the once-only vocabulary, as the API shows it."""
+
+    key = fields.String()
+    uri = fields.String(metadata={"description": "Stable URI: a public vocabulary's, or a Tillit URN."})
+    vocabulary = fields.String(metadata={"description": "Where the URI comes from."})
+    labels = fields.Dict(keys=fields.String(), values=fields.String())
+    note = fields.String(allow_none=True)
+
+
+class DataElementCreateSchema(Schema):
+    """A new data element (administrators): key, URI, its vocabulary and labels."""
+
+    key = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=MAX_ELEMENT_KEY),
+            validate.Regexp(ELEMENT_KEY, error="Lower-case letters and digits joined by '-'."),
+        ],
+    )
+    uri = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=500),
+            validate.Regexp(r"^(https?://|urn:)\S+$", error="Expected an http(s) URI or a URN."),
+        ],
+    )
+    vocabulary = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    labels = language_map(200, required=True)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+    @validates("labels")
+    def _labelled(self, value: dict[str, str], **_: Any) -> None:
+        missing = [lang for lang in ELEMENT_LABEL_LANGUAGES if not (value.get(lang) or "").strip()]
+        if missing:
+            raise ValidationError("Give a label in " + ", ".join(missing) + ".")

@@ -114,6 +114,28 @@ class StatuteLabelSchema(Schema):
     lang = fields.String(metadata={"description": "The language of name (sv, nb, nn or en)."})
 
 
+#: A data element's key (catalogue.models.DataElement): lower-case words joined by "-".
+ELEMENT_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+MAX_ELEMENT_KEY = 64
+
+
+def _unique_elements(value: list[Any]) -> None:
+    if len(set(value)) != len(value):
+        raise ValidationError("Each data element may appear once.")
+
+
+def element_keys(**kwargs: Any) -> fields.List[str]:
+    """A list of data-element keys, each once: their form only (the service refuses
+    keys that are not in the vocabulary, which lives in the database)."""
+    key = fields.String(
+        validate=[
+            validate.Length(min=1, max=MAX_ELEMENT_KEY),
+            validate.Regexp(ELEMENT_KEY, error="Expected a data-element key such as 'postal-address'."),
+        ]
+    )
+    return fields.List(key, validate=LengthThen(max=50, then=_unique_elements), **kwargs)
+
+
 class LegalBasisSchema(Schema):
     """A legal reference: role, jurisdiction, a reference and provision in that law's form; URL derived."""
 

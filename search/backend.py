@@ -67,7 +67,7 @@ MAX_PER_PAGE = 100
 MAX_WINDOW = 10_000
 
 #: Facets over summary fields: counted for every visible entry.
-SUMMARY_FACETS = ("type", "publisher", "classification", "status")
+SUMMARY_FACETS = ("type", "publisher", "classification", "status", "element")
 #: Facets over full fields: counted only for entries the caller may read whole.
 #: ``sharing_status`` is one: it tells whether the entry cites a disclosure basis, and
 #: the legal bases are full fields.
@@ -80,6 +80,7 @@ FACET_FIELDS: Mapping[str, str] = {
     "publisher": "publisher",
     "classification": "classification",
     "status": "status",
+    "element": "data_elements",
     "theme": "themes",
     "legal_basis": "legal_basis",
     "sharing_status": "sharing_status",
@@ -97,6 +98,7 @@ class SearchFilters:
     publisher: tuple[str, ...] = ()
     classification: tuple[str, ...] = ()
     status: tuple[str, ...] = ()
+    element: tuple[str, ...] = ()  # data-element keys, e.g. "postal-address"
     theme: tuple[str, ...] = ()
     legal_basis: tuple[str, ...] = ()  # normalised references, e.g. "2009:400"
     sharing_status: tuple[str, ...] = ()  # catalogue.sharing.SHARING_STATUSES

@@ -14,6 +14,7 @@ import click
 from api.cli.agencies import agencies
 from api.cli.audit import audit
 from api.cli.clients import clients
+from api.cli.data_elements import data_elements
 from api.cli.db import db
 from api.cli.demo import demo
 from api.cli.index import index, reindex
@@ -31,6 +32,7 @@ COMMANDS: tuple[click.Command, ...] = (
     db,
     agencies,
     statutes,
+    data_elements,
     clients,
     users,
     keys,

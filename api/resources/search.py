@@ -14,7 +14,7 @@ from api.resources.common import page_response, reader_language
 from api.resources.entries import render, statute_labels
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
-from catalogue.shapes import OrgNumber, StatuteLabelSchema
+from catalogue.shapes import MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
 from catalogue.sharing import SHARING_STATUSES
 from catalogue.statutes import StatuteLabel, jurisdiction_of
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, FacetValue, SearchFilters, SearchQuery
@@ -45,6 +45,7 @@ class SearchQueryArgsSchema(Schema):
     theme = _many(fields.String(validate=validate.OneOf(THEMES)))
     legal_basis = _many(fields.String(validate=validate.Length(min=1, max=64)))
     status = _many(fields.String(validate=validate.OneOf(STATUSES)))
+    element = _many(fields.String(validate=validate.Length(min=1, max=MAX_ELEMENT_KEY)))
     format = _many(fields.String(validate=validate.Length(min=1, max=64)))
     sharing_status = _many(fields.String(validate=validate.OneOf(SHARING_STATUSES)))
     personal_data = fields.Boolean(load_default=None, allow_none=True)
@@ -116,6 +117,7 @@ def search(args: dict[str, Any]) -> Any:
             publisher=tuple(args["publisher"]),
             classification=tuple(args["classification"]),
             status=tuple(args["status"]),
+            element=tuple(args["element"]),
             theme=tuple(args["theme"]),
             legal_basis=tuple(v.strip() for v in args["legal_basis"]),
             sharing_status=tuple(args["sharing_status"]),

@@ -46,6 +46,12 @@ def _agency_names() -> dict[str, str]:
     return {a.orgnr: pick(a.name, g.lang) for a in db().query(Agency).all()}
 
 
+def _element_labels() -> dict[str, str]:
+    """Data-element key → its label in the reader's language (the vocabulary is public)."""
+    elements = services().data_elements.list_elements(current_identity())
+    return {e.key: pick(e.labels, g.lang) for e in elements}
+
+
 @bp.get("/")
 def home() -> Any:
     """The catalogue: search, or the newest entries."""
@@ -53,8 +59,15 @@ def home() -> Any:
     q = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     entry_type = request.args.get("type") or None
-    if q or entry_type:
-        filters = SearchFilters(type=(entry_type,) if entry_type in ("dataset", "api") else ())
+    labels = _element_labels()
+    element = request.args.get("element") or None
+    if element not in labels:  # a key not in the vocabulary filters nothing
+        element = None
+    if q or entry_type or element:
+        filters = SearchFilters(
+            type=(entry_type,) if entry_type in ("dataset", "api") else (),
+            element=(element,) if element else (),
+        )
         result = services().search.search(
             identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20)
         )
@@ -71,6 +84,8 @@ def home() -> Any:
         q=q,
         page=page,
         entry_type=entry_type or "",
+        element=element or "",
+        elements=labels,
         agencies=_agency_names(),
     )
 
@@ -83,4 +98,4 @@ def entry(entry_id: str) -> Any:
     except NotFound:
         abort(404)
     data = dict(view.document)
-    return render_template("entry.html", e=data, agencies=_agency_names())
+    return render_template("entry.html", e=data, agencies=_agency_names(), elements=_element_labels())

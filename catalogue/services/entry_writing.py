@@ -20,8 +20,10 @@ from catalogue.db import begin_write
 from catalogue.errors import Conflict, PermissionDenied, ValidationFailed
 from catalogue.models import (
     Agency,
+    DataElement,
     Distribution,
     Entry,
+    EntryDataElement,
     EntryTheme,
     LegalBasis,
     OutboxEvent,
@@ -186,6 +188,12 @@ class EntryWriter:
             ]
         if "themes" in data or creating:
             entry.theme_rows = [EntryTheme(theme=t) for t in merged["themes"]]
+        if "data_elements" in data or "authoritative_for" in data or creating:
+            authoritative = set(merged["authoritative_for"])
+            entry.element_rows = [
+                EntryDataElement(element=key, authoritative=key in authoritative)
+                for key in merged["data_elements"]
+            ]
         if entry.type == "dataset":
             if "distributions" in data or creating:
                 entry.distributions = [
@@ -267,6 +275,7 @@ class EntryWriter:
                 "An entry with personal data must cite at least one legal basis with role "
                 "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
             )
+        self._check_elements(m, errors)
         # An OpenAPI document was checked by ``prepare``, before the transaction.
         if entry.type == "api":
             missing = self._unknown_datasets(identity, links)
@@ -279,6 +288,25 @@ class EntryWriter:
         for level in {classification, listing}:
             if not policy.can_classify(identity, level):
                 raise PermissionDenied(f"You may not classify an entry above your own clearance ({level!r}).")
+
+    def _check_elements(self, m: dict[str, Any], errors: dict[str, list[str]]) -> None:
+        """Data elements must be in the vocabulary; an entry is authoritative only for
+        elements it holds. The messages name only keys the caller sent."""
+        held = list(m["data_elements"])
+        if held:
+            known = set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(held))))
+            unknown = [k for k in held if k not in known]
+            if unknown:
+                errors.setdefault("data_elements", []).append(
+                    "Unknown data element " + ", ".join(map(repr, unknown)) + " (GET /api/v1/data-elements)."
+                )
+        not_held = [k for k in m["authoritative_for"] if k not in held]
+        if not_held:
+            errors.setdefault("authoritative_for", []).append(
+                "An entry can be authoritative only for data elements it holds (data_elements): "
+                + ", ".join(map(repr, not_held))
+                + "."
+            )
 
     def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
         """Ids that are not datasets the caller may see (hidden ones look missing)."""

@@ -23,6 +23,7 @@ def make_doc(entry_id: str, title: str, *, lang: str = "sv", **over: Any) -> dic
         "revision": 1,
         "modified": "2025-01-01T00:00:00+00:00",
         "themes": [],
+        "data_elements": [],
         "legal_basis": [],
         "legal_text": "",
         # As build_document computes it (the contract's scheme: "public" is the lowest).

@@ -321,3 +321,50 @@ def test_sharing_status_is_a_full_filter_and_facet(sharing):
     assert found(SENSITIVE, "shareable") == {"delbar", "hemlig"}
     assert facet(search(sharing, PUBLIC), "sharing_status") == {"open": 1}
     assert found(PUBLIC, "shareable") == set()
+
+
+# -- data elements (issue 16): a summary filter and facet -------------------------------
+@pytest.fixture
+def holders(search_backend):
+    search_backend.upsert(
+        [
+            make_doc("folk", "Folkbokföringen", data_elements=["name", "personal-identity-number"]),
+            make_doc("adress", "Adresser", data_elements=["postal-address"]),
+            # Listed at internal, classified sensitive: a summary for an internal reader.
+            make_doc(
+                "navet",
+                "Navet",
+                classification="sensitive",
+                listing_level="internal",
+                data_elements=["personal-identity-number", "postal-address"],
+            ),
+            # Listed only at sensitive: hidden below it, never counted.
+            make_doc(
+                "dold",
+                "Dold",
+                classification="sensitive",
+                listing_level="sensitive",
+                data_elements=["personal-identity-number", "civil-status"],
+            ),
+        ]
+    )
+    search_backend.refresh()
+    return search_backend
+
+
+def test_element_filter_and_facet_count_only_listed_entries(holders):
+    def found(read_filter, *elements):
+        result = holders.search(read_filter, SearchQuery(filters=SearchFilters(element=elements)))
+        return {h.id for h in result.hits}
+
+    assert found(PUBLIC, "personal-identity-number") == {"folk"}
+    assert found(INTERNAL, "personal-identity-number") == {"folk", "navet"}
+    assert found(SENSITIVE, "personal-identity-number") == {"folk", "navet", "dold"}
+    assert found(INTERNAL, "civil-status") == set()
+    assert found(INTERNAL, "name", "postal-address") == {"folk", "adress", "navet"}
+    public = holders.search(PUBLIC, SearchQuery())
+    assert facet(public, "element") == {"name": 1, "personal-identity-number": 1, "postal-address": 1}
+    internal = holders.search(INTERNAL, SearchQuery())
+    assert facet(internal, "element") == {"name": 1, "personal-identity-number": 2, "postal-address": 2}
+    narrowed = holders.search(INTERNAL, SearchQuery(filters=SearchFilters(element=("postal-address",))))
+    assert facet(narrowed, "element") == {"personal-identity-number": 1, "postal-address": 2}

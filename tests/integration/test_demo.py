@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from catalogue.demo import load_demo
-from catalogue.models import Agency, Entry
+from catalogue.models import Agency, DataElement, Entry, EntryDataElement
 
 pytestmark = pytest.mark.both_databases  # the whole demo catalogue: every column type on each engine
 
@@ -44,6 +44,14 @@ def test_demo_catalogue_is_complete_and_valid(app):
             ("EU", "32016R0679"),
         ]:
             assert statute in cited
+        # Once-only: entries tagged with data elements, the base registers marked.
+        tagged = [e for e in entries if e.data_elements]
+        assert len(tagged) >= 20
+        rows = session.scalars(select(EntryDataElement)).all()
+        assert len(rows) == sum(len(e.data_elements) for e in entries)
+        # Every element of the seeded vocabulary has an authoritative source in the demo.
+        authoritative = {r.element for r in rows if r.authoritative}
+        assert authoritative == set(session.scalars(select(DataElement.key)))
         # A second load changes nothing.
         assert load_demo(session, ext.scheme).skipped
 

@@ -397,6 +397,8 @@ def test_redacted_summary_and_hidden_entries(client, token_for, app):
         "classification": "sensitive",
         "listing_level": "public",
         "status": "published",
+        "data_elements": [],  # summary fields (docs/data-elements.md)
+        "authoritative_for": [],
         "redacted": True,
     }
     assert "ETag" not in client.get(f"/api/v1/datasets/{listed['id']}").headers

@@ -45,6 +45,8 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "temporal": ({"start": "2020-01-01", "end": "2024-12-31"}, None),
     "update_frequency": ("MONTHLY", None),
     "documentation_url": (DOCS, None),
+    "data_elements": (["income", "personal-identity-number"], None),
+    "authoritative_for": (["income"], None),
     "distributions": (
         [{"format": "CSV", "access_url": "https://example.se/x.csv"}],
         [

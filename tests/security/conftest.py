@@ -27,6 +27,7 @@ PAIRS = tuple((c, lst) for i, c in enumerate(LEVELS) for lst in LEVELS[: i + 1])
 SUMMARY_KEYS = {
     "id", "type", "title", "description", "publisher", "contact_point",
     "classification", "listing_level", "status", "redacted",
+    "data_elements", "authoritative_for",  # once-only: docs/data-elements.md
 }  # fmt: skip
 NOT_FOUND_BODY = {
     "type": "about:blank",
@@ -68,14 +69,16 @@ def make_entry(
     classification: str = "public",
     listing_level: str | None = None,
     status: str = "published",
+    **extra: Any,
 ) -> str:
-    """Create an entry through the services (so the rules run) and move it to ``status``."""
+    """Create an entry through the services (so the rules run) and move it to ``status``;
+    ``extra``: more fields, as loaded (e.g. ``data_elements=["income"]``)."""
     ext = app.extensions["tillit"]
     system = system_identity(ext.scheme)
     with ext.sessions() as session:
         service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         entry_id = service.create(
-            system, "dataset", entry_data(publisher, classification, listing_level)
+            system, "dataset", {**entry_data(publisher, classification, listing_level), **extra}
         ).entry.id
         if status == "in_review":
             ReviewService(service).submit(system, entry_id)

@@ -16,6 +16,7 @@ EXPECTED = {
     "agencies",
     "audit",
     "clients",
+    "data-elements",
     "db",
     "demo",
     "index",
@@ -60,6 +61,7 @@ def test_every_group_keeps_its_subcommands():
         "audit": {"verify", "export"},
         "statutes": {"list", "add", "load"},
         "sharing": {"report"},
+        "data-elements": {"list", "add"},
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output

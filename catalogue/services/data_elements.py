@@ -1,0 +1,139 @@
+"""Data elements and their holders: "who already holds this data?" (once-only).
+
+The vocabulary (``DataElement``: key, URI, labels) is a table, seeded by migration
+0008 and extended by administrators (``add``; ``tillit data-elements add`` and
+``POST /api/v1/data-elements``). Reading it is public: a vocabulary says nothing
+about any entry.
+
+``holders`` answers "who holds X?": the entries tagged with the element that the
+caller may list, authoritative sources first. Visibility is the one rule of the
+catalogue: ``policy.read_filter`` compiled to SQL by ``catalogue.visibility``, in
+the same statement that counts and pages, so a hidden entry is neither shown nor
+counted. Each holder is then read through ``EntryService.views_of`` (decided again
+on its current head, rendered from the cache, its read audited like any list),
+and shows its legal bases of role ``disclosure`` only to a caller who may read the
+whole entry: a redacted summary never shows its legal bases anywhere else either.
+docs/data-elements.md explains the choices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+
+from catalogue.db import begin_write
+from catalogue.errors import Conflict, NotFound, PermissionDenied
+from catalogue.models import DataElement, Entry, EntryDataElement
+from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.services.entries import EntryService
+from catalogue.services.entry_views import EntryView
+from catalogue.visibility import HEAD_COLUMNS, head_of, visible_clause
+from security import policy
+from security.identity import Identity
+
+NO_ELEMENT = "No data element with that key."
+
+
+@dataclass(frozen=True)
+class Holder:
+    """One entry that holds a data element, as the caller may see it."""
+
+    view: EntryView
+    #: The entry is the authoritative source (base register) for the element.
+    authoritative: bool
+    #: Its legal bases of role ``disclosure``; None when the caller sees only the
+    #: summary (legal bases are not part of it).
+    disclosure_bases: list[dict[str, Any]] | None
+    #: The entry's computed sharing status, when the entry's document carries one
+    #: (issue 16's ``sharing_status``); None otherwise.
+    sharing_status: str | None
+
+
+class DataElementService:
+    """The data-element vocabulary, and the entries that hold each element."""
+
+    def __init__(self, entries: EntryService) -> None:
+        self.entries = entries
+        self.session = entries.session
+
+    def list_elements(self, identity: Identity) -> list[DataElement]:
+        """Every data element, by key (public)."""
+        return list(self.session.scalars(select(DataElement).order_by(DataElement.key)))
+
+    def get(self, identity: Identity, key: str) -> DataElement:
+        """The data element ``key`` (public), or NotFound."""
+        element = self.session.get(DataElement, key)
+        if element is None:
+            raise NotFound(NO_ELEMENT)
+        return element
+
+    def add(self, identity: Identity, data: dict[str, Any]) -> DataElement:
+        """Add an element to the vocabulary (administrators); Conflict if its key or URI is taken."""
+        if not policy.can_admin(identity):
+            raise PermissionDenied("Only administrators extend the data-element vocabulary.")
+        begin_write(self.session)
+        taken = self.session.scalar(
+            select(func.count())
+            .select_from(DataElement)
+            .where((DataElement.key == data["key"]) | (DataElement.uri == data["uri"]))
+        )
+        if taken:
+            raise Conflict("A data element with that key or URI exists already.")
+        element = DataElement(
+            key=data["key"],
+            uri=data["uri"],
+            vocabulary=data["vocabulary"],
+            labels=dict(data["labels"]),
+            note=data.get("note"),
+        )
+        self.session.add(element)
+        self.session.flush()
+        # A change of the vocabulary every agency relies on: in the audit chain, in its transaction.
+        self.entries.audit.record(identity, "data_element.add", details={"key": element.key})
+        self.session.commit()
+        return element
+
+    def holders(self, identity: Identity, key: str, *, page: int = 1, per_page: int = 20) -> Page[Holder]:
+        """The entries the caller may list that hold ``key``: authoritative sources
+        first, then the most recently changed; retired entries left out. NotFound
+        for an element not in the vocabulary (the vocabulary is public)."""
+        self.get(identity, key)
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        rf = policy.read_filter(identity)
+        if rf.matches_nothing:
+            return Page([], 0, page, per_page)
+        conditions = _holding(key, visible_clause(rf))
+        joined = Entry.__table__.join(EntryDataElement.__table__, EntryDataElement.entry_id == Entry.id)
+        total = int(self.session.scalar(select(func.count()).select_from(joined).where(*conditions)) or 0)
+        rows = self.session.execute(
+            select(*HEAD_COLUMNS, EntryDataElement.authoritative)
+            .select_from(joined)
+            .where(*conditions)
+            .order_by(EntryDataElement.authoritative.desc(), Entry.modified.desc(), Entry.id)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        authoritative = {row[0]: bool(row[-1]) for row in rows}
+        heads = [head_of(row[: len(HEAD_COLUMNS)]) for row in rows]
+        # Decided again on each entry's current head, and audited as any list is.
+        views = self.entries.views_of(identity, [h.id for h in heads], audit=True)
+        items = [_holder(views[h.id], authoritative[h.id]) for h in heads if h.id in views]
+        return Page(items, total, page, per_page)
+
+
+def _holding(key: str, visible: ColumnElement[bool]) -> Sequence[ColumnElement[bool]]:
+    """Holds ``key``, visible to the caller, not retired (retired entries are history)."""
+    return (EntryDataElement.element == key, visible, Entry.status != policy.RETIRED)
+
+
+def _holder(view: EntryView, authoritative: bool) -> Holder:
+    document = view.document
+    bases = None
+    if view.full:
+        bases = [dict(b) for b in document.get("legal_basis") or () if b.get("role") == "disclosure"]
+    status = document.get("sharing_status")
+    return Holder(view, authoritative, bases, status if isinstance(status, str) else None)
