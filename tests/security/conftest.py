@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import strategies as st
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from catalogue.compose import entry_service
 from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.reviews import ReviewService
-from security.identity import system_identity
-from tests.conftest import LANTMATERIET, SKATTEVERKET, register_client
+from security.identity import ACTION_SCOPES, system_identity
+from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET, register_client
 from tests.factories import publish
 
 LEVELS = ("public", "internal", "sensitive")
@@ -188,3 +189,25 @@ def run_cli(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
             created.clear()
 
     return run
+
+
+#: Callers of every kind, agency and scope set (with a disabled and an unknown level,
+#: which grant nothing): the property tests' ``who``.
+identities = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["client", "user", "anonymous"]),
+        "agency": st.sampled_from([SKATTEVERKET, LANTMATERIET, SKATTEETATEN, None]),
+        "scopes": st.sets(
+            st.sampled_from(
+                [
+                    "catalogue:read:public",
+                    "catalogue:read:internal",
+                    "catalogue:read:sensitive",
+                    "catalogue:read:secret",  # disabled: grants nothing
+                    "catalogue:read:bogus",  # unknown: grants nothing
+                    *ACTION_SCOPES,
+                ]
+            )
+        ),
+    }
+)

@@ -17,9 +17,9 @@ from catalogue.compose import entry_service
 from catalogue.models import Entry
 from catalogue.services.data_elements import DataElementService
 from security import policy
-from security.identity import ACTION_SCOPES, build_identity
-from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
-from tests.security.conftest import PAIRS, make_entry
+from security.identity import build_identity
+from tests.conftest import LANTMATERIET, SKATTEVERKET
+from tests.security.conftest import PAIRS, identities, make_entry
 
 pytestmark = pytest.mark.both_databases  # visibility compiled to SQL, for random identities
 
@@ -46,23 +46,6 @@ def pool(app):
     ]
 
 
-identities = st.fixed_dictionaries(
-    {
-        "kind": st.sampled_from(["client", "user", "anonymous"]),
-        "agency": st.sampled_from([SKATTEVERKET, LANTMATERIET, SKATTEETATEN, None]),
-        "scopes": st.sets(
-            st.sampled_from(
-                [
-                    "catalogue:read:public",
-                    "catalogue:read:internal",
-                    "catalogue:read:sensitive",
-                    "catalogue:read:secret",  # disabled: grants nothing
-                    *ACTION_SCOPES,
-                ]
-            )
-        ),
-    }
-)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
