@@ -53,7 +53,9 @@ def count_queries(session) -> list[str]:
 def test_a_page_of_ids_is_named_in_one_query(session, people):
     anna = add_person(session, "anna", name="Anna Berg")
     olof = add_person(session, "olof", LANTMATERIET, name="Olof Ek")
-    client = ClientService(session, DEFAULT_SCHEME).create(SYSTEM, agency=AGENCY, name="Skattekollen", scopes=["catalogue:read:public"])
+    client = ClientService(session, DEFAULT_SCHEME).create(
+        SYSTEM, agency=AGENCY, name="Skattekollen", scopes=["catalogue:read:public"]
+    )
     client_id = client.client.client_id
     queries = count_queries(session)
 
@@ -69,7 +71,9 @@ def test_a_page_of_ids_is_named_in_one_query(session, people):
 
 def test_only_ids_of_people_and_the_clients_asked_for_are_named(session, people):
     add_person(session, "anna")
-    client = ClientService(session, DEFAULT_SCHEME).create(SYSTEM, agency=AGENCY, name="App", scopes=["catalogue:read:public"])
+    client = ClientService(session, DEFAULT_SCHEME).create(
+        SYSTEM, agency=AGENCY, name="App", scopes=["catalogue:read:public"]
+    )
     # A typed login name, or a client id passed as a person's, names nobody.
     assert people.labels(AUDITOR, ["anna", client.client.client_id], [], None) == {}
 
