@@ -90,7 +90,7 @@ def users_list(agency: str | None, as_json: bool) -> None:
         rows,
         as_json,
         lambda r: (
-            f"{r['id']}\t{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}"
+            f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}"
             + (" (disabled)" if r["disabled"] else "")
         ),
     )
