@@ -257,8 +257,13 @@ class TillitMarshmallowPlugin(MarshmallowPlugin):
     """apispec's plugin, plus a schema's own ``json_schema_rules`` (rules across its
     fields, such as a reference's pattern by jurisdiction) merged into its component."""
 
-    def schema_helper(self, name: str, _: Any, schema: Any = None, **kwargs: Any) -> Any:
-        json_schema = super().schema_helper(name, _, schema=schema, **kwargs)  # type: ignore[no-untyped-call]
+    # apispec's BasePlugin calls the second parameter ``definition``, MarshmallowPlugin ``_``:
+    # no name satisfies both.
+    def schema_helper(  # type: ignore[override]
+        self, name: str, definition: Any, schema: Any = None, **kwargs: Any
+    ) -> Any:
+        # apispec's MarshmallowPlugin.schema_helper has no annotations.
+        json_schema = super().schema_helper(name, definition, schema=schema, **kwargs)  # type: ignore[no-untyped-call]
         rules = getattr(schema, "json_schema_rules", None)
         if json_schema is not None and rules:
             json_schema = {**json_schema, **rules}

@@ -27,7 +27,7 @@ from catalogue.migrate import upgrade
 from catalogue.orgnr import OrgnrError, normalise_orgnr
 
 
-class OrgNumberType(click.ParamType):
+class OrgNumberType(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+ stubs
     """An organisation number in any common form, taken as its canonical form: the CLI's
     twin of the API's ``OrgNumber`` field (one normaliser, ``catalogue.orgnr``). A malformed
     or invalid number is a usage error naming the option (exit 2), never a lookup that
