@@ -23,7 +23,17 @@ from api.delivery import deliver_after_commit
 from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
 from api.openapi import init_api
 from api.problems import problem, register_problem_handlers
-from api.resources import agencies, audit, data_elements, entries, health, notifications, reviews, statutes
+from api.resources import (
+    agencies,
+    audit,
+    data_elements,
+    entries,
+    health,
+    notifications,
+    people,
+    reviews,
+    statutes,
+)
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
 from api.web.pages import bp as web_pages
@@ -236,6 +246,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(reviews.blp)
     api.register_blueprint(audit.blp)
     api.register_blueprint(notifications.blp)
+    api.register_blueprint(people.blp)
     api.register_blueprint(search_resource.blp)
     api.register_blueprint(data_elements.blp)
     app.register_blueprint(health.bp)

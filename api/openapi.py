@@ -253,6 +253,23 @@ def validators2properties(
     return out
 
 
+class TillitMarshmallowPlugin(MarshmallowPlugin):
+    """apispec's plugin, plus a schema's own ``json_schema_rules`` (rules across its
+    fields, such as a reference's pattern by jurisdiction) merged into its component."""
+
+    # apispec's BasePlugin calls the second parameter ``definition``, MarshmallowPlugin ``_``:
+    # no name satisfies both.
+    def schema_helper(  # type: ignore[override]
+        self, name: str, definition: Any, schema: Any = None, **kwargs: Any
+    ) -> Any:
+        # apispec's MarshmallowPlugin.schema_helper has no annotations.
+        json_schema = super().schema_helper(name, definition, schema=schema, **kwargs)  # type: ignore[no-untyped-call]
+        rules = getattr(schema, "json_schema_rules", None)
+        if json_schema is not None and rules:
+            json_schema = {**json_schema, **rules}
+        return json_schema
+
+
 def init_api(app: Flask, scheme: ClassificationScheme) -> Api:
     """The document's Api; register the blueprints on it afterwards."""
     app.config.update(
@@ -266,7 +283,7 @@ def init_api(app: Flask, scheme: ClassificationScheme) -> Api:
     api = Api(
         app,
         spec_kwargs={
-            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=_schema_name),
+            "marshmallow_plugin": TillitMarshmallowPlugin(schema_name_resolver=_schema_name),
             "info": {
                 "description": "Tillit: the cross-agency catalogue of datasets and APIs, "
                 "with their security classification and legal basis. Errors are "

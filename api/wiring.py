@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.context import AppContext
+from authserver.services.people import PeopleService
 from catalogue.compose import audit_service, entry_service
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
@@ -173,6 +174,10 @@ class Services:
     @cached_property
     def agencies(self) -> AgencyService:
         return AgencyService(self.session, self.tillit.scheme)
+
+    @cached_property
+    def people(self) -> PeopleService:
+        return PeopleService(self.session)
 
     @cached_property
     def statutes(self) -> StatuteService:

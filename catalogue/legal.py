@@ -23,6 +23,7 @@ from typing import overload
 __all__ = [
     "JURISDICTIONS",
     "MAX_LENGTH",
+    "REFERENCE_PATTERNS",
     "ROLES",
     "LegalReferenceError",
     "normalise_provision",
@@ -145,6 +146,40 @@ def _celex(text: str) -> str | None:
 
 
 _REFERENCE_PARSERS = {"SE": _sfs, "NO": _lovdata, "EU": _celex}
+
+
+def _years(low: int, high: int) -> str:
+    """A regular expression of the four-digit years ``low``..``high``, by centuries,
+    decades and the digits left over ("17[0-9]{2}|18[0-9]{2}|…|202[0-7]")."""
+    parts, year = [], low
+    while year <= high:
+        if year % 100 == 0 and year + 99 <= high:
+            parts.append(f"{year // 100}[0-9]{{2}}")
+            year += 100
+        elif year % 10 == 0 and year + 9 <= high:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            end = min(high, year - year % 10 + 9)
+            parts.append(f"{year // 10}[{year % 10}-{end % 10}]")
+            year = end + 1
+    return "(?:" + "|".join(parts) + ")"
+
+
+_POSITIVE = "[1-9][0-9]{0,3}"
+#: Each jurisdiction's statute reference in its canonical form, as a JSON Schema
+#: (ECMA-262) pattern: the form the OpenAPI document declares (``LegalBasisSchema``).
+#: Every string one matches is accepted by :func:`normalise_reference` and is its own
+#: canonical form (``tests/unit/catalogue/test_legal.py`` proves it with hypothesis);
+#: the parsers above accept more (lower case, "SFS ", spaces, the 29th to 31st of a
+#: month), which the document need not promise. Years run to the parsers' bound as
+#: it stood when this module was loaded, so a pattern is never looser than the parser.
+REFERENCE_PATTERNS = {
+    "SE": f"^{_years(1700, _max_year())}:{_POSITIVE}$",
+    "NO": f"^(?:LOV|FOR)-{_years(1600, _max_year())}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    f"(?:-{_POSITIVE})?$",
+    "EU": f"^[1-9]{_years(1950, _max_year())}[A-Z]{{1,2}}[0-9]{{4}}$",
+}
 
 
 def normalise_reference(jurisdiction: str, reference: str) -> str:

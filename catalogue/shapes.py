@@ -9,12 +9,13 @@ the API's schemas from those.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from catalogue.legal import (
     JURISDICTIONS,
+    REFERENCE_PATTERNS,
     ROLES,
     LegalReferenceError,
     normalise_provision,
@@ -148,6 +149,19 @@ class LegalBasisSchema(Schema):
     #: Added per reader at the HTTP edge from the statute register, never cached
     #: with the entry (the register and the reader's language change on their own).
     statute = fields.Nested(StatuteLabelSchema, dump_only=True)
+
+    #: What JSON Schema can say of ``_check_reference``: each jurisdiction's reference
+    #: in its canonical form (``catalogue.legal.REFERENCE_PATTERNS``); the OpenAPI
+    #: document adds it to this schema (``api.openapi``, ``json_schema_rules``).
+    json_schema_rules: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "if": {"properties": {"jurisdiction": {"const": code}}, "required": ["jurisdiction"]},
+                "then": {"properties": {"reference": {"pattern": pattern}}},
+            }
+            for code, pattern in REFERENCE_PATTERNS.items()
+        ]
+    }
 
     @validates_schema
     def _check_reference(self, data: dict[str, Any], **_: Any) -> None:

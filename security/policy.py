@@ -133,6 +133,28 @@ def can_manage_statutes(identity: Identity) -> bool:
     return identity.has_scope(ADMIN) or identity.is_system
 
 
+def can_see_people(identity: Identity, agency: str) -> bool:
+    """May the caller look up the people of ``agency`` (name, roles, how they sign in)?
+    Administrators any agency's, a security officer (a person) only their own's."""
+    own_officer = identity.person is not None and identity.has_scope(REVIEW) and identity.agency == agency
+    return can_admin(identity) or own_officer
+
+
+def can_see_any_people(identity: Identity) -> bool:
+    """The twin of :func:`can_see_people` over every agency: may the caller see anyone's?"""
+    return can_admin(identity) or (
+        identity.person is not None and identity.has_scope(REVIEW) and identity.agency is not None
+    )
+
+
+def can_name_actors(identity: Identity) -> bool:
+    """May the caller be shown who acted (a person's or client's name and agency) beside
+    the id of an event, a read or a review *it was already shown*? Anyone who can be
+    shown such records at all: data owners, officers, auditors, administrators, the
+    system. The record's own rule decides which records; this adds no record."""
+    return identity.is_system or any(identity.has_scope(s) for s in (WRITE, REVIEW, AUDIT, ADMIN))
+
+
 def can_audit(identity: Identity) -> bool:
     """May the caller read the audit log (audit scope, or the system)?"""
     return identity.has_scope(AUDIT) or identity.is_system

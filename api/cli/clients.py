@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from api.cli.common import app_session, echo_rows, fail
+from api.cli.common import ORGNR, app_session, echo_rows, fail
 from authserver.services.clients import ClientService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -20,7 +20,7 @@ def clients() -> None:
 
 
 @clients.command("create")
-@click.option("--agency", required=True, help="The owning agency's organisation number.")
+@click.option("--agency", required=True, type=ORGNR, help="The owning agency's organisation number.")
 @click.option("--name", required=True, help="A name for the client.")
 @click.option("--scopes", required=True, help='Space-separated scopes, e.g. "catalogue:read:internal".')
 @click.option("--json", "as_json", is_flag=True, help="Print client_id and client_secret as JSON.")
@@ -40,7 +40,7 @@ def clients_create(agency: str, name: str, scopes: str, as_json: bool) -> None:
 
 
 @clients.command("register")
-@click.option("--agency", required=True, help="The owning agency's organisation number.")
+@click.option("--agency", required=True, type=ORGNR, help="The owning agency's organisation number.")
 @click.option("--name", required=True, help="A name for the client (shown on the login page).")
 @click.option("--scopes", required=True, help="Space-separated scopes.")
 @click.option(
@@ -96,7 +96,7 @@ def clients_register(
 
 
 @clients.command("list")
-@click.option("--agency", default=None, help="Only this agency's clients (organisation number).")
+@click.option("--agency", default=None, type=ORGNR, help="Only this agency's clients (organisation number).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of objects).")
 def clients_list(agency: str | None, as_json: bool) -> None:
     """List OAuth clients: id, agency, name, scopes, grants, how each authenticates and
@@ -124,8 +124,10 @@ def clients_list(agency: str | None, as_json: bool) -> None:
     echo_rows(
         rows,
         as_json,
-        lambda r: f"{r['client_id']}\t{r['agency']}\t{r['name']}\t{' '.join(r['scopes'])}"
-        + ("\t(disabled)" if r["disabled"] else ""),
+        lambda r: (
+            f"{r['client_id']}\t{r['agency']}\t{r['name']}\t{' '.join(r['scopes'])}"
+            + ("\t(disabled)" if r["disabled"] else "")
+        ),
     )
 
 

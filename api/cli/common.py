@@ -24,6 +24,26 @@ from api.app import create_app
 from api.wiring import Tillit, tillit
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.migrate import upgrade
+from catalogue.orgnr import OrgnrError, normalise_orgnr
+
+
+class OrgNumberType(click.ParamType):  # type: ignore[type-arg]  # generic only in click 8.2+ stubs
+    """An organisation number in any common form, taken as its canonical form: the CLI's
+    twin of the API's ``OrgNumber`` field (one normaliser, ``catalogue.orgnr``). A malformed
+    or invalid number is a usage error naming the option (exit 2), never a lookup that
+    silently finds nothing."""
+
+    name = "orgnr"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return normalise_orgnr(None, str(value))
+        except OrgnrError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+#: ``type=ORGNR`` on every option or argument that names an agency.
+ORGNR = OrgNumberType()
 
 
 def load_app(migrate: bool = True) -> Flask:

@@ -9,7 +9,7 @@ import os
 
 import click
 
-from api.cli.common import app_session, echo_rows, fail
+from api.cli.common import ORGNR, app_session, echo_rows, fail
 from authserver.services.users import UserService
 from catalogue.errors import CatalogueError
 from security.identity import system_identity
@@ -23,7 +23,7 @@ def users() -> None:
 
 @users.command("create")
 @click.option("--username", required=True, help="Login name (stored in lower case).")
-@click.option("--agency", required=True, help="The person's agency (organisation number).")
+@click.option("--agency", required=True, type=ORGNR, help="The person's agency (organisation number).")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLES), help="A role; repeat for several.")
 @click.option("--clearance", default=None, help="Personal clearance (default: the agency's).")
@@ -67,13 +67,14 @@ def users_create(
 
 
 @users.command("list")
-@click.option("--agency", default=None, help="Only this agency's people.")
+@click.option("--agency", default=None, type=ORGNR, help="Only this agency's people.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def users_list(agency: str | None, as_json: bool) -> None:
     """List people with their roles, how they sign in (local or a provider) and state."""
     with app_session() as (ext, session):
         rows = [
             {
+                "id": u.id,
                 "username": u.username,
                 "agency": u.agency,
                 "name": u.name,
@@ -88,8 +89,10 @@ def users_list(agency: str | None, as_json: bool) -> None:
     echo_rows(
         rows,
         as_json,
-        lambda r: f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}"
-        + (" (disabled)" if r["disabled"] else ""),
+        lambda r: (
+            f"{r['username']}\t{r['agency']}\t{r['sign_in']}\t{','.join(r['roles']) or '-'}"
+            + (" (disabled)" if r["disabled"] else "")
+        ),
     )
 
 

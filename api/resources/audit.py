@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of
 from api.resources.common import PageArgsSchema, page_response
+from api.resources.people import label_events
 from api.resources.reviews import AuditEventSchema
 from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
@@ -50,7 +51,8 @@ def list_events(args: dict[str, Any]) -> Any:
     page = services().audit.list_events(
         current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
     )
-    return page_response([_event_body(e) for e in page.items], page.total, page.page, page.per_page)
+    bodies = label_events([_event_body(e) for e in page.items])
+    return page_response(bodies, page.total, page.page, page.per_page)
 
 
 def _event_body(shown: ShownEvent) -> dict[str, Any]:

@@ -11,7 +11,14 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, OneOfSchemas, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response, reader_language
-from api.resources.reviews import AuditEventSchema, HistorySchema, ReclassifySchema, ReviewSchema
+from api.resources.people import label_events
+from api.resources.reviews import (
+    AuditEventSchema,
+    HistorySchema,
+    ReclassifySchema,
+    ReviewSchema,
+    label_reviews,
+)
 from api.wiring import services
 from catalogue.machinery.readpath.rendering import to_json
 from catalogue.schemas import (
@@ -239,7 +246,7 @@ def make_blueprint(
     def classification_history(entry_id: str) -> Any:
         """Each level the entry has had, who decided, when and why (publisher and officers)."""
         reviews = services().reviews.history(current_identity(), entry_id, entry_type)
-        return jsonify({"items": HistorySchema(many=True).dump(reviews)})
+        return jsonify({"items": label_reviews(HistorySchema(many=True).dump(reviews))})
 
     @blp.route("/<entry_id>/readers", methods=["GET"])
     @blp.arguments(PageArgsSchema(), location="query")
@@ -251,7 +258,7 @@ def make_blueprint(
             current_identity(), entry_id, page=args["page"], per_page=args["per_page"]
         )
         return page_response(
-            AuditEventSchema(many=True).dump(page.items), page.total, page.page, page.per_page
+            label_events(AuditEventSchema(many=True).dump(page.items)), page.total, page.page, page.per_page
         )
 
     if entry_type == "api":

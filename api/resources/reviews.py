@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, page_response
+from api.resources.people import ActorLabelSchema, actor_labels
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
 from catalogue.shapes import OrgNumber
@@ -35,8 +36,10 @@ class ReviewSchema(Schema):
     previous_listing_level = fields.String(allow_none=True)
     proposed_change = fields.Dict(attribute="proposed")
     submitted_by = fields.String()
+    submitted_by_label = fields.Nested(ActorLabelSchema, dump_only=True, allow_none=True)
     submitted_at = Timestamp()
     decided_by = fields.String(allow_none=True)
+    decided_by_label = fields.Nested(ActorLabelSchema, dump_only=True, allow_none=True)
     decided_at = Timestamp(allow_none=True)
     classification = fields.String(allow_none=True)
     listing_level = fields.String(allow_none=True)
@@ -54,6 +57,7 @@ class HistorySchema(Schema):
     listing_level = fields.String()
     previous_classification = fields.String(allow_none=True)
     decided_by = fields.String()
+    decided_by_label = fields.Nested(ActorLabelSchema, dump_only=True, allow_none=True)
     decided_at = Timestamp()
     rationale = fields.String()
 
@@ -64,6 +68,8 @@ class AuditEventSchema(Schema):
     action = fields.String()
     decision = fields.String()
     actor = fields.String()
+    #: Who the actor is, where it names a person or a client (people.label_events).
+    actor_label = fields.Nested(ActorLabelSchema, dump_only=True, allow_none=True)
     actor_agency = fields.String(allow_none=True)
     client_id = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
@@ -101,6 +107,19 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
     return body
 
 
+def label_reviews(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Review (or history) bodies with the submitting and deciding person's label beside
+    the id, for the whole page in one query. A review is submitted by a person or by a
+    client acting on its own; it is decided by a person."""
+    submitters = [b.get("submitted_by") for b in bodies]
+    labels = actor_labels([*submitters, *(b.get("decided_by") for b in bodies)], submitters)
+    for body in bodies:
+        for key in ("submitted_by", "decided_by"):
+            if key in body:
+                body[f"{key}_label"] = labels.get(body[key]) if body[key] else None
+    return bodies
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(ReviewQueryArgsSchema(), location="query")
 @blp.alt_response(200, schema=page_of(ReviewSchema, "Review"), description="A page of reviews.")
@@ -117,14 +136,18 @@ def list_reviews(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return page_response([_review_body(v) for v in page.items], page.total, page.page, page.per_page)
+    return page_response(
+        label_reviews([_review_body(v) for v in page.items]), page.total, page.page, page.per_page
+    )
 
 
 @blp.route("/<review_id>", methods=["GET"])
 @blp.alt_response(200, schema=ReviewSchema, description="The review.")
 def get_review(review_id: str) -> Any:
     """One review."""
-    return jsonify(_review_body(services().reviews.get_review(current_identity(), review_id)))
+    return jsonify(
+        label_reviews([_review_body(services().reviews.get_review(current_identity(), review_id))])[0]
+    )
 
 
 @blp.route("/<review_id>/decision", methods=["POST"])
@@ -145,4 +168,4 @@ def decide(data: dict[str, Any], review_id: str) -> Any:
         classification=data.get("classification"),
         listing_level=data.get("listing_level"),
     )
-    return jsonify(_review_body(view))
+    return jsonify(label_reviews([_review_body(view)])[0])

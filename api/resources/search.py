@@ -14,6 +14,7 @@ from api.resources.common import page_response, reader_language
 from api.resources.entries import render, statute_labels
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
+from catalogue.services.agencies import AgencyLabel
 from catalogue.shapes import MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
 from catalogue.sharing import SHARING_STATUSES
 from catalogue.statutes import StatuteLabel, jurisdiction_of
@@ -35,6 +36,8 @@ def _many(inner: fields.Field[str]) -> fields.List[str]:
 
 #: The facet whose values are statutes (bare references): named from the register.
 STATUTE_FACET = "legal_basis"
+#: The facet whose values are agencies (organisation numbers): named from the agencies.
+PUBLISHER_FACET = "publisher"
 
 
 class SearchQueryArgsSchema(Schema):
@@ -66,6 +69,11 @@ class SuggestQueryArgsSchema(Schema):
     limit = fields.Integer(load_default=10, validate=validate.Range(min=1, max=20))
 
 
+class AgencyLabelSchema(Schema):
+    name = fields.String(required=True, metadata={"example": "Skatteverket"})
+    lang = fields.String(required=True, metadata={"description": "The language of name (sv, nb, nn or en)."})
+
+
 class FacetValueSchema(Schema):
     value = fields.String()
     count = fields.Integer()
@@ -73,6 +81,12 @@ class FacetValueSchema(Schema):
         StatuteLabelSchema,
         metadata={
             "description": "legal_basis only: the statute's name in the reader's language, if registered."
+        },
+    )
+    agency = fields.Nested(
+        AgencyLabelSchema,
+        metadata={
+            "description": "publisher only: the agency's name in the reader's language, or the nearest."
         },
     )
 
@@ -141,15 +155,21 @@ def search(args: dict[str, Any]) -> Any:
         data = render(item.view, labels)
         data["highlights"] = dict(item.highlights)
         items.append(data)
+    agencies = services().agencies.labels(
+        current_identity(), (f.value for f in result.facets.get(PUBLISHER_FACET, ())), reader_language()
+    )
     facets = (
-        {name: [_facet_value(name, f, labels) for f in result.facets.get(name, ())] for name in FACETS}
+        {
+            name: [_facet_value(name, f, labels, agencies) for f in result.facets.get(name, ())]
+            for name in FACETS
+        }
         if args["facets"]
         else {}
     )
     response = page_response(
         items, result.total, result.page, result.per_page, extra={"facets": facets}, max_items=MAX_WINDOW
     )
-    response.vary.add("Accept-Language")  # statute names are in the reader's language
+    response.vary.add("Accept-Language")  # statutes' and agencies' names are in the reader's language
     return response
 
 
@@ -160,9 +180,14 @@ def _facet_labels(references: Iterable[str]) -> Mapping[tuple[str, str], Statute
 
 
 def _facet_value(
-    name: str, value: FacetValue, labels: Mapping[tuple[str, str], StatuteLabel]
+    name: str,
+    value: FacetValue,
+    labels: Mapping[tuple[str, str], StatuteLabel],
+    agencies: Mapping[str, AgencyLabel],
 ) -> dict[str, Any]:
     out: dict[str, Any] = {"value": value.value, "count": value.count}
+    if name == PUBLISHER_FACET and (agency := agencies.get(value.value)) is not None:
+        out["agency"] = {"name": agency.name, "lang": agency.lang}
     if name == STATUTE_FACET and (code := jurisdiction_of(value.value)) is not None:
         shown = labels.get((code, value.value))
         if shown is not None:

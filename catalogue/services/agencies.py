@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
+from catalogue.statutes import language_order
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
@@ -18,6 +21,23 @@ from security.levels import ClassificationScheme
 def agency_etag(agency: Agency) -> str:
     """The ETag of the agency's current revision, for If-Match on its updates."""
     return make_etag("agency", agency.orgnr, agency.revision)
+
+
+@dataclass(frozen=True)
+class AgencyLabel:
+    """How an agency is named for one reader: its name in the reader's language or the
+    nearest one it has (``lang`` says which)."""
+
+    orgnr: str
+    name: str
+    lang: str
+
+
+def agency_label(orgnr: str, country: str, names: Mapping[str, str], lang: str | None) -> AgencyLabel | None:
+    """The agency's name for a reader of ``lang``: theirs, its sibling (nb/nn), the
+    country's official language, English, any other (the statutes' order); None if unnamed."""
+    chosen = next((code for code in (*language_order(country, lang), *names) if names.get(code)), None)
+    return AgencyLabel(orgnr, names[chosen], chosen) if chosen is not None else None
 
 
 class AgencyService:
@@ -33,6 +53,21 @@ class AgencyService:
         if agency is None:
             raise NotFound("No agency with that organisation number.")
         return agency
+
+    def labels(self, identity: Identity, orgnrs: Iterable[str], lang: str | None) -> dict[str, AgencyLabel]:
+        """The names of these agencies for a reader of ``lang``, in one query (agencies are
+        public); a number no agency has is left out (shown by its number)."""
+        wanted = sorted(set(orgnrs))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(Agency.orgnr, Agency.country, Agency.name).where(Agency.orgnr.in_(wanted))
+        )
+        return {
+            orgnr: shown
+            for orgnr, country, names in rows
+            if (shown := agency_label(orgnr, country, names or {}, lang)) is not None
+        }
 
     def list_agencies(
         self, identity: Identity, *, country: str | None = None, page: int = 1, per_page: int = 20

@@ -20,7 +20,10 @@ def test_search_answers_the_contract_shape(app, client, token_for):
     item = body["items"][0]
     assert item["title"] == {"sv": "Inkomstuppgifter"} and item["redacted"] is False
     assert "<mark>" in item["highlights"]["title"]
-    assert body["facets"]["publisher"] == [{"value": SKATTEVERKET, "count": 1}]
+    # The publisher facet names the agency in the reader's language (none asked: its own).
+    assert body["facets"]["publisher"] == [
+        {"value": SKATTEVERKET, "count": 1, "agency": {"name": "Skatteverket", "lang": "sv"}}
+    ]
     assert {"publisher", "classification", "theme", "type"} <= set(body["facets"])
     nb = client.get("/api/v1/search?q=skattemelding").json
     assert [i["title"] for i in nb["items"]] == [{"nb": "Skattemeldinger"}]

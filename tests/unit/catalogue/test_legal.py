@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from catalogue.legal import (
     JURISDICTIONS,
     MAX_LENGTH,
+    REFERENCE_PATTERNS,
     ROLES,
     LegalReferenceError,
     normalise_provision,
@@ -332,3 +334,25 @@ def test_provision_and_reference_on_near_miss_text(jurisdiction: str, text: str)
             continue
         assert result is not None
         assert fn(jurisdiction, result) == result
+
+
+@pytest.mark.parametrize("jurisdiction", JURISDICTIONS)
+def test_the_documented_reference_pattern_promises_nothing_the_parser_refuses(jurisdiction):
+    """REFERENCE_PATTERNS is what the OpenAPI document tells clients: every string it
+    matches is accepted, and is already canonical."""
+
+    @given(st.from_regex(REFERENCE_PATTERNS[jurisdiction], fullmatch=True))
+    def accepted(reference: str) -> None:
+        assert normalise_reference(jurisdiction, reference) == reference
+
+    accepted()
+
+
+def test_the_documented_patterns_match_the_examples_and_refuse_other_forms():
+    assert re.fullmatch(REFERENCE_PATTERNS["SE"], "2009:400")
+    assert re.fullmatch(REFERENCE_PATTERNS["NO"], "LOV-2016-05-27-14")
+    assert re.fullmatch(REFERENCE_PATTERNS["NO"], "LOV-1967-02-10")
+    assert re.fullmatch(REFERENCE_PATTERNS["EU"], "32016R0679")
+    assert not re.fullmatch(REFERENCE_PATTERNS["SE"], "2009:0")
+    assert not re.fullmatch(REFERENCE_PATTERNS["SE"], f"{datetime.date.today().year + 2}:1")
+    assert not re.fullmatch(REFERENCE_PATTERNS["EU"], "32016R0679 ")
