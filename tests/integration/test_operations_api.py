@@ -192,3 +192,24 @@ def _payload(document: dict[str, Any] | None, **over: Any) -> dict[str, Any]:
     if body["classification"] != "public":
         body["legal_basis"] = api_payload(classification="internal")["legal_basis"]
     return body
+
+
+def test_a_document_sent_with_a_reviewed_change_takes_effect_when_approved(app, client, token_for):
+    writer = token_for("sensitive", extra=WRITER)
+    api = _register(client, token_for, classification="internal")
+    publish(app, api["id"])
+    changed = copy.deepcopy(DOCUMENT)
+    changed["paths"]["/hendelser"]["get"]["x-classification"] = "sensitive"
+    etag = client.get(f"/api/v1/apis/{api['id']}", headers=writer).headers["ETag"]
+    # Above the API as it is, not as it will be: the proposal is checked as a whole.
+    proposed = client.patch(
+        f"/api/v1/apis/{api['id']}",
+        json={"openapi": changed, "classification": "sensitive"},
+        headers={**writer, "If-Match": etag},
+    )
+    assert proposed.status_code == 202, proposed.json
+    pending = client.get(f"/api/v1/apis/{api['id']}/operations", headers=writer).json["items"]
+    assert [o["classification"] for o in pending] == ["internal", None]
+    publish(app, api["id"])
+    approved = client.get(f"/api/v1/apis/{api['id']}/operations", headers=writer).json["items"]
+    assert [o["classification"] for o in approved] == ["internal", "sensitive"]

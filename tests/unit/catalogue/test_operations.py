@@ -111,7 +111,7 @@ def test_an_operation_above_its_api_is_refused() -> None:
     ops = parse_operations({"paths": {"/b": {"get": {"x-classification": "sensitive"}}}})
     (message,) = problems(ops, "internal")
     assert "above the API's classification 'internal'" in message
-    assert message.startswith('At $.paths["/b"].get, x-classification \'sensitive\'')
+    assert message.startswith("At $.paths[\"/b\"].get, x-classification 'sensitive'")
 
 
 def test_an_unknown_level_is_refused() -> None:
