@@ -67,6 +67,9 @@ def load_demo(
     # Kept beside entries.json, by entry key: which data elements each entry holds,
     # and which it is the authoritative source for (sources: SOURCES-elements.md).
     element_tags: dict[str, dict[str, list[str]]] = read_json("elements.json")["entries"]
+    # And how a client authenticates to each API, where public documentation says so
+    # (sources: SOURCES.md, "Authentication mechanisms").
+    auth: dict[str, list[dict[str, Any]]] = read_json("auth.json")["entries"]
     # Datasets first: APIs link to the datasets they serve.
     ordered = sorted(raw_entries, key=lambda e: e["type"] != "dataset")
     for count, raw in enumerate(ordered, start=1):
@@ -77,6 +80,8 @@ def load_demo(
         item.update(element_tags.get(key, {}))
         if entry_type == "api":
             item["serves_datasets"] = [ids[k] for k in item.pop("serves", [])]
+            if key in auth:
+                item["auth_mechanisms"] = auth[key]
             spec = item.pop("openapi", None)
             if spec:
                 item["openapi"] = read_json(f"openapi/{spec}")

@@ -52,12 +52,15 @@ from catalogue.shapes import (
     MAX_TEXT,
     MAX_TITLE,
     THEMES,
+    AuthMechanismSchema,
     ContactPointSchema,
     DistributionSchema,
     LegalBasisSchema,
     LengthThen,
+    OperationSchema,
     OrgNumber,
     TemporalSchema,
+    auth_mechanisms,
     element_keys,
     language_map,
     non_empty_language_map,
@@ -382,9 +385,34 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         default="stable",
     ),
     EntryField(
+        # How a client authenticates (Maskinporten with its scope, ID-porten, X-Road,
+        # OAuth 2 client credentials at an issuer, mTLS, API key, none): per-type
+        # required keys in catalogue.shapes.AuthMechanismSchema. Whole view only (a
+        # scope or an X-Road member code is how to reach the API, not what it is), and
+        # so a full keyword of the types (``auth``). Not reviewed: it changes nothing
+        # about who may read the entry (docs/operations.md).
+        "auth_mechanisms",
+        load=auth_mechanisms,
+        dump=partial(fields.List, fields.Nested(AuthMechanismSchema)),
+        applies_to=API,
+        default=[],
+        index=(Indexed("auth", "keyword", "full", many=True, computed=True),),
+    ),
+    EntryField(
         "has_openapi",
         load=None,
         dump=partial(fields.Function, lambda obj: obj.openapi is not None),
+        storage="derived",
+        input="never",
+        applies_to=API,
+    ),
+    EntryField(
+        # The operations of the OpenAPI document (catalogue.operations), kept in
+        # api_operations and rebuilt when the document changes. Whole view only: a
+        # reader who sees the API as a summary sees no operation (docs/operations.md).
+        "operations",
+        load=None,
+        dump=partial(fields.List, fields.Nested(OperationSchema), attribute="operation_rows"),
         storage="derived",
         input="never",
         applies_to=API,

@@ -103,6 +103,8 @@ class Entry(Base):
     #: the authoritative source for; ``element_rows`` mirrors both for SQL.
     data_elements: Mapped[list[str]] = mapped_column(JSON, default=list)
     authoritative_for: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: How a client authenticates to the API (``catalogue.shapes.AuthMechanismSchema``).
+    auth_mechanisms: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     legal_bases: Mapped[list[LegalBasis]] = relationship(
         back_populates="entry",
@@ -116,6 +118,10 @@ class Entry(Base):
     )
     theme_rows: Mapped[list[EntryTheme]] = relationship(cascade="all, delete-orphan")
     element_rows: Mapped[list[EntryDataElement]] = relationship(cascade="all, delete-orphan")
+    #: An API's operations, read from its OpenAPI document (``catalogue.operations``).
+    operation_rows: Mapped[list[ApiOperation]] = relationship(
+        cascade="all, delete-orphan", order_by="ApiOperation.position"
+    )
     served: Mapped[list[ServedDataset]] = relationship(
         foreign_keys="ServedDataset.api_id",
         cascade="all, delete-orphan",
@@ -236,6 +242,23 @@ class Distribution(Base):
     byte_size: Mapped[int | None] = mapped_column(BigInteger)
 
     entry: Mapped[Entry] = relationship(back_populates="distributions")
+
+
+class ApiOperation(Base):
+    """One operation of an API's OpenAPI document, rebuilt whenever the document
+    changes (docs/operations.md); ``classification`` None: the API's own level."""
+
+    __tablename__ = "api_operations"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(Text)
+    operation_id: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data_elements: Mapped[list[str]] = mapped_column(JSON, default=list)
+    classification: Mapped[str | None] = mapped_column(String(32))
 
 
 class ServedDataset(Base):

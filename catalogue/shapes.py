@@ -226,3 +226,84 @@ class DistributionSchema(Schema):
         load_default=None, allow_none=True, schemes={"https", "http"}, validate=validate.Length(max=1000)
     )
     byte_size = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0))
+
+
+#: How a client authenticates to an API (docs/operations.md, "Authentication mechanisms").
+AUTH_TYPES = (
+    "maskinporten", "idporten", "x-road", "oauth2-client-credentials", "mtls", "api-key", "none",
+)  # fmt: skip
+#: The keys each type must give, and those it may give.
+_AUTH_REQUIRED: dict[str, frozenset[str]] = {
+    "maskinporten": frozenset({"scope"}),
+    "oauth2-client-credentials": frozenset({"issuer"}),
+    "x-road": frozenset({"x_road"}),
+}
+_AUTH_ALLOWED: dict[str, frozenset[str]] = {
+    "maskinporten": frozenset({"scope", "issuer"}),
+    "idporten": frozenset({"scope", "issuer"}),
+    "oauth2-client-credentials": frozenset({"scope", "issuer"}),
+    "x-road": frozenset({"x_road"}),
+}
+MAX_AUTH_MECHANISMS = 20
+
+
+class XRoadServiceSchema(Schema):
+    """Where an X-Road service is: the X-Road instance and the member's class, code and subsystem."""
+
+    instance = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    member_class = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    member_code = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    subsystem = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class AuthMechanismSchema(Schema):
+    """One way a client authenticates to an API; each type's required keys are checked."""
+
+    type = fields.String(required=True, validate=validate.OneOf(AUTH_TYPES))
+    #: The scope a client asks for (Maskinporten: required, e.g. "skatteetaten:inntekt").
+    scope = fields.String(validate=validate.Length(min=1, max=200))
+    #: The authorization server that issues the tokens (https).
+    issuer = fields.URL(schemes={"https"}, validate=validate.Length(max=500))
+    x_road = fields.Nested(XRoadServiceSchema)
+
+    @validates_schema
+    def _keys_of_type(self, data: dict[str, Any], **_: Any) -> None:
+        kind = data.get("type")
+        if kind not in AUTH_TYPES:
+            return
+        given = {k for k in ("scope", "issuer", "x_road") if k in data}
+        errors: dict[str, list[str]] = {}
+        for key in sorted(_AUTH_REQUIRED.get(kind, frozenset()) - given):
+            errors[key] = [f"Required for type {kind!r}."]
+        for key in sorted(given - _AUTH_ALLOWED.get(kind, frozenset())):
+            errors[key] = [f"Not used with type {kind!r}."]
+        if errors:
+            raise ValidationError(errors)
+
+
+def auth_mechanisms(**kwargs: Any) -> fields.List[Any]:
+    """A list of authentication mechanisms: "none" only alone, no mechanism twice."""
+
+    def _whole(value: list[dict[str, Any]]) -> None:
+        if len(value) > MAX_AUTH_MECHANISMS:
+            raise ValidationError(f"At most {MAX_AUTH_MECHANISMS} mechanisms.")
+        if any(m.get("type") == "none" for m in value) and len(value) > 1:
+            raise ValidationError('"none" means no authentication: give it alone.')
+        seen = [repr(sorted(m.items())) for m in value]
+        if len(set(seen)) != len(seen):
+            raise ValidationError("A mechanism is given twice.")
+
+    return fields.List(fields.Nested(AuthMechanismSchema), validate=_whole, **kwargs)
+
+
+class OperationSchema(Schema):
+    """One operation of an API (``catalogue.models.ApiOperation``), as shown."""
+
+    method = fields.String(required=True)
+    path = fields.String(required=True)
+    operation_id = fields.String(allow_none=True)
+    summary = fields.String(allow_none=True)
+    tags = fields.List(fields.String())
+    data_elements = fields.List(fields.String())
+    #: The operation's own level; null: the API's.
+    classification = fields.String(allow_none=True)

@@ -71,7 +71,9 @@ SUMMARY_FACETS = ("type", "publisher", "classification", "status", "element")
 #: Facets over full fields: counted only for entries the caller may read whole.
 #: ``sharing_status`` is one: it tells whether the entry cites a disclosure basis, and
 #: the legal bases are full fields.
-FULL_FACETS = ("theme", "legal_basis", "sharing_status", "personal_data", "format")
+#: ``auth`` (the types of an API's authentication mechanisms) is one: the mechanisms
+#: are shown only on the whole entry (catalogue.fields).
+FULL_FACETS = ("theme", "legal_basis", "sharing_status", "personal_data", "format", "auth")
 FACETS = SUMMARY_FACETS + FULL_FACETS
 
 #: The document field behind each facet / filter name.
@@ -86,6 +88,7 @@ FACET_FIELDS: Mapping[str, str] = {
     "sharing_status": "sharing_status",
     "personal_data": "personal_data",
     "format": "formats",
+    "auth": "auth",
 }
 HIGHLIGHT_FIELDS = ("title", "description")
 
@@ -104,6 +107,7 @@ class SearchFilters:
     sharing_status: tuple[str, ...] = ()  # catalogue.sharing.SHARING_STATUSES
     personal_data: bool | None = None
     format: tuple[str, ...] = ()  # upper-case, e.g. "CSV"
+    auth: tuple[str, ...] = ()  # catalogue.shapes.AUTH_TYPES, e.g. "maskinporten"
 
     def terms(self) -> dict[str, tuple[str, ...]]:
         """Filter name → accepted keyword values (personal_data as "true"/"false")."""

@@ -14,7 +14,7 @@ document so the clearance filter runs inside the engine.
 Which fields a document has, and of which kind, is derived from the entry
 fields' ``index`` declarations (:mod:`catalogue.fields`): a field indexed as its
 column's value is built here without code of its own; the ``computed`` ones
-(publisher_name, legal_basis, legal_text, sharing_status, formats, openapi,
+(publisher_name, legal_basis, legal_text, sharing_status, formats, openapi, auth,
 title_sort) are built by ``_document``. ``sharing_status`` (catalogue.sharing) needs the
 scheme's lowest level, so every builder takes it (``lowest``): the indexer is given it
 once, by the app.
@@ -225,6 +225,11 @@ def _document(
         else set()
     )
     doc["openapi"] = openapi_text(entry["openapi"]) if entry["type"] == "api" else ""
+    doc["auth"] = sorted(
+        {m["type"] for m in entry["auth_mechanisms"] or () if isinstance(m, Mapping) and m.get("type")}
+        if entry["type"] == "api"
+        else set()
+    )
     doc["title_sort"] = title_sort(entry["title"] or {})
     return doc
 

@@ -70,7 +70,8 @@ from security.policy import RETIRED, STATUSES, ReadFilter
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = "5"  # 3: the linking "s" is a compound part of its own; 4: sharing_status; 5: data_elements
+# 3: the linking "s" is a compound part of its own; 4: sharing_status; 5: data_elements; 6: auth
+SCHEMA_VERSION = "6"
 REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"

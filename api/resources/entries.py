@@ -31,7 +31,7 @@ from catalogue.schemas import (
     EntrySummarySchema,
 )
 from catalogue.services.entries import EntryView
-from catalogue.shapes import OrgNumber
+from catalogue.shapes import OperationSchema, OrgNumber
 from catalogue.statutes import StatuteLabel
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
@@ -51,6 +51,10 @@ ReadersPageSchema = page_of(AuditEventSchema, "Readers")
 
 class HistoryItemsSchema(Schema):
     items = fields.List(fields.Nested(HistorySchema), required=True)
+
+
+class OperationItemsSchema(Schema):
+    items = fields.List(fields.Nested(OperationSchema), required=True)
 
 
 class PendingReviewSchema(Schema):
@@ -269,6 +273,13 @@ def make_blueprint(
         def get_openapi(entry_id: str) -> Any:
             """The registered OpenAPI document of an API (needs clearance for the whole entry)."""
             return jsonify(services().entries.openapi_document(current_identity(), entry_id))
+
+        @blp.route("/<entry_id>/operations", methods=["GET"])
+        @blp.alt_response(200, schema=OperationItemsSchema, description="The API's operations.")
+        def get_operations(entry_id: str) -> Any:
+            """The operations of an API's OpenAPI document (for a reader of the whole API;
+            anyone else gets the 404 of a missing id: docs/operations.md)."""
+            return jsonify({"items": services().entries.operations(current_identity(), entry_id)})
 
     return blp
 

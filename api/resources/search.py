@@ -15,7 +15,7 @@ from api.resources.entries import render, statute_labels
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.services.agencies import AgencyLabel
-from catalogue.shapes import MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
+from catalogue.shapes import AUTH_TYPES, MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
 from catalogue.sharing import SHARING_STATUSES
 from catalogue.statutes import StatuteLabel, jurisdiction_of
 from search.backend import FACETS, MAX_PER_PAGE, MAX_WINDOW, SORTS, FacetValue, SearchFilters, SearchQuery
@@ -51,6 +51,7 @@ class SearchQueryArgsSchema(Schema):
     element = _many(fields.String(validate=validate.Length(min=1, max=MAX_ELEMENT_KEY)))
     format = _many(fields.String(validate=validate.Length(min=1, max=64)))
     sharing_status = _many(fields.String(validate=validate.OneOf(SHARING_STATUSES)))
+    auth = _many(fields.String(validate=validate.OneOf(AUTH_TYPES)))
     personal_data = fields.Boolean(load_default=None, allow_none=True)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
@@ -137,6 +138,7 @@ def search(args: dict[str, Any]) -> Any:
             sharing_status=tuple(args["sharing_status"]),
             personal_data=args["personal_data"],
             format=tuple(v.strip().upper() for v in args["format"]),
+            auth=tuple(args["auth"]),
         ),
         sort=args["sort"],
         page=args["page"],

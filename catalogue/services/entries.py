@@ -115,6 +115,10 @@ class EntryService:
         """An API's OpenAPI document, for a caller who may read the API whole."""
         return self.reading.openapi_document(identity, entry_id)
 
+    def operations(self, identity: Identity, entry_id: str) -> list[dict[str, Any]]:
+        """An API's operations, for a caller who may read the API whole (else NotFound)."""
+        return self.reading.operations(identity, entry_id)
+
     def views_of(self, identity: Identity, ids: Sequence[str], *, audit: bool) -> dict[str, EntryView]:
         """Views of the entries among ``ids`` that the caller may see (checked in the database)."""
         return self.reading.views_of(identity, ids, audit=audit)

@@ -135,6 +135,7 @@ class EntryReader:
                     selectinload(Entry.distributions),
                     selectinload(Entry.theme_rows),
                     selectinload(Entry.served),
+                    selectinload(Entry.operation_rows),
                 )
             ):
                 if policy.can_list(identity, entry.facts):
@@ -192,6 +193,22 @@ class EntryReader:
         if document is None:
             raise NotFound("This API has no OpenAPI document.")
         return document
+
+    def operations(self, identity: Identity, entry_id: str) -> list[dict[str, Any]]:
+        """An API's operations, for a caller who may read the API whole.
+
+        A caller who sees the API only as a summary gets the very answer of a missing
+        or hidden id (NotFound, "No entry with that id."), not an empty list: an empty
+        list would state that the API has no operations, a fact a client may act on;
+        and not 403, so that this path tells nothing the entry's own GET does not
+        (docs/operations.md). The refusal is audited."""
+        view = self._read(identity, self._head_visible(identity, entry_id, "api"))
+        if not view.full:
+            self.audit_now(
+                identity, "entry.operations", view.entry, decision="deny", details={"answered": 404}
+            )
+            raise NotFound(NOT_FOUND)
+        return list(view.document.get("operations") or [])
 
     def list_entries(
         self,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from catalogue.models import Entry
+from catalogue.operations import Operation, parse_operations
 from catalogue.services.common import make_etag
 from catalogue.visibility import EntryHead
 
@@ -57,9 +58,19 @@ class PreparedInput:
     #: proposal must not check them again against the officer: a link hidden from the
     #: officer would be refused by an error naming it.
     links_checked: bool = False
+    #: The operations of ``data["openapi"]`` when the input sends a document (None: the
+    #: document does not change), read by ``catalogue.operations.parse_operations``.
+    operations: tuple[Operation, ...] | None = None
 
     @classmethod
     def proposed(cls, data: dict[str, Any]) -> PreparedInput:
         """A change stored in a pending review: it was prepared, and its links checked,
-        when it was proposed."""
-        return cls(data, links_checked=True)
+        when it was proposed. Its document was checked then too; its operations are
+        read again here (one walk over at most ``max_operations`` operations of a
+        document already validated: no validator runs)."""
+        return cls(data, links_checked=True, operations=operations_in(data))
+
+
+def operations_in(data: Mapping[str, Any]) -> tuple[Operation, ...] | None:
+    """The operations of the document ``data`` sends; None if it sends none."""
+    return parse_operations(data["openapi"]) if "openapi" in data else None

@@ -4,12 +4,15 @@ event.
 
 Input that costs more than a lookup (an OpenAPI document) is checked by
 ``prepare`` through the ``OpenAPIValidator`` port before the write transaction
-opens. A change to the reviewed fields of a published entry is not applied: it is
-opened as a review by ``PendingReviews``.
+opens; ``prepare`` also reads the document's operations (``catalogue.operations``),
+which the write step checks against the entry (an operation is never classified above
+its API) and stores in ``api_operations``, replacing the old ones. A change to the
+reviewed fields of a published entry is not applied: it is opened as a review by ``PendingReviews``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +23,7 @@ from catalogue.db import begin_write
 from catalogue.errors import Conflict, PermissionDenied, ValidationFailed
 from catalogue.models import (
     Agency,
+    ApiOperation,
     DataElement,
     Distribution,
     Entry,
@@ -30,10 +34,11 @@ from catalogue.models import (
     ServedDataset,
     utcnow,
 )
+from catalogue.operations import Operation, operation_problems
 from catalogue.ports import Indexer, OpenAPIValidator
 from catalogue.services.common import check_etag
 from catalogue.services.entry_reading import EntryReader
-from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag
+from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag, operations_in
 from catalogue.services.pending_reviews import PendingReviews
 from catalogue.visibility import visible_clause
 from security import policy
@@ -63,7 +68,7 @@ class EntryWriter:
         """Check what needs no database and takes time, before a write begins."""
         if data.get("openapi") is not None:
             self.openapi.check(data["openapi"])
-        return PreparedInput(data)
+        return PreparedInput(data, operations=operations_in(data))
 
     def create(self, identity: Identity, entry_type: str, data: dict[str, Any]) -> EntryView:
         """Register a draft entry for the caller's agency."""
@@ -112,7 +117,7 @@ class EntryWriter:
             # Compare the entry as it would be after the change, not the input: an
             # omitted or null listing_level defaults to the classification, and
             # that is a reclassification too.
-            after = self.merged(entry, data, creating=False)
+            after = _with_operations(self.merged(entry, data, creating=False), prepared)
             changed = [f for f in entry_fields.REVIEWED_FIELDS if self._differs(entry, f, after[f])]
             if changed:
                 # Check the whole proposal now, so the officer never gets an invalid one.
@@ -173,7 +178,7 @@ class EntryWriter:
     def apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
         """Check the rules on the entry as it will be, then change it (not committed)."""
         data = prepared.data
-        merged = self.merged(entry, data, creating)
+        merged = _with_operations(self.merged(entry, data, creating), prepared)
         self.check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
         # The fields stored as a column of their own name, as they are; the others
         # ("special" in catalogue.fields) below.
@@ -194,6 +199,8 @@ class EntryWriter:
                 EntryDataElement(element=key, authoritative=key in authoritative)
                 for key in merged["data_elements"]
             ]
+        if prepared.operations is not None:
+            entry.operation_rows = [_operation_row(i, o) for i, o in enumerate(prepared.operations)]
         if entry.type == "dataset":
             if "distributions" in data or creating:
                 entry.distributions = [
@@ -230,7 +237,22 @@ class EntryWriter:
                 distributions=[],
                 serves_datasets=entry.served_dataset_ids,
             )
+            # Derived from the document, checked with it: the stored ones, unless the
+            # input sends a document (``_with_operations``).
+            current["operations"] = tuple(
+                Operation(
+                    r.method,
+                    r.path,
+                    r.operation_id,
+                    r.summary,
+                    tuple(r.tags),
+                    tuple(r.data_elements),
+                    r.classification,
+                )
+                for r in entry.operation_rows
+            )
         merged = {**current, **data}
+        merged.setdefault("operations", ())
         for key, value in entry_fields.input_defaults().items():
             merged.setdefault(key, value)
         if merged["listing_level"] is None:
@@ -278,6 +300,15 @@ class EntryWriter:
         self._check_elements(m, errors)
         # An OpenAPI document was checked by ``prepare``, before the transaction.
         if entry.type == "api":
+            problems = operation_problems(
+                m["operations"],
+                classification,
+                is_enabled=self.scheme.is_enabled,
+                not_above=self.scheme.not_above,
+                known_elements=self._known_elements,
+            )
+            if problems:
+                errors.setdefault("openapi", []).extend(problems)
             missing = self._unknown_datasets(identity, links)
             if missing:
                 errors.setdefault("serves_datasets", []).append(
@@ -307,6 +338,9 @@ class EntryWriter:
                 + ", ".join(map(repr, not_held))
                 + "."
             )
+
+    def _known_elements(self, keys: Sequence[str]) -> set[str]:
+        return set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(list(keys)))))
 
     def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
         """Ids that are not datasets the caller may see (hidden ones look missing)."""
@@ -345,6 +379,26 @@ class EntryWriter:
             self.session.rollback()
             raise
         self.indexer.changed([entry.id])
+
+
+def _with_operations(merged: dict[str, Any], prepared: PreparedInput) -> dict[str, Any]:
+    """``merged`` with the operations of the document the input sends, if it sends one."""
+    if prepared.operations is not None:
+        merged["operations"] = prepared.operations
+    return merged
+
+
+def _operation_row(position: int, operation: Operation) -> ApiOperation:
+    return ApiOperation(
+        position=position,
+        method=operation.method,
+        path=operation.path,
+        operation_id=operation.operation_id,
+        summary=operation.summary,
+        tags=list(operation.tags),
+        data_elements=list(operation.data_elements),
+        classification=operation.classification,
+    )
 
 
 def _supplied_links(data: dict[str, Any]) -> list[str]:

@@ -41,7 +41,8 @@ from search.documents import LANGUAGE_TEXT_GROUPS, LANGUAGES
 
 #: Bump on every change to the settings or the mapping; ``ensure_templates``
 #: installs a newer template and says that a rebuild is due.
-TEMPLATE_VERSION = 4  # 2: boolean similarity on every text field; 3: sharing_status; 4: data_elements
+# 2: boolean similarity on every text field; 3: sharing_status; 4: data_elements; 5: auth
+TEMPLATE_VERSION = 5
 DEFAULT_PREFIX = "tillit-entries"
 
 #: Built-in language analyser per document language. Nynorsk shares Norwegian.

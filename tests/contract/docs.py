@@ -31,6 +31,7 @@ def make_doc(entry_id: str, title: str, *, lang: str = "sv", **over: Any) -> dic
         "personal_data": False,
         "formats": [],
         "openapi": "",
+        "auth": [],
         "title_sort": title.lower(),
     }
     for lg in LANGUAGES:

@@ -368,3 +368,49 @@ def test_element_filter_and_facet_count_only_listed_entries(holders):
     assert facet(internal, "element") == {"name": 1, "personal-identity-number": 2, "postal-address": 2}
     narrowed = holders.search(INTERNAL, SearchQuery(filters=SearchFilters(element=("postal-address",))))
     assert facet(narrowed, "element") == {"personal-identity-number": 1, "postal-address": 2}
+
+
+# -- authentication mechanisms (issue 16): a full filter and facet ----------------------
+@pytest.fixture
+def authenticated(search_backend):
+    search_backend.upsert(
+        [
+            make_doc("aapen", "Vegdata", type="api", auth=["none"]),
+            make_doc(
+                "folkereg", "Folkeregisteret", type="api", classification="internal", auth=["maskinporten"]
+            ),
+            make_doc(
+                "aareg",
+                "Arbeidsforhold",
+                type="api",
+                classification="internal",
+                auth=["maskinporten", "mtls"],
+            ),
+            make_doc(
+                "xroad",
+                "Skjult",
+                type="api",
+                classification="sensitive",
+                listing_level="internal",
+                auth=["x-road"],
+            ),
+        ]
+    )
+    search_backend.refresh()
+    return search_backend
+
+
+def test_auth_is_a_full_filter_and_facet(authenticated):
+    def found(rf, *types):
+        return set(ids(search(authenticated, rf, filters=SearchFilters(auth=types), per_page=100)))
+
+    # INTERNAL lists "xroad" as a summary only: its mechanisms are neither counted nor matched.
+    assert len(ids(search(authenticated, INTERNAL, per_page=100))) == 4
+    assert facet(search(authenticated, INTERNAL), "auth") == {"none": 1, "maskinporten": 2, "mtls": 1}
+    assert found(INTERNAL, "maskinporten") == {"folkereg", "aareg"}
+    assert found(INTERNAL, "mtls", "none") == {"aareg", "aapen"}
+    assert found(INTERNAL, "x-road") == set()
+    assert facet(search(authenticated, SENSITIVE), "auth")["x-road"] == 1
+    assert found(SENSITIVE, "x-road") == {"xroad"}
+    assert facet(search(authenticated, PUBLIC), "auth") == {"none": 1}
+    assert found(PUBLIC, "maskinporten") == set()

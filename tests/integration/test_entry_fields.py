@@ -65,6 +65,7 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     "serves_datasets": ([], None),
     "version": ("2.1.0", None),
     "lifecycle": ("experimental", None),
+    "auth_mechanisms": ([{"type": "maskinporten", "scope": "skatteetaten:inntekt"}], None),
 }
 
 

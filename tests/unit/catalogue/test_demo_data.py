@@ -71,3 +71,36 @@ def test_the_inbound_tax_provision_is_not_the_statistics_office_s_disclosure_bas
     ssb = next(e for e in ENTRIES if e["key"] == "ssb-inntekt-mikrodata")
     assert not [b for b in ssb["legal_basis"] if b["role"] == "disclosure"]
     assert "letter c" not in json.dumps(ENTRIES)
+
+
+#: The Maskinporten scopes public documentation confirms (SOURCES.md, "Authentication
+#: mechanisms and Maskinporten scopes"); every other one in the demo was invented.
+VERIFIED_SCOPES = {
+    "folkeregister:deling/offentligmedhjemmel",
+    "skatteetaten:inntekt",
+    "nav:aareg/v1/arbeidsforhold",
+    "svv:kjoretoy/kjoretoyopplysninger",
+}
+
+
+def test_no_demo_openapi_document_invents_a_maskinporten_scope() -> None:
+    checked = 0
+    for path in sorted((DEMO / "openapi").glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        for scheme in document.get("components", {}).get("securitySchemes", {}).values():
+            flow = scheme.get("flows", {}).get("clientCredentials", {})
+            if "maskinporten.no" in flow.get("tokenUrl", ""):
+                checked += 1
+                assert set(flow["scopes"]) <= VERIFIED_SCOPES, path.name
+    assert checked == 11
+
+
+def test_demo_auth_mechanisms_are_verified_and_sourced() -> None:
+    auth = json.loads((DEMO / "auth.json").read_text(encoding="utf-8"))["entries"]
+    apis = {e["key"] for e in ENTRIES if e["type"] == "api"}
+    assert set(auth) <= apis
+    for key, mechanisms in auth.items():
+        assert f"| {key}" in SOURCES or f", {key} |" in SOURCES, key
+        for mechanism in mechanisms:
+            if mechanism["type"] == "maskinporten":
+                assert mechanism["scope"] in VERIFIED_SCOPES, key

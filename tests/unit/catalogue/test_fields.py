@@ -245,8 +245,13 @@ def _entry(entry_type: str) -> Entry:
 #: The fingerprint of each released index schema. A declaration that changes what is
 #: indexed changes the fingerprint: bump the version (existing indices are then rebuilt)
 #: and add its fingerprint here.
-ES_TEMPLATES = {2: "da47107bc5b6896b", 3: "8dd85ae29b12a5ff", 4: "c5d519f989a14389"}
-TANTIVY_SCHEMAS = {"3": "1b4f1fbe2801fffd", "4": "f8406410230bda05", "5": "6f48e52bf51fd987"}
+ES_TEMPLATES = {2: "da47107bc5b6896b", 3: "8dd85ae29b12a5ff", 4: "c5d519f989a14389", 5: "95745dc8b3996ea9"}
+TANTIVY_SCHEMAS = {
+    "3": "1b4f1fbe2801fffd",
+    "4": "f8406410230bda05",
+    "5": "6f48e52bf51fd987",
+    "6": "0eddf001e0f63873",
+}
 
 
 def _fingerprint(value: object) -> str:

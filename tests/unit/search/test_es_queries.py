@@ -163,6 +163,7 @@ def test_facets_are_computed_inside_the_filter() -> None:
         "legal_basis": "legal_basis",
         "sharing_status": "sharing_status",
         "personal_data": "personal_data",
+        "auth": "auth",
         "format": "formats",
     }
 
