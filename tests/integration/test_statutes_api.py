@@ -123,7 +123,16 @@ def found(client, headers, query: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "query", ["folkbokföring", "folkbokföringslagen", "Folkbokföringslag", "1991:481", "FOL"]
+    "query",
+    [
+        "folkbokföring",
+        "folkbokföringslagen",
+        "Folkbokföringslag",
+        "1991:481",
+        "FOL",
+        "folkbokforing",
+        "Folkbokforingslagen",
+    ],
 )
 def test_search_finds_entries_by_a_statutes_name_short_name_and_number(client, token_for, cited, query):
     assert found(client, token_for("internal"), query) == {cited["navet"]}
