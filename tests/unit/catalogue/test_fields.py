@@ -246,7 +246,12 @@ def _entry(entry_type: str) -> Entry:
 #: indexed changes the fingerprint: bump the version (existing indices are then rebuilt)
 #: and add its fingerprint here.
 ES_TEMPLATES = {2: "da47107bc5b6896b", 3: "8dd85ae29b12a5ff", 4: "c5d519f989a14389"}
-TANTIVY_SCHEMAS = {"3": "1b4f1fbe2801fffd", "4": "f8406410230bda05", "5": "6f48e52bf51fd987"}
+TANTIVY_SCHEMAS = {
+    "3": "1b4f1fbe2801fffd",
+    "4": "f8406410230bda05",
+    "5": "6f48e52bf51fd987",
+    "7": "56b006d20e55e98b",  # legal_text_fold (6: the change made beside it)
+}
 
 
 def _fingerprint(value: object) -> str:
