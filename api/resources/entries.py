@@ -65,13 +65,12 @@ def render(view: EntryView) -> dict[str, Any]:
     return named_document(view.document, view.statutes, reader_language())
 
 
-def entry_json(view: EntryView) -> str:
-    """The view as JSON text, with statute names for this reader: the cached text itself
-    for an entry citing none, else the cached rendering's text in the reader's language,
+def entry_json(view: EntryView, lang: str | None) -> str:
+    """The view as JSON text, with statute names for a reader of ``lang``: the cached text
+    itself for an entry citing none, else the cached rendering's text in that language,
     made once per language (docs/statutes.md)."""
     if not _bases(view.document):
         return view.text if view.text is not None else to_json(view.document)
-    lang = reader_language()
     text = view.named.get(lang) if view.named is not None else None
     if text is None:
         text = to_json(named_document(view.document, view.statutes, lang))
@@ -92,7 +91,7 @@ def _entry_response(view: EntryView, status: int = 200) -> Response:
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
     else:
-        response = json_response(entry_json(view), status)
+        response = json_response(entry_json(view, reader_language()), status)
     response.vary.add("Accept-Language")
     if view.etag:
         response.headers["ETag"] = view.etag
@@ -128,7 +127,8 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        items = ",".join(entry_json(view) for view in page.items)
+        lang = reader_language()
+        items = ",".join(entry_json(view, lang) for view in page.items)
         response = page_response(items, page.total, page.page, page.per_page)
         response.vary.add("Accept-Language")
         return response
