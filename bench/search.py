@@ -22,6 +22,18 @@ Two callers, measured separately (same query mix):
   search plus the audit of what it shows.
 
 Each query is sent twice; the second pass is measured (the first warms caches).
+
+``--features`` (issue 16's figure): the same entries loaded twice, into two instances
+in one run, and the engine queries of both interleaved, so machine load hits both
+alike. *With*: the statute register (statute names, short names and stems in every
+restricted entry's ``legal_text``), 0-3 data elements an entry, and a query mix in
+which one query in six filters by element and one in eight searches a statute by
+name, short name, number or provision. *Without*: no register (``legal_text`` holds
+jurisdiction, number and provision only, as before the register), no data elements,
+and the same mix without element filters and with its ordinary words where *with*
+has a statute query. Reported per caller, with and without facets (``features_*``): the
+p95 of every measured time, and the p95 over the queries of each query's best pass
+(robust to preemption on a busy machine), each with and without, and their ratios.
 """
 
 from __future__ import annotations
@@ -46,12 +58,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select
 from tantivy import Query
 
 from api.app import create_app
 from catalogue.migrate import upgrade
-from catalogue.models import Distribution, Entry, EntryDataElement, EntryTheme, LegalBasis, OutboxEvent
+from catalogue.models import (
+    Distribution,
+    Entry,
+    EntryDataElement,
+    EntryTheme,
+    LegalBasis,
+    OutboxEvent,
+    Statute,
+)
 from catalogue.services.agencies import AgencyService
 from search.backend import SearchFilters, SearchQuery
 from security.identity import build_identity, system_identity
@@ -158,11 +178,24 @@ ELEMENTS = [
 ]  # fmt: skip
 
 
+#: Statute queries of the --features mix: names, short names, stems, numbers, provisions.
+STATUTE_QUERIES = [
+    "folkbokföring", "folkbokföringslagen", "offentlighets- och sekretesslag", "OSL",
+    "OSL 21 kap", "2009:400", "skatteförfarandelag", "1991:481", "sekretess", "27 kap. 1 §",
+]  # fmt: skip
+#: What restricted entries cite: OSL (twice as often), the population registration act,
+#: the tax procedure act (all three in the register's seed) and an act it does not know.
+CITED = [
+    ("2009:400", "21 kap. 7 §"), ("2009:400", "27 kap. 1 §"), ("1991:481", None),
+    ("2011:1244", None), ("1999:175", None),
+]  # fmt: skip
+
+
 def words(rng, vocab, n):
     return " ".join(rng.choice(vocab) for _ in range(n))
 
 
-def generate(engine, n, seed=1):
+def generate(engine, n, seed=1, elements=True):
     rng = random.Random(seed)
     now = datetime.now(UTC)
     with engine.begin() as conn:
@@ -178,6 +211,8 @@ def generate(engine, n, seed=1):
                 ts = rng.sample(THEMES, rng.randint(0, 2))
                 es = rng.sample(ELEMENTS, rng.randint(0, 3))
                 auth = es[:1] if rng.random() < 0.05 else []
+                if not elements:  # the same draws, so both instances hold the same entries
+                    es, auth = [], []
                 entries.append(
                     dict(
                         id=eid,
@@ -204,13 +239,15 @@ def generate(engine, n, seed=1):
                 themes += [dict(entry_id=eid, theme=t) for t in ts]
                 held += [dict(entry_id=eid, element=e, authoritative=e in auth) for e in es]
                 if cls != "public":
+                    reference, provision = rng.choice(CITED)
                     bases.append(
                         dict(
                             entry_id=eid,
                             position=0,
                             role="restriction",
                             jurisdiction="SE",
-                            reference=rng.choice(["2009:400", "2009:400", "1999:175"]),
+                            reference=reference,
+                            provision=provision,
                             url="https://example.org",
                         )
                     )
@@ -231,19 +268,22 @@ def generate(engine, n, seed=1):
             conn.execute(insert(Distribution), dists)
 
 
-def query_mix(rng):
+def query_mix(rng, features=True):
+    """200 queries; without ``features`` the same ones less element filters and statute queries."""
     out = []
     for i in range(200):
         q = rng.choice(QUERIES) if i % 5 else ""
-        params = {"q": q}
+        statute_q = rng.choice(STATUTE_QUERIES)
+        element = rng.choice(ELEMENTS)
+        params = {"q": statute_q if features and i % 8 == 5 else q}
         if i % 4 == 1:
             params["theme"] = rng.choice(THEMES)
         if i % 7 == 2:
             params["publisher"] = rng.choice(AGENCIES)[0]
         if i % 10 == 3:
             params["sort"] = "title"
-        if i % 6 == 4:
-            params["element"] = rng.choice(ELEMENTS)
+        if features and i % 6 == 4:
+            params["element"] = element
         out.append(params)
     return out
 
@@ -262,8 +302,11 @@ def to_query(params, facets):
     )
 
 
-def load_and_index(ext, n, report):
+def load_and_index(ext, n, report, features=True):
     upgrade(ext.engine)
+    if not features:  # as before the register: legal_text without statute names
+        with ext.engine.begin() as conn:
+            conn.execute(delete(Statute))
     with ext.sessions() as s:
         for orgnr, country, name in AGENCIES:
             AgencyService(s, ext.scheme).create(
@@ -271,7 +314,7 @@ def load_and_index(ext, n, report):
                 {"orgnr": orgnr, "country": country, "name": name, "clearance": "sensitive"},
             )
     t = time.perf_counter()
-    generate(ext.engine, n)
+    generate(ext.engine, n, elements=features)
     report["db_load_s"] = round(time.perf_counter() - t, 1)
 
     reindex(ext, report)
@@ -346,6 +389,54 @@ def compare_bm25(backend, scheme, mix, report):
             ]
 
 
+def compare_features(without_folder, n, backend, scheme, report, passes=4):
+    """Load the same entries into a second instance without statute names and data
+    elements, then time the two mixes on the two indexes, interleaved (docs/search.md)."""
+    shutil.rmtree(without_folder, ignore_errors=True)  # from a kept run: loaded afresh
+    os.environ["TILLIT_INSTANCE_PATH"] = str(without_folder)
+    other = create_app().extensions["tillit"]
+    sub: dict[str, object] = {}
+    load_and_index(other, n, sub, features=False)
+    report["features_without_reindex_s"] = sub["reindex_s"]
+    with_mix, without_mix = query_mix(random.Random(7)), query_mix(random.Random(7), features=False)
+    scopes = ["catalogue:read:sensitive"]
+    full = read_filter(build_identity(scheme, kind="client", subject="b", agency=BENCH_AGENCY, scopes=scopes))
+    named = to_query({"q": "folkbokföringslagen"}, False)
+    if not (backend.search(full, named).total > 0 == other.search.search(full, named).total):
+        raise SystemExit("--features: only the instance with the register should find a statute by name.")
+    for caller, level in CALLERS.items():
+        identity = build_identity(
+            scheme, kind="client", subject="bench", agency=BENCH_AGENCY, scopes=[f"catalogue:read:{level}"]
+        )
+        rf = read_filter(identity)
+        for facets in (True, False):
+            # samples[name][j]: query j's times, one per pass; pass 0 warms caches.
+            samples: dict[str, list[list[float]]] = {
+                "with": [[] for _ in with_mix],
+                "without": [[] for _ in with_mix],
+            }
+            for i in range(len(with_mix) * passes):
+                j = i % len(with_mix)
+                pair = (("with", backend, with_mix[j]), ("without", other.search, without_mix[j]))
+                for name, engine, params in pair if i % 2 else pair[::-1]:
+                    t = time.perf_counter()
+                    engine.search(rf, to_query(params, facets))
+                    samples[name][j].append((time.perf_counter() - t) * 1000)
+            key = f"{caller}_facets_{facets}"
+            # p95 of every measured time, and p95 over the queries of each one's best
+            # pass (what preemption by other work on a shared machine cannot inflate).
+            every = {name: pct([t for times in q for t in times[1:]]) for name, q in samples.items()}
+            best = {name: pct([min(times[1:]) for times in q]) for name, q in samples.items()}
+            report[f"features_ms_{key}"] = {"every": every, "best_of_passes": best}
+            report[f"features_ratio_p95_{key}"] = {
+                "every": round(every["with"]["p95"] / every["without"]["p95"], 3),
+                "best_of_passes": round(best["with"]["p95"] / best["without"]["p95"], 3),
+            }
+    other.search.close()
+    other.engine.dispose()
+    os.environ["TILLIT_INSTANCE_PATH"] = str(without_folder.parent)
+
+
 def pct(samples):
     s = sorted(samples)
     q = statistics.quantiles(s, n=100, method="inclusive")
@@ -372,6 +463,15 @@ def main() -> None:
         "--compare-bm25",
         action="store_true",
         help="Also time each engine query with BM25 scoring (as before constant scores), interleaved.",
+    )
+    parser.add_argument(
+        "--features",
+        action="store_true",
+        help="Also load the entries without statute names and data elements into a second "
+        "instance and report each engine p95 with and without them, interleaved.",
+    )
+    parser.add_argument(
+        "--features-passes", type=int, default=4, help="With --features: passes of the mix (the first warms)."
     )
     args = parser.parse_args()
     folder = Path(args.reuse or args.keep or tempfile.mkdtemp(prefix="tillit-bench-"))
@@ -413,6 +513,12 @@ def main() -> None:
             report[f"engine_ms_{caller}_facets_{facets}"] = pct(samples[len(mix) :])
     if args.compare_bm25:
         compare_bm25(backend, ext.scheme, mix, report)
+    if args.features:
+        t = time.perf_counter()
+        compare_features(
+            folder / "without-features", report["entries"], backend, ext.scheme, report, args.features_passes
+        )
+        report["features_s"] = round(time.perf_counter() - t, 1)
     if profiler is not None:
         profiler.stop()
         Path(args.profile).write_text(profiler.output_html())

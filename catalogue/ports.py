@@ -11,12 +11,13 @@ machinery directly.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from catalogue.models import AuditEvent, Entry
+from catalogue.statutes import Register
 from security.identity import Identity
 
 
@@ -135,11 +136,15 @@ class KeptHeads(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Rendering:
-    """One view of one revision of an entry, as the schemas dump it."""
+    """One view of one revision of an entry, as the schemas dump it, with the register's
+    names of the statutes it cites, read no earlier than the entry (docs/statutes.md)."""
 
     document: dict[str, Any]  # shared: copy before changing
     text: str  # the same, as compact JSON
     served: tuple[str, ...]  # an API's served datasets (all of them: filter per caller)
+    statutes: Register = field(default_factory=dict)  # the cited statutes the register knows
+    #: The JSON text with the statutes' names, per reader language, made when first asked for.
+    named: dict[str | None, str] = field(default_factory=dict)
 
 
 class Renderer(Protocol):
@@ -149,8 +154,9 @@ class Renderer(Protocol):
     def cached(self, entry_id: str, revision: int, full: bool) -> Rendering | None:
         """The kept rendering of this revision and view, or None."""
 
-    def render(self, entry: Entry, full: bool) -> Rendering:
-        """Render the entry in this view, and keep it."""
+    def render(self, entry: Entry, full: bool, statutes: Register) -> Rendering:
+        """Render the entry in this view, with the register's names of the statutes it
+        cites (read after the entry, never before), and keep it."""
 
 
 # -- child processes (catalogue.machinery.children) -------------------------------

@@ -57,6 +57,38 @@ class StatuteLabel:
     lang: str
 
 
+@dataclass(frozen=True)
+class StatuteNames:
+    """What the register says a statute is called: its names and short names by language."""
+
+    names: Mapping[str, str]
+    short_names: Mapping[str, Sequence[str]]
+
+
+#: The register's names of the statutes some entries cite, by (jurisdiction, reference).
+Register = Mapping[tuple[str, str], StatuteNames]
+
+
+def named_document(document: Mapping[str, Any], register: Register, lang: str | None) -> dict[str, Any]:
+    """``document`` (an entry's rendering) with each legal basis of a statute the
+    register knows carrying ``"statute": {"name", "short_name", "lang"}`` for a reader
+    of ``lang``; a basis of an unknown statute is shown by its reference alone."""
+    named = dict(document)
+    bases = document.get("legal_basis")
+    if bases:
+        named["legal_basis"] = [_named_basis(basis, register, lang) for basis in bases]
+    return named
+
+
+def _named_basis(basis: Mapping[str, Any], register: Register, lang: str | None) -> dict[str, Any]:
+    key = (basis["jurisdiction"], basis["reference"])
+    known = register.get(key)
+    shown = label(key[0], known.names, known.short_names, lang) if known is not None else None
+    if shown is None:
+        return dict(basis)
+    return {**basis, "statute": {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}}
+
+
 def language_order(jurisdiction: str, lang: str | None) -> tuple[str, ...]:
     """The languages to try for a reader of ``lang``: theirs, its sibling, the
     statute's official language(s), English, then any other."""

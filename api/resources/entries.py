@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -32,7 +32,7 @@ from catalogue.schemas import (
 )
 from catalogue.services.entries import EntryView
 from catalogue.shapes import OperationSchema, OrgNumber
-from catalogue.statutes import StatuteLabel
+from catalogue.statutes import named_document
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
 
@@ -65,42 +65,29 @@ class PendingReviewSchema(Schema):
     entry = fields.Nested(EntrySchema, required=True, metadata={"description": "The entry as it stands."})
 
 
-def statute_labels(views: Iterable[EntryView]) -> Mapping[tuple[str, str], StatuteLabel]:
-    """The reader's names of the statutes these views cite, from the register."""
-    cited = [(b["jurisdiction"], b["reference"]) for view in views for b in _bases(view.document)]
-    if not cited:
-        return {}
-    return services().statutes.labels(current_identity(), cited, reader_language())
-
-
 def _bases(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return list(document.get("legal_basis") or ())
 
 
-def render(view: EntryView, labels: Mapping[tuple[str, str], StatuteLabel] | None = None) -> dict[str, Any]:
+def render(view: EntryView) -> dict[str, Any]:
     """The whole entry, or only the redacted summary: never more than allowed; each
-    legal basis with its statute's name for this reader (the register's, added here,
-    never to the cached rendering: the register and the reader's language vary on
-    their own, the rendering only with the entry's revision)."""
-    document = dict(view.document)
-    bases = _bases(document)
-    if bases:
-        labels = statute_labels([view]) if labels is None else labels
-        document["legal_basis"] = [_named(basis, labels) for basis in bases]
-    return document
+    legal basis with its statute's name for this reader (catalogue.statutes.named_document:
+    the names came with the rendering, read no earlier than its revision)."""
+    return named_document(view.document, view.statutes, reader_language())
 
 
-def _named(basis: Mapping[str, Any], labels: Mapping[tuple[str, str], StatuteLabel]) -> dict[str, Any]:
-    shown = labels.get((basis["jurisdiction"], basis["reference"]))
-    if shown is None:
-        return dict(basis)  # not in the register: shown by its reference
-    return {**basis, "statute": {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}}
-
-
-def _json(view: EntryView, labels: Mapping[tuple[str, str], StatuteLabel]) -> str:
-    if _bases(view.document):
-        return to_json(render(view, labels))
-    return view.text if view.text is not None else to_json(view.document)
+def entry_json(view: EntryView, lang: str | None) -> str:
+    """The view as JSON text, with statute names for a reader of ``lang``: the cached text
+    itself for an entry citing none, else the cached rendering's text in that language,
+    made once per language (docs/statutes.md)."""
+    if not _bases(view.document):
+        return view.text if view.text is not None else to_json(view.document)
+    text = view.named.get(lang) if view.named is not None else None
+    if text is None:
+        text = to_json(named_document(view.document, view.statutes, lang))
+        if view.named is not None:
+            view.named[lang] = text
+    return text
 
 
 def json_response(text: str, status: int = 200) -> Response:
@@ -115,7 +102,7 @@ def _entry_response(view: EntryView, status: int = 200) -> Response:
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
     else:
-        response = json_response(_json(view, statute_labels([view])), status)
+        response = json_response(entry_json(view, reader_language()), status)
     response.vary.add("Accept-Language")
     if view.etag:
         response.headers["ETag"] = view.etag
@@ -151,8 +138,8 @@ def make_blueprint(
             page=args["page"],
             per_page=args["per_page"],
         )
-        labels = statute_labels(page.items)
-        items = ",".join(_json(view, labels) for view in page.items)
+        lang = reader_language()
+        items = ",".join(entry_json(view, lang) for view in page.items)
         response = page_response(items, page.total, page.page, page.per_page)
         response.vary.add("Accept-Language")
         return response

@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_identity
 from api.openapi import Blueprint
 from api.resources.common import page_response, reader_language
-from api.resources.entries import render, statute_labels
+from api.resources.entries import render
 from api.wiring import services
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.services.agencies import AgencyLabel
@@ -148,13 +148,10 @@ def search(args: dict[str, Any]) -> Any:
     )
     result = services().search.search(current_identity(), query)
     statute_facet = result.facets.get(STATUTE_FACET, ())
-    labels = {
-        **statute_labels(item.view for item in result.items),
-        **_facet_labels(f.value for f in statute_facet),
-    }
+    labels = _facet_labels(f.value for f in statute_facet)
     items = []
     for item in result.items:
-        data = render(item.view, labels)
+        data = render(item.view)
         data["highlights"] = dict(item.highlights)
         items.append(data)
     agencies = services().agencies.labels(

@@ -22,6 +22,7 @@ from catalogue.models import Entry
 from catalogue.ports import AuditedEntry, AuditTrail, EntryMachines, Rendering
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entry_views import NOT_FOUND, EntryRef, EntryView, R
+from catalogue.services.statutes import register_of
 from catalogue.visibility import (
     CATALOGUE_VERSION,
     HEAD_BY_ID,
@@ -107,7 +108,7 @@ class EntryReader:
     def view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
         """The view of a whole entry just loaded or changed."""
         full = policy.can_read(identity, entry.facts)
-        rendering = self.renderer.render(entry, full)
+        rendering = self.renderer.render(entry, full, register_of(self.session, _cites([entry])))
         return self._dress(identity, entry, full, rendering, pending_review if full else None)
 
     def views(self, identity: Identity, heads: Sequence[EntryHead]) -> list[EntryView]:
@@ -127,20 +128,26 @@ class EntryReader:
             else:
                 found[head.id] = (head, full, rendering)
         if missing:
-            for entry in self.session.scalars(
-                select(Entry)
-                .where(Entry.id.in_(missing))
-                .options(
-                    selectinload(Entry.legal_bases),
-                    selectinload(Entry.distributions),
-                    selectinload(Entry.theme_rows),
-                    selectinload(Entry.served),
-                    selectinload(Entry.operation_rows),
+            loaded = list(
+                self.session.scalars(
+                    select(Entry)
+                    .where(Entry.id.in_(missing))
+                    .options(
+                        selectinload(Entry.legal_bases),
+                        selectinload(Entry.distributions),
+                        selectinload(Entry.theme_rows),
+                        selectinload(Entry.served),
+                        selectinload(Entry.operation_rows),
+                    )
                 )
-            ):
+            )
+            # The names of the statutes they cite, read after the entries (never before:
+            # docs/statutes.md), in one query for all of them.
+            statutes = register_of(self.session, _cites(loaded))
+            for entry in loaded:
                 if policy.can_list(identity, entry.facts):
                     full = policy.can_read(identity, entry.facts)
-                    found[entry.id] = (entry, full, self.renderer.render(entry, full))
+                    found[entry.id] = (entry, full, self.renderer.render(entry, full, statutes))
         return [self._dress(identity, *found[h.id], None) for h in heads if h.id in found]
 
     def _dress(
@@ -155,8 +162,9 @@ class EntryReader:
         if full and entry.type == "api":
             served = self.visible_ids(identity, rendering.served)
             document = {**rendering.document, "serves_datasets": served}
-            return EntryView(entry, full, document, None, pending_review)
-        return EntryView(entry, full, rendering.document, rendering.text, pending_review)
+            return EntryView(entry, full, document, None, pending_review, rendering.statutes)
+        document, text = rendering.document, rendering.text
+        return EntryView(entry, full, document, text, pending_review, rendering.statutes, rendering.named)
 
     def visible_ids(self, identity: Identity, ids: Sequence[str]) -> list[str]:
         """Those of ``ids`` the caller may read (list), in their order."""
@@ -293,6 +301,10 @@ class EntryReader:
         begin_write(self.session)
         self.audit.record(identity, action, entry=entry, decision=decision, details=details)
         self.session.commit()
+
+
+def _cites(entries: Sequence[Entry]) -> list[tuple[str, str]]:
+    return [(basis.jurisdiction, basis.reference) for entry in entries for basis in entry.legal_bases]
 
 
 def _looks_like_uuid(value: str) -> bool:

@@ -4,12 +4,13 @@ may see (``EntryView``) and input checked before a write begins (``PreparedInput
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from catalogue.models import Entry
 from catalogue.operations import Operation, parse_operations
 from catalogue.services.common import make_etag
+from catalogue.statutes import Register
 from catalogue.visibility import EntryHead
 
 NOT_FOUND = "No entry with that id."
@@ -32,6 +33,11 @@ class EntryView:
     text: str | None
     #: Set when the change was not applied but sent to review (HTTP 202).
     pending_review: str | None = None
+    #: The register's names of the statutes the document cites (catalogue.statutes.named_document).
+    statutes: Register = field(default_factory=dict)
+    #: The cached rendering's JSON text with those names, per reader language (filled by
+    #: whoever makes one); None where the document depends on the caller.
+    named: dict[str | None, str] | None = None
 
     @property
     def etag(self) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -22,7 +22,7 @@ from catalogue.legal import JURISDICTIONS, LegalReferenceError, normalise_refere
 from catalogue.models import Entry, LegalBasis, OutboxEvent, Statute, utcnow
 from catalogue.ports import Indexer, NullIndexer
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
-from catalogue.statutes import StatuteLabel, check_records, keys, label
+from catalogue.statutes import StatuteLabel, StatuteNames, check_records, keys, label
 from security import policy
 from security.identity import Identity
 
@@ -73,17 +73,9 @@ class StatuteService:
     ) -> dict[tuple[str, str], StatuteLabel]:
         """How each of these (jurisdiction, reference) pairs is shown to a reader of
         ``lang``; a reference the register does not know is left out (shown by its number)."""
-        wanted = list(keys(references))
-        if not wanted:
-            return {}
-        rows = self.session.execute(
-            select(Statute.jurisdiction, Statute.reference, Statute.names, Statute.short_names).where(
-                or_(*(and_(Statute.jurisdiction == j, Statute.reference == r) for j, r in wanted))
-            )
-        )
         found: dict[tuple[str, str], StatuteLabel] = {}
-        for jurisdiction, reference, names, short_names in rows:
-            shown = label(jurisdiction, names or {}, short_names or {}, lang)
+        for (jurisdiction, reference), known in register_of(self.session, references).items():
+            shown = label(jurisdiction, known.names, known.short_names, lang)
             if shown is not None:
                 found[(jurisdiction, reference)] = shown
         return found
@@ -158,30 +150,52 @@ class StatuteService:
             self.indexer.changed(ids)
 
     def _citing(self, changed: Sequence[tuple[str, str]]) -> list[str]:
-        """Write an outbox row for each entry citing one of ``changed`` (none already waiting)."""
+        """Move on the revision of each entry citing one of ``changed`` and write its outbox row.
+
+        An entry's rendering carries the names of the statutes it cites and is kept per
+        revision (``catalogue.machinery.readpath.rendering``), so a change to the register
+        is a change to every entry citing it: this UPDATE of ``entries`` also ends every
+        kept head in every process (docs/kept-heads.md), and no reader is served a
+        rendering with the old names once this commits (docs/statutes.md)."""
         if not changed:
             return []
         cites = or_(*(and_(LegalBasis.jurisdiction == j, LegalBasis.reference == r) for j, r in changed))
+        ids = list(self.session.scalars(select(LegalBasis.entry_id).where(cites).distinct()))
+        if not ids:
+            return []
         rows = self.session.execute(
-            select(Entry.id, Entry.revision).where(Entry.id.in_(select(LegalBasis.entry_id).where(cites)))
+            update(Entry)
+            .where(Entry.id.in_(ids))
+            .values(revision=Entry.revision + 1)
+            .returning(Entry.id, Entry.revision)
+            .execution_options(synchronize_session=False)
         ).all()
-        waiting = {
-            (entry_id, revision)
-            for entry_id, revision in self.session.execute(
-                select(OutboxEvent.entry_id, OutboxEvent.revision).where(
-                    OutboxEvent.entry_id.in_([entry_id for entry_id, _r in rows])
-                )
-            )
-        }
-        for entry_id, revision in rows:
-            if (entry_id, revision) not in waiting:
-                self.session.add(OutboxEvent(entry_id=entry_id, revision=revision))
-        return [entry_id for entry_id, _r in rows]
+        self.session.add_all(OutboxEvent(entry_id=entry_id, revision=revision) for entry_id, revision in rows)
+        return [entry_id for entry_id, _revision in rows]
 
     @staticmethod
     def _require_manage(identity: Identity) -> None:
         if not policy.can_manage_statutes(identity):
             raise PermissionDenied("Changing the statute register needs the catalogue:admin scope.")
+
+
+def register_of(
+    session: Session, references: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], StatuteNames]:
+    """The register's names of these (jurisdiction, reference) pairs, in one query; a
+    reference the register does not know is left out."""
+    wanted = list(keys(references))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Statute.jurisdiction, Statute.reference, Statute.names, Statute.short_names).where(
+            or_(*(and_(Statute.jurisdiction == j, Statute.reference == r) for j, r in wanted))
+        )
+    )
+    return {
+        (jurisdiction, reference): StatuteNames(names or {}, short_names or {})
+        for jurisdiction, reference, names, short_names in rows
+    }
 
 
 def _key(jurisdiction: str, reference: str) -> tuple[str, str]:

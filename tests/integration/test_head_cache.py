@@ -17,6 +17,8 @@ from sqlalchemy import event
 from api.app import create_app
 from catalogue.machinery.readpath.heads import WRITES_FILE, WriteGeneration
 from catalogue.visibility import HEAD_BY_ID
+from tests import searchkit
+from tests.conftest import SKATTEVERKET
 from tests.factories import create_entry, publish
 
 pytestmark = pytest.mark.both_databases  # the head cache against writes by other connections and processes
@@ -108,6 +110,22 @@ def test_a_kept_head_answers_reads_without_the_database(app, client, token_for, 
     app.extensions["tillit"].heads = None
     assert client.get(path, headers=reader).json == first.json
     assert loads.count == 2
+
+
+def test_an_entry_citing_statutes_is_read_with_their_names_without_the_database(app, client, token_for):
+    """The names of the statutes an entry cites are kept with its rendering (per revision),
+    so a kept read of such an entry needs no statement either."""
+    basis = {"role": "processing", "jurisdiction": "EU", "reference": "32016R0679"}  # public: no audited read
+    entry_id = searchkit.create_entry(app, SKATTEVERKET, "Prov", classification="public", legal_basis=[basis])
+    reader = token_for("public")
+    path = f"/api/v1/datasets/{entry_id}"
+    for lang in ("sv", "en"):
+        first = client.get(path, headers={**reader, "Accept-Language": lang})
+        assert first.json["legal_basis"][0]["statute"]["lang"] == lang
+        again = client.get(path, headers={**reader, "Accept-Language": lang})
+        assert again.json == first.json
+        if app.extensions["tillit"].engine.dialect.name == "sqlite":
+            assert _statements_during(app, lambda: client.get(path, headers=reader)) == []
 
 
 def test_an_entry_retired_by_another_worker_is_gone_at_once(app, client, token_for, app_settings):

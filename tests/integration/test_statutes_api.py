@@ -123,7 +123,16 @@ def found(client, headers, query: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "query", ["folkbokföring", "folkbokföringslagen", "Folkbokföringslag", "1991:481", "FOL"]
+    "query",
+    [
+        "folkbokföring",
+        "folkbokföringslagen",
+        "Folkbokföringslag",
+        "1991:481",
+        "FOL",
+        "folkbokforing",
+        "Folkbokforingslagen",
+    ],
 )
 def test_search_finds_entries_by_a_statutes_name_short_name_and_number(client, token_for, cited, query):
     assert found(client, token_for("internal"), query) == {cited["navet"]}
@@ -213,3 +222,30 @@ def test_cli_lists_adds_and_loads_statutes(app_settings, monkeypatch, tmp_path):
     mine.write_text(json.dumps([{"jurisdiction": "SE", "reference": "1999-3", "names": {"sv": "X"}}]))
     bad = runner.invoke(main, ["statutes", "load", str(mine)])
     assert bad.exit_code != 0 and "statute 1" in bad.output
+
+
+def test_a_renamed_statute_shows_at_once_where_the_entry_was_read_and_kept(app, client, token_for):
+    """The rendering with its statutes' names is kept per revision: a change to the register
+    moves on the revision of every entry citing the statute, so none is served stale."""
+    entry_id = create_entry(app, SKATTEVERKET, "Prov", classification="internal", legal_basis=[OSL_21])
+    h = token_for("internal")
+    path = f"/api/v1/datasets/{entry_id}"
+    before = client.get(path, headers=h)
+    assert before.json["legal_basis"][0]["statute"]["short_name"] == "OSL"
+    assert client.get("/api/v1/datasets", headers=h).json["items"][0]["legal_basis"][0]["statute"]
+    admin = token_for("public", extra=ADMIN)
+    statute = client.get("/api/v1/statutes/SE/2009:400")
+    change = {"names": {"sv": "Provnamn (2009:400)"}, "short_names": {"sv": ["PROV"]}}
+    put = client.put(
+        "/api/v1/statutes/SE/2009:400", json=change, headers={**admin, "If-Match": statute.headers["ETag"]}
+    )
+    assert put.status_code == 200
+    after = client.get(path, headers=h)
+    assert after.json["legal_basis"][0]["statute"] == {
+        "name": "Provnamn (2009:400)",
+        "short_name": "PROV",
+        "lang": "sv",
+    }
+    assert after.headers["ETag"] != before.headers["ETag"]  # another representation, another ETag
+    listed = client.get("/api/v1/datasets", headers=h).json["items"][0]
+    assert listed["legal_basis"][0]["statute"]["short_name"] == "PROV"

@@ -12,6 +12,15 @@ never share a rendering.
 
 Each rendering is kept both as a dict and as its JSON text, so that reading an
 entry, or a page of them, serialises nothing that was serialised before.
+
+Statute names. A rendering also holds the register's names of the statutes the entry
+cites (``Rendering.statutes``), read in the same transaction as the entry or after it,
+and its JSON text with those names per reader language (``Rendering.named``, made by
+the HTTP edge when first asked for). This is never stale because a change to the
+register moves on the revision of every entry citing a changed statute, in the
+register's own transaction
+(``StatuteService._citing``): names read no earlier than revision *r* are the names
+of revision *r* or newer, and a newer register is a newer revision (docs/statutes.md).
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from catalogue.models import Entry
 from catalogue.ports import Rendering
 from catalogue.schemas import EntrySchema, EntrySummarySchema
 from catalogue.sharing import sharing_status
+from catalogue.statutes import Register
 
 _full = EntrySchema()
 _summary = EntrySummarySchema()
@@ -41,9 +51,10 @@ def cached_rendering(entry_id: str, revision: int, full: bool, lowest: str) -> R
     return CACHE.get((entry_id, revision, full, lowest))
 
 
-def render(entry: Entry, full: bool, lowest: str) -> Rendering:
+def render(entry: Entry, full: bool, lowest: str, statutes: Register) -> Rendering:
     """The rendering of ``entry`` (loaded whole) in the given view, cached; ``lowest``
-    is the scheme's lowest level, which the sharing status is computed against."""
+    is the scheme's lowest level, which the sharing status is computed against;
+    ``statutes`` the register's names of the statutes it cites, read after the entry."""
     key = (entry.id, entry.revision, full, lowest)
     rendering = CACHE.get(key)
     if rendering is None:
@@ -54,9 +65,14 @@ def render(entry: Entry, full: bool, lowest: str) -> Rendering:
             roles = (basis.role for basis in entry.legal_bases)
             document["sharing_status"] = sharing_status(entry.classification, lowest, roles)
         served = tuple(entry.served_dataset_ids) if full and entry.type == "api" else ()
-        rendering = Rendering(document, to_json(document), served)
+        cited = {key: statutes[key] for key in _cited(document) if key in statutes}
+        rendering = Rendering(document, to_json(document), served, cited)
         CACHE.put(key, rendering)
     return rendering
+
+
+def _cited(document: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(basis["jurisdiction"], basis["reference"]) for basis in document.get("legal_basis") or ()]
 
 
 class CachedRenderer:
@@ -70,9 +86,9 @@ class CachedRenderer:
         """The rendering of that revision in that view, if one is cached."""
         return cached_rendering(entry_id, revision, full, self.lowest)
 
-    def render(self, entry: Entry, full: bool) -> Rendering:
+    def render(self, entry: Entry, full: bool, statutes: Register) -> Rendering:
         """The rendering of ``entry`` (loaded whole) in the given view, cached."""
-        return render(entry, full, self.lowest)
+        return render(entry, full, self.lowest, statutes)
 
 
 def renderer_for(lowest: str) -> CachedRenderer:

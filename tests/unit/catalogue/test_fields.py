@@ -251,6 +251,7 @@ TANTIVY_SCHEMAS = {
     "4": "f8406410230bda05",
     "5": "6f48e52bf51fd987",
     "6": "0eddf001e0f63873",
+    "7": "e036ae6171374ae3",  # legal_text_fold
 }
 
 
