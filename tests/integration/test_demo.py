@@ -100,3 +100,22 @@ def test_demo_refuses_an_option_serve_does_not_know(typo):
     assert result.exit_code == 2
     assert f"No such option: {typo.split('=')[0]}" in result.output
     assert "--threads" in result.output and "--workers" in result.output
+
+
+def test_an_internal_developer_searching_folkbokforing_finds_the_navet_api(app, client, token_for):
+    """Issue 16's question in one search: the Navet API cites the Folkbokföringslag, and
+    the register's names make it findable by the word people use."""
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        load_demo(session, ext.scheme)
+        navet = [
+            e.id
+            for e in session.scalars(select(Entry).where(Entry.type == "api"))
+            if (e.title.get("sv") or "").startswith("Navet")
+        ]
+    ext.indexer.drain()
+    assert navet
+    body = client.get(
+        "/api/v1/search", query_string={"q": "folkbokföring", "type": "api"}, headers=token_for("internal")
+    ).json
+    assert set(navet) & {item["id"] for item in body["items"]}
