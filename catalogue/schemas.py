@@ -143,7 +143,7 @@ class DataElementCreateSchema(Schema):
         required=True,
         validate=[
             validate.Length(min=1, max=500),
-            validate.Regexp(r"^(https?://|urn:)\S+$", error="Expected an http(s) URI or a URN."),
+            validate.Regexp(r"^(https?://|urn:)\S+$(?!\n)", error="Expected an http(s) URI or a URN."),
         ],
     )
     vocabulary = fields.String(required=True, validate=validate.Length(min=1, max=200))

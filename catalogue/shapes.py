@@ -116,7 +116,8 @@ class StatuteLabelSchema(Schema):
 
 
 #: A data element's key (catalogue.models.DataElement): lower-case words joined by "-".
-ELEMENT_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+#: ``$(?!\n)``: Python's ``$`` also matches before a final newline; JSON Schema's does not.
+ELEMENT_KEY = r"^[a-z0-9]+(-[a-z0-9]+)*$(?!\n)"
 MAX_ELEMENT_KEY = 64
 
 
@@ -218,7 +219,9 @@ class DistributionSchema(Schema):
         allow_none=True,
         validate=[
             validate.Length(max=128),
-            validate.Regexp(r"^[a-z]+/[a-zA-Z0-9.+\-]+$", error="Expected a media type such as text/csv."),
+            validate.Regexp(
+                r"^[a-z]+/[a-zA-Z0-9.+\-]+$(?!\n)", error="Expected a media type such as text/csv."
+            ),
         ],
     )
     access_url = fields.URL(required=True, schemes={"https", "http"}, validate=validate.Length(max=1000))

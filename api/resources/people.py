@@ -75,7 +75,11 @@ def label_events(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         (b["actor"] for b in bodies), (b["actor"] for b in bodies if b["actor"] == b.get("client_id"))
     )
     for body in bodies:
-        body["actor_label"] = labels.get(body["actor"])
+        label = labels.get(body["actor"])
+        # A label must agree with the agency the event recorded for its actor: a failed
+        # login records what was typed, with no agency, so a typed person id is never
+        # shown as that person.
+        body["actor_label"] = label if label and label["agency"] == body.get("actor_agency") else None
     return bodies
 
 

@@ -148,7 +148,10 @@ class SharingService:
             REPORT_ACTION,
             None,
             decision="allow",
-            details={"agency": orgnr, "entries": report.total},
+            # No count: an event about no entry is shown to every auditor, whatever their
+            # clearance, and a count of what this caller reads whole would tell them how
+            # many entries lie above theirs.
+            details={"agency": orgnr},
         )
         return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from authserver.services.users import UserService
 from tests.agencies import LANTMATERIET, SKATTEVERKET
 from tests.factories import create_entry, publish
 from tests.security.people import make_user
@@ -86,3 +87,30 @@ def test_names_come_only_with_events_the_reader_may_see(app, client, token_for):
     events = client.get("/api/v1/audit?per_page=100", headers=low_auditor).json["items"]
     assert all(e["entry"] != entry["id"] for e in events)
     assert client.get(f"/api/v1/datasets/{entry['id']}/readers", headers=reader).status_code in (403, 404)
+
+
+def test_a_person_id_typed_at_a_failed_login_is_never_shown_as_that_person(app, client, token_for, people):
+    """Anyone may type a known person id as a user name; the failed login it records
+    must not appear in the audit log under that person's name."""
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        refused = UserService(session, ext.scheme).sign_in(people["anna"], "wrong password", "203.0.113.7")
+    assert refused.user is None
+    auditor = token_for("sensitive", extra=AUDITOR)
+    events = client.get("/api/v1/audit?action=login.failure&per_page=100", headers=auditor).json["items"]
+    typed = [e for e in events if e["actor"] == people["anna"]]
+    assert typed and all(e["actor_label"] is None for e in typed)
+
+
+def test_the_sharing_report_event_counts_nothing_a_lower_auditor_could_compare(app, client, token_for):
+    """The report's audit event is about no entry, so every auditor sees it: it must
+    not carry how many entries the (higher-cleared) caller reads whole."""
+    writer = token_for("sensitive", extra=WRITER)
+    publish(app, create_entry(client, writer, classification="sensitive")["id"])
+    officer = token_for("sensitive", extra=OFFICER)
+    assert client.get(f"/api/v1/agencies/{SKATTEVERKET}/sharing", headers=officer).status_code == 200
+    low_auditor = token_for("public", extra=AUDITOR)
+    events = client.get(
+        "/api/v1/audit?action=agency.sharing_report&per_page=100", headers=low_auditor
+    ).json["items"]
+    assert events and all(set(e["details"]) == {"agency"} for e in events)
