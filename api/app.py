@@ -36,7 +36,8 @@ from api.resources import (
 )
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
-from api.web.pages import bp as web_pages
+from api.web import bp as web_pages
+from api.web.i18n import init_languages
 from api.wiring import Tillit, close_request_session, open_request_session
 from authserver.login import init_login
 from authserver.ratelimit import confine_rate_limits, init_rate_limits
@@ -251,6 +252,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(data_elements.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
+    init_languages(app)
     register_problem_handlers(app)
     confine_rate_limits(app)  # once every view is registered
     return app

@@ -1,5 +1,11 @@
-"""Server-rendered pages for people browsing the catalogue.
+"""Server-rendered pages for people: browse, search and read the catalogue in a browser.
 
-They call the same services as the API with the caller's identity (anonymous:
-the lowest level), so a page can never show more than the API would.
+They call the same services as the API with the reader's identity (`session.page_identity`),
+so a page can never show more than the API would. Each module adds its routes to the one
+blueprint (`blueprint.bp`); importing them here is what registers them.
 """
+
+from api.web import pages
+from api.web.blueprint import bp
+
+__all__ = ["bp", "pages"]

@@ -4,42 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Response, abort, g, render_template, request
 
-from api.auth import current_identity
+from api.web.blueprint import bp
+from api.web.i18n import page_language, pick, remember_language
+from api.web.session import page_identity
 from api.wiring import db, services
 from catalogue.errors import NotFound
 from catalogue.models import Agency
 from search.backend import SearchFilters, SearchQuery
 
-bp = Blueprint(
-    "web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets"
-)
-
-LANG_ORDER = ("sv", "nb", "nn", "en")
-
-
-def pick(texts: dict[str, str] | None, lang: str) -> str:
-    """The text in the reader's language, else the first one there is."""
-    if not texts:
-        return ""
-    if texts.get(lang):
-        return texts[lang]
-    for code in ("en", *LANG_ORDER):
-        if texts.get(code):
-            return texts[code]
-    return next(iter(texts.values()), "")
-
 
 @bp.app_template_filter("pick")
 def _pick(texts: dict[str, str] | None) -> str:
-    return pick(texts, g.get("lang", "en"))
+    return pick(texts, page_language())
 
 
 @bp.before_request
 def _language() -> None:
-    wanted = request.args.get("lang") or request.accept_languages.best_match(["sv", "nb", "en"])
-    g.lang = wanted if wanted in ("sv", "nb", "en") else "en"
+    page_language()
+
+
+@bp.after_request
+def _remember(response: Response) -> Response:
+    return remember_language(response)
 
 
 def _agency_names() -> dict[str, str]:
@@ -48,14 +36,14 @@ def _agency_names() -> dict[str, str]:
 
 def _element_labels() -> dict[str, str]:
     """Data-element key → its label in the reader's language (the vocabulary is public)."""
-    elements = services().data_elements.list_elements(current_identity())
+    elements = services().data_elements.list_elements(page_identity())
     return {e.key: pick(e.labels, g.lang) for e in elements}
 
 
 @bp.get("/")
 def home() -> Any:
     """The catalogue: search, or the newest entries."""
-    identity = current_identity()
+    identity = page_identity()
     q = request.args.get("q", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     entry_type = request.args.get("type") or None
@@ -94,7 +82,7 @@ def home() -> Any:
 def entry(entry_id: str) -> Any:
     """One entry: the whole of it, or the summary the reader's clearance allows."""
     try:
-        view = services().entries.get(current_identity(), entry_id)
+        view = services().entries.get(page_identity(), entry_id)
     except NotFound:
         abort(404)
     data = dict(view.document)

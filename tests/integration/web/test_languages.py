@@ -1,0 +1,54 @@
+"""The pages' language: chosen by ?lang=, remembered, else the browser's; content falls back nearby."""
+
+from __future__ import annotations
+
+import pytest
+
+from api.web.i18n import pick
+
+TAGLINES = {
+    "sv": "Myndigheternas katalog över data och API:er",
+    "nb": "Etatenes katalog over data og API-er",
+    "nn": "Etatane sin katalog over data og API-ar",
+    "en": "The agencies' catalogue of data and APIs",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(TAGLINES))
+def test_a_page_speaks_the_chosen_language(client, lang):
+    page = client.get(f"/?lang={lang}")
+    assert page.status_code == 200
+    assert TAGLINES[lang] in page.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page.get_data(as_text=True)
+
+
+def test_the_choice_is_remembered_and_overrides_the_browser(client):
+    client.get("/?lang=nn")
+    page = client.get("/", headers={"Accept-Language": "en"})
+    assert TAGLINES["nn"] in page.get_data(as_text=True)
+
+
+def test_without_a_choice_the_browser_decides(client):
+    assert TAGLINES["sv"] in client.get("/", headers={"Accept-Language": "sv-SE,sv;q=0.9"}).get_data(
+        as_text=True
+    )
+    assert TAGLINES["nb"] in client.get("/", headers={"Accept-Language": "no,en;q=0.5"}).get_data(
+        as_text=True
+    )
+    assert TAGLINES["en"] in client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+
+
+def test_an_unknown_language_is_ignored(client):
+    page = client.get("/?lang=xx", headers={"Accept-Language": "sv"})
+    assert TAGLINES["sv"] in page.get_data(as_text=True)
+    assert "tillit_lang" not in page.headers.get("Set-Cookie", "")
+
+
+def test_content_falls_back_to_the_nearest_language():
+    texts = {"nb": "Folkeregisteret", "en": "The population register"}
+    assert pick(texts, "sv") == "Folkeregisteret"
+    assert pick(texts, "nn") == "Folkeregisteret"
+    assert pick(texts, "en") == "The population register"
+    assert pick({"en": "Only English"}, "sv") == "Only English"
+    assert pick({"sv": "Bara svenska"}, "en") == "Bara svenska"
+    assert pick({}, "sv") == ""
