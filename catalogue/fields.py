@@ -416,6 +416,10 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         storage="derived",
         input="never",
         applies_to=API,
+        # The elements its operations carry that the API's own ``data_elements`` do
+        # not: a full keyword, found by ``element=`` only for readers of the whole API
+        # (search.backend, ``ELEMENT_EXTENSION``; docs/operations.md).
+        index=(Indexed("operation_elements", "keyword", "full", many=True, computed=True),),
     ),
 )
 

@@ -30,6 +30,7 @@ from catalogue.models import (
     EntryDataElement,
     EntryTheme,
     LegalBasis,
+    OperationDataElement,
     OutboxEvent,
     ServedDataset,
     utcnow,
@@ -201,6 +202,8 @@ class EntryWriter:
             ]
         if prepared.operations is not None:
             entry.operation_rows = [_operation_row(i, o) for i, o in enumerate(prepared.operations)]
+            carried = sorted({key for o in prepared.operations for key in o.data_elements})
+            entry.operation_element_rows = [OperationDataElement(element=key) for key in carried]
         if entry.type == "dataset":
             if "distributions" in data or creating:
                 entry.distributions = [

@@ -245,13 +245,20 @@ def _entry(entry_type: str) -> Entry:
 #: The fingerprint of each released index schema. A declaration that changes what is
 #: indexed changes the fingerprint: bump the version (existing indices are then rebuilt)
 #: and add its fingerprint here.
-ES_TEMPLATES = {2: "da47107bc5b6896b", 3: "8dd85ae29b12a5ff", 4: "c5d519f989a14389", 5: "95745dc8b3996ea9"}
+ES_TEMPLATES = {
+    2: "da47107bc5b6896b",
+    3: "8dd85ae29b12a5ff",
+    4: "c5d519f989a14389",
+    5: "95745dc8b3996ea9",
+    6: "8422359f98810dbd",
+}
 TANTIVY_SCHEMAS = {
     "3": "1b4f1fbe2801fffd",
     "4": "f8406410230bda05",
     "5": "6f48e52bf51fd987",
     "6": "0eddf001e0f63873",
     "7": "e036ae6171374ae3",  # legal_text_fold
+    "8": "28a9ef85b4293b27",  # operation_elements and its combination field
 }
 
 
@@ -269,6 +276,7 @@ def test_a_changed_tantivy_schema_has_a_new_schema_version() -> None:
         list(embedded.KEYWORDS),
         list(embedded.MULTI_KEYWORDS),
         list(embedded.COMBO_FACETS.values()),
+        *([list(embedded.COMBO_EXTENSIONS.values())] if embedded.COMBO_EXTENSIONS else []),
         [
             [name, analyser, name in embedded.STORED_TEXT]
             for name, (analyser, _k, _w) in embedded.TEXT_FIELDS.items()
