@@ -58,9 +58,14 @@ def test_input_schemas_take_exactly_the_declared_input_fields(entry_type: str) -
 def test_output_schemas_show_exactly_the_declared_fields(entry_type: str) -> None:
     entry = _entry(entry_type)
     full = schemas.EntrySchema().dump(entry)
+    detail = schemas.EntryDetailSchema().dump(entry)
     summary = schemas.EntrySummarySchema().dump(entry)
     shown = _names([f for f in _applies(entry_type) if f.output != "never"])
-    assert set(full) == shown | VIEW_MARKERS
+    single = _names([f for f in _applies(entry_type) if f.output == "single"])
+    assert set(detail) == shown | VIEW_MARKERS
+    # Lists, search hits and the rendering cache: never the single fields (operations).
+    assert set(full) == (shown - single) | VIEW_MARKERS
+    assert single == ({"operations"} if entry_type == "api" else set())
     assert set(summary) == _names([f for f in _applies(entry_type) if f.output == "summary"]) | VIEW_MARKERS
     assert summary["redacted"] is True and full["redacted"] is False
 
