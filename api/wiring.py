@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.context import AppContext
 from authserver.services.people import PeopleService
-from catalogue.compose import audit_service, entry_service
+from catalogue.compose import audit_service, entry_service, statute_service
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
@@ -181,7 +181,7 @@ class Services:
 
     @cached_property
     def statutes(self) -> StatuteService:
-        return StatuteService(self.session, self.tillit.indexer)
+        return statute_service(self.session, self.tillit.indexer, self.tillit.anchor)
 
     @cached_property
     def notifications(self) -> NotificationService:

@@ -25,6 +25,7 @@ from catalogue.machinery.readpath.rendering import renderer_for
 from catalogue.ports import EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
 from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
+from catalogue.services.statutes import StatuteService
 from security.levels import ClassificationScheme
 
 
@@ -68,3 +69,11 @@ def audit_service(
 ) -> AuditService:
     """An ``AuditService`` on ``session`` over the audit chain anchored in ``anchor``."""
     return AuditService(session, Chain(anchor), refusals)
+
+
+def statute_service(
+    session: Session, indexer: Indexer | None = None, anchor: HeadAnchor | None = None
+) -> StatuteService:
+    """A ``StatuteService`` on ``session``, its changes recorded in the audit chain
+    anchored in ``anchor``."""
+    return StatuteService(session, Chain(anchor).trail(session), indexer)

@@ -27,8 +27,10 @@ Storage = Literal["column", "special", "system", "derived"]
 #: Who may send it: always, only when registering the entry, or never.
 InputMode = Literal["always", "create", "never"]
 #: The view it is shown in: the redacted summary (and so also the whole entry), only
-#: the whole entry, or no view.
-OutputView = Literal["summary", "full", "never"]
+#: the whole entry, only the whole entry read alone (``single``: one entry by id and the
+#: answer to a write, never a list, a search hit or a holder: too large to repeat per
+#: item, and so never in the cached rendering either), or no view.
+OutputView = Literal["summary", "full", "single", "never"]
 #: How a document field is indexed. ``keyword``: exact values (filters, facets, access
 #: labels); ``boolean``; ``language_text``: one analysed field per language,
 #: ``<name>_<lang>``; ``text``: analysed text of no particular language; ``long``,

@@ -415,7 +415,15 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         dump=partial(fields.List, fields.Nested(OperationSchema), attribute="operation_rows"),
         storage="derived",
         input="never",
+        # Up to TILLIT_OPENAPI_MAX_OPERATIONS of them: on GET /apis/<id> (and a write's
+        # answer) and /apis/<id>/operations only, read from api_operations per request
+        # (EntryReader.single), never in a list, a search hit or the rendering cache.
+        output="single",
         applies_to=API,
+        # The elements its operations carry that the API's own ``data_elements`` do
+        # not: a full keyword, found by ``element=`` only for readers of the whole API
+        # (search.backend, ``ELEMENT_EXTENSION``; docs/operations.md).
+        index=(Indexed("operation_elements", "keyword", "full", many=True, computed=True),),
     ),
 )
 
@@ -434,9 +442,13 @@ def input_fields(entry_type: str, *, creating: bool) -> tuple[EntryField, ...]:
 
 
 def output_fields(view: OutputView) -> tuple[EntryField, ...]:
-    """The fields shown in ``view`` ("summary" or "full")."""
-    views = ("summary",) if view == "summary" else ("summary", "full")
+    """The fields shown in ``view`` ("summary", "full", or "single": the whole entry read alone)."""
+    views = {"summary": ("summary",), "full": ("summary", "full")}.get(view, ("summary", "full", "single"))
     return tuple(f for f in ENTRY_FIELDS if f.output in views)
+
+
+#: Fields of the whole entry read alone only (output "single"): added by the reader.
+SINGLE_FIELDS: tuple[str, ...] = tuple(f.name for f in ENTRY_FIELDS if f.output == "single")
 
 
 def column_fields(entry_type: str | None = None) -> tuple[EntryField, ...]:

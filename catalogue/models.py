@@ -122,6 +122,8 @@ class Entry(Base):
     operation_rows: Mapped[list[ApiOperation]] = relationship(
         cascade="all, delete-orphan", order_by="ApiOperation.position"
     )
+    #: The data elements its operations carry, once each (``OperationDataElement``).
+    operation_element_rows: Mapped[list[OperationDataElement]] = relationship(cascade="all, delete-orphan")
     served: Mapped[list[ServedDataset]] = relationship(
         foreign_keys="ServedDataset.api_id",
         cascade="all, delete-orphan",
@@ -259,6 +261,18 @@ class ApiOperation(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     data_elements: Mapped[list[str]] = mapped_column(JSON, default=list)
     classification: Mapped[str | None] = mapped_column(String(32))
+
+
+class OperationDataElement(Base):
+    """One row per (API, data element one of its operations carries), rebuilt with
+    ``api_operations``, so "who holds X?" finds APIs by their operations in SQL. Who
+    may learn of such a row is narrower than for ``entry_data_elements``: only a
+    reader of the whole API (docs/operations.md, "Operations' data elements")."""
+
+    __tablename__ = "api_operation_elements"
+
+    entry_id: Mapped[str] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    element: Mapped[str] = mapped_column(ForeignKey("data_elements.key"), primary_key=True, index=True)
 
 
 class ServedDataset(Base):

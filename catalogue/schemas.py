@@ -40,6 +40,7 @@ __all__ = [
     "DataElementSchema",
     "DatasetCreateSchema",
     "DatasetUpdateSchema",
+    "EntryDetailSchema",
     "EntrySchema",
     "EntrySummarySchema",
 ]
@@ -68,8 +69,12 @@ ApiUpdateSchema = _input_schema("ApiUpdateSchema", "api", creating=False)
 #: What a caller below an entry's classification (but at or above its listing
 #: level) may see. Nothing else is ever serialised for it.
 EntrySummarySchema = _output_schema("EntrySummarySchema", "summary")
-#: The whole entry; a type's own fields are omitted for the other type.
+#: The whole entry; a type's own fields are omitted for the other type. What lists,
+#: search hits and holders show, and what the rendering cache keeps.
 EntrySchema = _output_schema("EntrySchema", "full")
+#: The whole entry read alone (GET one, a write's answer): EntrySchema and the
+#: ``single`` fields (an API's operations).
+EntryDetailSchema = _output_schema("EntryDetailSchema", "single")
 
 
 class AgencyUpdateSchema(Schema):

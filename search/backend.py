@@ -27,6 +27,13 @@ Two field groups
     - facets over those fields count only such entries;
     - highlights come from summary fields (title, description) only.
 
+    One filter reads both groups (``FULL_EXTENSIONS``): ``element`` matches an
+    entry's own ``data_elements`` (summary), OR ``operation_elements`` (full: the
+    elements an API's operations carry) AND ``classification ∈ levels``. The
+    ``element`` facet counts the first for every visible entry plus the second
+    for entries readable whole; a document never holds a value in both fields,
+    so the sum counts each entry once (docs/operations.md).
+
 Facets
     Computed over the same query and ALL filters as the hits (they describe the
     result set); a value appears only with a count ≥ 1. Facet names:
@@ -90,6 +97,10 @@ FACET_FIELDS: Mapping[str, str] = {
     "format": "formats",
     "auth": "auth",
 }
+#: Filters and facets over a summary field that also read a full field, for entries
+#: the caller may read whole: name → the full document field. ``operation_elements``
+#: holds only the elements the entry's own ``data_elements`` lack (search.documents).
+FULL_EXTENSIONS: Mapping[str, str] = {"element": "operation_elements"}
 HIGHLIGHT_FIELDS = ("title", "description")
 
 

@@ -15,7 +15,7 @@ Which fields a document has, and of which kind, is derived from the entry
 fields' ``index`` declarations (:mod:`catalogue.fields`): a field indexed as its
 column's value is built here without code of its own; the ``computed`` ones
 (publisher_name, legal_basis, legal_text, sharing_status, formats, openapi, auth,
-title_sort) are built by ``_document``. ``sharing_status`` (catalogue.sharing) needs the
+operation_elements, title_sort) are built by ``_document``. ``sharing_status`` (catalogue.sharing) needs the
 scheme's lowest level, so every builder takes it (``lowest``): the indexer is given it
 once, by the app.
 """
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from catalogue import fields as entry_fields
 from catalogue import shapes
 from catalogue.entry_field import Indexed
-from catalogue.models import Agency, Distribution, Entry, LegalBasis, Statute
+from catalogue.models import Agency, Distribution, Entry, LegalBasis, OperationDataElement, Statute
 from catalogue.sharing import sharing_status
 from catalogue.statutes import search_words
 
@@ -104,6 +104,7 @@ def build_document(
         {name: getattr(entry, name) for name in _ENTRY_COLUMNS},
         [(b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases],
         [(d.format, d.media_type) for d in entry.distributions],
+        [r.element for r in entry.operation_element_rows],
         publisher_name,
         lowest,
         statutes or {},
@@ -189,11 +190,19 @@ def _documents(
         )
     ):
         formats[entry_id].append((fmt, media_type))
+    carried: dict[str, list[str]] = defaultdict(list)
+    for entry_id, element in session.execute(
+        select(OperationDataElement.entry_id, OperationDataElement.element).where(
+            OperationDataElement.entry_id.in_(ids)
+        )
+    ):
+        carried[entry_id].append(element)
     return [
         _document(
             row,
             bases.get(row["id"], ()),
             formats.get(row["id"], ()),
+            carried.get(row["id"], ()),
             names.get(row["publisher"]),
             lowest,
             statutes,
@@ -206,6 +215,7 @@ def _document(
     entry: Mapping[str, Any],
     legal_bases: Sequence[tuple[str, str, str, str | None]],
     distributions: Sequence[tuple[str | None, str | None]],
+    operation_elements: Sequence[str],
     publisher_name: Mapping[str, str] | None,
     lowest: str,
     statutes: StatuteWords,
@@ -225,6 +235,9 @@ def _document(
         else set()
     )
     doc["openapi"] = openapi_text(entry["openapi"]) if entry["type"] == "api" else ""
+    # Only those the entry's own ``data_elements`` lack: the two fields never share a
+    # value, so an ``element`` facet count is the sum of both (search.backend).
+    doc["operation_elements"] = sorted(set(operation_elements) - set(entry["data_elements"] or ()))
     doc["auth"] = sorted(
         {m["type"] for m in entry["auth_mechanisms"] or () if isinstance(m, Mapping) and m.get("type")}
         if entry["type"] == "api"

@@ -45,6 +45,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from search.backend import (
     FACET_FIELDS,
+    FULL_EXTENSIONS,
     FULL_FACETS,
     SUMMARY_FACETS,
     FacetValue,
@@ -71,8 +72,8 @@ from security.policy import RETIRED, STATUSES, ReadFilter
 T = TypeVar("T")
 
 # 3: the linking "s" is a compound part of its own; 4: sharing_status; 5: data_elements; 6: auth;
-# 7: legal_text also ascii-folded.
-SCHEMA_VERSION = "7"
+# 7: legal_text also ascii-folded; 8: operation_elements (and its combination field).
+SCHEMA_VERSION = "8"
 REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
@@ -193,12 +194,15 @@ MULTI_KEYWORDS = (*MULTI_KEYWORD_FIELDS, *BOOLEAN_FIELDS)
 #: on a single-valued column costs a fraction of one on a multi-valued column, and
 #: the classification prefix lets the caller's levels be applied to the buckets.
 COMBO_FACETS = {name: f"facet_{FACET_FIELDS[name]}" for name in FULL_FACETS}
+#: The same for the full half of a filter that reads both groups (FULL_EXTENSIONS),
+#: by document field.
+COMBO_EXTENSIONS = {field: f"facet_{field}" for field in FULL_EXTENSIONS.values()}
 STORED_TEXT = tuple(f"{g}_{lang}" for g in SUMMARY_GROUPS for lang in LANGUAGES)
 
 
 def _schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    for name in (*KEYWORDS, *MULTI_KEYWORDS, *COMBO_FACETS.values()):
+    for name in (*KEYWORDS, *MULTI_KEYWORDS, *COMBO_FACETS.values(), *COMBO_EXTENSIONS.values()):
         sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", fast=True)
     # The access labels in the two shapes the read filter asks for (see _visible).
     sb.add_text_field("access", tokenizer_name="raw")
@@ -421,7 +425,9 @@ class EmbeddedBackend:
         for token in access_tokens(doc):
             out.add_text("access", token)
         for name, field in COMBO_FACETS.items():
-            out.add_text(field, _combo(doc, name))
+            out.add_text(field, _combo(doc, FACET_FIELDS[name]))
+        for source, field in COMBO_EXTENSIONS.items():
+            out.add_text(field, _combo(doc, source))
         out.add_integer("revision", int(doc["revision"]))
         out.add_date("modified", datetime.fromisoformat(doc["modified"]))
         out.add_text("title_sort", doc["title_sort"])
@@ -454,7 +460,16 @@ class EmbeddedBackend:
         musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
         needs_full = False
         for name, values in filters.items():
-            musts.append((Occur.Must, _filter(self.schema, FACET_FIELDS[name], values)))
+            selected = _filter(self.schema, FACET_FIELDS[name], values)
+            if name in FULL_EXTENSIONS:  # or the full field, where readable whole
+                extension = _filter(self.schema, FULL_EXTENSIONS[name], values)
+                selected = Query.boolean_query(
+                    [
+                        (Occur.Should, selected),
+                        (Occur.Should, Query.boolean_query([(Occur.Must, extension), *readable_only])),
+                    ]
+                )
+            musts.append((Occur.Must, selected))
             needs_full = needs_full or name in FULL_FACETS
         if needs_full:
             musts.extend(readable_only)
@@ -530,6 +545,7 @@ class EmbeddedBackend:
         classifications the caller may read whole."""
         spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in SUMMARY_FACETS}
         spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in FULL_FACETS})
+        spec.update({field: _terms(combo, COMBO_FACET_SIZE) for field, combo in COMBO_EXTENSIONS.items()})
         try:
             raw = searcher.aggregate(query, spec)
         except ValueError:  # too many buckets for tantivy: count exactly below
@@ -537,19 +553,21 @@ class EmbeddedBackend:
         out = {name: _bucket_counts(raw[name]) for name in SUMMARY_FACETS if name in raw}
         if len(out) < len(SUMMARY_FACETS):
             out = self._plain_facets(searcher, query, SUMMARY_FACETS)
-        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in FULL_FACETS):
+        full_names = (*FULL_FACETS, *COMBO_EXTENSIONS)
+        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in full_names):
             # More combinations than asked for: the slower, exact way.
             restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
             out.update(self._plain_facets(searcher, restricted, FULL_FACETS))
+            extensions = searcher.aggregate(
+                restricted, {field: _terms(field, FACET_SIZE) for field in COMBO_EXTENSIONS}
+            )
+            for name, field in FULL_EXTENSIONS.items():
+                out[name] = _summed(out.get(name, []), _bucket_counts(extensions.get(field, {})))
             return out
         for name in FULL_FACETS:
-            counts: Counter[str] = Counter()
-            for bucket in raw[name]["buckets"]:
-                level, _, values = str(bucket["key"]).partition(SEP)
-                if level in levels and values:
-                    for value in values.split(VALUE_SEP):
-                        counts[value] += int(bucket["doc_count"])
-            out[name] = sort_facet_values(counts)
+            out[name] = _readable_counts(raw[name], levels)
+        for name, field in FULL_EXTENSIONS.items():
+            out[name] = _summed(out.get(name, []), _readable_counts(raw[field], levels))
         return out
 
     def _plain_facets(
@@ -702,9 +720,31 @@ def visible_access_terms(rf: ReadFilter, statuses: Iterable[str] | None = None) 
     return sorted(terms)
 
 
-def _combo(doc: Mapping[str, Any], name: str) -> str:
-    value = doc[FACET_FIELDS[name]]
-    if name == "personal_data":
+def _readable_counts(raw: Mapping[str, Any], levels: frozenset[str]) -> list[FacetValue]:
+    """The counts of a ``<classification>SEP<values>`` aggregation, only for the
+    classifications the caller may read whole."""
+    counts: Counter[str] = Counter()
+    for bucket in raw["buckets"]:
+        level, _, values = str(bucket["key"]).partition(SEP)
+        if level in levels and values:
+            for value in values.split(VALUE_SEP):
+                counts[value] += int(bucket["doc_count"])
+    return sort_facet_values(counts)
+
+
+def _summed(*parts: Sequence[FacetValue]) -> list[FacetValue]:
+    """Facet counts of disjoint fields added up (FULL_EXTENSIONS)."""
+    counts: Counter[str] = Counter()
+    for part in parts:
+        for value in part:
+            counts[value.value] += value.count
+    return sort_facet_values(counts)
+
+
+def _combo(doc: Mapping[str, Any], field: str) -> str:
+    """``<classification>SEP<values>`` of the document field ``field``."""
+    value = doc[field]
+    if field == "personal_data":
         values = ["true" if value else "false"]
     elif isinstance(value, str):  # a keyword of one value (sharing_status)
         values = [value]

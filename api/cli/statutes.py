@@ -10,9 +10,9 @@ import click
 from marshmallow import ValidationError
 
 from api.cli.common import app_session, echo_rows, fail
+from catalogue.compose import statute_service
 from catalogue.errors import CatalogueError
 from catalogue.legal import JURISDICTIONS
-from catalogue.services.statutes import StatuteService
 from catalogue.statute_schemas import StatuteCreateSchema, StatuteSchema
 from catalogue.statutes import NAME_LANGUAGES, SEED_FILE, label
 from security.identity import system_identity
@@ -42,7 +42,7 @@ def statutes_list(jurisdiction: str | None, lang: str | None, as_json: bool) -> 
     """List the register: reference, short name and name."""
     rows = []
     with app_session() as (ext, session):
-        service = StatuteService(session, ext.indexer)
+        service = statute_service(session, ext.indexer, ext.anchor)
         identity = system_identity(ext.scheme)
         page_number = 1
         while True:
@@ -114,7 +114,9 @@ def statutes_add(
         raise click.ClickException(json.dumps(exc.messages, ensure_ascii=False)) from exc
     with app_session() as (ext, session):
         try:
-            statute = StatuteService(session, ext.indexer).create(system_identity(ext.scheme), data)
+            statute = statute_service(session, ext.indexer, ext.anchor).create(
+                system_identity(ext.scheme), data
+            )
         except CatalogueError as exc:
             fail(exc)
         out = StatuteSchema().dump(statute)
@@ -138,7 +140,7 @@ def statutes_load(path: Path | None, replace: bool) -> None:
         raise click.ClickException(f"Cannot read the file: {exc}") from exc
     with app_session() as (ext, session):
         try:
-            added, replaced = StatuteService(session, ext.indexer).load(
+            added, replaced = statute_service(session, ext.indexer, ext.anchor).load(
                 system_identity(ext.scheme),
                 records if isinstance(records, list) else [records],
                 replace=replace,

@@ -27,6 +27,7 @@ from catalogue.schemas import (
     ApiUpdateSchema,
     DatasetCreateSchema,
     DatasetUpdateSchema,
+    EntryDetailSchema,
     EntrySchema,
     EntrySummarySchema,
 )
@@ -43,8 +44,9 @@ class EntryQueryArgsSchema(PageArgsSchema):
     theme = fields.String(validate=validate.OneOf(THEMES))
 
 
-#: What a reader gets of an entry: the whole entry, or its redacted summary.
-ENTRY_OR_SUMMARY = {"oneOf": [EntrySchema, EntrySummarySchema]}
+#: What a reader gets of one entry: the whole entry read alone (with an API's
+#: operations), or its redacted summary. A list shows EntrySchema: no operations.
+ENTRY_OR_SUMMARY = {"oneOf": [EntryDetailSchema, EntrySummarySchema]}
 EntryPageSchema = page_of(OneOfSchemas(EntrySchema, EntrySummarySchema), "Entry")
 ReadersPageSchema = page_of(AuditEventSchema, "Readers")
 
@@ -62,7 +64,9 @@ class PendingReviewSchema(Schema):
 
     status = fields.String(required=True, validate=validate.OneOf(["pending_review"]))
     review = fields.String(required=True, metadata={"description": "The review deciding the change."})
-    entry = fields.Nested(EntrySchema, required=True, metadata={"description": "The entry as it stands."})
+    entry = fields.Nested(
+        EntryDetailSchema, required=True, metadata={"description": "The entry as it stands."}
+    )
 
 
 def _bases(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -147,7 +151,7 @@ def make_blueprint(
     @blp.route("", methods=["POST"])
     @require_scope(WRITE)
     @blp.arguments(create_schema)
-    @blp.alt_response(201, schema=EntrySchema, description="The registered entry (a draft).")
+    @blp.alt_response(201, schema=EntryDetailSchema, description="The registered entry (a draft).")
     @problems(403, 409)
     @etag("answer")
     def create_entry(data: dict[str, Any]) -> Any:
@@ -167,7 +171,7 @@ def make_blueprint(
     @blp.route("/<entry_id>", methods=["PUT"])
     @require_scope(WRITE)
     @blp.arguments(update_schema)
-    @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
+    @blp.alt_response(200, schema=EntryDetailSchema, description="The updated entry.")
     @blp.alt_response(202, schema=PendingReviewSchema, description="The change waits for a security officer.")
     @problems(403, 409)
     @etag("write")
@@ -179,7 +183,7 @@ def make_blueprint(
     @blp.route("/<entry_id>", methods=["PATCH"])
     @require_scope(WRITE)
     @blp.arguments(update_schema(partial=patch_fields))
-    @blp.alt_response(200, schema=EntrySchema, description="The updated entry.")
+    @blp.alt_response(200, schema=EntryDetailSchema, description="The updated entry.")
     @blp.alt_response(202, schema=PendingReviewSchema, description="The change waits for a security officer.")
     @problems(403, 409)
     @etag("write")
@@ -190,7 +194,7 @@ def make_blueprint(
 
     @blp.route("/<entry_id>", methods=["DELETE"])
     @require_scope(WRITE)
-    @blp.alt_response(200, schema=EntrySchema, description="The retired entry.")
+    @blp.alt_response(200, schema=EntryDetailSchema, description="The retired entry.")
     @problems(403, 409)
     @etag("write")
     def retire_entry(entry_id: str, if_match: str | None) -> Any:
@@ -209,7 +213,7 @@ def make_blueprint(
 
     @blp.route("/<entry_id>/deprecate", methods=["POST"])
     @require_scope(WRITE)
-    @blp.alt_response(200, schema=EntrySchema, description="The deprecated entry.")
+    @blp.alt_response(200, schema=EntryDetailSchema, description="The deprecated entry.")
     @problems(403, 409)
     @etag("write")
     def deprecate_entry(entry_id: str, if_match: str | None) -> Any:

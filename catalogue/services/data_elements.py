@@ -6,27 +6,28 @@ The vocabulary (``DataElement``: key, URI, labels) is a table, seeded by migrati
 about any entry.
 
 ``holders`` answers "who holds X?": the entries tagged with the element that the
-caller may list, authoritative sources first. Visibility is the one rule of the
-catalogue: ``policy.read_filter`` compiled to SQL by ``catalogue.visibility``, in
-the same statement that counts and pages, so a hidden entry is neither shown nor
-counted. Each holder is then read through ``EntryService.views_of`` (decided again
-on its current head, rendered from the cache, its read audited like any list),
-and shows its legal bases of role ``disclosure`` only to a caller who may read the
-whole entry: a redacted summary never shows its legal bases anywhere else either.
-docs/data-elements.md explains the choices.
+caller may list, and the APIs one of whose operations carries it that the caller
+may read whole (an operation's elements are part of the whole view only:
+docs/operations.md, "Operations' data elements"), authoritative sources first.
+Visibility is the one rule of the catalogue: ``policy.read_filter`` compiled to
+SQL by ``catalogue.visibility``, in the same statement that counts and pages, so
+a hidden entry is neither shown nor counted. Each holder is then read through
+``EntryService.views_of`` (decided again on its current head, rendered from the
+cache, its read audited like any list), and shows its legal bases of role
+``disclosure`` only to a caller who may read the whole entry: a redacted summary
+never shows its legal bases anywhere else either. docs/data-elements.md explains the choices.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import and_, false, func, or_, select
 
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied
-from catalogue.models import DataElement, Entry, EntryDataElement
+from catalogue.models import DataElement, Entry, EntryDataElement, OperationDataElement
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entries import EntryService
 from catalogue.services.entry_views import EntryView
@@ -106,28 +107,42 @@ class DataElementService:
         rf = policy.read_filter(identity)
         if rf.matches_nothing:
             return Page([], 0, page, per_page)
-        conditions = _holding(key, visible_clause(rf))
-        joined = Entry.__table__.join(EntryDataElement.__table__, EntryDataElement.entry_id == Entry.id)
-        total = int(self.session.scalar(select(func.count()).select_from(joined).where(*conditions)) or 0)
+        own = select(EntryDataElement.authoritative).where(
+            EntryDataElement.entry_id == Entry.id, EntryDataElement.element == key
+        )
+        carried = select(OperationDataElement.entry_id).where(
+            OperationDataElement.entry_id == Entry.id, OperationDataElement.element == key
+        )
+        conditions = (
+            visible_clause(rf),
+            Entry.status != policy.RETIRED,  # retired entries are history
+            # Its own tag, for every caller who may list it; an element only its
+            # operations carry, only for a caller who may read it whole (then every
+            # operation is readable too): docs/operations.md.
+            or_(own.exists(), and_(carried.exists(), Entry.classification.in_(sorted(rf.levels)))),
+        )
+        authoritative = func.coalesce(own.scalar_subquery(), false())
+        total = int(self.session.scalar(select(func.count()).select_from(Entry).where(*conditions)) or 0)
         rows = self.session.execute(
-            select(*HEAD_COLUMNS, EntryDataElement.authoritative)
-            .select_from(joined)
+            select(*HEAD_COLUMNS, own.exists(), authoritative)
             .where(*conditions)
-            .order_by(EntryDataElement.authoritative.desc(), Entry.modified.desc(), Entry.id)
+            .order_by(authoritative.desc(), Entry.modified.desc(), Entry.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        authoritative = {row[0]: bool(row[-1]) for row in rows}
+        tagged = {row[0]: bool(row[-2]) for row in rows}
+        flags = {row[0]: bool(row[-1]) for row in rows}
         heads = [head_of(row[: len(HEAD_COLUMNS)]) for row in rows]
-        # Decided again on each entry's current head, and audited as any list is.
+        # Decided again on each entry's current head, and audited as any list is. An
+        # API found only by its operations stays only if still read whole (a change
+        # between the two statements must not show it as a summary).
         views = self.entries.views_of(identity, [h.id for h in heads], audit=True)
-        items = [_holder(views[h.id], authoritative[h.id]) for h in heads if h.id in views]
+        items = [
+            _holder(views[h.id], flags[h.id])
+            for h in heads
+            if h.id in views and (tagged[h.id] or views[h.id].full)
+        ]
         return Page(items, total, page, per_page)
-
-
-def _holding(key: str, visible: ColumnElement[bool]) -> Sequence[ColumnElement[bool]]:
-    """Holds ``key``, visible to the caller, not retired (retired entries are history)."""
-    return (EntryDataElement.element == key, visible, Entry.status != policy.RETIRED)
 
 
 def _holder(view: EntryView, authoritative: bool) -> Holder:

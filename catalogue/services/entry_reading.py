@@ -11,18 +11,21 @@ after the answer (``RefusalNotes``). Each machine is reached only through its po
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from catalogue.db import begin_write
-from catalogue.errors import NotFound, PermissionDenied
-from catalogue.models import Entry
+from catalogue.errors import Conflict, NotFound, PermissionDenied
+from catalogue.fields import SINGLE_FIELDS
+from catalogue.models import ApiOperation, Entry
 from catalogue.ports import AuditedEntry, AuditTrail, EntryMachines, Rendering
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entry_views import NOT_FOUND, EntryRef, EntryView, R
 from catalogue.services.statutes import register_of
+from catalogue.shapes import OperationSchema
 from catalogue.visibility import (
     CATALOGUE_VERSION,
     HEAD_BY_ID,
@@ -37,6 +40,16 @@ from catalogue.visibility import (
 from security import policy
 from security.identity import Identity
 from security.levels import ClassificationScheme
+
+#: The ``single`` fields the reader adds (``EntryReader.single``): a new one needs code there.
+if SINGLE_FIELDS != ("operations",):
+    raise RuntimeError(f"EntryReader.single adds operations only, not {SINGLE_FIELDS}.")
+OPERATIONS = OperationSchema(many=True)
+
+
+def _with_operations(view: EntryView, operations: list[dict[str, Any]]) -> EntryView:
+    """``view`` with the API's operations; its JSON text is then made per request."""
+    return replace(view, document={**view.document, "operations": operations}, text=None, named=None)
 
 
 class EntryReader:
@@ -106,10 +119,14 @@ class EntryReader:
             self.audit_now(identity, "entry.read", hidden, decision="deny", details={"answered": 404})
 
     def view(self, identity: Identity, entry: Entry, pending_review: str | None = None) -> EntryView:
-        """The view of a whole entry just loaded or changed."""
+        """The view of a whole entry just loaded or changed, read alone (with its
+        ``single`` fields: the answer to a write is the entry as GET shows it)."""
         full = policy.can_read(identity, entry.facts)
         rendering = self.renderer.render(entry, full, register_of(self.session, _cites([entry])))
-        return self._dress(identity, entry, full, rendering, pending_review if full else None)
+        view = self._dress(identity, entry, full, rendering, pending_review if full else None)
+        if not (full and entry.type == "api"):
+            return view
+        return _with_operations(view, OPERATIONS.dump(entry.operation_rows))
 
     def views(self, identity: Identity, heads: Sequence[EntryHead]) -> list[EntryView]:
         """Views of entries the caller may list: renderings from the cache, and whole
@@ -177,9 +194,33 @@ class EntryReader:
         return [i for i in ids if i in visible]
 
     def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:
-        """One entry as the caller may see it (its read audited), or NotFound."""
+        """One entry as the caller may see it (its read audited), or NotFound; read
+        alone, so with its ``single`` fields when whole (an API's operations)."""
         # The head alone: a cached rendering needs nothing more from the database.
-        return self._read(identity, self._head_visible(identity, entry_id, entry_type, alone=True))
+        view = self._read(identity, self._head_visible(identity, entry_id, entry_type, alone=True))
+        return self.single(identity, view)
+
+    def single(self, identity: Identity, view: EntryView) -> EntryView:
+        """``view`` with the fields of an entry read alone (catalogue.fields, output
+        "single"): an API's operations, for a caller who sees it whole. They are read
+        per request, never kept in the rendering cache (a list or a search hit never
+        shows them), in one statement with the entry's revision: if the entry moved
+        on since its view was decided, the view is read again."""
+        for _attempt in range(3):
+            if not (view.full and view.entry.type == "api"):
+                return view
+            rows = self.session.execute(
+                select(Entry.revision, ApiOperation)
+                .select_from(Entry)
+                .outerjoin(ApiOperation, ApiOperation.entry_id == Entry.id)
+                .where(Entry.id == view.entry.id)
+                .order_by(ApiOperation.position)
+            ).all()
+            if rows and rows[0][0] == view.entry.revision:
+                return _with_operations(view, OPERATIONS.dump([op for _r, op in rows if op is not None]))
+            # Changed (or gone) since: decide and render again, as a new read would.
+            view = self._read(identity, self._head_visible(identity, view.entry.id, view.entry.type))
+        raise Conflict("The entry changed while it was read; read it again.")
 
     def _read(self, identity: Identity, head: EntryHead) -> EntryView:
         views = self.views(identity, [head])
@@ -216,7 +257,7 @@ class EntryReader:
                 identity, "entry.operations", view.entry, decision="deny", details={"answered": 404}
             )
             raise NotFound(NOT_FOUND)
-        return list(view.document.get("operations") or [])
+        return list(self.single(identity, view).document["operations"])
 
     def list_entries(
         self,

@@ -30,6 +30,7 @@ from catalogue.models import (
     EntryDataElement,
     EntryTheme,
     LegalBasis,
+    OperationDataElement,
     OutboxEvent,
     ServedDataset,
     utcnow,
@@ -40,6 +41,7 @@ from catalogue.services.common import check_etag
 from catalogue.services.entry_reading import EntryReader
 from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag, operations_in
 from catalogue.services.pending_reviews import PendingReviews
+from catalogue.services.statutes import hold_cited
 from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import Identity
@@ -188,6 +190,8 @@ class EntryWriter:
         entry.temporal_start = temporal.get("start")
         entry.temporal_end = temporal.get("end")
         if "legal_basis" in data or creating:
+            # Until this commits, a register change of a cited statute waits for it.
+            hold_cited(self.session, ((b["jurisdiction"], b["reference"]) for b in merged["legal_basis"]))
             entry.legal_bases = [
                 LegalBasis(position=i, **basis) for i, basis in enumerate(merged["legal_basis"])
             ]
@@ -201,6 +205,8 @@ class EntryWriter:
             ]
         if prepared.operations is not None:
             entry.operation_rows = [_operation_row(i, o) for i, o in enumerate(prepared.operations)]
+            carried = sorted({key for o in prepared.operations for key in o.data_elements})
+            entry.operation_element_rows = [OperationDataElement(element=key) for key in carried]
         if entry.type == "dataset":
             if "distributions" in data or creating:
                 entry.distributions = [

@@ -7,6 +7,17 @@ commit: the same guarantee as an entry's own change (``EntryService.commit_chang
 
 Nothing here counts or lists entries: the register says what a statute is, never
 who cites it, so it cannot reveal an entry above anyone's clearance.
+
+Every change is an administrative act the agencies rely on (a statute's name is
+shown on every entry citing it), so it is recorded in the audit chain in its own
+transaction (``statute.add``, ``statute.replace``, one event per statute), like a
+change of the data-element vocabulary.
+
+Concurrency (PostgreSQL): a register write takes the statute's row FOR UPDATE
+before anything else (``_locked``); an entry write citing it holds the row FOR
+SHARE until it commits (``hold_cited``). So a register change and a concurrent
+citing entry are ordered, and the change moves on the entry's revision whenever
+the entry committed first (docs/statutes.md).
 """
 
 from __future__ import annotations
@@ -17,10 +28,11 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.legal import JURISDICTIONS, LegalReferenceError, normalise_reference, reference_url
 from catalogue.models import Entry, LegalBasis, OutboxEvent, Statute, utcnow
-from catalogue.ports import Indexer, NullIndexer
+from catalogue.ports import AuditTrail, Indexer, NullIndexer
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
 from catalogue.statutes import StatuteLabel, StatuteNames, check_records, keys, label
 from security import policy
@@ -38,8 +50,10 @@ def statute_etag(statute: Statute) -> str:
 class StatuteService:
     """Reads the register for anyone; adds and changes statutes for administrators."""
 
-    def __init__(self, session: Session, indexer: Indexer | None = None) -> None:
+    def __init__(self, session: Session, audit: AuditTrail, indexer: Indexer | None = None) -> None:
         self.session = session
+        #: The audit chain's trail in this session: every change is recorded with it.
+        self.audit = audit
         self.indexer = indexer or NullIndexer()
 
     def list_statutes(
@@ -84,11 +98,12 @@ class StatuteService:
         """Add a statute (admin only); Conflict if the register has it already."""
         self._require_manage(identity)
         code, canonical = _key(data["jurisdiction"], data["reference"])
-        if self.session.get(Statute, (code, canonical)) is not None:
+        begin_write(self.session)
+        if self._locked(code, canonical) is not None:
             raise Conflict(f"The register has {code} {canonical} already; replace it with PUT.")
         statute = Statute(jurisdiction=code, reference=canonical, **_values(code, canonical, data))
         self.session.add(statute)
-        self._commit((code, canonical))
+        self._commit(identity, [("statute.add", (code, canonical))])
         return statute
 
     def replace(
@@ -101,12 +116,16 @@ class StatuteService:
     ) -> Statute:
         """Replace a statute's names, short names, link, note and source (admin only, If-Match)."""
         self._require_manage(identity)
-        statute = self.get(identity, jurisdiction, reference)
+        key = _key(jurisdiction, reference)
+        begin_write(self.session)
+        statute = self._locked(*key)
+        if statute is None:
+            raise NotFound(NOT_FOUND)
         check_etag(statute_etag(statute), if_match)
         for name, value in _values(statute.jurisdiction, statute.reference, data).items():
             setattr(statute, name, value)
         statute.modified = utcnow()
-        self._commit((statute.jurisdiction, statute.reference))
+        self._commit(identity, [("statute.replace", (statute.jurisdiction, statute.reference))])
         return statute
 
     def load(self, identity: Identity, records: Sequence[Any], *, replace: bool = False) -> tuple[int, int]:
@@ -118,7 +137,11 @@ class StatuteService:
         except ValueError as exc:
             raise ValidationFailed({"records": [str(exc)]}) from exc
         added = replaced = 0
-        changed: list[tuple[str, str]] = []
+        changed: list[tuple[str, tuple[str, str]]] = []
+        begin_write(self.session)
+        # Rows taken FOR UPDATE in one statement, in key order (as ``hold_cited`` takes
+        # them), so two writers never wait for each other in a circle.
+        self._lock_all(keys((r["jurisdiction"], r["reference"]) for r in checked))
         for record in checked:
             code, canonical = record["jurisdiction"], record["reference"]
             statute = self.session.get(Statute, (code, canonical))
@@ -126,22 +149,45 @@ class StatuteService:
             if statute is None:
                 self.session.add(Statute(jurisdiction=code, reference=canonical, **values))
                 added += 1
+                changed.append(("statute.add", (code, canonical)))
             elif replace and any(getattr(statute, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(statute, name, value)
                 statute.modified = utcnow()
                 replaced += 1
-            else:
-                continue
-            changed.append((code, canonical))
-        self._commit(*changed)
+                changed.append(("statute.replace", (code, canonical)))
+        self._commit(identity, changed)
         return added, replaced
 
-    def _commit(self, *changed: tuple[str, str]) -> None:
-        """Commit the register change with an outbox row for each entry citing a changed statute."""
+    def _locked(self, jurisdiction: str, reference: str) -> Statute | None:
+        """The statute's row, taken FOR UPDATE (read again, not from the session's
+        identity map): it waits for every uncommitted entry write citing it
+        (``hold_cited``), whose entries ``_citing`` then finds."""
+        self._lock_all([(jurisdiction, reference)])
+        return self.session.get(Statute, (jurisdiction, reference))
+
+    def _lock_all(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Take these statutes' rows FOR UPDATE, in key order, reading them afresh."""
+        wanted = list(wanted)
+        if wanted:
+            self.session.scalars(
+                select(Statute)
+                .where(or_(*(and_(Statute.jurisdiction == j, Statute.reference == r) for j, r in wanted)))
+                .order_by(Statute.jurisdiction, Statute.reference)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            ).all()
+
+    def _commit(self, identity: Identity, changes: Sequence[tuple[str, tuple[str, str]]]) -> None:
+        """Commit the register change with an outbox row for each entry citing a changed
+        statute, and one audit event per changed statute, in one transaction."""
         try:
             self.session.flush()
-            ids = self._citing(changed)
+            ids = self._citing([key for _action, key in changes])
+            for action, (jurisdiction, reference) in changes:
+                self.audit.record(
+                    identity, action, details={"jurisdiction": jurisdiction, "reference": reference}
+                )
             self.session.commit()
         except Exception:
             self.session.rollback()
@@ -177,6 +223,26 @@ class StatuteService:
     def _require_manage(identity: Identity) -> None:
         if not policy.can_manage_statutes(identity):
             raise PermissionDenied("Changing the statute register needs the catalogue:admin scope.")
+
+
+def hold_cited(session: Session, references: Iterable[tuple[str, str]]) -> None:
+    """Take the register rows of these statutes FOR SHARE until the caller's write
+    transaction ends: an entry write that cites them calls this, so that a register
+    change of one of them (which takes its row FOR UPDATE, ``_locked``) either waits
+    for the entry's commit and then finds it among the citing entries (and moves its
+    revision on), or commits first and the entry's rendering, made after its own
+    commit, reads the new names. Without it, on PostgreSQL, a citing entry written
+    concurrently could keep a rendering with the old names at a revision the register
+    change never moved on (docs/statutes.md). SQLite has one writer at a time and no
+    row locks: there it is a plain read."""
+    wanted = list(keys(references))
+    if wanted:
+        session.execute(
+            select(Statute.jurisdiction)
+            .where(or_(*(and_(Statute.jurisdiction == j, Statute.reference == r) for j, r in wanted)))
+            .order_by(Statute.jurisdiction, Statute.reference)
+            .with_for_update(read=True)
+        )
 
 
 def register_of(

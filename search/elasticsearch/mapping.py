@@ -41,8 +41,9 @@ from search.documents import LANGUAGE_TEXT_GROUPS, LANGUAGES
 
 #: Bump on every change to the settings or the mapping; ``ensure_templates``
 #: installs a newer template and says that a rebuild is due.
-# 2: boolean similarity on every text field; 3: sharing_status; 4: data_elements; 5: auth
-TEMPLATE_VERSION = 5
+# 2: boolean similarity on every text field; 3: sharing_status; 4: data_elements; 5: auth;
+# 6: operation_elements
+TEMPLATE_VERSION = 6
 DEFAULT_PREFIX = "tillit-entries"
 
 #: Built-in language analyser per document language. Nynorsk shares Norwegian.

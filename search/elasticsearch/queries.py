@@ -37,6 +37,7 @@ from typing import Any
 
 from search.backend import (
     FACET_FIELDS,
+    FULL_EXTENSIONS,
     FULL_FACETS,
     MAX_PER_PAGE,
     SUMMARY_FACETS,
@@ -117,7 +118,7 @@ def readable_filter(readable_levels: Iterable[str]) -> dict[str, Any]:
 def selection_filters(query: SearchQuery, readable_levels: frozenset[str]) -> list[dict[str, Any]]:
     selected = query.filters.terms()
     clauses: list[dict[str, Any]] = [
-        {"terms": {FACET_FIELDS[name]: list(values)}} for name, values in selected.items()
+        _selection(name, list(values), readable_levels) for name, values in selected.items()
     ]
     if any(name in FULL_FACETS for name in selected):
         # A filter on a full field only ever matches entries readable whole.
@@ -296,13 +297,27 @@ def _terms_agg(field: str) -> dict[str, Any]:
     }
 
 
+def _selection(name: str, values: list[str], readable_levels: frozenset[str]) -> dict[str, Any]:
+    """The filter of one facet selection; for a name in FULL_EXTENSIONS, its summary
+    field OR its full field on an entry readable whole."""
+    clause: dict[str, Any] = {"terms": {FACET_FIELDS[name]: values}}
+    if name not in FULL_EXTENSIONS:
+        return clause
+    extension = {"terms": {FULL_EXTENSIONS[name]: values}}
+    readable_extension = {"bool": {"filter": [extension, readable_filter(readable_levels)]}}
+    return {"bool": {"should": [clause, readable_extension], "minimum_should_match": 1}}
+
+
 def facet_aggregations(readable_levels: frozenset[str]) -> dict[str, Any]:
     """Facet aggregations. They run over the hits of the filtered query; full
     facets additionally only over entries readable whole."""
     aggs: dict[str, Any] = {name: _terms_agg(FACET_FIELDS[name]) for name in SUMMARY_FACETS}
     aggs[READABLE_AGG] = {
         "filter": readable_filter(readable_levels),
-        "aggs": {name: _terms_agg(FACET_FIELDS[name]) for name in FULL_FACETS},
+        "aggs": {
+            **{name: _terms_agg(FACET_FIELDS[name]) for name in FULL_FACETS},
+            **{field: _terms_agg(field) for field in FULL_EXTENSIONS.values()},
+        },
     }
     return aggs
 
@@ -341,6 +356,14 @@ def parse_search_response(response: Mapping[str, Any], lang: str | None = None) 
     readable = aggs.get(READABLE_AGG) or {}
     for name in FULL_FACETS:
         _collect(facets, name, readable.get(name))
+    for name, field in FULL_EXTENSIONS.items():
+        # Disjoint fields (search.backend): each entry counted once.
+        extension: dict[str, list[FacetValue]] = {}
+        _collect(extension, name, readable.get(field))
+        counts: dict[str, int] = {v.value: v.count for v in facets.get(name, ())}
+        for value in extension.get(name, ()):
+            counts[value.value] = counts.get(value.value, 0) + value.count
+        _collect_counts(facets, name, counts)
     return SearchResult(total=total, hits=hits, facets=facets)
 
 
@@ -351,6 +374,10 @@ def _collect(facets: dict[str, list[FacetValue]], name: str, agg: Mapping[str, A
         str(bucket.get("key_as_string", bucket["key"])): int(bucket["doc_count"])
         for bucket in agg.get("buckets", [])
     }
+    _collect_counts(facets, name, counts)
+
+
+def _collect_counts(facets: dict[str, list[FacetValue]], name: str, counts: Mapping[str, int]) -> None:
     values = sort_facet_values(counts)
     if values:
         facets[name] = values

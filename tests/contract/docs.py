@@ -32,6 +32,7 @@ def make_doc(entry_id: str, title: str, *, lang: str = "sv", **over: Any) -> dic
         "formats": [],
         "openapi": "",
         "auth": [],
+        "operation_elements": [],
         "title_sort": title.lower(),
     }
     for lg in LANGUAGES:

@@ -370,6 +370,50 @@ def test_element_filter_and_facet_count_only_listed_entries(holders):
     assert facet(narrowed, "element") == {"personal-identity-number": 1, "postal-address": 2}
 
 
+# -- operations' data elements (docs/operations.md): the full half of ``element`` ---------
+@pytest.fixture
+def operated(search_backend):
+    search_backend.upsert(
+        [
+            make_doc("adresser", "Adresser", data_elements=["postal-address"]),
+            make_doc("vegdata", "Vegdata", type="api", operation_elements=["vehicle-registration"]),
+            # Listed at internal, classified sensitive: a summary for an internal reader,
+            # who must not learn what its operations carry, by hit or by count.
+            make_doc(
+                "folkereg",
+                "Folkeregisteret",
+                type="api",
+                classification="sensitive",
+                listing_level="internal",
+                data_elements=["name"],
+                operation_elements=["postal-address"],
+            ),
+        ]
+    )
+    search_backend.refresh()
+    return search_backend
+
+
+def test_operation_elements_match_and_count_only_for_whole_readers(operated):
+    def found(read_filter, *elements):
+        result = operated.search(read_filter, SearchQuery(filters=SearchFilters(element=elements)))
+        return {h.id for h in result.hits}
+
+    assert found(PUBLIC, "vehicle-registration") == {"vegdata"}
+    assert found(INTERNAL, "postal-address") == {"adresser"}
+    assert found(INTERNAL, "name") == {"folkereg"}  # its own tag: a summary field
+    assert found(SENSITIVE, "postal-address") == {"adresser", "folkereg"}
+    assert found(SENSITIVE, "name", "postal-address") == {"adresser", "folkereg"}
+    internal = operated.search(INTERNAL, SearchQuery())
+    assert facet(internal, "element") == {"name": 1, "postal-address": 1, "vehicle-registration": 1}
+    sensitive = operated.search(SENSITIVE, SearchQuery())
+    assert facet(sensitive, "element") == {"name": 1, "postal-address": 2, "vehicle-registration": 1}
+    narrowed = operated.search(INTERNAL, SearchQuery(filters=SearchFilters(element=("postal-address",))))
+    assert facet(narrowed, "element") == {"postal-address": 1}
+    # A text query for the word finds nothing through the keyword either.
+    assert {h.id for h in operated.search(INTERNAL, SearchQuery(text="postal-address")).hits} <= {"adresser"}
+
+
 # -- authentication mechanisms (issue 16): a full filter and facet ----------------------
 @pytest.fixture
 def authenticated(search_backend):

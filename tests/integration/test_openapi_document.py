@@ -112,6 +112,20 @@ def test_answers_have_their_real_shapes_and_headers(spec):
     assert "Location" in ok("/api/v1/agencies", "post", "201")["headers"]
 
 
+def test_operations_are_documented_on_the_api_read_alone_only(spec):
+    # docs/operations.md: GET /apis/<id>, a write's answer and /operations carry them;
+    # a list item (and so a search hit) never does.
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+    one = paths["/api/v1/apis/{entry_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert {"$ref": "#/components/schemas/EntryDetail"} in one["oneOf"]
+    assert "operations" in schemas["EntryDetail"]["properties"]
+    assert "operations" not in schemas["Entry"]["properties"]
+    created = paths["/api/v1/apis"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/EntryDetail"}
+    listed = schemas["EntryPage"]["properties"]["items"]["items"]
+    assert "EntryDetail" not in json.dumps(listed)
+
+
 def test_validation_rules_are_in_the_schemas(spec):
     schemas = spec["components"]["schemas"]
     assert '"format": "url"' not in json.dumps(spec)

@@ -213,3 +213,22 @@ def test_a_document_sent_with_a_reviewed_change_takes_effect_when_approved(app, 
     publish(app, api["id"])
     approved = client.get(f"/api/v1/apis/{api['id']}/operations", headers=writer).json["items"]
     assert [o["classification"] for o in approved] == ["internal", "sensitive"]
+
+
+def test_operations_are_on_the_api_read_alone_never_in_lists_or_search(app, client, token_for):
+    # Up to TILLIT_OPENAPI_MAX_OPERATIONS per API: too large to repeat per list item
+    # or search hit, and never kept in the rendering cache (docs/operations.md).
+    writer = token_for("sensitive", extra=WRITER)
+    api = _register(client, token_for, classification="internal")
+    assert [o["operation_id"] for o in api["operations"]] == ["hentPerson", "hendelser"]
+    one = client.get(f"/api/v1/apis/{api['id']}", headers=writer)
+    assert one.json["operations"] == api["operations"]
+    listed = client.get("/api/v1/apis?per_page=100", headers=writer)
+    item = next(i for i in listed.json["items"] if i["id"] == api["id"])
+    assert "operations" not in item and item["has_openapi"] is True
+    app.extensions["tillit"].search.refresh()
+    found = client.get("/api/v1/search?q=Folkeregisteret&per_page=100", headers=writer)
+    hit = next(i for i in found.json["items"] if i["id"] == api["id"])
+    assert "operations" not in hit
+    # The one read after a list still has them (a cached list rendering is not reused bare).
+    assert client.get(f"/api/v1/apis/{api['id']}", headers=writer).json["operations"] == api["operations"]

@@ -16,7 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from catalogue.compose import entry_service
-from catalogue.schemas import DatasetCreateSchema
+from catalogue.schemas import ApiCreateSchema, DatasetCreateSchema
 from catalogue.services.reviews import ReviewService
 from security.identity import ACTION_SCOPES, system_identity
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET, register_client
@@ -38,7 +38,9 @@ NOT_FOUND_BODY = {
 }
 
 
-def entry_data(publisher: str, classification: str, listing_level: str | None = None) -> dict[str, Any]:
+def entry_data(
+    publisher: str, classification: str, listing_level: str | None = None, entry_type: str = "dataset"
+) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "publisher": publisher,
         "title": {"en": f"Secret-ish {classification}/{listing_level}"},
@@ -61,7 +63,28 @@ def entry_data(publisher: str, classification: str, listing_level: str | None = 
                 "provision": "27 kap. 1 §",
             }
         ]
+    if entry_type == "api":
+        del raw["distributions"]
+        raw["endpoint_urls"] = ["https://example.org/HIDDEN-ENDPOINT"]
+        return dict(ApiCreateSchema().load(raw))
     return dict(DatasetCreateSchema().load(raw))
+
+
+def carrying_document(*elements: str, level: str = "public") -> dict[str, Any]:
+    """An OpenAPI document with one operation that carries ``elements``, classified
+    ``level`` (the lowest by default: an operation's own level never lets a caller
+    below its API's see it, docs/operations.md)."""
+    operation = {
+        "operationId": "HIDDEN-OPERATION",
+        "x-data-elements": list(elements),
+        "x-classification": level,
+        "responses": {"200": {"description": "OK"}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "HIDDEN", "version": "1"},
+        "paths": {"/x": {"get": operation}},
+    }
 
 
 def make_entry(
@@ -70,6 +93,7 @@ def make_entry(
     classification: str = "public",
     listing_level: str | None = None,
     status: str = "published",
+    entry_type: str = "dataset",
     **extra: Any,
 ) -> str:
     """Create an entry through the services (so the rules run) and move it to ``status``;
@@ -79,7 +103,7 @@ def make_entry(
     with ext.sessions() as session:
         service = entry_service(session, ext.scheme, ext.indexer, ext.anchor)
         entry_id = service.create(
-            system, "dataset", {**entry_data(publisher, classification, listing_level), **extra}
+            system, entry_type, {**entry_data(publisher, classification, listing_level, entry_type), **extra}
         ).entry.id
         if status == "in_review":
             ReviewService(service).submit(system, entry_id)

@@ -3,7 +3,9 @@
 Every caller, at every clearance, against a tagged entry at every (classification,
 listing level): the holders list and its total, and the search filter and facet on
 the element, show and count an entry exactly when the caller may list it; a
-redacted holder never shows its legal bases.
+redacted holder never shows its legal bases. An API that carries the element only
+in one of its operations is shown and counted exactly when the caller may read it
+whole (docs/operations.md, "Operations' data elements").
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import LANTMATERIET, SKATTEVERKET
-from tests.security.conftest import LEVELS, PAIRS, make_entry
+from tests.security.conftest import LEVELS, PAIRS, carrying_document, make_entry
 from tests.security.test_visibility import CALLERS, expected, headers_for
 
 pytestmark = pytest.mark.both_databases  # visibility compiled to SQL, at every clearance
@@ -25,12 +27,27 @@ def tagged(app):
     }
 
 
+@pytest.fixture
+def operated(app):
+    """One API per (classification, listing level) whose operation, classified at the
+    lowest level, carries vehicle-registration (the API itself is not tagged)."""
+    return {
+        pair: make_entry(
+            app, SKATTEVERKET, *pair, entry_type="api", openapi=carrying_document("vehicle-registration")
+        )
+        for pair in PAIRS
+    }
+
+
 @pytest.mark.parametrize("caller", CALLERS, ids=[str(c) for c in CALLERS])
-def test_holders_and_search_never_show_or_count_a_hidden_entry(app, client, token_for, tagged, caller):
+def test_holders_and_search_never_show_or_count_a_hidden_entry(
+    app, client, token_for, tagged, operated, caller
+):
     app.extensions["tillit"].search.refresh()
     h = headers_for(token_for, caller, agency=LANTMATERIET)
     outcome = {pair: expected(caller, pair) for pair in PAIRS}
     visible = {tagged[p] for p, o in outcome.items() if o != "hidden"}
+    visible |= {operated[p] for p, o in outcome.items() if o == "full"}
 
     r = client.get("/api/v1/data-elements/vehicle-registration/holders?per_page=100", headers=h)
     assert r.status_code == 200
@@ -40,7 +57,14 @@ def test_holders_and_search_never_show_or_count_a_hidden_entry(app, client, toke
     for pair, entry_id in tagged.items():
         if outcome[pair] == "hidden":
             assert entry_id not in text
+    for pair, entry_id in operated.items():
+        if outcome[pair] != "full":
+            assert entry_id not in text
+    assert "HIDDEN-OPERATION" not in text
     for item in r.json["items"]:
+        if item["id"] in operated.values():
+            assert item["view"] == "full"
+            continue
         pair = next(p for p, i in tagged.items() if i == item["id"])
         if outcome[pair] == "summary":
             assert item["view"] == "summary" and item["disclosure_bases"] is None

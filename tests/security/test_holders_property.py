@@ -1,6 +1,8 @@
 """Property: "who holds this data element?" shows and counts exactly the entries
 ``policy.can_list`` allows, for random identities (retired entries left out), with
-the authoritative sources first.
+the authoritative sources first. An API that holds the element only through one of
+its operations counts only where ``policy.can_read`` allows (docs/operations.md,
+"Operations' data elements"): a summary reader learns nothing of its operations.
 
 The holders are found in SQL (``visible_clause`` in ``DataElementService.holders``),
 the decision here in Python: the property proves the two never disagree, and that
@@ -19,7 +21,7 @@ from catalogue.services.data_elements import DataElementService
 from security import policy
 from security.identity import build_identity
 from tests.conftest import LANTMATERIET, SKATTEVERKET
-from tests.security.conftest import PAIRS, identities, make_entry
+from tests.security.conftest import PAIRS, carrying_document, identities, make_entry
 
 pytestmark = pytest.mark.both_databases  # visibility compiled to SQL, for random identities
 
@@ -46,20 +48,55 @@ def pool(app):
     ]
 
 
+@pytest.fixture
+def operated(app):
+    """Every (classification, listing level, status), an API of Lantmäteriet whose
+    operation (itself classified at the lowest level) carries ``income`` and the API
+    not; and, published, one of Skatteverket that holds it both ways."""
+    only = {
+        make_entry(
+            app,
+            LANTMATERIET,
+            classification,
+            listing,
+            status,
+            entry_type="api",
+            openapi=carrying_document("income"),
+        )
+        for classification, listing in PAIRS
+        for status in STATUSES
+    }
+    both = {
+        make_entry(
+            app,
+            SKATTEVERKET,
+            classification,
+            listing,
+            entry_type="api",
+            openapi=carrying_document("income", "name"),
+            data_elements=["income"],
+        )
+        for classification, listing in PAIRS
+    }
+    return only, both
+
+
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(who=identities, per_page=st.integers(min_value=1, max_value=7))
-def test_holders_show_and_count_only_what_the_caller_may_list(app, pool, who, per_page):
+def test_holders_show_and_count_only_what_the_caller_may_list(app, pool, operated, who, per_page):
     ext = app.extensions["tillit"]
     identity = build_identity(ext.scheme, subject="prop", **who)
     with ext.sessions() as session:
         service = DataElementService(entry_service(session, ext.scheme))
+        only_by_operation, tagged_too = operated
         expected = set()
-        for entry_id in pool:
+        for entry_id in [*pool, *only_by_operation, *tagged_too]:
             entry = session.get(Entry, entry_id)
             assert entry is not None
-            if policy.can_list(identity, entry.facts) and entry.status != policy.RETIRED:
+            allowed = policy.can_read if entry_id in only_by_operation else policy.can_list
+            if allowed(identity, entry.facts) and entry.status != policy.RETIRED:
                 expected.add(entry_id)
         shown, flags, page = [], [], 1
         while True:

@@ -58,9 +58,14 @@ def test_input_schemas_take_exactly_the_declared_input_fields(entry_type: str) -
 def test_output_schemas_show_exactly_the_declared_fields(entry_type: str) -> None:
     entry = _entry(entry_type)
     full = schemas.EntrySchema().dump(entry)
+    detail = schemas.EntryDetailSchema().dump(entry)
     summary = schemas.EntrySummarySchema().dump(entry)
     shown = _names([f for f in _applies(entry_type) if f.output != "never"])
-    assert set(full) == shown | VIEW_MARKERS
+    single = _names([f for f in _applies(entry_type) if f.output == "single"])
+    assert set(detail) == shown | VIEW_MARKERS
+    # Lists, search hits and the rendering cache: never the single fields (operations).
+    assert set(full) == (shown - single) | VIEW_MARKERS
+    assert single == ({"operations"} if entry_type == "api" else set())
     assert set(summary) == _names([f for f in _applies(entry_type) if f.output == "summary"]) | VIEW_MARKERS
     assert summary["redacted"] is True and full["redacted"] is False
 
@@ -245,13 +250,20 @@ def _entry(entry_type: str) -> Entry:
 #: The fingerprint of each released index schema. A declaration that changes what is
 #: indexed changes the fingerprint: bump the version (existing indices are then rebuilt)
 #: and add its fingerprint here.
-ES_TEMPLATES = {2: "da47107bc5b6896b", 3: "8dd85ae29b12a5ff", 4: "c5d519f989a14389", 5: "95745dc8b3996ea9"}
+ES_TEMPLATES = {
+    2: "da47107bc5b6896b",
+    3: "8dd85ae29b12a5ff",
+    4: "c5d519f989a14389",
+    5: "95745dc8b3996ea9",
+    6: "8422359f98810dbd",
+}
 TANTIVY_SCHEMAS = {
     "3": "1b4f1fbe2801fffd",
     "4": "f8406410230bda05",
     "5": "6f48e52bf51fd987",
     "6": "0eddf001e0f63873",
     "7": "e036ae6171374ae3",  # legal_text_fold
+    "8": "28a9ef85b4293b27",  # operation_elements and its combination field
 }
 
 
@@ -269,6 +281,7 @@ def test_a_changed_tantivy_schema_has_a_new_schema_version() -> None:
         list(embedded.KEYWORDS),
         list(embedded.MULTI_KEYWORDS),
         list(embedded.COMBO_FACETS.values()),
+        *([list(embedded.COMBO_EXTENSIONS.values())] if embedded.COMBO_EXTENSIONS else []),
         [
             [name, analyser, name in embedded.STORED_TEXT]
             for name, (analyser, _k, _w) in embedded.TEXT_FIELDS.items()

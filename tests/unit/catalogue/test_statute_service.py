@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, select
 
-from catalogue.compose import entry_service
+from catalogue.compose import entry_service, statute_service
 from catalogue.errors import Conflict, NotFound, PermissionDenied, PreconditionRequired, ValidationFailed
-from catalogue.models import OutboxEvent
+from catalogue.machinery.audit.chain import verify_chain
+from catalogue.models import AuditEvent, OutboxEvent
 from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.statutes import StatuteService, statute_etag
 from security.identity import anonymous_identity, system_identity
@@ -45,7 +46,7 @@ def nudges() -> Nudges:
 
 @pytest.fixture
 def statutes(session, nudges) -> StatuteService:
-    return StatuteService(session, nudges)
+    return statute_service(session, nudges)
 
 
 def citing_osl(session) -> str:
@@ -126,3 +127,27 @@ def test_load_adds_what_is_missing_and_replaces_only_when_asked(session, statute
     with pytest.raises(ValidationFailed) as caught:
         statutes.load(SYSTEM, [{"jurisdiction": "SE", "reference": "nope", "names": {"sv": "X"}}])
     assert "statute 1" in caught.value.errors["records"][0]
+
+
+def test_every_register_change_is_in_the_audit_chain(session, statutes):
+    # An administrative change every agency relies on, like the data-element vocabulary's.
+    data = {"jurisdiction": "SE", "reference": "1999:1", "names": {"sv": "Lag (1999:1)"}}
+    added = statutes.create(ADMIN, data)
+    statutes.replace(ADMIN, "SE", "1999:1", {"names": {"sv": "Lag"}}, statute_etag(added))
+    record = {"jurisdiction": "SE", "reference": "2009:400", "names": {"sv": "Ändrad"}, "source": "test"}
+    new = {"jurisdiction": "SE", "reference": "1999:2", "names": {"sv": "Lag (1999:2)"}}
+    statutes.load(SYSTEM, [record, new], replace=True)
+    statutes.load(SYSTEM, [record, new], replace=True)  # nothing changes: nothing recorded
+    events = session.execute(
+        select(AuditEvent.action, AuditEvent.actor, AuditEvent.details)
+        .where(AuditEvent.action.like("statute.%"))
+        .order_by(AuditEvent.seq)
+    ).all()
+    assert [(action, details) for action, _actor, details in events] == [
+        ("statute.add", {"jurisdiction": "SE", "reference": "1999:1"}),
+        ("statute.replace", {"jurisdiction": "SE", "reference": "1999:1"}),
+        ("statute.replace", {"jurisdiction": "SE", "reference": "2009:400"}),
+        ("statute.add", {"jurisdiction": "SE", "reference": "1999:2"}),
+    ]
+    assert events[0].actor == ADMIN.subject
+    assert verify_chain(session, None).ok

@@ -165,6 +165,8 @@ def test_facets_are_computed_inside_the_filter() -> None:
         "personal_data": "personal_data",
         "auth": "auth",
         "format": "formats",
+        # The full half of ``element`` (search.backend, FULL_EXTENSIONS).
+        "operation_elements": "operation_elements",
     }
 
 
@@ -197,6 +199,41 @@ def test_full_field_filters_only_match_readable_entries(filters: SearchFilters, 
     main = q.build_search(SearchQuery(filters=filters), INTERNAL)["query"]["bool"]["filter"]
     assert clause in main
     assert {"terms": {"classification": ["internal", "public"]}} in main
+
+
+def test_element_matches_operation_elements_only_on_readable_entries() -> None:
+    main = q.build_search(SearchQuery(filters=SearchFilters(element=("income",))), INTERNAL)["query"]["bool"]
+    readable = {"terms": {"classification": ["internal", "public"]}}
+    assert {
+        "bool": {
+            "should": [
+                {"terms": {"data_elements": ["income"]}},
+                {"bool": {"filter": [{"terms": {"operation_elements": ["income"]}}, readable]}},
+            ],
+            "minimum_should_match": 1,
+        }
+    } in main["filter"]
+    # The entry's own tags are a summary field: no readable filter around the whole.
+    assert readable not in main["filter"]
+
+
+def test_the_element_facet_adds_the_readable_operation_elements() -> None:
+    def buckets(**counts: int) -> dict:
+        return {"buckets": [{"key": k.replace("_", "-"), "doc_count": c} for k, c in counts.items()]}
+
+    response = {
+        "hits": {"total": {"value": 3}, "hits": []},
+        "aggregations": {
+            "element": buckets(name=1, postal_address=1),
+            q.READABLE_AGG: {"operation_elements": buckets(postal_address=1, income=2)},
+        },
+    }
+    facets = q.parse_search_response(response).facets
+    assert [(v.value, v.count) for v in facets["element"]] == [
+        ("income", 2),
+        ("postal-address", 2),
+        ("name", 1),
+    ]
 
 
 # -- text ---------------------------------------------------------------------------
