@@ -22,9 +22,11 @@ so no hit is lost to an expansion limit.
 
 One writer per index: the writer is guarded by a lock shared by every thread of
 the process, and the instance folder's ``search.lock`` (flock, taken when the
-backend opens) makes a second Tillit process fail at once with a clear message
-instead of waiting on, or corrupting, the index. The lock survives gunicorn's
-fork; the tantivy writer is opened lazily in the process that first writes.
+process first writes) makes a second Tillit process that tries to write fail at once
+with a clear message instead of waiting on, or corrupting, the index. Under
+``tillit serve`` the writer is a process of its own (search/writer.py) and the web
+workers only read; every reader reloads when the writer's commit word says so
+(search/freshness.py), so any number of processes may search one index.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from search.documents import (
     SINGLE_KEYWORD_FIELDS,
     preferred_title,
 )
+from search.freshness import CommitWord, Freshness
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
 from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
@@ -99,6 +102,8 @@ FACET_SIZE = 1000
 #: (sum_other_doc_count > 0) falls back to exact counting on the plain fields.
 COMBO_FACET_SIZE = 10_000
 WRITER_HEAP = 64_000_000
+#: Seconds a reader may go on without a commit another process made (TILLIT_INDEX_REFRESH).
+DEFAULT_REFRESH = 0.5
 #: Threads that run a request's top-hits pass beside its facet pass (``search``).
 SEARCH_HELPERS = 4
 #: The rebuild's own writer: a large heap means few, large segments and few merges.
@@ -215,7 +220,15 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, instance_path: str | os.PathLike[str], *, writer_heap: int = WRITER_HEAP) -> None:
+    def __init__(
+        self,
+        instance_path: str | os.PathLike[str],
+        *,
+        writer_heap: int = WRITER_HEAP,
+        refresh: float = DEFAULT_REFRESH,
+    ) -> None:
+        """``refresh``: seconds a reader may go on with its view of the index after
+        another process committed documents (never after one removed some)."""
         self.folder = Path(instance_path)
         self.path = self.folder / INDEX_DIR
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -231,6 +244,8 @@ class EmbeddedBackend:
         self.schema = _schema()
         self.analyzers = _analyzers()
         self.index = self._open_index()
+        self.commits = CommitWord(self.folder)
+        self._fresh = Freshness(self.commits, self.index.reload, refresh)
 
     # -- lifecycle --------------------------------------------------------------
     def _open_index(self) -> tantivy.Index:
@@ -245,6 +260,9 @@ class EmbeddedBackend:
             (self.path / REBUILD_MARKER).touch()
         self.path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        # Reloaded by Freshness when the writer's commit word moves, not by a watcher
+        # thread of tantivy's own (which polls the files, and does not survive a fork).
+        index.config_reader("Manual")
         version_file.write_text(SCHEMA_VERSION)
         for name, analyzer in self.analyzers.items():
             index.register_tokenizer(name, analyzer)
@@ -310,7 +328,12 @@ class EmbeddedBackend:
             self._lock_fh = None
 
     def refresh(self) -> None:
-        self.index.reload()
+        """See every commit made so far, at once."""
+        self._fresh.reload_now()
+
+    def _committed(self, *, narrowed: bool) -> None:
+        self.commits.committed(narrowed=narrowed)
+        self._fresh.reload_now()
 
     # -- writing ---------------------------------------------------------------
     def upsert(self, documents: Sequence[Mapping[str, Any]], *, check_revisions: bool = True) -> None:
@@ -330,7 +353,7 @@ class EmbeddedBackend:
                 writer.delete_documents_by_term("id", entry_id)
                 writer.add_document(self._to_tantivy(doc))
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=False)
 
     def delete(self, entry_ids: Iterable[str]) -> None:
         ids = list(entry_ids)
@@ -341,7 +364,7 @@ class EmbeddedBackend:
             for entry_id in ids:
                 writer.delete_documents_by_term("id", entry_id)
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=True)
 
     def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
         """Replace every document in one commit: searches see the old index until then.
@@ -366,7 +389,7 @@ class EmbeddedBackend:
             finally:
                 writer.wait_merging_threads()
             (self.path / REBUILD_MARKER).unlink(missing_ok=True)
-        self.index.reload()
+            self._committed(narrowed=True)
         return count
 
     def _drop_writer(self) -> None:
@@ -380,7 +403,7 @@ class EmbeddedBackend:
             writer = self._get_writer()
             writer.delete_all_documents()
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=True)
 
     def _stored_revisions(self, ids: list[str]) -> dict[str, int]:
         searcher = self.index.searcher()
@@ -397,6 +420,7 @@ class EmbeddedBackend:
         return out
 
     def revisions(self) -> dict[str, int]:
+        self._fresh.check()
         searcher = self.index.searcher()
         total = searcher.num_docs
         if not total:
@@ -446,6 +470,7 @@ class EmbeddedBackend:
         if read_filter.matches_nothing:
             return SearchResult.empty()
         parsed = parse(query.text)
+        self._fresh.check()
         searcher = self.index.searcher()
         readable_only = self._readable_only(searcher, read_filter.levels)
         filters = query.filters.terms()
@@ -508,6 +533,7 @@ class EmbeddedBackend:
         title_fields = {f: v for f, v in TEXT_FIELDS.items() if f.startswith("title_")}
         musts = [(Occur.Must, self._clause(c, title_fields)) for c in clauses]
         musts.append((Occur.Must, self._visible(read_filter, SUGGEST_STATUSES)))
+        self._fresh.check()
         searcher = self.index.searcher()
         result = searcher.search(Query.boolean_query(musts), limit, count=False)
         out = []
