@@ -11,8 +11,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_identity
 from api.openapi import Blueprint
 from api.resources.common import page_response, reader_language
-from api.resources.entries import render
+from api.resources.entries import entry_json
 from api.wiring import services
+from catalogue.machinery.readpath.rendering import to_json
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.services.agencies import AgencyLabel
 from catalogue.shapes import AUTH_TYPES, MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
@@ -149,13 +150,12 @@ def search(args: dict[str, Any]) -> Any:
     result = services().search.search(current_identity(), query)
     statute_facet = result.facets.get(STATUTE_FACET, ())
     labels = _facet_labels(f.value for f in statute_facet)
-    items = []
-    for item in result.items:
-        data = render(item.view)
-        data["highlights"] = dict(item.highlights)
-        items.append(data)
+    lang = reader_language()
+    # Each hit is its cached rendering's text, as a read of the entry answers it (nothing
+    # serialised again), with its highlights added as the last member.
+    items = ",".join(_with_highlights(entry_json(item.view, lang), item.highlights) for item in result.items)
     agencies = services().agencies.labels(
-        current_identity(), (f.value for f in result.facets.get(PUBLISHER_FACET, ())), reader_language()
+        current_identity(), (f.value for f in result.facets.get(PUBLISHER_FACET, ())), lang
     )
     facets = (
         {
@@ -170,6 +170,14 @@ def search(args: dict[str, Any]) -> Any:
     )
     response.vary.add("Accept-Language")  # statutes' and agencies' names are in the reader's language
     return response
+
+
+def _with_highlights(entry: str, highlights: Mapping[str, str]) -> str:
+    """An entry's JSON object text with ``"highlights"`` added as its last member."""
+    return f"{entry[:-1]},{_HIGHLIGHTS}{to_json(dict(highlights))}}}"
+
+
+_HIGHLIGHTS = '"highlights":'
 
 
 def _facet_labels(references: Iterable[str]) -> Mapping[tuple[str, str], StatuteLabel]:
