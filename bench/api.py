@@ -89,8 +89,15 @@ SCOPE = "catalogue:read:sensitive"
 TARGETS = {"get": 0.60, "list": 0.30, "search": 0.25, "list-audited": 0.30}
 #: Targets against the floor endpoint (PostgreSQL).
 FLOOR_TARGETS = {"get": 0.60, "list": 0.30}
-#: Words the search scenarios rotate over: each matches part of the generated catalogue.
-SEARCH_WORDS = ["skatt", "folkbokföring", "moms", "fastighet", "punktskatter", "kommun", "income", "register"]
+#: Queries the search scenarios rotate over: a topic and a region, inflected or folded as
+#: people type them, each matching about 0.7 % of the generated entries (about 70 of 10,000:
+#: a few pages of hits, as a search of the demo catalogue finds). One word alone ("skatt")
+#: matches most of this catalogue, which real catalogues do not: then the cost is counting
+#: thousands of matches into the facets, not answering the request.
+SEARCH_WORDS = [
+    "punktskatter jämtland", "kassaregister skåne", "momsregistrerade uppsala", "folkbokföring halland",
+    "fastighetstaxering dalarna", "skattekonton norrbotten", "income västerbotten", "excise stockholm",
+]  # fmt: skip
 LABELS = {
     "bare": "bare Flask JSON",
     "get": "GET /api/v1/datasets/<id>",
@@ -663,8 +670,10 @@ def measure_round(
             i["classification"] != "public" and not i["redacted"] for i in body["items"]
         ):
             raise SystemExit("The audited list holds no whole internal or sensitive entry.")
-        if scenario.startswith("search") and not (body["total"] and body["items"] and body["facets"]):
-            raise SystemExit(f"The search {paths[0]} found nothing (or counted no facets).")
+        for path in paths if scenario.startswith("search") else ():
+            found = check(server.base, path, headers)
+            if not (found["total"] and found["items"] and found["facets"]):
+                raise SystemExit(f"The search {path} found nothing (or counted no facets).")
         if scenario == "floor" and body.get("id") is None:
             raise SystemExit("The floor endpoint found no entry.")
         if scenario.startswith("get") and body.get("redacted") is not False:

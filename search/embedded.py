@@ -47,6 +47,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from search.backend import (
     FACET_FIELDS,
+    FACETS,
     FULL_FACETS,
     SUMMARY_FACETS,
     FacetValue,
@@ -506,7 +507,8 @@ class EmbeddedBackend:
             # longer of the two rather than their sum.
             pending = _submit(self._helper(), top)
             try:
-                facets = self._facets(searcher, final, read_filter.levels, readable_only)
+                names = query.facet_names if query.facet_names is not None else FACETS
+                facets = self._facets(searcher, final, read_filter.levels, readable_only, names)
             finally:
                 result = pending.result() if pending is not None else top()
             if not _count(result):
@@ -550,25 +552,30 @@ class EmbeddedBackend:
         query: Query,
         levels: frozenset[str],
         readable_only: Sequence[tuple[Occur, Query]],
+        names: Sequence[str] = FACETS,
     ) -> dict[str, list[FacetValue]]:
-        """Every facet in one aggregation over the hits. Full facets are counted from
-        the ``<classification>SEP<values>`` combinations, keeping only the
+        """The facets ``names`` in one aggregation over the hits. Full facets are counted
+        from the ``<classification>SEP<values>`` combinations, keeping only the
         classifications the caller may read whole."""
-        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in SUMMARY_FACETS}
-        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in FULL_FACETS})
+        summary = [name for name in SUMMARY_FACETS if name in names]
+        full = [name for name in FULL_FACETS if name in names]
+        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in summary}
+        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in full})
+        if not spec:
+            return {}
         try:
             raw = searcher.aggregate(query, spec)
         except ValueError:  # too many buckets for tantivy: count exactly below
             raw = {}
-        out = {name: _bucket_counts(raw[name]) for name in SUMMARY_FACETS if name in raw}
-        if len(out) < len(SUMMARY_FACETS):
-            out = self._plain_facets(searcher, query, SUMMARY_FACETS)
-        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in FULL_FACETS):
+        out = {name: _bucket_counts(raw[name]) for name in summary if name in raw}
+        if len(out) < len(summary):
+            out = self._plain_facets(searcher, query, summary)
+        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in full):
             # More combinations than asked for: the slower, exact way.
             restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
-            out.update(self._plain_facets(searcher, restricted, FULL_FACETS))
+            out.update(self._plain_facets(searcher, restricted, full))
             return out
-        for name in FULL_FACETS:
+        for name in full:
             counts: Counter[str] = Counter()
             for bucket in raw[name]["buckets"]:
                 level, _, values = str(bucket["key"]).partition(SEP)
