@@ -49,8 +49,7 @@ from catalogue.machinery.audit.writer import ProcessGroupWriter
 from catalogue.machinery.children.openapi import OpenAPILimits
 from catalogue.machinery.readpath.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
-from search.indexer import OutboxIndexer
-from search.setup import make_backend
+from search.setup import make_backend, make_indexer
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
 from security.outbound import OutboundPolicy
@@ -275,7 +274,7 @@ def _audit_writer(settings: dict[str, Any]) -> ProcessGroupWriter | None:
 def _wire_search(tillit: Tillit, settings: dict[str, Any]) -> None:
     """The search backend, and the outbox indexer behind the catalogue's Indexer port."""
     backend = make_backend(settings)
-    indexer = OutboxIndexer(tillit.sessions, backend, tillit.scheme.lowest)
+    indexer = make_indexer(settings, tillit.sessions, backend, tillit.scheme.lowest)
     indexer.install(tillit.sessions)
     tillit.search = backend
     tillit.indexer = indexer

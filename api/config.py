@@ -22,6 +22,14 @@ DEFAULTS: dict[str, Any] = {
     # process, in turn) or "process" (a child process of its own; `tillit serve`
     # uses it). Either way a read is answered only once its event is durable.
     "AUDIT_WRITER": "thread",
+    # Who writes the embedded search index: "inline" (the process that made the change;
+    # one process per instance folder) or "process" (an index writer process of its own,
+    # search/writer.py, which `tillit serve` starts: any number of workers then search it).
+    "INDEX_WRITER": "inline",
+    # Seconds a process may go on searching its view of the embedded index after the
+    # writer committed new or changed documents (removed ones count before the next
+    # search, and the worker that made a change sees it at once).
+    "INDEX_REFRESH": 0.5,
     # Seconds an entry's head (its classification, listing level, status, revision)
     # may be kept in memory for reads of that entry; any change made through Tillit,
     # in any process sharing the instance folder, ends it at once (catalogue/machinery/readpath/heads.py).
@@ -124,6 +132,14 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         config["AUDIENCE"] = config["ISSUER"].rstrip("/") + "/api/v1"
     if config["AUDIT_WRITER"] not in ("thread", "process"):
         raise ValueError('TILLIT_AUDIT_WRITER must be "thread" or "process".')
+    if config["INDEX_WRITER"] not in ("inline", "process"):
+        raise ValueError('TILLIT_INDEX_WRITER must be "inline" or "process".')
+    try:
+        config["INDEX_REFRESH"] = float(config["INDEX_REFRESH"])
+    except (TypeError, ValueError):
+        raise ValueError("TILLIT_INDEX_REFRESH must be a number of seconds.") from None
+    if not 0 <= config["INDEX_REFRESH"] <= 60:
+        raise ValueError("TILLIT_INDEX_REFRESH must be between 0 and 60.")
     if config["HEAD_CACHE_SECONDS"] in ("", None):
         config["HEAD_CACHE_SECONDS"] = 5.0 if config["DATABASE_URL"].startswith("sqlite") else 0.0
     try:

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from api.auth import InsufficientScope, Unauthorized
 from catalogue.errors import CatalogueError, Unavailable, ValidationFailed
 from catalogue.machinery.audit.chain import AuditUnavailable
+from search.writer import WriterUnavailable
 from security.tokens import TokenStateUnavailable
 
 PROBLEM = "application/problem+json"
@@ -118,6 +119,16 @@ def register_problem_handlers(app: Flask) -> None:
         return problem(
             503,
             "The audit log cannot record reads right now, so nothing is shown. Try again shortly.",
+            headers={"Retry-After": "1"},
+        )
+
+    @app.errorhandler(WriterUnavailable)
+    def _index_writer_unavailable(exc: WriterUnavailable) -> Response:
+        # Fail closed: a change that must take documents out of the index first is not made.
+        app.logger.error("Change refused, the search index writer is unavailable: %s", exc)
+        return problem(
+            503,
+            "The search index cannot take this change right now, so it was not made. Try again shortly.",
             headers={"Retry-After": "1"},
         )
 

@@ -144,8 +144,13 @@ class SearchQuery:
     #: Preferred language of the caller (snippets, title sort); None = any.
     lang: str | None = None
     facets: bool = True
+    #: The facets to count (``facets`` on); None: all of them. An engine counts only
+    #: these, so a caller that shows two facets does not pay for eleven.
+    facet_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.facet_names is not None and not set(self.facet_names) <= set(FACETS):
+            raise ValueError(f"facets must be among {', '.join(FACETS)}")
         if self.sort not in SORTS:
             raise ValueError(f"sort must be one of {', '.join(SORTS)}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:

@@ -22,9 +22,11 @@ so no hit is lost to an expansion limit.
 
 One writer per index: the writer is guarded by a lock shared by every thread of
 the process, and the instance folder's ``search.lock`` (flock, taken when the
-backend opens) makes a second Tillit process fail at once with a clear message
-instead of waiting on, or corrupting, the index. The lock survives gunicorn's
-fork; the tantivy writer is opened lazily in the process that first writes.
+process first writes) makes a second Tillit process that tries to write fail at once
+with a clear message instead of waiting on, or corrupting, the index. Under
+``tillit serve`` the writer is a process of its own (search/writer.py) and the web
+workers only read; every reader reloads when the writer's commit word says so
+(search/freshness.py), so any number of processes may search one index.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from search.backend import (
     FACET_FIELDS,
+    FACETS,
     FULL_EXTENSIONS,
     FULL_FACETS,
     SUMMARY_FACETS,
@@ -65,6 +68,7 @@ from search.documents import (
     SINGLE_KEYWORD_FIELDS,
     preferred_title,
 )
+from search.freshness import CommitWord, Freshness
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
 from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
@@ -100,6 +104,8 @@ FACET_SIZE = 1000
 #: (sum_other_doc_count > 0) falls back to exact counting on the plain fields.
 COMBO_FACET_SIZE = 10_000
 WRITER_HEAP = 64_000_000
+#: Seconds a reader may go on without a commit another process made (TILLIT_INDEX_REFRESH).
+DEFAULT_REFRESH = 0.5
 #: Threads that run a request's top-hits pass beside its facet pass (``search``).
 SEARCH_HELPERS = 4
 #: The rebuild's own writer: a large heap means few, large segments and few merges.
@@ -219,7 +225,15 @@ class EmbeddedBackend:
 
     name = "embedded"
 
-    def __init__(self, instance_path: str | os.PathLike[str], *, writer_heap: int = WRITER_HEAP) -> None:
+    def __init__(
+        self,
+        instance_path: str | os.PathLike[str],
+        *,
+        writer_heap: int = WRITER_HEAP,
+        refresh: float = DEFAULT_REFRESH,
+    ) -> None:
+        """``refresh``: seconds a reader may go on with its view of the index after
+        another process committed documents (never after one removed some)."""
         self.folder = Path(instance_path)
         self.path = self.folder / INDEX_DIR
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -235,6 +249,8 @@ class EmbeddedBackend:
         self.schema = _schema()
         self.analyzers = _analyzers()
         self.index = self._open_index()
+        self.commits = CommitWord(self.folder)
+        self._fresh = Freshness(self.commits, self.index.reload, refresh)
 
     # -- lifecycle --------------------------------------------------------------
     def _open_index(self) -> tantivy.Index:
@@ -249,6 +265,9 @@ class EmbeddedBackend:
             (self.path / REBUILD_MARKER).touch()
         self.path.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        # Reloaded by Freshness when the writer's commit word moves, not by a watcher
+        # thread of tantivy's own (which polls the files, and does not survive a fork).
+        index.config_reader("Manual")
         version_file.write_text(SCHEMA_VERSION)
         for name, analyzer in self.analyzers.items():
             index.register_tokenizer(name, analyzer)
@@ -314,7 +333,12 @@ class EmbeddedBackend:
             self._lock_fh = None
 
     def refresh(self) -> None:
-        self.index.reload()
+        """See every commit made so far, at once."""
+        self._fresh.reload_now()
+
+    def _committed(self, *, narrowed: bool) -> None:
+        self.commits.committed(narrowed=narrowed)
+        self._fresh.reload_now()
 
     # -- writing ---------------------------------------------------------------
     def upsert(self, documents: Sequence[Mapping[str, Any]], *, check_revisions: bool = True) -> None:
@@ -334,7 +358,7 @@ class EmbeddedBackend:
                 writer.delete_documents_by_term("id", entry_id)
                 writer.add_document(self._to_tantivy(doc))
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=False)
 
     def delete(self, entry_ids: Iterable[str]) -> None:
         ids = list(entry_ids)
@@ -345,7 +369,7 @@ class EmbeddedBackend:
             for entry_id in ids:
                 writer.delete_documents_by_term("id", entry_id)
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=True)
 
     def rebuild(self, documents: Iterable[Mapping[str, Any]]) -> int:
         """Replace every document in one commit: searches see the old index until then.
@@ -370,7 +394,7 @@ class EmbeddedBackend:
             finally:
                 writer.wait_merging_threads()
             (self.path / REBUILD_MARKER).unlink(missing_ok=True)
-        self.index.reload()
+            self._committed(narrowed=True)
         return count
 
     def _drop_writer(self) -> None:
@@ -384,7 +408,7 @@ class EmbeddedBackend:
             writer = self._get_writer()
             writer.delete_all_documents()
             writer.commit()
-        self.index.reload()
+            self._committed(narrowed=True)
 
     def _stored_revisions(self, ids: list[str]) -> dict[str, int]:
         searcher = self.index.searcher()
@@ -401,6 +425,7 @@ class EmbeddedBackend:
         return out
 
     def revisions(self) -> dict[str, int]:
+        self._fresh.check()
         searcher = self.index.searcher()
         total = searcher.num_docs
         if not total:
@@ -452,6 +477,7 @@ class EmbeddedBackend:
         if read_filter.matches_nothing:
             return SearchResult.empty()
         parsed = parse(query.text)
+        self._fresh.check()
         searcher = self.index.searcher()
         readable_only = self._readable_only(searcher, read_filter.levels)
         filters = query.filters.terms()
@@ -496,7 +522,8 @@ class EmbeddedBackend:
             # longer of the two rather than their sum.
             pending = _submit(self._helper(), top)
             try:
-                facets = self._facets(searcher, final, read_filter.levels, readable_only)
+                names = query.facet_names if query.facet_names is not None else FACETS
+                facets = self._facets(searcher, final, read_filter.levels, readable_only, names)
             finally:
                 result = pending.result() if pending is not None else top()
             if not _count(result):
@@ -523,6 +550,7 @@ class EmbeddedBackend:
         title_fields = {f: v for f, v in TEXT_FIELDS.items() if f.startswith("title_")}
         musts = [(Occur.Must, self._clause(c, title_fields)) for c in clauses]
         musts.append((Occur.Must, self._visible(read_filter, SUGGEST_STATUSES)))
+        self._fresh.check()
         searcher = self.index.searcher()
         result = searcher.search(Query.boolean_query(musts), limit, count=False)
         out = []
@@ -539,34 +567,43 @@ class EmbeddedBackend:
         query: Query,
         levels: frozenset[str],
         readable_only: Sequence[tuple[Occur, Query]],
+        names: Sequence[str] = FACETS,
     ) -> dict[str, list[FacetValue]]:
-        """Every facet in one aggregation over the hits. Full facets are counted from
-        the ``<classification>SEP<values>`` combinations, keeping only the
+        """The facets ``names`` in one aggregation over the hits. Full facets are counted
+        from the ``<classification>SEP<values>`` combinations, keeping only the
         classifications the caller may read whole."""
-        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in SUMMARY_FACETS}
-        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in FULL_FACETS})
-        spec.update({field: _terms(combo, COMBO_FACET_SIZE) for field, combo in COMBO_EXTENSIONS.items()})
+        summary = [name for name in SUMMARY_FACETS if name in names]
+        full = [name for name in FULL_FACETS if name in names]
+        extensions = {name: field for name, field in FULL_EXTENSIONS.items() if name in names}
+        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in summary}
+        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in full})
+        spec.update(
+            {field: _terms(COMBO_EXTENSIONS[field], COMBO_FACET_SIZE) for field in extensions.values()}
+        )
+        if not spec:
+            return {}
         try:
             raw = searcher.aggregate(query, spec)
         except ValueError:  # too many buckets for tantivy: count exactly below
             raw = {}
-        out = {name: _bucket_counts(raw[name]) for name in SUMMARY_FACETS if name in raw}
-        if len(out) < len(SUMMARY_FACETS):
-            out = self._plain_facets(searcher, query, SUMMARY_FACETS)
-        full_names = (*FULL_FACETS, *COMBO_EXTENSIONS)
-        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in full_names):
+        out = {name: _bucket_counts(raw[name]) for name in summary if name in raw}
+        if len(out) < len(summary):
+            out = self._plain_facets(searcher, query, summary)
+        counted_whole = (*full, *extensions.values())
+        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in counted_whole):
             # More combinations than asked for: the slower, exact way.
             restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
-            out.update(self._plain_facets(searcher, restricted, FULL_FACETS))
-            extensions = searcher.aggregate(
-                restricted, {field: _terms(field, FACET_SIZE) for field in COMBO_EXTENSIONS}
-            )
-            for name, field in FULL_EXTENSIONS.items():
-                out[name] = _summed(out.get(name, []), _bucket_counts(extensions.get(field, {})))
+            out.update(self._plain_facets(searcher, restricted, full))
+            if extensions:
+                counted = searcher.aggregate(
+                    restricted, {field: _terms(field, FACET_SIZE) for field in extensions.values()}
+                )
+                for name, field in extensions.items():
+                    out[name] = _summed(out.get(name, []), _bucket_counts(counted.get(field, {})))
             return out
-        for name in FULL_FACETS:
+        for name in full:
             out[name] = _readable_counts(raw[name], levels)
-        for name, field in FULL_EXTENSIONS.items():
+        for name, field in extensions.items():
             out[name] = _summed(out.get(name, []), _readable_counts(raw[field], levels))
         return out
 

@@ -162,7 +162,7 @@ class OutboxIndexer:
             and any(inspect(obj).attrs[name].history.has_changes() for name in ACCESS_LABELS)
         ]
         if changed:
-            self.backend.delete(changed)
+            self.tighten(changed)
             session.info.setdefault(TIGHTEN_KEY, set()).update(changed)
 
     def _after_commit(self, session: Session) -> None:
@@ -173,7 +173,15 @@ class OutboxIndexer:
         if not ids:
             return
         try:
-            with self.sessions() as fresh:
-                self._index_upsert_current(fresh, sorted(ids))
+            self.restore(sorted(ids))
         except Exception:
             log.exception("Could not restore search documents after a rollback; run `tillit index check`.")
+
+    def tighten(self, entry_ids: Sequence[str]) -> None:
+        """Take these entries' documents out of the index now (before the commit)."""
+        self.backend.delete(entry_ids)
+
+    def restore(self, entry_ids: Sequence[str]) -> None:
+        """Index these entries again as the database has them now (after a rollback)."""
+        with self.sessions() as fresh:
+            self._index_upsert_current(fresh, entry_ids)

@@ -61,7 +61,10 @@ class SearchService:
         # A hit the database no longer shows this caller (the index is a moment
         # behind) is dropped, and not counted.
         total = max(0, result.total - (len(result.hits) - len(items)))
-        return SearchPage(total, items, result.facets, query.page, query.per_page)
+        facets = result.facets
+        if query.facet_names is not None:  # an engine may count more than was asked
+            facets = {name: values for name, values in facets.items() if name in query.facet_names}
+        return SearchPage(total, items, facets, query.page, query.per_page)
 
     def suggest(self, identity: Identity, prefix: str, limit: int = 10) -> list[SuggestionView]:
         found: list[Suggestion] = self.backend.suggest(policy.read_filter(identity), prefix, limit)

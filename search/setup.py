@@ -1,4 +1,4 @@
-"""Choose and build the search backend from the settings (composition helper)."""
+"""Choose and build the search backend and its indexer from the settings (composition helper)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from search.backend import SearchBackend
 from search.elasticsearch.backend import ElasticsearchBackend
 from search.embedded import EmbeddedBackend
+from search.indexer import OutboxIndexer
+from search.writer import RemoteIndexer, WriterClient, address_for
 
 
 def make_backend(settings: Mapping[str, Any]) -> SearchBackend:
@@ -16,4 +20,15 @@ def make_backend(settings: Mapping[str, Any]) -> SearchBackend:
     ``ELASTICSEARCH_URL`` is set (the Elasticsearch backend plugs in here)."""
     if settings.get("ELASTICSEARCH_URL"):
         return ElasticsearchBackend.from_settings(settings)
-    return EmbeddedBackend(Path(settings["INSTANCE_PATH"]))
+    return EmbeddedBackend(Path(settings["INSTANCE_PATH"]), refresh=float(settings["INDEX_REFRESH"]))
+
+
+def make_indexer(
+    settings: Mapping[str, Any], sessions: sessionmaker[Session], backend: SearchBackend, lowest: str
+) -> OutboxIndexer:
+    """In process, or (``INDEX_WRITER=process``, embedded engine) through the index
+    writer process that ``tillit serve`` starts (search/writer.py). Elasticsearch takes
+    writes from any number of processes: it always indexes in process."""
+    if settings["INDEX_WRITER"] == "process" and isinstance(backend, EmbeddedBackend):
+        return RemoteIndexer(sessions, backend, lowest, WriterClient(address_for(settings["INSTANCE_PATH"])))
+    return OutboxIndexer(sessions, backend, lowest)

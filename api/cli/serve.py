@@ -12,6 +12,8 @@ from api.cli.index import rebuild_if_needed
 from api.config import DEFAULTS
 from api.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
 from api.wiring import tillit
+from search.embedded import EmbeddedBackend
+from search.writer import RemoteIndexer, WriterProcess, WriterUnavailable
 
 #: gunicorn's bounds on a request's head, above Tillit's own (api/edge.py), so a
 #: client meets Tillit's 414/431 problems, never gunicorn's text/html pages.
@@ -39,9 +41,29 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     os.environ.setdefault("TILLIT_AUDIT_WRITER", "process")
     if "TILLIT_DATABASE_POOL_SIZE" not in os.environ:  # a connection per thread, and two spare
         os.environ["TILLIT_DATABASE_POOL_SIZE"] = str(max(DEFAULTS["DATABASE_POOL_SIZE"], threads + 2))
+    # The embedded index written by a process of its own, so that workers only read it.
+    os.environ.setdefault("TILLIT_INDEX_WRITER", "process")
     app = load_app()
-    getattr(tillit(app).search, "acquire", lambda: None)()  # one server per folder
-    rebuild_if_needed(app)
+    ext = tillit(app)
+    writer = None
+    if isinstance(ext.indexer, RemoteIndexer):
+        writer = WriterProcess(
+            app.config["DATABASE_URL"],
+            app.config["INSTANCE_PATH"],
+            ext.scheme.lowest,
+            app.config["INDEX_REFRESH"],
+        )
+        try:
+            writer.start()  # takes the folder's lock: a second server on it stops here
+        except WriterUnavailable as exc:
+            raise click.ClickException(
+                f"{exc} Is another Tillit server using {app.config['INSTANCE_PATH']}?"
+            ) from None
+    else:
+        if workers > 1 and isinstance(ext.search, EmbeddedBackend):
+            raise click.ClickException("--workers above 1 needs TILLIT_INDEX_WRITER=process (the default).")
+        getattr(ext.search, "acquire", lambda: None)()  # one server per folder
+        rebuild_if_needed(app)
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types: its base is Any
@@ -57,7 +79,11 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             return app
 
     click.echo(f"Tillit serves {os.environ['TILLIT_ISSUER']}  (API: /api/v1, docs: /api/v1/openapi.json)")
-    Server().run()
+    try:
+        Server().run()
+    finally:
+        if writer is not None:
+            writer.stop()  # in the master only (the workers, forked from it, pass here too)
 
 
 def serve_options() -> set[str]:

@@ -11,8 +11,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_identity
 from api.openapi import Blueprint
 from api.resources.common import page_response, reader_language
-from api.resources.entries import render
+from api.resources.entries import entry_json
 from api.wiring import services
+from catalogue.machinery.readpath.rendering import to_json
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.services.agencies import AgencyLabel
 from catalogue.shapes import AUTH_TYPES, MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
@@ -40,6 +41,40 @@ STATUTE_FACET = "legal_basis"
 PUBLISHER_FACET = "publisher"
 
 
+_FACET_NAMES = "|".join(FACETS)
+
+
+class FacetsArgument(fields.String):
+    """``facets=``: ``true`` (every facet, the default), ``false`` (none), or the facets to
+    count, comma-separated (``facets=type,publisher``): only those are counted."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            metadata={
+                "description": "Which facets to count: true (all), false (none) or names, "
+                f"comma-separated ({', '.join(FACETS)}). Counting fewer answers sooner.",
+                "pattern": f"^(true|false|1|0|({_FACET_NAMES})(,({_FACET_NAMES}))*)$",
+                "example": "type,publisher",
+                "default": "true",  # what the document says; loaded, it is every facet
+            },
+            **kwargs,
+        )
+
+    # A string in the OpenAPI document, a tuple of facet names once loaded.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> tuple[str, ...]:
+        text = str(super()._deserialize(value, attr, data, **kwargs)).strip().lower()
+        if text in ("true", "1"):
+            return FACETS
+        if text in ("false", "0"):
+            return ()
+        names = tuple(dict.fromkeys(n.strip() for n in text.split(",")))
+        if not names or not set(names) <= set(FACETS):
+            raise ValidationError(f"Give true, false or facet names among: {', '.join(FACETS)}.")
+        return names
+
+
 class SearchQueryArgsSchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=MAX_QUERY_LENGTH))
     type = _many(fields.String(validate=validate.OneOf(ENTRY_TYPES)))
@@ -55,7 +90,7 @@ class SearchQueryArgsSchema(Schema):
     personal_data = fields.Boolean(load_default=None, allow_none=True)
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     lang = fields.String(load_default=None, validate=validate.OneOf(LANGUAGES))
-    facets = fields.Boolean(load_default=True)
+    facets = FacetsArgument(load_default=FACETS)
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_WINDOW))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
@@ -144,23 +179,23 @@ def search(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
         lang=args["lang"],
-        facets=args["facets"],
+        facets=bool(args["facets"]),
+        facet_names=tuple(args["facets"]),
     )
     result = services().search.search(current_identity(), query)
     statute_facet = result.facets.get(STATUTE_FACET, ())
     labels = _facet_labels(f.value for f in statute_facet)
-    items = []
-    for item in result.items:
-        data = render(item.view)
-        data["highlights"] = dict(item.highlights)
-        items.append(data)
+    lang = reader_language()
+    # Each hit is its cached rendering's text, as a read of the entry answers it (nothing
+    # serialised again), with its highlights added as the last member.
+    items = ",".join(_with_highlights(entry_json(item.view, lang), item.highlights) for item in result.items)
     agencies = services().agencies.labels(
-        current_identity(), (f.value for f in result.facets.get(PUBLISHER_FACET, ())), reader_language()
+        current_identity(), (f.value for f in result.facets.get(PUBLISHER_FACET, ())), lang
     )
     facets = (
         {
             name: [_facet_value(name, f, labels, agencies) for f in result.facets.get(name, ())]
-            for name in FACETS
+            for name in args["facets"]
         }
         if args["facets"]
         else {}
@@ -170,6 +205,14 @@ def search(args: dict[str, Any]) -> Any:
     )
     response.vary.add("Accept-Language")  # statutes' and agencies' names are in the reader's language
     return response
+
+
+def _with_highlights(entry: str, highlights: Mapping[str, str]) -> str:
+    """An entry's JSON object text with ``"highlights"`` added as its last member."""
+    return f"{entry[:-1]},{_HIGHLIGHTS}{to_json(dict(highlights))}}}"
+
+
+_HIGHLIGHTS = '"highlights":'
 
 
 def _facet_labels(references: Iterable[str]) -> Mapping[tuple[str, str], StatuteLabel]:

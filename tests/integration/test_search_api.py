@@ -55,6 +55,21 @@ def test_filters_sort_and_paging(app, client):
     assert r["total"] == 5 and r["facets"] == {}
 
 
+def test_only_the_facets_asked_for_are_counted(app, client, token_for):
+    for i in range(3):
+        create_entry(app, LANTMATERIET if i % 2 else SKATTEVERKET, f"Karta {i}", themes=["REGI"])
+    everything = client.get("/api/v1/search?q=karta").json["facets"]
+    some = client.get("/api/v1/search?q=karta&facets=theme,publisher").json
+    assert some["total"] == 3 and set(some["facets"]) == {"theme", "publisher"}
+    assert some["facets"] == {name: everything[name] for name in ("theme", "publisher")}
+    assert client.get("/api/v1/search?q=karta&facets=true").json["facets"] == everything
+    assert client.get("/api/v1/search?q=karta&facets=0").json["facets"] == {}
+    for wrong in ("theme,nope", "", ",", "publisher;type"):
+        r = client.get(f"/api/v1/search?q=karta&facets={wrong}")
+        assert (r.status_code, r.mimetype) == (422, "application/problem+json"), wrong
+        assert set(r.json["errors"]) == {"facets"}
+
+
 def test_invalid_arguments_are_problems_with_field_errors(client):
     r = client.get("/api/v1/search?per_page=1000&sort=random&theme=NOPE")
     assert r.status_code == 422
