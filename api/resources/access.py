@@ -254,7 +254,7 @@ def _grant_response(view: GrantView) -> Response:
 @requests_blp.arguments(AccessRequestCreateSchema)
 @requests_blp.alt_response(201, schema=AccessRequestSchema, description="The submitted request.")
 @etag("answer")
-@problems(403)
+@problems(403, 404)
 def create_request(data: dict[str, Any]) -> Any:
     """Ask for access to an entry you may see (at least as a summary), or to named
     operations of an API, with your agency's processing basis. A hidden entry answers

@@ -77,8 +77,8 @@ def request_body(entry_id: str, client_id: str, **overrides) -> dict:
 
 
 def resource_server(app) -> tuple[str, str]:
-    from authserver.services.clients import ClientService  # noqa: PLC0415
-    from security.identity import system_identity  # noqa: PLC0415
+    from authserver.services.clients import ClientService
+    from security.identity import system_identity
 
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
@@ -100,7 +100,9 @@ def test_the_whole_story(client, app, token_for):
     assert summary["redacted"] is True
     # ...and asks for two of its operations, for Skatteetaten's own system.
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
-    made = client.post("/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer)
+    made = client.post(
+        "/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer
+    )
     assert made.status_code == 201, made.json
     request_id = made.json["id"]
     assert made.headers["Location"] == f"/api/v1/access-requests/{request_id}"
@@ -176,15 +178,21 @@ def test_the_whole_story(client, app, token_for):
     assert exported["owner_orgnr"] == "2021005448"
 
     # Revoked: a new token lacks the scope at once, and the old one is refused.
-    revoked = client.post(f"/api/v1/grants/{grant_id}/revoke", json={"reason": "Avtalet har upphört."}, headers=decider)
+    revoked = client.post(
+        f"/api/v1/grants/{grant_id}/revoke", json={"reason": "Avtalet har upphört."}, headers=decider
+    )
     assert revoked.status_code == 200 and revoked.json["state"] == "revoked"
     again = client.post(
         "/oauth/token", data={"grant_type": "client_credentials", "scope": scope}, headers=basic(*system)
     )
     assert again.json["error"] == "invalid_scope"
     plain = fetch_token(client, *system)
-    assert scope not in client.post("/oauth/introspect", data={"token": plain}, headers=basic(*rs)).json["scope"]
-    assert client.post("/oauth/introspect", data={"token": token}, headers=basic(*rs)).json == {"active": False}
+    assert (
+        scope not in client.post("/oauth/introspect", data={"token": plain}, headers=basic(*rs)).json["scope"]
+    )
+    assert client.post("/oauth/introspect", data={"token": token}, headers=basic(*rs)).json == {
+        "active": False
+    }
     assert client.get("/api/v1/datasets", headers=bearer(token)).status_code == 401
 
 
@@ -192,14 +200,20 @@ def test_refusal_for_an_entry_without_a_disclosure_basis_shows_its_reason(client
     entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK])
     developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
-    made = client.post("/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer)
+    made = client.post(
+        "/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer
+    )
     request_id = made.json["id"]
     officer = token_for("sensitive", extra=OFFICER)
     seen = client.get(f"/api/v1/access-requests/{request_id}", headers=officer).json
     assert seen["sharing_status"] == "no_disclosure_basis"
     assert [f["code"] for f in seen["flags"] if f["blocking"]] == ["no_disclosure_basis"]
     client.post(f"/api/v1/access-requests/{request_id}/assess", headers=officer)
-    grant = {"decision": "grant", "reason": "Ja.", "valid_until": (date.today() + timedelta(days=30)).isoformat()}
+    grant = {
+        "decision": "grant",
+        "reason": "Ja.",
+        "valid_until": (date.today() + timedelta(days=30)).isoformat(),
+    }
     decider = token_for("sensitive", extra=("catalogue:review", "catalogue:audit"))
     cannot = client.post(f"/api/v1/access-requests/{request_id}/decision", json=grant, headers=decider)
     assert "no disclosure basis" in problem(cannot, 422)["errors"]["decision"][0]
@@ -221,7 +235,9 @@ def test_no_processing_basis_for_personal_data_is_flagged(client, app, token_for
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
     body = request_body(entry["id"], system[0], processing_basis=[])
     request_id = client.post("/api/v1/access-requests", json=body, headers=developer).json["id"]
-    seen = client.get(f"/api/v1/access-requests/{request_id}", headers=token_for("sensitive", extra=OFFICER)).json
+    seen = client.get(
+        f"/api/v1/access-requests/{request_id}", headers=token_for("sensitive", extra=OFFICER)
+    ).json
     assert [f["code"] for f in seen["flags"] if f["blocking"]] == ["no_processing_basis"]
 
 
@@ -234,7 +250,9 @@ def test_withdraw_and_renew(client, app, token_for):
         f"/api/v1/access-requests/{first['id']}/withdraw", json={"reason": "Feil system."}, headers=developer
     )
     assert withdrawn.json["state"] == "withdrawn"
-    again = client.post(f"/api/v1/access-requests/{first['id']}/withdraw", json={"reason": "x"}, headers=developer)
+    again = client.post(
+        f"/api/v1/access-requests/{first['id']}/withdraw", json={"reason": "x"}, headers=developer
+    )
     problem(again, 409)
 
     second = client.post("/api/v1/access-requests", json=body, headers=developer).json
@@ -244,7 +262,12 @@ def test_withdraw_and_renew(client, app, token_for):
     until = date.today() + timedelta(days=20)
     granted = client.post(
         f"/api/v1/access-requests/{second['id']}/decision",
-        json={"decision": "grant", "reason": "OK.", "disclosure_basis": OSL_DISCLOSURE, "valid_until": str(until)},
+        json={
+            "decision": "grant",
+            "reason": "OK.",
+            "disclosure_basis": OSL_DISCLOSURE,
+            "valid_until": str(until),
+        },
         headers=decider,
     ).json
     grant_id = granted["grant"]
