@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from typing import Any
 
 from catalogue import access
-from catalogue.shapes import LegalBasisSchema
 from catalogue.services.access_requests import AccessRequestService
 from catalogue.services.entries import EntryService
 from catalogue.services.grants import GrantService
+from catalogue.shapes import LegalBasisSchema
 from security.identity import Identity, system_identity
 
 _basis = LegalBasisSchema()
