@@ -305,8 +305,8 @@ class AccessRequestService:
             basis = matching[0] if matching else None
         valid_from = decision.get("valid_from") or date.today()
         valid_until = decision["valid_until"]
-        if valid_until < valid_from:
-            errors["valid_until"] = ["The validity ends before it starts."]
+        if valid_until < valid_from or valid_until < date.today():
+            errors["valid_until"] = ["The validity ends before it starts, or has ended already."]
         elif valid_until - valid_from > MAX_PERIOD:
             errors["valid_until"] = ["A grant runs at most five years; it can be renewed."]
         if errors:

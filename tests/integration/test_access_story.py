@@ -277,3 +277,57 @@ def test_withdraw_and_renew(client, app, token_for):
     assert renewed.json["renews"] == grant_id and renewed.json["state"] == "submitted"
     assert renewed.json["period_start"] == str(until + timedelta(days=1))
     assert renewed.json["consumer_xroad"] == "NO/GOV/974761076/skatt"
+
+
+def _assessed(client, app, token_for, elements=("income",)):
+    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
+    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
+    system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
+    body = request_body(entry["id"], system[0], data_elements=list(elements))
+    made = client.post("/api/v1/access-requests", json=body, headers=developer)
+    assert made.status_code == 201, made.json
+    officer = token_for("sensitive", extra=OFFICER)
+    assert (
+        client.post(f"/api/v1/access-requests/{made.json['id']}/assess", headers=officer).status_code == 200
+    )
+    return made.json["id"], officer
+
+
+def test_a_special_category_element_is_flagged_without_blocking(client, app, token_for):
+    admin = token_for(None, extra=("catalogue:admin",))
+    added = client.post(
+        "/api/v1/data-elements",
+        json={
+            "key": "health-data",
+            "uri": "urn:tillit:data-element:health-data",
+            "vocabulary": "Tillit (test)",
+            "labels": {"sv": "hälsouppgifter", "nb": "helseopplysninger", "en": "health data"},
+            "special_category": True,
+        },
+        headers=admin,
+    )
+    assert added.status_code == 201 and added.json["special_category"] is True
+    request_id, officer = _assessed(client, app, token_for, elements=("income", "health-data"))
+    seen = client.get(f"/api/v1/access-requests/{request_id}", headers=officer).json
+    assert {e["key"]: e["special_category"] for e in seen["data_elements"]} == {
+        "income": False,
+        "health-data": True,
+    }
+    flags = {f["code"]: f for f in seen["flags"]}
+    assert (
+        flags["special_category"]["blocking"] is False
+        and "health-data" in flags["special_category"]["reason"]
+    )
+
+
+def test_narrowing_only_and_a_validity_that_has_not_ended(client, app, token_for):
+    request_id, _ = _assessed(client, app, token_for)
+    decider = token_for("sensitive", extra=("catalogue:review", "catalogue:audit"))
+    base = {"decision": "grant", "reason": "OK.", "disclosure_basis": OSL_DISCLOSURE}
+    url = f"/api/v1/access-requests/{request_id}/decision"
+    widened = {**base, "valid_until": str(date.today() + timedelta(days=30)), "data_elements": ["name"]}
+    assert problem(client.post(url, json=widened, headers=decider), 422)["errors"]["data_elements"]
+    ended = {**base, "valid_from": "2020-01-01", "valid_until": "2020-12-31"}
+    assert problem(client.post(url, json=ended, headers=decider), 422)["errors"]["valid_until"]
+    missing = {k: v for k, v in base.items()}
+    assert problem(client.post(url, json=missing, headers=decider), 422)["errors"]["valid_until"]
