@@ -24,6 +24,7 @@ from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_
 from api.openapi import init_api
 from api.problems import problem, register_problem_handlers
 from api.resources import (
+    access,
     agencies,
     audit,
     data_elements,
@@ -188,6 +189,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         ),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
         outbound=outbound,
+        access_four_eyes=settings["ACCESS_FOUR_EYES"],
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)
@@ -249,6 +251,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(people.blp)
     api.register_blueprint(search_resource.blp)
     api.register_blueprint(data_elements.blp)
+    api.register_blueprint(access.requests_blp)
+    api.register_blueprint(access.grants_blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
     init_languages(app)

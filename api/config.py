@@ -114,6 +114,9 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_MAX_BYTES": 1_000_000,
     "OUTBOUND_MAX_REDIRECTS": 3,
     "OUTBOUND_CA_BUNDLE": "",
+    # Four eyes on access requests: the officer who assessed a request does not decide it,
+    # when the providing agency has more than one security officer (docs/access.md).
+    "ACCESS_FOUR_EYES": True,
 }
 
 
@@ -148,6 +151,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ValueError("TILLIT_HEAD_CACHE_SECONDS must be a number of seconds.") from None
     if not 0 <= config["HEAD_CACHE_SECONDS"] <= 3600:
         raise ValueError("TILLIT_HEAD_CACHE_SECONDS must be between 0 and 3600.")
+    if not isinstance(config["ACCESS_FOUR_EYES"], bool):
+        raise ValueError("TILLIT_ACCESS_FOUR_EYES must be true or false.")
     lifetime = int(config["ACCESS_TOKEN_LIFETIME"])
     if not 0 < lifetime <= 300:
         raise ValueError("TILLIT_ACCESS_TOKEN_LIFETIME must be between 1 and 300 seconds.")

@@ -34,10 +34,12 @@ from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
 from catalogue.machinery.readpath.heads import HeadCache
 from catalogue.ports import Indexer, NullIndexer
+from catalogue.services.access_requests import AccessRequestService
 from catalogue.services.agencies import AgencyService
 from catalogue.services.audit import AuditService
 from catalogue.services.data_elements import DataElementService
 from catalogue.services.entries import EntryService
+from catalogue.services.grants import GrantService
 from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
@@ -82,6 +84,8 @@ class Tillit:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     #: The external issuers whose tokens are trusted (api.auth); None: only our own.
     federation: Federation | None = None
+    #: The assessor of an access request does not decide it (TILLIT_ACCESS_FOUR_EYES).
+    access_four_eyes: bool = True
 
 
 def _is_authserver_context(bundle: Tillit) -> AppContext:
@@ -182,6 +186,14 @@ class Services:
     @cached_property
     def statutes(self) -> StatuteService:
         return statute_service(self.session, self.tillit.indexer, self.tillit.anchor)
+
+    @cached_property
+    def access_requests(self) -> AccessRequestService:
+        return AccessRequestService(self.entries, self.tillit.access_four_eyes)
+
+    @cached_property
+    def grants(self) -> GrantService:
+        return GrantService(self.entries, self.tillit.deny_list.add)
 
     @cached_property
     def notifications(self) -> NotificationService:

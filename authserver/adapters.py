@@ -22,6 +22,7 @@ from authserver.services.clients import allowed_scopes, verify_secret
 from authserver.services.users import UserService, user_scopes
 from catalogue.models import Agency, OAuthClient
 from catalogue.models_auth import AuthorizationCode, RefreshToken, User
+from catalogue.services.grants import held_scopes
 from security.identity import ACTION_SCOPES
 
 SECRET_METHODS = ("client_secret_basic",)
@@ -46,8 +47,12 @@ class Client(ClientMixin):  # type: ignore[misc]  # Authlib ships no types
         # Authlib's token generator filters every issued scope through this; the
         # grants refuse (never narrow) before it, so nothing is dropped silently here.
         readable, actions = client_allows(self)
-        allowed = readable | set(actions)
+        allowed = readable | set(actions) | self.held_grants()
         return " ".join(s for s in scope_to_list(scope or "") if s in allowed)
+
+    def held_grants(self) -> set[str]:
+        """The scopes of the access grants this client holds today (``grant:<id>``)."""
+        return held_scopes(g.db, self.agency.orgnr, self.row.client_id)
 
     def granted_scopes(self) -> list[str]:
         """What this client may get now: its own scopes within its agency's allowance."""

@@ -12,6 +12,7 @@ refresh tokens are stored, hashed, by ``TokenService``.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
@@ -19,6 +20,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError, InvalidRequestError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from flask import g
 from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 
@@ -35,6 +37,9 @@ from authserver.adapters import (
 )
 from authserver.context import token_service
 from authserver.services.tokens import new_secret
+from catalogue.access import GRANT_SCOPE_PREFIX
+from catalogue.db import begin_write
+from catalogue.services.grants import remember_tokens
 from security.identity import PERSON_SCOPES
 from security.keys import SIGNING_ALG, KeyStore
 
@@ -59,9 +64,11 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
             self.request.scope = " ".join(granted)
             return
         # Clearance is hierarchical: a client cleared for sensitive may ask for a
-        # token that reads only up to internal (least privilege). More is refused.
+        # token that reads only up to internal (least privilege). More is refused,
+        # and so is the scope of an access grant the client does not hold today.
         readable, actions = client_allows(client)
-        refused = [s for s in requested if s not in readable and s not in actions]
+        held = client.held_grants() if any(s.startswith(GRANT_SCOPE_PREFIX) for s in requested) else set()
+        refused = [s for s in requested if s not in readable and s not in actions and s not in held]
         if refused:
             raise InvalidScopeError(description="Not allowed for this client: " + " ".join(refused))
         self.request.scope = " ".join(dict.fromkeys(requested))
@@ -69,6 +76,14 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[mis
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         token = self.generate_token(scope=self.request.scope, include_refresh_token=False)
         self.save_token(token)
+        granted = [s for s in scope_to_list(token.get("scope") or "") if s.startswith(GRANT_SCOPE_PREFIX)]
+        if granted:
+            # Remembered, so that revoking the grant denies this token by its jti.
+            expires = datetime.now(UTC) + timedelta(seconds=int(token["expires_in"]))
+            session = g.db
+            begin_write(session)
+            remember_tokens(session, issued_jti(token["access_token"]), granted, expires)
+            session.commit()
         return 200, token, self.TOKEN_RESPONSE_HEADER
 
 

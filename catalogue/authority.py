@@ -5,22 +5,27 @@ commit may have changed it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, false, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalogue.access import grant_scope
 from catalogue.models import Agency, OAuthClient
+from catalogue.models_access import Grant, active_now
 from catalogue.models_auth import User
-from security.authority import PersonStanding, Standing
+from security.authority import GrantStanding, PersonStanding, Standing
 
 #: The rows whose changes can withdraw authority.
-_BOUNDING = (Agency, OAuthClient, User)
+_BOUNDING = (Agency, OAuthClient, User, Grant)
 _CHANGED = "tillit_authority_changed"
 
 
 def load_standing(session: Session) -> Standing:
-    """Three narrow reads: enabled clients, active agencies and enabled people."""
+    """Four narrow reads: enabled clients, active agencies, enabled people and the
+    grants active today (UTC), so that a grant's scope ends with the day it expires:
+    the first reload after midnight finds a different standing."""
     agencies: dict[str, str] = dict(
         session.execute(select(Agency.orgnr, Agency.clearance).where(Agency.retired == false())).all()
     )
@@ -35,7 +40,16 @@ def load_standing(session: Session) -> Standing:
             select(User.id, User.agency, User.clearance, User.roles).where(User.disabled == false())
         ).all()
     }
-    return Standing(clients=clients, agencies=agencies, people=people)
+    today = datetime.now(UTC).date()
+    grants = {
+        grant_scope(grant_id): GrantStanding(agency, str(client_id))
+        for grant_id, agency, client_id in session.execute(
+            select(Grant.id, Grant.subject_agency, Grant.subject_client_id).where(
+                Grant.subject_client_id.is_not(None), *active_now(today)
+            )
+        ).all()
+    }
+    return Standing(clients=clients, agencies=agencies, people=people, grants=grants)
 
 
 def expire_on_change(sessions: sessionmaker[Session], expire: Callable[[], None]) -> None:

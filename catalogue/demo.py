@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalogue.compose import entry_service
+from catalogue.demo_access import load_access_demo
 from catalogue.models import Agency, Entry
 from catalogue.ports import Indexer
 from catalogue.schemas import AgencyCreateSchema, ApiCreateSchema, DatasetCreateSchema
@@ -102,4 +103,6 @@ def load_demo(
                 )
         if progress:
             progress(count)
+    # Access requests and grants, one in each state (demo_data/access.json).
+    load_access_demo(entries, ids, read_json("access.json")["requests"])
     return DemoResult(len(read_json("agencies.json")), len(raw_entries), skipped=False)

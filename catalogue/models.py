@@ -173,6 +173,8 @@ class DataElement(Base):
     labels: Mapped[dict[str, str]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: A special category of personal data (GDPR Art. 9(1)); an access request for it is flagged.
+    special_category: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class EntryDataElement(Base):

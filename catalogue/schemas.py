@@ -132,6 +132,9 @@ class DataElementSchema(Schema):
     vocabulary = fields.String(metadata={"description": "Where the URI comes from."})
     labels = fields.Dict(keys=fields.String(), values=fields.String())
     note = fields.String(allow_none=True)
+    special_category = fields.Boolean(
+        metadata={"description": "A special category of personal data (GDPR Art. 9(1)), flagged if asked."}
+    )
 
 
 class DataElementCreateSchema(Schema):
@@ -154,6 +157,7 @@ class DataElementCreateSchema(Schema):
     vocabulary = fields.String(required=True, validate=validate.Length(min=1, max=200))
     labels = language_map(200, required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    special_category = fields.Boolean(load_default=False)
 
     @validates("labels")
     def _labelled(self, value: dict[str, str], **_: Any) -> None:

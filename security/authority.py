@@ -37,6 +37,18 @@ class PersonStanding:
 
 
 @dataclass(frozen=True)
+class GrantStanding:
+    """Who may carry an active grant's scope: the subject agency's one client."""
+
+    agency: str
+    client_id: str
+
+
+#: The prefix of a grant's scope (``grant:<id>``, catalogue.access).
+GRANT_SCOPE_PREFIX = "grant:"
+
+
+@dataclass(frozen=True)
 class Standing:
     """The enabled clients, active agencies and enabled people. Anything absent is
     withdrawn (or never existed): its tokens are refused."""
@@ -47,6 +59,8 @@ class Standing:
     agencies: Mapping[str, str] = field(default_factory=dict)
     #: user id -> the person's agency, clearance and roles
     people: Mapping[str, PersonStanding] = field(default_factory=dict)
+    #: grant scope -> who may carry it, for the grants active today (revoked or expired: absent)
+    grants: Mapping[str, GrantStanding] = field(default_factory=dict)
 
 
 class Authority:
@@ -119,7 +133,21 @@ def bound_identity(scheme: ClassificationScheme, standing: Standing, identity: I
         if person.clearance is not None:
             levels &= scheme.at_or_below(person.clearance)
         actions = frozenset(scopes_for_roles(person.roles))
-    return _capped(scheme, identity, levels, actions)
+    return _capped(scheme, _without_lapsed_grants(standing, identity), levels, actions)
+
+
+def _without_lapsed_grants(standing: Standing, identity: Identity) -> Identity:
+    """``identity`` without the grant scopes it no longer holds: a grant revoked, expired,
+    or never its own (held by another agency's or another client's tokens)."""
+    held = [s for s in identity.scopes if s.startswith(GRANT_SCOPE_PREFIX)]
+    lapsed = {
+        s
+        for s in held
+        if (g := standing.grants.get(s)) is None
+        or g.agency != identity.agency
+        or g.client_id != identity.client_id
+    }
+    return replace(identity, scopes=identity.scopes - lapsed) if lapsed else identity
 
 
 def bound_federated(scheme: ClassificationScheme, standing: Standing, identity: Identity) -> Identity:
@@ -128,7 +156,8 @@ def bound_federated(scheme: ClassificationScheme, standing: Standing, identity: 
     clearance = standing.agencies.get(identity.agency or "")
     if clearance is None:
         raise InvalidToken("The token's organisation is not an agency registered in Tillit.")
-    return _capped(scheme, identity, scheme.at_or_below(clearance), None)
+    # Grants are Tillit's own: another issuer's client never matches one.
+    return _capped(scheme, _without_lapsed_grants(standing, identity), scheme.at_or_below(clearance), None)
 
 
 def _capped(
@@ -139,10 +168,11 @@ def _capped(
     (None: all)."""
     clearance = scheme.highest(identity.readable_levels & levels)
     held_actions = identity.scopes.intersection(ACTION_SCOPES)
+    grants = frozenset(s for s in identity.scopes if s.startswith(GRANT_SCOPE_PREFIX))
     kept_actions = held_actions if actions is None else held_actions & actions
     if clearance == identity.clearance and kept_actions == held_actions:
         return identity  # the common case: nothing withdrawn
-    scopes = frozenset([*([scheme.level(clearance).scope] if clearance else []), *kept_actions])
+    scopes = frozenset([*([scheme.level(clearance).scope] if clearance else []), *kept_actions, *grants])
     # Only what it may do narrows; who acts (person, client, address) stays as it was.
     return replace(
         identity,

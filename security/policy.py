@@ -158,3 +158,31 @@ def can_name_actors(identity: Identity) -> bool:
 def can_audit(identity: Identity) -> bool:
     """May the caller read the audit log (audit scope, or the system)?"""
     return identity.has_scope(AUDIT) or identity.is_system
+
+
+def can_request_access(identity: Identity) -> bool:
+    """May the caller ask another agency for access, on its own agency's behalf? A data
+    owner (write scope), a person or a client (automated renewals), of an agency."""
+    return identity.agency is not None and identity.has_scope(WRITE)
+
+
+def can_follow_access(identity: Identity, agency: str) -> bool:
+    """May the caller follow the access requests and grants of ``agency`` (asked by it or
+    given by it): its data owners, security officers and auditors, or the system? Each
+    request or grant is then shown only with an entry the caller may list (``can_list``)."""
+    own = identity.agency is not None and identity.agency == agency
+    return identity.is_system or (own and any(identity.has_scope(s) for s in (WRITE, REVIEW, AUDIT)))
+
+
+def can_decide_access(identity: Identity, facts: EntryFacts) -> bool:
+    """May the caller assess, grant, refuse or revoke access to an entry: a security
+    officer (a person, never a client on its own) of the publishing agency who may read
+    the entry whole? Four eyes, which compare persons, are the service's check."""
+    if identity.is_system:
+        return can_read(identity, facts)
+    return (
+        identity.person is not None
+        and identity.has_scope(REVIEW)
+        and identity.agency == facts.publisher
+        and can_read(identity, facts)
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import click
 
+from api.cli.access import access
 from api.cli.agencies import agencies
 from api.cli.audit import audit
 from api.cli.clients import clients
@@ -40,6 +41,7 @@ COMMANDS: tuple[click.Command, ...] = (
     reviews,
     sharing,
     notifications,
+    access,
     index,
     reindex,
 )

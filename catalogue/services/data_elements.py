@@ -89,6 +89,7 @@ class DataElementService:
             vocabulary=data["vocabulary"],
             labels=dict(data["labels"]),
             note=data.get("note"),
+            special_category=bool(data.get("special_category")),
         )
         self.session.add(element)
         self.session.flush()

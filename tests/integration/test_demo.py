@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from catalogue.demo import load_demo
 from catalogue.models import Agency, DataElement, Entry, EntryDataElement
+from catalogue.models_access import AccessRequest, Grant
 
 pytestmark = pytest.mark.both_databases  # the whole demo catalogue: every column type on each engine
 
@@ -52,6 +53,12 @@ def test_demo_catalogue_is_complete_and_valid(app):
         # Every element of the seeded vocabulary has an authoritative source in the demo.
         authoritative = {r.element for r in rows if r.authoritative}
         assert authoritative == set(session.scalars(select(DataElement.key)))
+        # Access requests in every state, and grants active and revoked (demo_data/access.json).
+        states = Counter(session.scalars(select(AccessRequest.state)))
+        assert set(states) == {"submitted", "in_assessment", "granted", "refused", "withdrawn"}
+        grants = session.scalars(select(Grant)).all()
+        assert {g.revoked_at is None for g in grants} == {True, False}
+        assert all(g.disclosure_basis and g.processing_basis for g in grants)
         # A second load changes nothing.
         assert load_demo(session, ext.scheme).skipped
 

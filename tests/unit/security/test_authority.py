@@ -7,7 +7,14 @@ from dataclasses import replace
 
 import pytest
 
-from security.authority import Authority, PersonStanding, Standing, bound_federated, bound_identity
+from security.authority import (
+    Authority,
+    GrantStanding,
+    PersonStanding,
+    Standing,
+    bound_federated,
+    bound_identity,
+)
 from security.identity import build_identity
 from security.levels import DEFAULT_SCHEME
 from security.tokens import InvalidToken, TokenStateUnavailable
@@ -149,3 +156,21 @@ def test_federated_tokens_are_bounded_by_their_agency_only():
     }
     with pytest.raises(InvalidToken):
         bound_federated(DEFAULT_SCHEME, standing, _client("catalogue:read:public", agency=SKV))
+
+
+def test_a_grant_scope_counts_only_while_active_and_only_for_the_client_it_names():
+    grants = {"grant:g1": GrantStanding(SKV, "c1")}
+    standing = Standing(clients={"c1": SKV, "c2": SKV}, agencies={SKV: "sensitive"}, grants=grants)
+    held = _client("catalogue:read:public grant:g1")
+    assert bound_identity(DEFAULT_SCHEME, standing, held) is held
+    # Another client of the same agency, a grant not in the standing (revoked or expired):
+    other = _client("catalogue:read:public grant:g1", client_id="c2")
+    assert bound_identity(DEFAULT_SCHEME, standing, other).scopes == {"catalogue:read:public"}
+    lapsed = _client("catalogue:read:public grant:g1 grant:g2")
+    assert bound_identity(DEFAULT_SCHEME, standing, lapsed).scopes == {"catalogue:read:public", "grant:g1"}
+    # Capping the clearance keeps a grant still held.
+    capped = Standing(clients={"c1": SKV}, agencies={SKV: "public"}, grants=grants)
+    assert bound_identity(DEFAULT_SCHEME, capped, _client("catalogue:read:sensitive grant:g1")).scopes == {
+        "catalogue:read:public",
+        "grant:g1",
+    }

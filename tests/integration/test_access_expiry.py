@@ -1,0 +1,73 @@
+"""Expiry 30 days ahead is told to both sides, once; ``tillit access`` lists an
+agency's requests and grants."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from tests.conftest import SKATTEETATEN, SKATTEVERKET
+from tests.integration.test_access_story import (
+    GDPR_TASK,
+    OFFICER,
+    OSL_DISCLOSURE,
+    OSL_TAX,
+    WRITER,
+    request_body,
+    sensitive_api,
+)
+
+DECIDER = ("catalogue:review", "catalogue:audit")
+
+
+def _grant_until(client, app, token_for, until: date) -> tuple[str, str]:
+    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
+    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
+    body = request_body(entry["id"], None, consumer_client_id=None, consumer_xroad="NO/GOV/974761076/skatt")
+    request_id = client.post("/api/v1/access-requests", json=body, headers=developer).json["id"]
+    client.post(f"/api/v1/access-requests/{request_id}/assess", headers=token_for("sensitive", extra=OFFICER))
+    decided = client.post(
+        f"/api/v1/access-requests/{request_id}/decision",
+        json={
+            "decision": "grant",
+            "reason": "OK.",
+            "disclosure_basis": OSL_DISCLOSURE,
+            "valid_until": str(until),
+        },
+        headers=token_for("sensitive", extra=DECIDER),
+    )
+    return request_id, decided.json["grant"]
+
+
+def _kinds(client, headers):
+    return [n["kind"] for n in client.get("/api/v1/notifications", headers=headers).json["items"]]
+
+
+def test_both_sides_hear_of_an_expiry_30_days_ahead_once(client, app, token_for, run_cli):
+    _, soon = _grant_until(client, app, token_for, date.today() + timedelta(days=29))
+    _, later = _grant_until(client, app, token_for, date.today() + timedelta(days=200))
+    first = run_cli("access", "notify-expiring")
+    assert first.exit_code == 0, first.output
+    assert "Notified 1 expiring grant(s)." in first.output
+    assert run_cli("access", "notify-expiring").output.strip() == "Notified 0 expiring grant(s)."
+    officer = token_for("sensitive", extra=OFFICER)
+    owner = token_for("public", agency=SKATTEETATEN, extra=WRITER)
+    assert _kinds(client, officer).count("grant.expiring") == 1
+    assert _kinds(client, owner).count("grant.expiring") == 1
+    notes = client.get("/api/v1/notifications", headers=owner).json["items"]
+    assert any(soon in n["message"] for n in notes) and not any(
+        later in n["message"] and n["kind"] == "grant.expiring" for n in notes
+    )
+
+
+def test_cli_lists_an_agencys_requests_and_grants(client, app, token_for, run_cli):
+    request_id, grant_id = _grant_until(client, app, token_for, date.today() + timedelta(days=90))
+    mine = run_cli("access", "requests", SKATTEETATEN, "--json")
+    assert mine.exit_code == 0, mine.output
+    assert [json.loads(line)["id"] for line in mine.output.splitlines()] == [request_id]
+    incoming = run_cli("access", "requests", "2021005448", "--incoming")
+    assert request_id in incoming.output and "1 request(s)." in incoming.output
+    assert run_cli("access", "requests", SKATTEVERKET).output.strip() == "0 request(s)."
+    given = run_cli("access", "grants", SKATTEVERKET, "--direction", "given", "--json")
+    assert [json.loads(line)["scope"] for line in given.output.splitlines()] == [f"grant:{grant_id}"]
+    assert run_cli("access", "grants", "not-a-number").exit_code == 2
