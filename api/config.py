@@ -106,6 +106,13 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_MAX_BYTES": 1_000_000,
     "OUTBOUND_MAX_REDIRECTS": 3,
     "OUTBOUND_CA_BUNDLE": "",
+    # DCAT-AP export (dcat/, docs/dcat.md): which EU access right (PUBLIC, RESTRICTED,
+    # NON_PUBLIC) each classification level is exported as, a JSON object of level keys;
+    # empty: {"public": "PUBLIC", "internal": "RESTRICTED"}, every other level NON_PUBLIC.
+    "DCAT_ACCESS_RIGHTS": "",
+    # Entries per page of GET /api/v1/dcat/catalog (Hydra paging), and its largest ?per_page=.
+    "DCAT_PAGE_SIZE": 100,
+    "DCAT_MAX_PAGE_SIZE": 1000,
 }
 
 
