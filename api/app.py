@@ -34,6 +34,7 @@ from api.resources import (
     reviews,
     statutes,
 )
+from api.resources import dcat as dcat_resource
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
 from api.web.pages import bp as web_pages
@@ -48,6 +49,8 @@ from catalogue.machinery.audit.writer import ProcessGroupWriter
 from catalogue.machinery.children.openapi import OpenAPILimits
 from catalogue.machinery.readpath.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
+from dcat.export import ExportSettings
+from dcat.vocabulary import AccessRights
 from search.indexer import OutboxIndexer
 from search.setup import make_backend
 from security.keys import KeyStore
@@ -188,6 +191,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         ),
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
         outbound=outbound,
+        dcat=ExportSettings(
+            base=settings["ISSUER"],
+            access_rights=AccessRights.from_setting(scheme.enabled_keys, str(settings["DCAT_ACCESS_RIGHTS"])),
+            publisher=str(settings["DCAT_PUBLISHER"]) or None,
+        ),
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)
@@ -249,6 +257,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(people.blp)
     api.register_blueprint(search_resource.blp)
     api.register_blueprint(data_elements.blp)
+    api.register_blueprint(dcat_resource.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
     register_problem_handlers(app)

@@ -110,9 +110,9 @@ DEFAULTS: dict[str, Any] = {
     # NON_PUBLIC) each classification level is exported as, a JSON object of level keys;
     # empty: {"public": "PUBLIC", "internal": "RESTRICTED"}, every other level NON_PUBLIC.
     "DCAT_ACCESS_RIGHTS": "",
-    # Entries per page of GET /api/v1/dcat/catalog (Hydra paging), and its largest ?per_page=.
-    "DCAT_PAGE_SIZE": 100,
-    "DCAT_MAX_PAGE_SIZE": 1000,
+    # The organisation number of the agency that runs this Tillit: the DCAT-AP catalogue's
+    # publisher. Empty: an agent named "Tillit" at TILLIT_ISSUER.
+    "DCAT_PUBLISHER": "",
 }
 
 

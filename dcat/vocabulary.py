@@ -10,6 +10,7 @@ What Tillit holds, and where it comes from:
 - languages of text (``catalogue.shapes.LANGUAGES``: sv, nb, nn, en): the EU language
   authority's ISO 639-3 codes (SWE, NOB, NNO, ENG);
 - update frequencies (``catalogue.shapes.FREQUENCIES``): the EU frequency codes themselves;
+- where an entry is about (``spatial``, a country code): the EU country authority;
 - distribution formats (free text such as "CSV", "GeoPackage"): the EU file-type codes, by
   a table of the names agencies write; an unknown format has no URI (it is left out of
   ``dct:format``, never invented);
@@ -131,6 +132,15 @@ FREQUENCIES = Vocabulary(
     ),
 )  # fmt: skip
 
+#: Where an entry is about (``spatial``: free text, usually a country code): the EU country
+#: authority's concepts for the Nordic countries' ISO 3166 codes. Another value has none.
+COUNTRIES = Vocabulary(
+    "country",
+    EU_AUTHORITY + "country",
+    {"SE": "SWE", "NO": "NOR", "FI": "FIN", "DK": "DNK", "IS": "ISL"},
+    aliases={"Sverige": "SE", "Sweden": "SE", "Norge": "NO", "Noreg": "NO", "Norway": "NO"},
+)
+
 #: Distribution formats as agencies write them, to EU file-type codes. The key is the
 #: spelling the harvest gives back (the format's usual name).
 FILE_TYPES = Vocabulary(
@@ -244,6 +254,18 @@ class AccessRights:
                     + ", ".join(ACCESS_RIGHT_CODES)
                 )
 
+    @classmethod
+    def from_setting(cls, levels: tuple[str, ...], text: str) -> AccessRights:
+        """The mapping TILLIT_DCAT_ACCESS_RIGHTS gives (empty: the default, for the levels
+        the scheme has); AccessRightsError for a level the scheme does not have."""
+        if not text.strip():
+            return cls(levels, {k: v for k, v in DEFAULT_ACCESS_RIGHTS.items() if k in levels})
+        mapping = parse_access_rights(text)
+        unknown = sorted(set(mapping) - set(levels))
+        if unknown:
+            raise AccessRightsError("TILLIT_DCAT_ACCESS_RIGHTS names levels the scheme does not have.")
+        return cls(levels, mapping)
+
     def code(self, classification: str) -> str:
         """The access-right code a level is exported as."""
         return self.mapping.get(classification, "NON_PUBLIC")
@@ -328,5 +350,5 @@ NATIONAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/NationalAuthorit
 #: Every vocabulary with concepts, by name (the export declares each concept it uses).
 VOCABULARIES: Mapping[str, Vocabulary] = {
     v.name: v
-    for v in (THEMES, LANGUAGES, FREQUENCIES, FILE_TYPES, LICENCES, ACCESS_RIGHTS_VOCABULARY)
+    for v in (THEMES, LANGUAGES, FREQUENCIES, COUNTRIES, FILE_TYPES, LICENCES, ACCESS_RIGHTS_VOCABULARY)
 }
