@@ -40,7 +40,7 @@ def add_agent(
     """An agency's statements: its names by language, number, type and homepage."""
     graph.add((subject, RDF.type, FOAF.Agent))
     add_texts(graph, subject, FOAF.name, names)
-    add_concept(graph, subject, DCTERMS.type, vocab.NATIONAL_AUTHORITY, vocab.PUBLISHER_TYPE_SCHEME)
+    add_concept(graph, subject, DCTERMS.type, "national-authority", vocab.PUBLISHER_TYPES)
     if homepage:
         graph.add((subject, FOAF.homepage, URIRef(homepage)))
     if orgnr is None:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from catalogue.errors import NotFound
 from catalogue.models import Agency
@@ -170,11 +170,12 @@ class DcatExport:
         graph.add((catalog, DCTERMS.identifier, Literal(str(catalog))))
         add_texts(graph, catalog, DCTERMS.title, CATALOGUE_TITLE)
         add_texts(graph, catalog, DCTERMS.description, CATALOGUE_DESCRIPTION)
-        theme_scheme = vocab.THEMES.scheme_uri
-        graph.add((catalog, DCAT.themeTaxonomy, theme_scheme))
-        graph.add((theme_scheme, RDF.type, URIRef("http://www.w3.org/2004/02/skos/core#ConceptScheme")))
+        themes = vocab.THEMES.scheme_uri
+        graph.add((catalog, DCAT.themeTaxonomy, themes))
+        graph.add((themes, RDF.type, SKOS.ConceptScheme))
+        graph.add((themes, DCTERMS.title, Literal(vocab.THEMES.title, lang="en")))
         for lang in ("sv", "nb", "nn", "en"):
-            add_concept(graph, catalog, DCTERMS.language, vocab.LANGUAGES.uri(lang), vocab.LANGUAGES.scheme)
+            add_concept(graph, catalog, DCTERMS.language, lang, vocab.LANGUAGES)
         if profile.catalogue_licence is not None:
             graph.add((catalog, DCTERMS.license, profile.catalogue_licence))
             graph.add((profile.catalogue_licence, RDF.type, DCTERMS.LicenseDocument))

@@ -39,7 +39,8 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 from catalogue.legal import reference_url
 from catalogue.statutes import Register
 from dcat import vocabulary as vocab
-from dcat.terms import CPSV, DCAT, CPSVNO, DCATAP, DPV, ELI, EU_GDPR, VCARD
+from dcat.terms import CPSV, CPSVNO, DCAT, DCATAP, DPV, ELI, EU_GDPR, VCARD
+from dcat.vocabulary import Vocabulary
 
 #: A legal basis's role to its DCAT-AP-NO 2 rule type.
 RULE_TYPES: Mapping[str, URIRef] = {
@@ -85,14 +86,39 @@ def add_texts(graph: Graph, subject: URIRef, predicate: URIRef, texts: Mapping[s
 
 
 def add_concept(
-    graph: Graph, subject: URIRef, predicate: URIRef, concept: URIRef | None, scheme: str
+    graph: Graph, subject: URIRef, predicate: URIRef, value: str | None, vocabulary: Vocabulary
 ) -> None:
-    """``subject predicate concept``, with the concept declared in its scheme."""
+    """``subject predicate`` the concept of Tillit's ``value``, with the concept declared
+    (its English label, its scheme and the scheme's title); nothing for a value without one."""
+    concept = vocabulary.uri(value)
     if concept is None:
         return
     graph.add((subject, predicate, concept))
     graph.add((concept, RDF.type, SKOS.Concept))
-    graph.add((concept, SKOS.inScheme, URIRef(scheme)))
+    label = vocabulary.label(vocabulary.value(concept) or str(value))
+    graph.add((concept, SKOS.prefLabel, Literal(label, lang="en")))
+    graph.add((concept, SKOS.inScheme, vocabulary.scheme_uri))
+    graph.add((vocabulary.scheme_uri, RDF.type, SKOS.ConceptScheme))
+    graph.add((vocabulary.scheme_uri, DCTERMS.title, Literal(vocabulary.title or vocabulary.name, lang="en")))
+
+
+def add_licence(graph: Graph, subject: URIRef, url: str | None) -> None:
+    """``subject dct:license``: the EU licence concept where there is one (declared as a
+    concept of the EU licence authority, which DCAT-AP-NO requires), else the URL itself."""
+    licence = vocab.licence_uri(url)
+    if licence is None:
+        return
+    graph.add((subject, DCTERMS.license, licence))
+    graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+    if vocab.is_eu_licence(licence):
+        scheme = vocab.LICENCES.scheme_uri
+        known = vocab.LICENCES.value(licence)
+        label = vocab.LICENCES.label(known) if known else str(licence).rsplit("/", 1)[-1]
+        graph.add((licence, RDF.type, SKOS.Concept))
+        graph.add((licence, SKOS.prefLabel, Literal(label, lang="en")))
+        graph.add((licence, SKOS.inScheme, scheme))
+        graph.add((scheme, RDF.type, SKOS.ConceptScheme))
+        graph.add((scheme, DCTERMS.title, Literal(vocab.LICENCES.title, lang="en")))
 
 
 class EntryMapper:
@@ -113,8 +139,8 @@ class EntryMapper:
         add_texts(graph, subject, DCTERMS.title, document.get("title"))
         add_texts(graph, subject, DCTERMS.description, document.get("description"))
         graph.add((subject, DCTERMS.publisher, self.links.agency(str(document["publisher"]))))
-        rights = self.access_rights.uri(str(document["classification"]))
-        add_concept(graph, subject, DCTERMS.accessRights, rights, vocab.ACCESS_RIGHTS_VOCABULARY.scheme)
+        rights = self.access_rights.code(str(document["classification"]))
+        add_concept(graph, subject, DCTERMS.accessRights, rights, vocab.ACCESS_RIGHTS_VOCABULARY)
         self._contact(graph, subject, document.get("contact_point"))
         if entry_type == "api" and redacted:
             graph.add((subject, DCAT.endpointURL, subject))
@@ -153,12 +179,11 @@ class EntryMapper:
     @staticmethod
     def _themes(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
         for theme in document["themes"]:
-            add_concept(graph, subject, DCAT.theme, vocab.THEMES.uri(theme), vocab.THEMES.scheme)
+            add_concept(graph, subject, DCAT.theme, theme, vocab.THEMES)
 
     @staticmethod
     def _spatial(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
-        country = vocab.COUNTRIES.uri(document["spatial"])
-        add_concept(graph, subject, DCTERMS.spatial, country, vocab.COUNTRIES.scheme)
+        add_concept(graph, subject, DCTERMS.spatial, document["spatial"], vocab.COUNTRIES)
 
     @staticmethod
     def _temporal(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
@@ -173,8 +198,9 @@ class EntryMapper:
 
     @staticmethod
     def _frequency(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
-        concept = vocab.FREQUENCIES.uri(document["update_frequency"])
-        add_concept(graph, subject, DCTERMS.accrualPeriodicity, concept, vocab.FREQUENCIES.scheme)
+        add_concept(
+            graph, subject, DCTERMS.accrualPeriodicity, document["update_frequency"], vocab.FREQUENCIES
+        )
 
     @staticmethod
     def _page(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
@@ -189,7 +215,6 @@ class EntryMapper:
             graph.add((subject, DCTERMS.modified, Literal(document["modified"], datatype=XSD.dateTime)))
 
     def _distributions(self, graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
-        licence = vocab.licence_uri(document.get("licence"))
         for number, given in enumerate(document["distributions"], start=1):
             dist = URIRef(f"{subject}#distribution-{number}")
             graph.add((subject, DCAT.distribution, dist))
@@ -198,17 +223,14 @@ class EntryMapper:
             graph.add((dist, DCAT.accessURL, URIRef(given["access_url"])))
             if given.get("download_url"):
                 graph.add((dist, DCAT.downloadURL, URIRef(given["download_url"])))
-            file_type = vocab.FILE_TYPES.uri(given.get("format"))
-            add_concept(graph, dist, DCTERMS.format, file_type, vocab.FILE_TYPES.scheme)
+            add_concept(graph, dist, DCTERMS.format, given.get("format"), vocab.FILE_TYPES)
             media_type = vocab.media_type_uri(given.get("media_type"))
             if media_type is not None:
                 graph.add((dist, DCAT.mediaType, media_type))
                 graph.add((media_type, RDF.type, DCTERMS.MediaType))
             if given.get("byte_size") is not None:
                 graph.add((dist, DCAT.byteSize, Literal(given["byte_size"], datatype=XSD.nonNegativeInteger)))
-            if licence is not None:
-                graph.add((dist, DCTERMS.license, licence))
-                graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+            add_licence(graph, dist, document.get("licence"))
 
     def _endpoints(self, graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
         for url in document["endpoint_urls"]:
@@ -219,10 +241,7 @@ class EntryMapper:
             graph.add((subject, DCAT.endpointURL, subject))
         if document.get("has_openapi"):
             graph.add((subject, DCAT.endpointDescription, self.links.openapi(str(document["id"]))))
-        licence = vocab.licence_uri(document.get("licence"))
-        if licence is not None:
-            graph.add((subject, DCTERMS.license, licence))
-            graph.add((licence, RDF.type, DCTERMS.LicenseDocument))
+        add_licence(graph, subject, document.get("licence"))
 
     def _served(self, graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
         # Only the ids the caller may see: the service filled them in (catalogue.fields._served).
@@ -277,6 +296,8 @@ class EntryMapper:
         statute = vocab.eli_uri(jurisdiction, reference) or official
         graph.add((statute, RDF.type, ELI.LegalResource))
         graph.add((statute, DCTERMS.identifier, Literal(reference)))
+        kind = vocab.resource_type(jurisdiction, reference)
+        add_concept(graph, statute, DCTERMS.type, kind, vocab.RESOURCE_TYPES)
         if statute != official:
             graph.add((statute, RDFS.seeAlso, official))
         names = statutes.get((jurisdiction, reference))
