@@ -35,6 +35,7 @@ from api.resources import (
     reviews,
     statutes,
 )
+from api.resources import dcat as dcat_resource
 from api.resources import scheme as scheme_resource
 from api.resources import search as search_resource
 from api.web import bp as web_pages
@@ -50,6 +51,8 @@ from catalogue.machinery.audit.writer import ProcessGroupWriter
 from catalogue.machinery.children.openapi import OpenAPILimits
 from catalogue.machinery.readpath.heads import HeadCache, WriteGeneration, watch_engine
 from catalogue.services.entries import DEFAULT_REVIEW_INTERVALS
+from dcat.export import ExportSettings
+from dcat.vocabulary import AccessRights
 from search.setup import make_backend, make_indexer
 from security.keys import KeyStore
 from security.levels import DEFAULT_SCHEME, ClassificationScheme, SchemeError
@@ -190,6 +193,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         heads=HeadCache(writes, settings["HEAD_CACHE_SECONDS"]) if settings["HEAD_CACHE_SECONDS"] else None,
         outbound=outbound,
         access_four_eyes=settings["ACCESS_FOUR_EYES"],
+        dcat=ExportSettings(
+            base=settings["ISSUER"],
+            access_rights=AccessRights.from_setting(scheme.enabled_keys, str(settings["DCAT_ACCESS_RIGHTS"])),
+            publisher=str(settings["DCAT_PUBLISHER"]) or None,
+        ),
     )
     app.extensions["tillit"] = tillit
     _wire_search(tillit, settings)
@@ -253,6 +261,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(data_elements.blp)
     api.register_blueprint(access.requests_blp)
     api.register_blueprint(access.grants_blp)
+    api.register_blueprint(dcat_resource.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
     init_languages(app)

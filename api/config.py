@@ -117,6 +117,13 @@ DEFAULTS: dict[str, Any] = {
     # Four eyes on access requests: the officer who assessed a request does not decide it,
     # when the providing agency has more than one security officer (docs/access.md).
     "ACCESS_FOUR_EYES": True,
+    # DCAT-AP export (dcat/, docs/dcat.md): which EU access right (PUBLIC, RESTRICTED,
+    # NON_PUBLIC) each classification level is exported as, a JSON object of level keys;
+    # empty: {"public": "PUBLIC", "internal": "RESTRICTED"}, every other level NON_PUBLIC.
+    "DCAT_ACCESS_RIGHTS": "",
+    # The organisation number of the agency that runs this Tillit: the DCAT-AP catalogue's
+    # publisher. Empty: an agent named "Tillit" at TILLIT_ISSUER.
+    "DCAT_PUBLISHER": "",
 }
 
 

@@ -44,6 +44,8 @@ from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
+from dcat.export import DcatExport, ExportSettings
+from dcat.vocabulary import AccessRights
 from search.service import SearchService
 from security.authority import Authority, Standing
 from security.federation import Federation
@@ -86,6 +88,8 @@ class Tillit:
     federation: Federation | None = None
     #: The assessor of an access request does not decide it (TILLIT_ACCESS_FOUR_EYES).
     access_four_eyes: bool = True
+    #: What the DCAT-AP export needs of the configuration (dcat/export.py).
+    dcat: ExportSettings = field(default_factory=lambda: ExportSettings("", AccessRights(("public",))))
 
 
 def _is_authserver_context(bundle: Tillit) -> AppContext:
@@ -178,6 +182,10 @@ class Services:
     @cached_property
     def agencies(self) -> AgencyService:
         return AgencyService(self.session, self.tillit.scheme)
+
+    @cached_property
+    def dcat(self) -> DcatExport:
+        return DcatExport(self.entries, self.agencies, self.tillit.dcat)
 
     @cached_property
     def people(self) -> PeopleService:

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, OneOfSchemas, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response, reader_language
+from api.resources.dcat import RDF_CONTENT, RdfArgsSchema, rdf_format, rdf_response
 from api.resources.people import label_events
 from api.resources.reviews import (
     AuditEventSchema,
@@ -34,6 +35,7 @@ from catalogue.schemas import (
 from catalogue.services.entries import EntryView
 from catalogue.shapes import OperationSchema, OrgNumber
 from catalogue.statutes import named_document
+from dcat.terms import PROFILES
 from security.identity import REVIEW, WRITE
 from security.policy import STATUSES
 
@@ -162,11 +164,21 @@ def make_blueprint(
         return response
 
     @blp.route("/<entry_id>", methods=["GET"])
+    @blp.arguments(RdfArgsSchema(), location="query")
     @blp.alt_response(200, schema=ENTRY_OR_SUMMARY, description="The entry, or its redacted summary.")
+    @blp.doc(responses={"200": {"content": RDF_CONTENT}})
     @etag("read")
-    def get_entry(entry_id: str) -> Any:
-        """Read one entry. An entry you may not know exists answers 404, like a missing one."""
-        return _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
+    def get_entry(args: dict[str, Any], entry_id: str) -> Any:
+        """Read one entry. An entry you may not know exists answers 404, like a missing one.
+        JSON, or DCAT-AP RDF when Accept names text/turtle, application/ld+json or
+        application/rdf+xml, or ?format= asks for ttl, jsonld or rdf (docs/dcat.md)."""
+        format_name = rdf_format(args, None)
+        if format_name is not None:
+            graph = services().dcat.entry(current_identity(), entry_id, entry_type, PROFILES[args["profile"]])
+            return rdf_response(graph, format_name)
+        response = _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
+        response.vary.add("Accept")
+        return response
 
     @blp.route("/<entry_id>", methods=["PUT"])
     @require_scope(WRITE)
