@@ -106,6 +106,11 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_MAX_BYTES": 1_000_000,
     "OUTBOUND_MAX_REDIRECTS": 3,
     "OUTBOUND_CA_BUNDLE": "",
+    # DCAT harvest (dcat/harvest/, docs/harvest.md): the largest page (or file) read, in
+    # bytes, the seconds a page may take to arrive, and the most pages one source may have.
+    "HARVEST_MAX_BYTES": 50_000_000,
+    "HARVEST_TIMEOUT_SECONDS": 60,
+    "HARVEST_MAX_PAGES": 200,
 }
 
 

@@ -17,6 +17,7 @@ from api.cli.clients import clients
 from api.cli.data_elements import data_elements
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.harvest import harvest
 from api.cli.index import index, reindex
 from api.cli.keys import keys
 from api.cli.notifications import notifications
@@ -40,6 +41,7 @@ COMMANDS: tuple[click.Command, ...] = (
     reviews,
     sharing,
     notifications,
+    harvest,
     index,
     reindex,
 )
