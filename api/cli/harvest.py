@@ -8,6 +8,7 @@ changes nothing.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ import click
 from flask import Flask
 
 from api.cli.common import ORGNR, cli_app, fail
-from api.wiring import Services, tillit
+from api.wiring import tillit
 from catalogue.errors import CatalogueError
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def harvest_once(source: str, orgnr: str, profile: str, as_json: bool, no_submit
             loaded = run.load(source)
             records = run.read(loaded, profile)
             with click.progressbar(
-                length=len(records), label="Harvesting", file=None if not as_json else _Null()
+                length=len(records), label="Harvesting", file=io.StringIO() if as_json else None
             ) as bar:
                 report = run.write(orgnr, loaded, records, progress=bar.update, submit=not no_submit)
         except CatalogueError as exc:
@@ -95,33 +96,37 @@ def harvest_run_due(as_json: bool) -> None:
 
 def _run(app: Flask, session: Session) -> HarvestRun:
     """The harvest's steps on the app's services and settings (a usage error if a setting is wrong)."""
-    from dcat.harvest.running import HarvestRun, limits_from_settings
+    from catalogue.compose import entry_service
+    from catalogue.services.entries import EntryService
+    from catalogue.services.reviews import ReviewService
+    from dcat.harvest.running import DeferredIndexer, HarvestRun, limits_from_settings
 
-    services = Services(tillit(app), session)
+    ext = tillit(app)
     try:
         limits = limits_from_settings(app.config)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    # The index is nudged once, when the harvest ends (DeferredIndexer); each batch's
+    # services are built on the batch's session, with the app's machines.
+    indexer = DeferredIndexer(ext.indexer)
+
+    def build(on: Session) -> tuple[EntryService, ReviewService]:
+        entries = entry_service(
+            on, ext.scheme, indexer, ext.anchor, ext.review_intervals, openapi_limits=ext.openapi_limits
+        )
+        return entries, ReviewService(entries)
+
+    entries, reviews = build(session)
     return HarvestRun(
-        services.entries,
-        services.reviews,
-        tillit(app).outbound,
+        entries,
+        reviews,
+        ext.outbound,
         limits,
         str(app.config.get("DCAT_ACCESS_RIGHTS", "")),
+        build=build,
+        anchor=ext.anchor,
+        indexer=indexer,
     )
-
-
-class _Null:
-    """Where the progress bar goes with --json: nowhere (stdout holds the JSON alone)."""
-
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        return None
-
-    def isatty(self) -> bool:
-        return False
 
 
 def _show(report: dict[str, Any], as_json: bool) -> None:

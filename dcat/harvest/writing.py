@@ -25,7 +25,7 @@ agency's clearance, so a source cannot propose a level above what the agency may
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,9 @@ _SCHEMAS: Mapping[tuple[str, bool], type[Schema]] = {
     ("api", True): ApiCreateSchema,
     ("api", False): ApiUpdateSchema,
 }
+#: A unit of work: entry and review services on a session whose commits are savepoints
+#: of one transaction, committed when the unit ends (``dcat.harvest.running``).
+Batches = Callable[[], AbstractContextManager[tuple[EntryService, ReviewService]]]
 OUTCOMES = ("created", "updated", "unchanged", "retired", "rejected")
 
 
@@ -124,10 +127,34 @@ def _messages(value: Any) -> list[str]:
 class Harvester:
     """Writes one publisher's harvested records through the entry and review services."""
 
-    def __init__(self, entries: EntryService, reviews: ReviewService) -> None:
+    def __init__(
+        self,
+        entries: EntryService,
+        reviews: ReviewService,
+        batches: Batches | None = None,
+        batch_size: int = 500,
+    ) -> None:
         self.entries = entries
         self.reviews = reviews
         self.session: Session = entries.session
+        #: Units of work the records are written in, ``batch_size`` at a time (None: each
+        #: entry in the services' own transaction, on ``entries``' session).
+        self.batches = batches
+        self.batch_size = batch_size
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Write the next records in a batch's services (or the given ones)."""
+        if self.batches is None:
+            yield
+            return
+        given = self.entries, self.reviews, self.session
+        with self.batches() as (entries, reviews):
+            self.entries, self.reviews, self.session = entries, reviews, entries.session
+            try:
+                yield
+            finally:
+                self.entries, self.reviews, self.session = given
 
     def harvest(
         self,
@@ -151,15 +178,18 @@ class Harvester:
         ids = {uri: r.entry_id for uri, r in known.items()}
         seen: list[str] = []
         # Datasets first: a data service's served datasets are then known by id.
-        for record in sorted(records, key=lambda r: (r.entry_type != "dataset", r.uri)):
-            seen.append(record.uri)
-            if record.notes:
-                report.notes[record.uri] = list(record.notes)
-            outcome = self._one(identity, record, known.get(record.uri), ids, report, source, submit)
-            if outcome != "rejected":
-                report.count(outcome)
-            if progress is not None:
-                progress(1)
+        ordered = sorted(records, key=lambda r: (r.entry_type != "dataset", r.uri))
+        for start in range(0, len(ordered), self.batch_size):
+            with self._batch():
+                for record in ordered[start : start + self.batch_size]:
+                    seen.append(record.uri)
+                    if record.notes:
+                        report.notes[record.uri] = list(record.notes)
+                    outcome = self._one(identity, record, known.get(record.uri), ids, report, source, submit)
+                    if outcome != "rejected":
+                        report.count(outcome)
+                    if progress is not None:
+                        progress(1)
         self._retire_gone(identity, source, set(seen), known, report)
         self._touch(publisher, source, [u for u in seen if u in known])
         return report
@@ -194,7 +224,9 @@ class Harvester:
                 return "created"
             return self._update(identity, record, data, known, report)
         except ShapeError as exc:
-            report.reject(record.uri, exc.normalized_messages())
+            report.reject(
+                record.uri, exc.messages_dict if isinstance(exc.messages, dict) else {"entry": exc.messages}
+            )
         except ValidationFailed as exc:
             report.reject(record.uri, exc.errors)
         except CatalogueError as exc:
