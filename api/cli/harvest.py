@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -62,7 +64,7 @@ def harvest() -> None:
 )
 def harvest_once(source: str, orgnr: str, profile: str, as_json: bool, no_submit: bool) -> None:
     """Harvest SOURCE (a file or an https URL) as the entries of the agency ORGNR."""
-    with cli_app() as app, tillit(app).sessions() as session:
+    with cli_app() as app, _closing_search(app), tillit(app).sessions() as session:
         run = _run(app, session)
         try:
             loaded = run.load(source)
@@ -80,7 +82,7 @@ def harvest_once(source: str, orgnr: str, profile: str, as_json: bool, no_submit
 @click.option("--json", "as_json", is_flag=True, help="Print each source's report as JSON (one per line).")
 def harvest_run_due(as_json: bool) -> None:
     """Harvest every registered source whose time has come, and schedule its next run."""
-    with cli_app() as app, tillit(app).sessions() as session:
+    with cli_app() as app, _closing_search(app), tillit(app).sessions() as session:
         outcomes = _run(app, session).run_due()
     for outcome in outcomes:
         if as_json:
@@ -92,6 +94,18 @@ def harvest_run_due(as_json: bool) -> None:
             click.echo(f"{outcome['agency']} {outcome['url']}: {counts}")
     if not outcomes and not as_json:
         click.echo("No source is due.")
+
+
+@contextmanager
+def _closing_search(app: Flask) -> Iterator[None]:
+    """The search index is let go when the command ends (the harvest writes to it once,
+    at its end; the embedded engine holds a lock until closed)."""
+    try:
+        yield
+    finally:
+        search = tillit(app).search
+        if search is not None:
+            search.close()
 
 
 def _run(app: Flask, session: Session) -> HarvestRun:

@@ -49,20 +49,23 @@ class SourceUnreadable(CatalogueError):
 
 
 def guess_format(data: bytes, content_type: str | None = None, name: str | None = None) -> str:
-    """The rdflib format of ``data``: by its content type, else its name's ending, else its first byte."""
+    """The rdflib format of ``data``: by its content type; else by a start only one format
+    has (an XML declaration or ``<rdf:RDF``, a JSON object); else its name's ending; else Turtle."""
     if content_type:
         found = FORMATS_BY_TYPE.get(content_type.split(";", 1)[0].strip().lower())
         if found:
             return found
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith((b"<?xml", b"<rdf:RDF")):
+        return "xml"
+    if head.startswith(b"{"):
+        return "json-ld"
     if name:
         for suffix, fmt in FORMATS_BY_SUFFIX.items():
             if name.lower().endswith(suffix):
                 return fmt
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if head.startswith((b"{", b"[")):
+    if head.startswith(b"["):
         return "json-ld"
-    if head.startswith(b"<") and not head.startswith(b"<http"):
-        return "xml"
     return "turtle"
 
 

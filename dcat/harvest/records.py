@@ -295,7 +295,7 @@ def _legal_bases(r: _Reading, subject: Node) -> list[dict[str, Any]]:
     seen: set[tuple[str, str, str | None]] = set()
 
     def add(role: str, urls: Iterable[str], what: str) -> None:
-        urls = [u for u in urls if u]
+        urls = list(dict.fromkeys(u for u in urls if u))
         for url in urls:
             found = recognise(url)
             if found is None:

@@ -331,11 +331,10 @@ class Harvester:
         gone = [r for uri, r in sorted(known.items()) if r.source == source and uri not in seen]
         if not gone:
             return
-        statuses = dict(
-            self.session.execute(
-                select(Entry.id, Entry.status).where(Entry.id.in_([r.entry_id for r in gone]))
-            ).tuples()
-        )
+        rows = self.session.execute(
+            select(Entry.id, Entry.status).where(Entry.id.in_([r.entry_id for r in gone]))
+        ).all()
+        statuses = {entry_id: status for entry_id, status in rows}
         self.session.commit()
         for record in gone:
             if statuses.get(record.entry_id) in (None, policy.RETIRED):
