@@ -124,6 +124,11 @@ DEFAULTS: dict[str, Any] = {
     # The organisation number of the agency that runs this Tillit: the DCAT-AP catalogue's
     # publisher. Empty: an agent named "Tillit" at TILLIT_ISSUER.
     "DCAT_PUBLISHER": "",
+    # DCAT harvest (dcat/harvest/, docs/harvest.md): the largest page (or file) read, in
+    # bytes, the seconds a page may take to arrive, and the most pages one source may have.
+    "HARVEST_MAX_BYTES": 50_000_000,
+    "HARVEST_TIMEOUT_SECONDS": 60,
+    "HARVEST_MAX_PAGES": 200,
 }
 
 

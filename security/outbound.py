@@ -385,6 +385,8 @@ def fetch(
                 )
             except requests.exceptions.SSLError as exc:
                 raise OutboundFailed("tls", "The server's certificate was not accepted.") from exc
+            except requests.exceptions.Timeout as exc:  # no answer before the deadline
+                raise OutboundRefused("too_slow", "The response did not arrive in time.") from exc
             except requests.RequestException as exc:
                 raise OutboundFailed("network", "The request failed on the network.") from exc
             location = response.headers.get("Location")

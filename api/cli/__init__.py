@@ -18,6 +18,7 @@ from api.cli.clients import clients
 from api.cli.data_elements import data_elements
 from api.cli.db import db
 from api.cli.demo import demo
+from api.cli.harvest import harvest
 from api.cli.index import index, reindex
 from api.cli.keys import keys
 from api.cli.notifications import notifications
@@ -42,6 +43,7 @@ COMMANDS: tuple[click.Command, ...] = (
     sharing,
     notifications,
     access,
+    harvest,
     index,
     reindex,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from catalogue import models, models_access, models_auth  # noqa: F401  (registers the tables)
+from catalogue import models, models_access, models_auth, models_harvest  # noqa: F401  (registers the tables)
 from catalogue.db import Base
 
 config = context.config

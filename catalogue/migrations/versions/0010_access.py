@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_access"
-down_revision = "0009_operations"
+down_revision = "0010_s16_operation_elements"
 branch_labels = None
 depends_on = None
 

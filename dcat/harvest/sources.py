@@ -1,0 +1,106 @@
+"""Where a harvest reads from: a file, or an https URL through the safe fetcher, page by page.
+
+A URL is fetched only by ``security.outbound.fetch`` (https only, no private addresses,
+the whole request under a deadline, the body under a size cap): the harvest's own caps
+(:class:`HarvestLimits`, ``TILLIT_HARVEST_*``) replace the outbound defaults, whose 1 MB
+suits a webhook, not a catalogue. Hydra paging is followed (``hydra:next`` of a
+``hydra:PartialCollectionView``, as the EU and Norwegian harvesters read it): each next
+page must be a URL the same rules allow, at most ``max_pages`` pages, never one twice.
+A file is read as it is, and its ``hydra:next`` is not followed (a file names no
+network place Tillit should go).
+
+Every page is parsed into one graph before anything is written: a page that fails
+fails the whole harvest (:class:`SourceUnreadable`), and the catalogue stays as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin
+
+from rdflib import Graph, Namespace, URIRef
+
+from dcat.harvest.parsing import SourceUnreadable, guess_format, parse_into
+from security.outbound import OutboundError, OutboundPolicy, check_url, fetch
+
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
+
+
+@dataclass(frozen=True)
+class HarvestLimits:
+    """The harvest's caps: bytes per page (and per file), seconds per page, pages per source."""
+
+    max_bytes: int = 50_000_000
+    timeout: float = 60.0
+    max_pages: int = 200
+
+
+@dataclass(frozen=True)
+class LoadedSource:
+    """A source read whole: its key (what its records remember), its graph and page count."""
+
+    key: str
+    graph: Graph
+    pages: int
+    #: What the reader chose not to do (a file's hydra:next, ...).
+    warnings: tuple[str, ...] = ()
+
+
+def is_url(source: str) -> bool:
+    """Whether ``source`` is a URL (else a file path)."""
+    return source.lower().startswith(("https://", "http://"))
+
+
+def load_source(source: str, policy: OutboundPolicy, limits: HarvestLimits) -> LoadedSource:
+    """Read ``source`` (a file path or a URL) into one graph; SourceUnreadable if it cannot be."""
+    graph = Graph()
+    if not is_url(source):
+        path = Path(source)
+        try:
+            size = path.stat().st_size
+            if size > limits.max_bytes:
+                raise SourceUnreadable(f"The source is larger than {limits.max_bytes} bytes.")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SourceUnreadable("The source file cannot be read.") from exc
+        key = "file:" + str(path.resolve())
+        parse_into(graph, data, guess_format(data, None, path.name), path.resolve().as_uri())
+        warnings = ("hydra:next is not followed from a file.",) if _next_page(graph, key) else ()
+        return LoadedSource(key, graph, 1, warnings)
+    paged = dataclasses.replace(policy, max_bytes=limits.max_bytes, timeout=limits.timeout)
+    url: str | None = source
+    visited: list[str] = []
+    while url is not None:
+        if len(visited) >= limits.max_pages:
+            raise SourceUnreadable(f"The source has more than {limits.max_pages} pages.")
+        visited.append(url)
+        page = Graph()
+        data, content_type = _fetch(url, paged)
+        parse_into(page, data, guess_format(data, content_type, url), url)
+        graph += page
+        url = _next_page(page, url)
+        if url is not None and url in visited:
+            url = None  # a page that names an earlier one ends the paging
+    return LoadedSource(source, graph, len(visited))
+
+
+def _fetch(url: str, policy: OutboundPolicy) -> tuple[bytes, str | None]:
+    try:
+        check_url(url, policy)
+        response = fetch(url, policy=policy, headers={"Accept": ACCEPT})
+    except OutboundError as exc:
+        raise SourceUnreadable(f"The source could not be fetched: {exc}") from exc
+    if response.status != 200:
+        raise SourceUnreadable(f"The source answered HTTP {response.status}.")
+    content_type = next((v for k, v in response.headers.items() if k.lower() == "content-type"), None)
+    return response.body, content_type
+
+
+def _next_page(graph: Graph, base: str) -> str | None:
+    for value in graph.objects(None, HYDRA.next):
+        if isinstance(value, URIRef):
+            return urljoin(base, str(value))
+    return None
