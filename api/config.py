@@ -106,6 +106,10 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOUND_MAX_BYTES": 1_000_000,
     "OUTBOUND_MAX_REDIRECTS": 3,
     "OUTBOUND_CA_BUNDLE": "",
+    # The web pages' sign-in session (api/web/session.py): it ends after this many seconds
+    # without a page, and this many seconds after sign-in whatever the use.
+    "WEB_SESSION_IDLE_SECONDS": 30 * 60,
+    "WEB_SESSION_MAX_SECONDS": 8 * 3600,
 }
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from security.identity import ACTION_SCOPES, Identity
+from security.identity import ACTION_SCOPES, Identity, build_identity
 from security.levels import ClassificationScheme
 from security.roles import scopes_for_roles
 from security.tokens import InvalidToken, TokenStateUnavailable
@@ -120,6 +120,28 @@ def bound_identity(scheme: ClassificationScheme, standing: Standing, identity: I
             levels &= scheme.at_or_below(person.clearance)
         actions = frozenset(scopes_for_roles(person.roles))
     return _capped(scheme, identity, levels, actions)
+
+
+def person_identity(
+    scheme: ClassificationScheme, standing: Standing, user_id: str, address: str | None = None
+) -> Identity | None:
+    """A signed-in person with no client between (the web pages' session, api/web/session.py),
+    as they stand now: what the token endpoint would grant them today (read scopes up to the
+    lower of their own and their agency's clearance, and their roles' scopes; ``user_scopes``),
+    here from the standing so a change counts at once. None when the person is disabled or
+    unknown, or their agency is retired: the session is over."""
+    person = standing.people.get(user_id)
+    agency_clearance = standing.agencies.get(person.agency) if person else None
+    if person is None or agency_clearance is None:
+        return None
+    levels = scheme.at_or_below(agency_clearance)
+    if person.clearance is not None:
+        levels &= scheme.at_or_below(person.clearance)
+    scopes = (*scheme.read_scopes_up_to(scheme.highest(levels)), *scopes_for_roles(person.roles))
+    identity = build_identity(
+        scheme, kind="user", subject=user_id, agency=person.agency, scopes=scopes, person=user_id
+    )
+    return replace(identity, address=address)
 
 
 def bound_federated(scheme: ClassificationScheme, standing: Standing, identity: Identity) -> Identity:
