@@ -19,19 +19,15 @@ from __future__ import annotations
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFProtect
 
+from api.edge import PAGE_CSP
 from api.problems import PROBLEM
 from api.web.blueprint import bp
 from api.web.session import keep_session
 
+#: The pages' policy, directive → sources (declared once, as ``api.edge.PAGE_CSP``).
 CSP: dict[str, tuple[str, ...]] = {
-    "default-src": ("'self'",),
-    "script-src": ("'self'",),
-    "style-src": ("'self'",),
-    "img-src": ("'self'", "data:"),
-    "object-src": ("'none'",),
-    "base-uri": ("'none'",),
-    "frame-ancestors": ("'none'",),
-    "form-action": ("'self'",),
+    name: tuple(sources)
+    for name, *sources in (part.split() for part in PAGE_CSP.split(";") if part.strip())
 }
 #: Never relaxed, whatever a view asks.
 FIXED = frozenset({"object-src", "base-uri", "frame-ancestors"})
