@@ -26,8 +26,7 @@ from api.web.session import keep_session
 
 #: The pages' policy, directive → sources (declared once, as ``api.edge.PAGE_CSP``).
 CSP: dict[str, tuple[str, ...]] = {
-    name: tuple(sources)
-    for name, *sources in (part.split() for part in PAGE_CSP.split(";") if part.strip())
+    name: tuple(sources) for name, *sources in (part.split() for part in PAGE_CSP.split(";") if part.strip())
 }
 #: Never relaxed, whatever a view asks.
 FIXED = frozenset({"object-src", "base-uri", "frame-ancestors"})

@@ -182,10 +182,11 @@ def test_login_rate_limits_apply_to_the_pages(app, client):
     user names (the per-account limit is spared by the lockout, as on its own page)."""
     make_user(app, "alice")
     limit = int(str(app.config["RATE_LIMIT_LOGIN_ADDRESS"]).split("/")[0])
-    statuses = [sign_in(client, username=f"name{i}", password="a guess").status_code for i in range(limit + 1)]
+    statuses = [
+        sign_in(client, username=f"name{i}", password="a guess").status_code for i in range(limit + 1)
+    ]
     assert statuses == [200] * limit + [429]
     refused = sign_in(client)
     assert refused.status_code == 429
     assert refused.mimetype == "text/html"
     assert "Retry-After" in refused.headers
-

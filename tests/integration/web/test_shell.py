@@ -69,7 +69,12 @@ def test_no_store_for_anyone_signed_in_or_holding_a_token(app, client, token_for
 
 @pytest.mark.parametrize(
     ("lang", "text"),
-    [("sv", "Sidan finns inte"), ("nb", "Fant ikke siden"), ("nn", "Fann ikkje sida"), ("en", "Page not found")],
+    [
+        ("sv", "Sidan finns inte"),
+        ("nb", "Fant ikke siden"),
+        ("nn", "Fann ikkje sida"),
+        ("en", "Page not found"),
+    ],
 )
 def test_a_browser_gets_a_404_page_in_its_language(client, lang, text):
     page = client.get(f"/no/such/page?lang={lang}", headers=HTML)

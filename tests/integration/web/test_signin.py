@@ -20,7 +20,9 @@ def test_every_page_offers_sign_in(client):
 
 
 def test_a_person_signs_in_and_the_header_shows_them(app, client):
-    make_user(app, "alice", agency=LANTMATERIET, roles=("data_owner", "security_officer"), clearance="internal")
+    make_user(
+        app, "alice", agency=LANTMATERIET, roles=("data_owner", "security_officer"), clearance="internal"
+    )
     response = sign_in(client, next_page="/?lang=sv")
     assert response.status_code == 302
     assert response.headers["Location"] == "/?lang=sv"
