@@ -22,10 +22,11 @@ from flask import Request, Response
 from werkzeug.exceptions import HTTPException, RequestHeaderFieldsTooLarge, RequestURITooLarge
 from werkzeug.http import unquote_etag
 
-#: The catalogue pages: their own stylesheet, links and a GET search form; no script.
+#: The web pages (issue 17's contract, docs/web.md): their own scripts, styles and images
+#: only, nothing inline, never framed. ``api/web/headers.py`` merges a view's ``g.csp_relax``.
 PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 #: Anything else (JSON, problems, CSS) runs nothing and is framed nowhere.
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'"

@@ -16,6 +16,11 @@ the providers and their documents are ``authserver.oidc_providers``.
    request goes on exactly as after a password login.
 
 Every refusal is an audit event and an error page; none creates a session.
+
+The web pages' own sign-in (``api.web.signin``) starts the same flow with ``finish``: the
+name of a *finisher* it registered (``register_finisher``), which the callback calls with
+the person instead of answering a pending authorization request. The flow is the same to
+the provider and every check above is made; only what happens after differs.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +68,17 @@ CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 
 PROTECTED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "auth_time")
 
 
+#: app.extensions key: finisher name -> what answers a signed-in person (``register_finisher``).
+FINISHERS = "tillit.oidc_finishers"
+Finisher = Callable[[Person, str], Response]
+
+
+def register_finisher(app: Flask, name: str, finish: Finisher) -> None:
+    """``finish(person, pending)`` answers a delegated sign-in started with ``start(...,
+    finish=name, pending=...)`` (``pending`` is what the starter passed, e.g. a page to go on to)."""
+    app.extensions.setdefault(FINISHERS, {})[name] = finish
+
+
 def init_oidc(app: Flask) -> None:
     """Read and check TILLIT_OIDC_PROVIDERS (refusing to start when it is wrong), and
     serve the providers' callbacks."""
@@ -87,13 +104,15 @@ def _cookie(state: str) -> tuple[str, str]:
     return f"tillit-oidc-{digest}", "/oauth/login/"
 
 
-def start(name: str) -> Response:
+def start(name: str, *, finish: str | None = None, pending: str | None = None) -> Response:
     """Send the browser to the provider; the caller has validated the Tillit
-    authorization request (in this request's query string) and the CSRF token."""
+    authorization request (in this request's query string) and the CSRF token, or
+    names the ``finish``-er that answers the person (with ``pending``) instead."""
     client = provider_clients().get(name)
     if client is None:
         return error_page(400, "No such sign-in provider.")
-    pending = request.query_string.decode("ascii", "replace")
+    if pending is None:
+        pending = request.query_string.decode("ascii", "replace")
     if len(pending) > MAX_PENDING:
         return error_page(400, "The authorization request is too long.")
     try:
@@ -107,6 +126,8 @@ def start(name: str) -> Response:
             metadata["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
         )
     flow = {"p": name, "s": state, "n": nonce, "v": verifier, "q": pending}
+    if finish is not None:
+        flow["f"] = finish
     response = Response(status=303, headers={"Location": url})
     cookie, path = _cookie(state)
     response.set_cookie(
@@ -129,6 +150,8 @@ class Flow:
     nonce: str
     verifier: str
     pending: str
+    #: The finisher of a flow not started by /oauth/authorize (``register_finisher``).
+    finish: str | None = None
 
 
 def _read_flow(name: str, state: str | None) -> Flow | None:
@@ -146,7 +169,10 @@ def _read_flow(name: str, state: str | None) -> Flow | None:
         return None
     if not hmac.compare_digest(str(data.get("s", "")).encode(), state.encode()):
         return None
-    return Flow(name, state, str(data["n"]), str(data["v"]), str(data["q"]))
+    finish = data.get("f")
+    return Flow(
+        name, state, str(data["n"]), str(data["v"]), str(data["q"]), str(finish) if finish else None
+    )
 
 
 @bp.get("/oauth/login/<name>/callback")
@@ -172,7 +198,10 @@ def callback(name: str) -> Response:
 
 def _finish(client: ProviderClient, flow: Flow) -> Response:
     provider = client.provider
-    retry = "/oauth/authorize?" + flow.pending
+    finisher = current_app.extensions.get(FINISHERS, {}).get(flow.finish) if flow.finish else None
+    if flow.finish and finisher is None:
+        return error_page(400, "This sign-in cannot be finished here.")
+    retry = None if finisher else "/oauth/authorize?" + flow.pending
     if request.args.get("error"):
         error = re.sub(r"[^a-z_]", "", request.args["error"])[:40] or "error"
         _audit_failure(client, "provider_error", {"error": error})
@@ -224,6 +253,8 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
         )
     except LoginRefused as exc:
         return error_page(403, str(exc))
+    if finisher is not None:
+        return _harden(finisher(Person(user, agency), flow.pending))
     return _continue_authorization(flow.pending, Person(user, agency))
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
-from security.identity import ACTION_SCOPES, Identity
+from security.identity import ACTION_SCOPES, Identity, build_identity
 from security.levels import ClassificationScheme
 from security.roles import scopes_for_roles
 from security.tokens import InvalidToken, TokenStateUnavailable
@@ -148,6 +148,28 @@ def _without_lapsed_grants(standing: Standing, identity: Identity) -> Identity:
         or g.client_id != identity.client_id
     }
     return replace(identity, scopes=identity.scopes - lapsed) if lapsed else identity
+
+
+def person_identity(
+    scheme: ClassificationScheme, standing: Standing, user_id: str, address: str | None = None
+) -> Identity | None:
+    """A signed-in person with no client between (the web pages' session, api/web/session.py),
+    as they stand now: what the token endpoint would grant them today (read scopes up to the
+    lower of their own and their agency's clearance, and their roles' scopes; ``user_scopes``),
+    here from the standing so a change counts at once. None when the person is disabled or
+    unknown, or their agency is retired: the session is over."""
+    person = standing.people.get(user_id)
+    agency_clearance = standing.agencies.get(person.agency) if person else None
+    if person is None or agency_clearance is None:
+        return None
+    levels = scheme.at_or_below(agency_clearance)
+    if person.clearance is not None:
+        levels &= scheme.at_or_below(person.clearance)
+    scopes = (*scheme.read_scopes_up_to(scheme.highest(levels)), *scopes_for_roles(person.roles))
+    identity = build_identity(
+        scheme, kind="user", subject=user_id, agency=person.agency, scopes=scopes, person=user_id
+    )
+    return replace(identity, address=address)
 
 
 def bound_federated(scheme: ClassificationScheme, standing: Standing, identity: Identity) -> Identity:

@@ -5,6 +5,9 @@ so a page can never show more than the API would. Each module adds its routes to
 blueprint (`blueprint.bp`); importing them here is what registers them.
 """
 
+import api.web.headers  # the shell: page headers, CSRF, error pages
+import api.web.shell  # the shell: header, notifications, favicon
+import api.web.signin  # noqa: F401  (the shell: signing in and out)
 from api.web import pages
 from api.web.blueprint import bp
 

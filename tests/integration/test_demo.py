@@ -126,3 +126,36 @@ def test_an_internal_developer_searching_folkbokforing_finds_the_navet_api(app, 
         "/api/v1/search", query_string={"q": "folkbokföring", "type": "api"}, headers=token_for("internal")
     ).json
     assert set(navet) & {item["id"] for item in body["items"]}
+
+
+def test_demo_prints_one_person_per_role_who_can_sign_in(tmp_path, monkeypatch):
+    """The people printed sign in to the pages with the password printed; it is kept only in
+    the instance folder (0600), and a second run prints the same people."""
+    import re
+
+    from click.testing import CliRunner
+
+    from api.app import create_app
+    from api.cli import main
+    from tests.integration.web.signing_in import sign_in
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TILLIT_")}
+    environ["TILLIT_INSTANCE_PATH"] = str(tmp_path)
+    monkeypatch.setattr(os, "environ", environ)
+    first = CliRunner().invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    people = re.findall(r"username=(\S+)  password=(\S+)", first.output)
+    labels = re.findall(r"^  (Data owner|Security officer|Auditor|Developer): ", first.output, re.M)
+    assert labels == ["Data owner", "Security officer", "Auditor", "Developer"]
+    assert len(people) == 4
+    assert (tmp_path / "demo-people.json").stat().st_mode & 0o777 == 0o600
+    again = CliRunner().invoke(main, ["demo"])
+    assert re.findall(r"username=(\S+)  password=(\S+)", again.output) == people
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True})
+    try:
+        client = app.test_client()
+        for username, password in people:
+            assert sign_in(client, username, password).status_code == 302, username
+            client.delete_cookie("tillit-session")
+    finally:
+        app.extensions["tillit"].engine.dispose()

@@ -22,9 +22,10 @@ DEEP = {
     "status": 400,
     "detail": "The JSON body nests deeper than 64 levels.",
 }
+# The pages' policy of issue 17 (docs/web.md): own files only, never framed.
 PAGE_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
 
@@ -118,8 +119,12 @@ def _assert_edge_headers(r, html: bool):
     assert r.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
     if html:
-        assert "script-src" not in r.headers["Content-Security-Policy"]
-        assert "unsafe-inline" not in r.headers["Content-Security-Policy"]
+        # Issue 17 (docs/web.md): scripts only from our own static files, none inline or
+        # evaluated (was: no script-src at all, before the pages had any script).
+        policy = r.headers["Content-Security-Policy"]
+        assert "script-src" not in policy or "script-src 'self';" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
 
 
 def test_pages_read_with_a_token_or_a_session_are_not_cached(app, client, token_for):

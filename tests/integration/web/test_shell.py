@@ -1,0 +1,188 @@
+"""The frame of every page: security headers, error pages for people, titles, favicon,
+notifications, escaping of what people are called, and complete translations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po
+from flask import g
+
+from api.web.headers import content_security_policy
+from authserver.services.users import UserService
+from catalogue.models import Notification
+from tests.agencies import SKATTEVERKET
+from tests.integration.web.signing_in import HTML, sign_in
+from tests.security.people import make_user
+
+WEB = Path(__file__).resolve().parents[3] / "api" / "web"
+SHELL_FILES = [
+    *(WEB / name for name in ("headers.py", "signin.py", "shell.py", "session.py")),
+    *(WEB / "templates" / name for name in ("base.html", "signin.html", "error.html", "notifications.html")),
+]
+STRICT = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def test_pages_carry_the_strict_policy_and_headers(client):
+    page = client.get("/", headers=HTML)
+    assert page.headers["Content-Security-Policy"] == STRICT
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "Cookie" in page.headers["Vary"]
+    assert "<script" not in page.get_data(as_text=True)  # no inline script anywhere in the frame
+
+
+def test_a_view_relaxes_the_policy_for_its_own_response_only(app):
+    with app.test_request_context("/"):
+        g.csp_relax = {
+            "style-src": ["'unsafe-inline'"],
+            "worker-src": ["blob:"],
+            "frame-ancestors": ["*"],  # never relaxed
+            "script-src": ["'self'; evil"],  # no smuggled directive
+        }
+        policy = content_security_policy()
+    assert "style-src 'self' 'unsafe-inline'" in policy
+    assert "worker-src blob:" in policy
+    assert "frame-ancestors 'none'" in policy and "*" not in policy
+    assert "evil" not in policy
+    with app.test_request_context("/"):
+        assert content_security_policy() == STRICT
+
+
+def test_no_store_for_anyone_signed_in_or_holding_a_token(app, client, token_for):
+    anonymous = app.test_client().get("/", headers=HTML)
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    bearer = client.get("/", headers={**HTML, **token_for("sensitive")})
+    assert bearer.headers["Cache-Control"] == "no-store"
+    make_user(app, "alice")
+    sign_in(client)
+    signed_in = client.get("/", headers=HTML)
+    assert signed_in.headers["Cache-Control"] == "no-store"
+    assert client.get("/signin", headers=HTML).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("sv", "Sidan finns inte"),
+        ("nb", "Fant ikke siden"),
+        ("nn", "Fann ikkje sida"),
+        ("en", "Page not found"),
+    ],
+)
+def test_a_browser_gets_a_404_page_in_its_language(client, lang, text):
+    page = client.get(f"/no/such/page?lang={lang}", headers=HTML)
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert text in html
+    assert f"<title>{text} · Tillit</title>" in html
+    assert page.headers["Content-Security-Policy"] == STRICT
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_a_missing_entry_is_a_404_page_like_a_missing_page(client):
+    page = client.get("/entries/00000000-0000-4000-8000-000000000000?lang=en", headers=HTML)
+    assert page.status_code == 404
+    assert "Page not found" in page.get_data(as_text=True)
+
+
+def test_the_api_keeps_problems_even_for_a_browser(client):
+    response = client.get("/api/v1/no-such-thing", headers=HTML)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert client.get("/no/such/page").mimetype == "application/problem+json"  # no Accept: a program
+
+
+def test_a_405_page(client):
+    page = client.post("/favicon.ico", headers=HTML)
+    # CSRF runs first on the pages' own routes; an unknown method elsewhere is a 405 page.
+    assert page.status_code in (400, 405)
+    assert page.mimetype == "text/html"
+
+
+def test_titles_and_favicon(client):
+    html = client.get("/signin?lang=sv", headers=HTML).get_data(as_text=True)
+    assert "<title>Logga in · Tillit</title>" in html
+    assert 'rel="icon"' in html
+    for path in ("/assets/favicon.svg", "/favicon.ico"):
+        with client.get(path) as icon:
+            assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+            assert icon.get_data().startswith(b"<svg")
+
+
+def test_a_hostile_name_is_escaped_in_the_header(app, client):
+    ext = app.extensions["tillit"]
+    make_user(app, "mallory")
+    with ext.sessions() as db:
+        UserService(db, ext.scheme).by_username("mallory").name = '<script>alert("x")</script>'
+        db.commit()
+    sign_in(client, "mallory")
+    html = client.get("/", headers=HTML).get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+
+
+def test_notifications_need_a_signed_in_person(client):
+    response = client.get("/notifications", headers=HTML)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/signin?next=/notifications")
+
+
+def test_an_officer_sees_the_count_and_the_list(app, client):
+    make_user(app, "olga", agency=SKATTEVERKET, roles=("security_officer",))
+    ext = app.extensions["tillit"]
+    with ext.sessions() as db:
+        for _ in range(2):
+            db.add(
+                Notification(
+                    agency=SKATTEVERKET, audience="security_officer", kind="review.requested", message="m"
+                )
+            )
+        db.add(Notification(agency=SKATTEVERKET, audience="data_owner", kind="review.approved", message="m"))
+        db.commit()
+    sign_in(client, "olga")
+    html = client.get("/notifications?lang=sv", headers=HTML).get_data(as_text=True)
+    assert '<span class="count-badge">2</span>' in html
+    assert "2 notiser" in html
+    assert html.count("En granskning väntar på beslut") == 2
+    assert "En granskning godkändes" not in html  # the data owners' queue, not hers
+
+
+def test_a_reader_without_a_queue_sees_no_count(app, client):
+    make_user(app, "rita", roles=())
+    sign_in(client, "rita")
+    html = client.get("/", headers=HTML).get_data(as_text=True)
+    assert "count-badge" not in html
+    page = client.get("/notifications?lang=en", headers=HTML).get_data(as_text=True)
+    assert "Notifications are for data owners and security officers." in page
+
+
+def _shell_messages() -> set[str]:
+    found: set[str] = set()
+    for path in SHELL_FILES:
+        method = "jinja2" if path.suffix == ".html" else "python"
+        keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+        for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=keywords):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("lang", ["sv", "nb", "nn"])
+def test_every_shell_label_is_translated(lang):
+    messages = _shell_messages()
+    assert len(messages) > 40
+    with (WEB / "translations" / "shell" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale=lang)
+    for msgid in messages:
+        message = catalog.get(msgid)
+        assert message is not None, (lang, msgid)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), (lang, msgid)
+        assert not message.fuzzy, (lang, msgid)
