@@ -5,7 +5,13 @@ so a page can never show more than the API would. Each module adds its routes to
 blueprint (`blueprint.bp`); importing them here is what registers them.
 """
 
-from api.web import pages
+from api.web import (
+    agency_pages,  # noqa: F401 - registers its routes
+    entry_page,  # noqa: F401 - registers its routes
+    openapi_page,  # noqa: F401 - registers its routes
+    pages,
+    search_page,  # noqa: F401 - registers its routes
+)
 from api.web.blueprint import bp
 
 __all__ = ["bp", "pages"]
