@@ -91,7 +91,8 @@ def agency(orgnr: str) -> Any:
     except (OrgnrError, NotFound):
         not_found()
     if canonical != orgnr:  # one address per agency
-        return redirect(url_for("web.agency", orgnr=canonical, **request.args), code=301)
+        query = request.query_string.decode("ascii", "replace")
+        return redirect(url_for("web.agency", orgnr=canonical) + (f"?{query}" if query else ""), code=301)
     return render_template(
         "agency.html",
         agency=found,

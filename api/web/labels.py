@@ -198,7 +198,7 @@ def level_label(scheme: ClassificationScheme, key: str, lang: str) -> str:
 def level_meaning(scheme: ClassificationScheme, key: str, lang: str) -> str:
     """What a classification means to a reader: who may read the whole entry."""
     if key == scheme.lowest:
-        return gettext("Anyone may read the whole entry.")
+        return str(gettext("Anyone may read the whole entry."))
     meaning = gettext(
         "Only readers cleared for %(level)s or higher may read the whole entry; "
         "others see a summary if it is listed for them.",

@@ -52,7 +52,9 @@ def screenshot(page: Any, name: str) -> None:
 
 
 def person_context(browser: Any, app: Any, live_server: str, clearance: str) -> tuple[Any, list[str]]:
-    token = person_token(app, agency=SKATTEETATEN, clearance=clearance, scopes=[f"catalogue:read:{clearance}"])
+    token = person_token(
+        app, agency=SKATTEETATEN, clearance=clearance, scopes=[f"catalogue:read:{clearance}"]
+    )
     context = browser.new_context(
         extra_http_headers={"Authorization": f"Bearer {token}"}, viewport={"width": 1200, "height": 900}
     )
@@ -128,7 +130,12 @@ def test_the_pages_fit_a_phone(browser, live_server, app):
     context, _violations = person_context(browser, app, live_server, "sensitive")
     page = context.new_page()
     page.set_viewport_size({"width": 390, "height": 844})
-    for path in ("/?q=inkomst&lang=sv", "/agencies?lang=sv", f"/agencies/{SKATTEVERKET}?lang=sv", "/themes?lang=sv"):
+    for path in (
+        "/?q=inkomst&lang=sv",
+        "/agencies?lang=sv",
+        f"/agencies/{SKATTEVERKET}?lang=sv",
+        "/themes?lang=sv",
+    ):
         page.goto(f"{live_server}{path}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 390, (path, wide)

@@ -103,7 +103,9 @@ def test_pages_by_id(client, token_for, catalogue, caller, pair):
         missing = client.get(path.format(id=missing_id), headers=h)
         if outcome == "hidden" or path != PAGE_PATHS[0]:  # datasets have no OpenAPI document
             assert r.status_code == missing.status_code == 404, path
-            assert r.data.replace(entry_id.encode(), b"ID") == missing.data.replace(missing_id.encode(), b"ID")
+            assert r.data.replace(entry_id.encode(), b"ID") == missing.data.replace(
+                missing_id.encode(), b"ID"
+            )
             continue
         body = r.get_data(as_text=True)
         assert r.status_code == 200

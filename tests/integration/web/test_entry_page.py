@@ -30,7 +30,9 @@ def test_a_whole_dataset_is_shown_with_names_and_meanings(app, client, token_for
         authoritative_for=["postal-address"],
         distributions=[{"format": "CSV", "access_url": "https://www.skatteverket.se/data"}],
     )
-    page = text(client.get(f"/entries/{entry_id}?lang=sv", headers=token_for("internal", agency=LANTMATERIET)))
+    page = text(
+        client.get(f"/entries/{entry_id}?lang=sv", headers=token_for("internal", agency=LANTMATERIET))
+    )
     assert "Offentlighets- och sekretesslag (2009:400) (OSL)" in page
     assert 'href="https://rkrattsbaser.gov.se/' in page  # the official text
     assert "Sekretess" in page and "27 kap. 1 §" in page  # the role, named; the provision
@@ -43,7 +45,9 @@ def test_a_whole_dataset_is_shown_with_names_and_meanings(app, client, token_for
     assert ">inkomst<" in page and ">income<" not in page  # keywords in the page's language
     assert "postadress" in page and "källregister" in page and "namn" in page
     assert "https://www.skatteverket.se/data" in page and "creativecommons.org" in page
-    english = text(client.get(f"/entries/{entry_id}?lang=en", headers=token_for("internal", agency=LANTMATERIET)))
+    english = text(
+        client.get(f"/entries/{entry_id}?lang=en", headers=token_for("internal", agency=LANTMATERIET))
+    )
     assert ">income<" in english and "Public Access to Information and Secrecy Act (OSL)" in english
     assert "Monthly" in english and "authoritative source" in english
 
@@ -59,7 +63,9 @@ def test_a_redacted_summary_says_more_exists_and_whom_to_ask(app, client, token_
         contact_point=CONTACT,
         spatial="HEMLIG-PLATS",
     )
-    page = text(client.get(f"/entries/{entry_id}?lang=sv", headers=token_for("internal", agency=LANTMATERIET)))
+    page = text(
+        client.get(f"/entries/{entry_id}?lang=sv", headers=token_for("internal", agency=LANTMATERIET))
+    )
     assert 'class="redacted"' in page and "Det finns mer än du kan se" in page
     assert "Kontakta Registerenheten på Skatteverket" in page and "register@skatteverket.se" in page
     assert "HEMLIGT-NYCKELORD" not in page and "HEMLIG-PLATS" not in page and "27 kap. 1 §" not in page
@@ -114,7 +120,12 @@ def test_an_api_page_and_its_openapi_document(app, client, token_for):
 def test_a_summary_reader_gets_no_operations_viewer_or_links(app, client, token_for):
     served = create_entry(app, SKATTEVERKET, "Inkomstregister")
     api = create_api(
-        app, SKATTEVERKET, "Inkomst-API", classification="sensitive", listing_level="public", serves_datasets=[served]
+        app,
+        SKATTEVERKET,
+        "Inkomst-API",
+        classification="sensitive",
+        listing_level="public",
+        serves_datasets=[served],
     )
     h = token_for("internal", agency=LANTMATERIET)
     page = text(client.get(f"/entries/{api}?lang=en", headers=h))
@@ -161,10 +172,17 @@ def test_agency_pages_list_only_what_the_reader_may_see(app, client, token_for):
 
 def test_themes_count_only_entries_read_whole(app, client, token_for):
     create_entry(app, LANTMATERIET, "Kartor", themes=["REGI"])
-    create_entry(app, LANTMATERIET, "Skyddade kartor", themes=["REGI"], classification="sensitive", listing_level="public")
+    create_entry(
+        app,
+        LANTMATERIET,
+        "Skyddade kartor",
+        themes=["REGI"],
+        classification="sensitive",
+        listing_level="public",
+    )
     themes = text(client.get("/themes?lang=en"))
     assert 'href="/themes/REGI"' in themes and "Regions and cities" in themes
-    assert "Regions and cities</a>\n    <span class=\"n\">1 entry</span>" in themes
+    assert 'Regions and cities</a>\n    <span class="n">1 entry</span>' in themes
     regi = text(client.get("/themes/REGI?lang=en"))
     assert "Kartor" in regi and "Skyddade kartor" not in regi
     cleared = text(client.get("/themes/REGI?lang=en", headers=token_for("sensitive")))

@@ -92,7 +92,12 @@ def test_a_hidden_entry_changes_nothing_on_the_page(app, client, token_for):
         description="Taxering av skyddade personer",
     )
     create_entry(  # listed for the reader, but only as a summary: full facets must not count it
-        app, SKATTEETATEN, "Skattekontroll", themes=["JUST"], classification="sensitive", listing_level="internal"
+        app,
+        SKATTEETATEN,
+        "Skattekontroll",
+        themes=["JUST"],
+        classification="sensitive",
+        listing_level="internal",
     )
     after = [text(client.get(u, headers=h)) for u in urls]
     assert after[:3] == before[:3]
@@ -197,7 +202,10 @@ def test_suggestions_answer_with_the_page_identity(app, client, token_for):
     assert anonymous.headers["Cache-Control"] == "no-store"
     assert [i["title"] for i in anonymous.json["items"]] == ["Arbetsgivardeklarationer"]
     internal = client.get("/search/suggest?q=arbetsgivar", headers=token_for("internal")).json
-    assert sorted(i["title"] for i in internal["items"]) == ["Arbetsgivardeklarationer", "Arbetsgivarregister"]
+    assert sorted(i["title"] for i in internal["items"]) == [
+        "Arbetsgivardeklarationer",
+        "Arbetsgivarregister",
+    ]
     assert internal["items"][0]["url"].startswith("/entries/")
     assert client.get("/search/suggest").json == {"items": []}
     assert client.get("/search/suggest?q=" + "x" * 5000).status_code == 200
