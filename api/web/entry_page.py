@@ -60,7 +60,9 @@ def entry(entry_id: str) -> Any:
         served = [_link(views[i]) for i in ids if i in views]
     if view.full and e.get("type") == "dataset":
         serving = [_link(v) for v in services().entries.serving_apis(identity, view.entry.id)]
-    elements = labels.element_labels(identity, lang)
+    # The vocabulary is read only when the entry names elements (most do not).
+    named = e.get("data_elements") or any(op.get("data_elements") for op in e.get("operations") or ())
+    elements = labels.element_labels(identity, lang) if named else {}
     operations = [
         {**op, "elements": [elements.get(k, k) for k in op.get("data_elements") or ()]}
         for op in e.get("operations") or ()

@@ -163,7 +163,9 @@ def facet_links(
         "legal_basis": labels.statute_names(
             identity, values_of["legal_basis"] + chosen.get("legal_basis", []), lang
         ),
-        "element": labels.element_labels(identity, lang),
+        "element": (
+            labels.element_labels(identity, lang) if values_of["element"] or "element" in chosen else {}
+        ),
     }
     groups = []
     for name in FILTERS:
