@@ -205,7 +205,8 @@ def level_meaning(scheme: ClassificationScheme, key: str, lang: str) -> str:
         level=level_label(scheme, key, lang),
     )
     try:
-        extra = scheme.level(key).description
+        # The scheme describes a level in one language (English): shown on English pages only.
+        extra = scheme.level(key).description if lang == "en" else ""
     except KeyError:
         extra = ""
     return f"{meaning} {extra}".strip()
