@@ -8,7 +8,13 @@ blueprint (`blueprint.bp`); importing them here is what registers them.
 import api.web.headers  # the shell: page headers, CSRF, error pages
 import api.web.shell  # the shell: header, notifications, favicon
 import api.web.signin  # noqa: F401  (the shell: signing in and out)
-from api.web import pages
+from api.web import (
+    agency_pages,  # noqa: F401 - registers its routes
+    entry_page,  # noqa: F401 - registers its routes
+    openapi_page,  # noqa: F401 - registers its routes
+    pages,
+    search_page,  # noqa: F401 - registers its routes
+)
 from api.web.blueprint import bp
 
 __all__ = ["bp", "pages"]

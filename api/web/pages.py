@@ -1,23 +1,34 @@
-"""Browse, search and read entries in a browser."""
+"""What every page module shares: the language hooks, content in the page's language, links
+that keep the reader's query when the language changes, and one way to answer "not found".
+
+The page modules themselves: `search_page` (the catalogue's search, at /), `entry_page` (one
+entry), `openapi_page` (an API's OpenAPI document rendered for people) and `agency_pages`
+(agencies and themes). Names for codes (themes, levels, statuses ...) are in `labels`.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import urlencode
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, request
 
+from api.web import labels
 from api.web.blueprint import bp
-from api.web.i18n import page_language, pick, remember_language
-from api.web.session import page_identity
-from api.wiring import db, services
-from catalogue.errors import NotFound
-from catalogue.models import Agency
-from search.backend import SearchFilters, SearchQuery
+from api.web.i18n import LANGS, page_language, pick, remember_language
+from api.wiring import services
 
 
 @bp.app_template_filter("pick")
 def _pick(texts: dict[str, str] | None) -> str:
     return pick(texts, page_language())
+
+
+@bp.app_template_global("lang_url")
+def lang_url(code: str) -> str:
+    """This page in language ``code``, its query kept (filters survive a change of language)."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*args, ('lang', code if code in LANGS else 'en')])}"
 
 
 @bp.before_request
@@ -30,60 +41,23 @@ def _remember(response: Response) -> Response:
     return remember_language(response)
 
 
-def _agency_names() -> dict[str, str]:
-    return {a.orgnr: pick(a.name, g.lang) for a in db().query(Agency).all()}
+def not_found() -> NoReturn:
+    """The one answer for a missing id, a hidden one, and one the reader may not open:
+    the same status and page, so no page tells them apart."""
+    abort(404)
 
 
-def _element_labels() -> dict[str, str]:
-    """Data-element key → its label in the reader's language (the vocabulary is public)."""
-    elements = services().data_elements.list_elements(page_identity())
-    return {e.key: pick(e.labels, g.lang) for e in elements}
+@bp.app_context_processor
+def _names() -> dict[str, Any]:
+    """Names for codes, for every template (looked up only when a template asks)."""
 
+    def level_label(key: str) -> str:
+        return labels.level_label(services().entries.scheme, key, page_language())
 
-@bp.get("/")
-def home() -> Any:
-    """The catalogue: search, or the newest entries."""
-    identity = page_identity()
-    q = request.args.get("q", "").strip()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    entry_type = request.args.get("type") or None
-    labels = _element_labels()
-    element = request.args.get("element") or None
-    if element not in labels:  # a key not in the vocabulary filters nothing
-        element = None
-    if q or entry_type or element:
-        filters = SearchFilters(
-            type=(entry_type,) if entry_type in ("dataset", "api") else (),
-            element=(element,) if element else (),
-        )
-        result = services().search.search(
-            identity, SearchQuery(text=q[:200], filters=filters, page=page, per_page=20)
-        )
-        items = [dict(i.view.document) for i in result.items]
-        total = result.total
-    else:
-        listing = services().entries.list_entries(identity, page=page, per_page=20)
-        items = [dict(v.document) for v in listing.items]
-        total = listing.total
-    return render_template(
-        "home.html",
-        items=items,
-        total=total,
-        q=q,
-        page=page,
-        entry_type=entry_type or "",
-        element=element or "",
-        elements=labels,
-        agencies=_agency_names(),
-    )
+    def type_label(code: str) -> str:
+        return str(labels.TYPES.get(code, code))
 
+    def theme_label(code: str) -> str:
+        return labels.theme_label(code, page_language())
 
-@bp.get("/entries/<entry_id>")
-def entry(entry_id: str) -> Any:
-    """One entry: the whole of it, or the summary the reader's clearance allows."""
-    try:
-        view = services().entries.get(page_identity(), entry_id)
-    except NotFound:
-        abort(404)
-    data = dict(view.document)
-    return render_template("entry.html", e=data, agencies=_agency_names(), elements=_element_labels())
+    return {"level_label": level_label, "type_label": type_label, "theme_label": theme_label}

@@ -123,6 +123,10 @@ class EntryService:
         """Views of the entries among ``ids`` that the caller may see (checked in the database)."""
         return self.reading.views_of(identity, ids, audit=audit)
 
+    def serving_apis(self, identity: Identity, dataset_id: str) -> list[EntryView]:
+        """The APIs serving a dataset that the caller may read whole (their titles are shown)."""
+        return self.reading.serving_apis(identity, dataset_id)
+
     def load_visible(self, identity: Identity, entry_id: str, entry_type: str | None) -> Entry:
         """The whole entry (to change it), or NotFound: the same for hidden and missing ids."""
         return self.reading.load_visible(identity, entry_id, entry_type)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalogue.db import begin_write
 from catalogue.errors import Conflict, NotFound, PermissionDenied
 from catalogue.fields import SINGLE_FIELDS
-from catalogue.models import ApiOperation, Entry
+from catalogue.models import ApiOperation, Entry, ServedDataset
 from catalogue.ports import AuditedEntry, AuditTrail, EntryMachines, Rendering
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entry_views import NOT_FOUND, EntryRef, EntryView, R
@@ -309,6 +309,22 @@ class EntryReader:
         if audit:
             self.audit_reads(identity, list(views.values()))
         return views
+
+    def serving_apis(self, identity: Identity, dataset_id: str) -> list[EntryView]:
+        """The APIs that serve a dataset, among those the caller may read whole: which
+        datasets an API serves is part of the whole API (``serves_datasets`` is a full
+        field), so an API seen only as a summary never says it serves this one. Not
+        audited as reads: the page shows their titles, as a summary does."""
+        ids = list(
+            self.session.scalars(
+                select(ServedDataset.api_id)
+                .where(ServedDataset.dataset_id == dataset_id)
+                .order_by(ServedDataset.api_id)
+                .limit(MAX_PER_PAGE)
+            )
+        )
+        views = self.views_of(identity, ids, audit=False)
+        return [views[i] for i in ids if i in views and views[i].full]
 
     # -- auditing reads and refusals --------------------------------------
     def audit_reads(self, identity: Identity, views: Sequence[EntryView]) -> None:

@@ -7,6 +7,7 @@ only the summary fields and no ETag, and lists and totals agree with reads by id
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -85,6 +86,50 @@ def test_list_and_total_match_reads(client, token_for, catalogue, caller):
         filtered = client.get(f"/api/v1/datasets?per_page=100&{query}", headers=h)
         assert {i["id"] for i in filtered.json["items"]} == set(visible)
         assert filtered.json["total"] == len(visible)
+
+
+#: The web pages that show one entry (api/web): each answers like the API's read by id.
+PAGE_PATHS = ("/entries/{id}", "/entries/{id}/openapi", "/entries/{id}/openapi.json")
+
+
+@pytest.mark.parametrize(("caller", "pair"), CASES, ids=[f"{c}-{p[0]}/{p[1]}" for c, p in CASES])
+def test_pages_by_id(client, token_for, catalogue, caller, pair):
+    h = headers_for(token_for, caller)
+    entry_id = catalogue.ids[pair]
+    missing_id = str(uuid.uuid4())
+    outcome = expected(caller, pair)
+    for path in PAGE_PATHS:
+        r = client.get(path.format(id=entry_id), headers=h)
+        missing = client.get(path.format(id=missing_id), headers=h)
+        if outcome == "hidden" or path != PAGE_PATHS[0]:  # datasets have no OpenAPI document
+            assert r.status_code == missing.status_code == 404, path
+            assert r.data.replace(entry_id.encode(), b"ID") == missing.data.replace(
+                missing_id.encode(), b"ID"
+            )
+            continue
+        body = r.get_data(as_text=True)
+        assert r.status_code == 200
+        if outcome == "summary":
+            assert 'class="redacted"' in body
+            assert not any(marker in body for marker in (*HIDDEN_MARKERS, "27 kap. 1 §")), body
+        else:
+            assert 'class="redacted"' not in body and "HIDDEN-KEYWORD" in body
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=str)
+def test_search_page_lists_and_counts_what_reads_allow(client, token_for, catalogue, caller):
+    h = headers_for(token_for, caller)
+    visible = {catalogue.ids[p]: expected(caller, p) for p in PAIRS if expected(caller, p) != "hidden"}
+    hidden = {catalogue.ids[p] for p in PAIRS} - set(visible)
+    for query in ("", "q=HIDDEN", "theme=GOVE", f"publisher={SKATTEVERKET}"):
+        body = client.get(f"/?{query}", headers=h).get_data(as_text=True)
+        shown = set(re.findall(r'href="/entries/([0-9a-f-]{36})"', body))
+        assert not shown & hidden, query
+        if query in ("", f"publisher={SKATTEVERKET}"):
+            assert shown == set(visible) and f'data-total="{len(visible)}"' in body, query
+        if query == "theme=GOVE":  # a full field: only entries read whole
+            assert shown == {i for i, o in visible.items() if o == "full"}, query
+        assert "HIDDEN-KEYWORD" not in body, query
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,50 @@
+"""An API's OpenAPI document rendered for people (Swagger UI, vendored under
+static/vendor/swagger-ui/), fed from the page's own endpoint for the document.
+
+Only a reader cleared for the whole API gets either: anyone else gets the 404 of an id that
+does not exist (`EntryService.openapi_document` refuses with PermissionDenied, which the
+page answers as NotFound, as `operations` does), so the viewer tells nothing the entry
+page does not. The viewer has no "Try it out": the CSP's `connect-src` is `'self'` and the
+catalogue is not the place to call another agency's API from.
+
+CSP: Swagger UI runs as a static script under `script-src 'self'`. It sets styles through
+the DOM (element.style), which `style-src 'self'` allows, so no relaxation is needed; the
+browser test (tests/e2e/test_discover_journeys.py) loads it under the strict policy and
+fails on a CSP violation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, render_template
+
+from api.web.blueprint import bp
+from api.web.pages import not_found
+from api.web.session import page_identity
+from api.wiring import services
+from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
+
+
+def _document(entry_id: str) -> dict[str, Any]:
+    try:
+        return services().entries.openapi_document(page_identity(), entry_id)
+    except (NotFound, PermissionDenied, ValidationFailed):
+        not_found()
+
+
+@bp.get("/entries/<entry_id>/openapi")
+def openapi(entry_id: str) -> Any:
+    """The viewer page (the document is fetched by static/discover-openapi.js)."""
+    identity = page_identity()
+    _document(entry_id)  # the same refusal as the document's before any page is drawn
+    view = services().entries.get(identity, entry_id)
+    return render_template("openapi.html", e=view.document)
+
+
+@bp.get("/entries/<entry_id>/openapi.json")
+def openapi_document(entry_id: str) -> Any:
+    """The registered OpenAPI document, for readers of the whole API."""
+    response = jsonify(_document(entry_id))
+    response.headers["Cache-Control"] = "no-store"
+    return response
