@@ -6,9 +6,12 @@ blueprint (`blueprint.bp`); importing them here is what registers them.
 """
 
 from api.web import pages
+from api.web.blueprint import bp
+
+# isort: off
 from api.web import owner_pages  # noqa: F401  (work: data owners' forms)
 from api.web import review_pages  # noqa: F401  (work: review queue and decisions)
 from api.web import audit_pages  # noqa: F401  (work: history, readers, audit log)
-from api.web.blueprint import bp
+# isort: on
 
 __all__ = ["bp", "pages"]

@@ -94,7 +94,9 @@ def audit_log() -> Any:
     except PermissionDenied as exc:
         return render_template("work/message.html", title=_("Audit log"), message=exc.detail), 403
     events = label_events([_event_body(e) for e in found.items], (identity, page_language()))
-    exports = {fmt: {**{k: v for k, v in asked.items() if k != "page"}, "format": fmt} for fmt in ("csv", "json")}
+    exports = {
+        fmt: {**{k: v for k, v in asked.items() if k != "page"}, "format": fmt} for fmt in ("csv", "json")
+    }
     return render_template(
         "work/audit.html",
         events=events,
@@ -129,9 +131,7 @@ def audit_export() -> Any:
     every = chain([first] if first is not None else [], events)
     as_csv = request.args.get("format") == "csv"
     body = _csv(every) if as_csv else as_json_lines(every)
-    response = Response(
-        stream_with_context(body), mimetype="text/csv" if as_csv else "application/x-ndjson"
-    )
+    response = Response(stream_with_context(body), mimetype="text/csv" if as_csv else "application/x-ndjson")
     name = "tillit-audit." + ("csv" if as_csv else "jsonl")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -139,8 +139,10 @@ def audit_export() -> Any:
 
 def _cell(value: Any) -> str:
     """A CSV cell a spreadsheet never runs: a leading =, +, - or @ is quoted with '."""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict | list) else (
-        "" if value is None else str(value)
+    text = (
+        json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if isinstance(value, dict | list)
+        else ("" if value is None else str(value))
     )
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 

@@ -39,7 +39,7 @@ TYPES = "<any(dataset, api):entry_type>"
 STATUS_LABELS = policy.STATUSES
 
 
-def _posted(entry_type: str, creating: bool) -> tuple[wf.FormInput, dict[str, Any], dict[str, Any]]:
+def _posted(entry_type: str, creating: bool) -> tuple[dict[str, Any], dict[str, Any], dict[str, list[str]]]:
     """The posted form: what it holds (shown again), the API's loaded input, and the messages."""
     posted = wf.FormInput(request.form, request.files, tillit().openapi_limits.max_bytes)
     ws = wf.widgets(entry_type, creating=creating)
@@ -121,10 +121,15 @@ def edit_entry(entry_id: str) -> Any:
     doc = view.document
     entry_type = str(doc["type"])
     ws = wf.widgets(entry_type, creating=False)
-    common = {"entry": doc, "entry_id": entry_id}
+    common: dict[str, Any] = {"entry": doc, "entry_id": entry_id}
     if request.method == "GET":
         return _form(
-            entry_type, creating=False, values=wf.values_of(doc, ws), etag=view.etag, keep_openapi=True, **common
+            entry_type,
+            creating=False,
+            values=wf.values_of(doc, ws),
+            etag=view.etag,
+            keep_openapi=True,
+            **common,
         )
     values, loaded, errors = _posted(entry_type, creating=False)
     keep_openapi = request.form.get("keep_openapi") == "on"
@@ -152,15 +157,20 @@ def edit_entry(entry_id: str) -> Any:
         # Someone saved first: the input stays; the form now carries the current version's
         # ETag, so saving again (after reading what changed) replaces it knowingly.
         current = _entry(entry_id)
+        # Where the entry as it now stands differs from what this person sent.
+        theirs = {**loaded, "listing_level": loaded.get("listing_level") or loaded.get("classification")}
         changed = [
             str(w.label)
             for w in ws
-            if w.kind != "document" and current.document.get(w.name) != doc.get(w.name)
+            if w.name in loaded
+            and wf.comparable(w.name, current.document.get(w.name)) != wf.comparable(w.name, theirs[w.name])
         ]
         extra.update(etag=current.etag, entry=current.document)
         return _form(entry_type, creating=False, values=values, stale=changed or True, status=409, **extra)
     except (Conflict, PermissionDenied) as exc:
-        return _form(entry_type, creating=False, values=values, errors={"": [exc.detail]}, status=exc.status, **extra)
+        return _form(
+            entry_type, creating=False, values=values, errors={"": [exc.detail]}, status=exc.status, **extra
+        )
     done = "review" if saved.pending_review else "saved"
     return redirect(url_for("web.edit_entry", entry_id=entry_id, done=done, review=saved.pending_review), 303)
 

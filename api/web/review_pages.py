@@ -11,7 +11,6 @@ decide their own proposal.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,8 +28,6 @@ from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from catalogue.services.reviews import ReviewView
 
 FILTERS = ("state", "level", "due_before", "agency")
-#: What identifies a legal basis in a diff (its URL and the statute's name follow from it).
-BASIS_KEYS = ("role", "jurisdiction", "reference", "provision", "note")
 
 
 @bp.get("/work/reviews")
@@ -76,13 +73,9 @@ def review_queue() -> Any:
     )
 
 
-def _comparable(name: str, value: Any) -> Any:
-    if name == "legal_basis":
-        return [{k: b.get(k) for k in BASIS_KEYS} for b in value or []]
-    return json.loads(json.dumps(value, default=str)) if value is not None else None
-
-
-def diff(rv: ReviewView, published: Mapping[str, Any] | None, current: Mapping[str, Any]) -> list[dict[str, Any]]:
+def diff(
+    rv: ReviewView, published: Mapping[str, Any] | None, current: Mapping[str, Any]
+) -> list[dict[str, Any]]:
     """The rows of a review's diff: each input field the proposal would change, its
     published and proposed values (``published`` None: nothing is published yet)."""
     review = rv.review
@@ -94,8 +87,8 @@ def diff(rv: ReviewView, published: Mapping[str, Any] | None, current: Mapping[s
     for w in wf.widgets(str(current.get("type")), creating=False):
         if w.kind == "document":
             continue
-        before = _comparable(w.name, (published or {}).get(w.name)) if published is not None else None
-        after = _comparable(w.name, proposed.get(w.name))
+        before = wf.comparable(w.name, (published or {}).get(w.name)) if published is not None else None
+        after = wf.comparable(w.name, proposed.get(w.name))
         if published is not None and before == after:
             continue
         if published is None and after in (None, "", [], {}, False):
@@ -107,7 +100,9 @@ def diff(rv: ReviewView, published: Mapping[str, Any] | None, current: Mapping[s
     return rows
 
 
-def _basis_rows(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+def _basis_rows(
+    before: list[dict[str, Any]], after: list[dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
     """Legal bases as rows: kept, removed and added."""
     rows = [("kept" if b in after else "removed", b) for b in before]
     return rows + [("added", b) for b in after if b not in before]
@@ -178,4 +173,4 @@ def decide(review_id: str) -> Any:
     return redirect(url_for("web.review", review_id=review_id, done="decided"), 303)
 
 
-__all__ = ["decide", "diff", "review", "review_queue", "_"]
+__all__ = ["_", "decide", "diff", "review", "review_queue"]

@@ -107,7 +107,9 @@ def levels() -> list[tuple[str, str]]:
 def form_choices(identity: Identity, entry_type: str, values: Mapping[str, Any]) -> dict[str, Any]:
     """The choices a form offers that the services know: levels, data elements, statutes."""
     shown = levels()
-    elements = [(e.key, pick(e.labels, page_language())) for e in services().data_elements.list_elements(identity)]
+    elements = [
+        (e.key, pick(e.labels, page_language())) for e in services().data_elements.list_elements(identity)
+    ]
     statutes: list[tuple[str, str, str]] = []
     page = 1
     while page <= 10:  # the register is small (tens of statutes); bounded all the same
@@ -141,7 +143,9 @@ def work_links(e: Mapping[str, Any]) -> dict[str, bool]:
     identity = page_identity()
     try:
         facts = policy.EntryFacts(
-            str(e["publisher"]), str(e["classification"]), str(e.get("listing_level") or e["classification"]),
+            str(e["publisher"]),
+            str(e["classification"]),
+            str(e.get("listing_level") or e["classification"]),
             str(e["status"]),
         )
     except KeyError:

@@ -159,7 +159,9 @@ def _widget(name: str, field: fields.Field[Any], reviewed: bool = False) -> Widg
         inner = field.inner
         if isinstance(inner, fields.Nested):
             return Widget(name, "rows", required, children=_schema_widgets(inner.schema), reviewed=reviewed)
-        return Widget(name, "choices" if _one_of(inner) else "lines", required, _one_of(inner), reviewed=reviewed)
+        return Widget(
+            name, "choices" if _one_of(inner) else "lines", required, _one_of(inner), reviewed=reviewed
+        )
     if isinstance(field, fields.Dict):
         values = field.value_field
         if field.key_field is None:
@@ -183,7 +185,9 @@ def _widget(name: str, field: fields.Field[Any], reviewed: bool = False) -> Widg
         if isinstance(field, fields.URL)
         else "text"
     )
-    return Widget(name, "select" if name in SERVICE_CHOICES else "text", required, (), input_type, reviewed=reviewed)
+    return Widget(
+        name, "select" if name in SERVICE_CHOICES else "text", required, (), input_type, reviewed=reviewed
+    )
 
 
 #: Fields whose choices come from the service at the time (the scheme, the vocabulary, your datasets).
@@ -229,7 +233,11 @@ def _parse_one(w: Widget, posted: FormInput, path: str) -> Any:
     if w.kind == "lines":
         return [line.strip() for line in form.get(path, "").splitlines() if line.strip()]
     if w.kind == "langs":
-        return {lang: form[f"{path}.{lang}"].strip() for lang in LANGUAGES if form.get(f"{path}.{lang}", "").strip()}
+        return {
+            lang: form[f"{path}.{lang}"].strip()
+            for lang in LANGUAGES
+            if form.get(f"{path}.{lang}", "").strip()
+        }
     if w.kind == "langlists":
         found = {}
         for lang in LANGUAGES:
@@ -299,7 +307,9 @@ def _with(form: MultiDict[str, str], key: str, value: str) -> MultiDict[str, str
     return copy
 
 
-def load(entry_type: str, creating: bool, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def load(
+    entry_type: str, creating: bool, data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The API's schema on the parsed form: its loaded data, or its messages by path."""
     try:
         return SCHEMAS[(entry_type, creating)]().load(data), {}
@@ -351,6 +361,20 @@ def place(errors: dict[str, list[str]], shown: set[str]) -> dict[str, list[str]]
 def _where(rest: str) -> str:
     first = rest.split(".")[0]
     return f"#{int(first) + 1}" if first.isdigit() else rest
+
+
+#: What identifies a legal basis when two are compared (its URL and statute name follow from it).
+BASIS_KEYS = ("role", "jurisdiction", "reference", "provision", "note")
+
+
+def comparable(name: str, value: Any) -> Any:
+    """A field's value as the entry shows it and as the input loads it, made comparable
+    (JSON types; a legal basis by what identifies it; empty values alike)."""
+    if name == "legal_basis":
+        return [{k: b.get(k) for k in BASIS_KEYS} for b in value or []]
+    if value in (None, "", [], {}):
+        return None
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
 
 
 # -- an entry → the form's values -----------------------------------------------------

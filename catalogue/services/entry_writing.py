@@ -160,7 +160,9 @@ class EntryWriter:
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             return []
         prepared = PreparedInput(data, operations=operations_in(data))
-        return self._reviewed_changes(entry, _with_operations(self.merged(entry, data, creating=False), prepared))
+        return self._reviewed_changes(
+            entry, _with_operations(self.merged(entry, data, creating=False), prepared)
+        )
 
     def _reviewed_changes(self, entry: Entry, after: dict[str, Any]) -> list[str]:
         # Compared on the entry as it would be after the change (``merged``), not the input.

@@ -21,8 +21,15 @@ def test_the_form_is_derived_from_the_declared_fields(client, token_for):
     page = client.get("/work/new/dataset", headers=token_for("sensitive", extra=OWNER))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    for name in ("title.sv", "description.en", "legal_basis.0.reference", "contact_point.email",
-                 "temporal.start", "distributions.0.access_url", "contains_personal_data"):
+    for name in (
+        "title.sv",
+        "description.en",
+        "legal_basis.0.reference",
+        "contact_point.email",
+        "temporal.start",
+        "distributions.0.access_url",
+        "contains_personal_data",
+    ):
         assert f'name="{name}"' in html, name
     assert 'name="endpoint_urls"' not in html  # an API's field, not a dataset's
     # The rule is explained where it applies, in the service's own words.
@@ -32,15 +39,28 @@ def test_the_form_is_derived_from_the_declared_fields(client, token_for):
 
 def test_a_validation_error_is_shown_beside_its_field_and_the_input_kept(client, token_for):
     headers = token_for("sensitive", extra=OWNER)
-    form = form_of(**{"contact_point.name": "Kundtjänst", "contact_point.email": "not-an-address",
-                      "title.sv": "Min <b>titel</b>"})
+    form = form_of(
+        **{
+            "contact_point.name": "Kundtjänst",
+            "contact_point.email": "not-an-address",
+            "title.sv": "Min <b>titel</b>",
+        }
+    )
     page = client.post("/work/new/dataset", data=form, headers=headers)
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     # marshmallow's message for an e-mail field, as the API gives it.
-    api = client.post("/api/v1/datasets", headers=headers, json={
-        "publisher": SKATTEVERKET, "title": {"sv": "x"}, "description": {"sv": "y"},
-        "classification": "public", "contact_point": {"name": "K", "email": "not-an-address"}})
+    api = client.post(
+        "/api/v1/datasets",
+        headers=headers,
+        json={
+            "publisher": SKATTEVERKET,
+            "title": {"sv": "x"},
+            "description": {"sv": "y"},
+            "classification": "public",
+            "contact_point": {"name": "K", "email": "not-an-address"},
+        },
+    )
     assert api.status_code == 422
     message = api.json["errors"]["contact_point"]["email"][0]
     assert message in error_beside(html, "f-contact_point-email")
@@ -50,7 +70,9 @@ def test_a_validation_error_is_shown_beside_its_field_and_the_input_kept(client,
 
 def test_a_business_rule_refusal_is_shown_beside_the_legal_basis(client, token_for):
     page = client.post(
-        "/work/new/dataset", data=form_of(classification="internal"), headers=token_for("sensitive", extra=OWNER)
+        "/work/new/dataset",
+        data=form_of(classification="internal"),
+        headers=token_for("sensitive", extra=OWNER),
     )
     html = page.get_data(as_text=True)
     assert page.status_code == 422
@@ -70,8 +92,9 @@ def test_a_wrong_reference_form_is_the_apis_message_beside_the_reference(client,
 
 def test_draft_then_submit_then_in_the_officers_queue(client, token_for):
     owner = token_for("sensitive", extra=OWNER)
-    saved = client.post("/work/new/dataset", data=form_of(classification="internal", **internal_basis()),
-                        headers=owner)
+    saved = client.post(
+        "/work/new/dataset", data=form_of(classification="internal", **internal_basis()), headers=owner
+    )
     assert saved.status_code == 303, saved.get_data(as_text=True)
     entry_id = entry_id_of(saved.headers["Location"])
     mine = client.get("/work/mine", headers=owner).get_data(as_text=True)
@@ -88,8 +111,13 @@ def test_an_api_with_an_uploaded_openapi_document(client, token_for):
     from io import BytesIO
 
     owner = token_for("sensitive", extra=OWNER)
-    form = form_of(**{"endpoint_urls": "https://api.skatteverket.se/inkomst/v1", "version": "1.0.0",
-                      "openapi.file": (BytesIO(json.dumps(MINIMAL_OPENAPI).encode()), "openapi.json")})
+    form = form_of(
+        **{
+            "endpoint_urls": "https://api.skatteverket.se/inkomst/v1",
+            "version": "1.0.0",
+            "openapi.file": (BytesIO(json.dumps(MINIMAL_OPENAPI).encode()), "openapi.json"),
+        }
+    )
     saved = client.post("/work/new/api", data=form, headers=owner, content_type="multipart/form-data")
     assert saved.status_code == 303, saved.get_data(as_text=True)
     entry_id = entry_id_of(saved.headers["Location"])
@@ -125,7 +153,9 @@ def test_editing_a_published_entry_says_which_changes_wait_for_review(app, clien
     assert 'id="waiting"' in text and "Classification" in text and "Legal basis" in text
     # Nothing saved yet.
     assert client.get(f"/api/v1/datasets/{entry_id}", headers=owner).json["classification"] == "public"
-    confirmed = client.post(f"/work/entries/{entry_id}/edit", data={**form, "action": "confirm"}, headers=owner)
+    confirmed = client.post(
+        f"/work/entries/{entry_id}/edit", data={**form, "action": "confirm"}, headers=owner
+    )
     assert confirmed.status_code == 303 and "done=review" in confirmed.headers["Location"]
     assert client.get(f"/api/v1/datasets/{entry_id}", headers=owner).json["classification"] == "public"
 
@@ -134,8 +164,9 @@ def test_a_change_needing_no_review_is_saved_at_once(app, client, token_for):
     owner = token_for("sensitive", extra=OWNER)
     entry_id = _published(app, client, owner)
     etag = client.get(f"/api/v1/datasets/{entry_id}", headers=owner).headers["ETag"]
-    saved = client.post(f"/work/entries/{entry_id}/edit", data=form_of(etag=etag, **{"title.en": "Income"}),
-                        headers=owner)
+    saved = client.post(
+        f"/work/entries/{entry_id}/edit", data=form_of(etag=etag, **{"title.en": "Income"}), headers=owner
+    )
     assert saved.status_code == 303 and "done=saved" in saved.headers["Location"]
     assert client.get(f"/api/v1/datasets/{entry_id}", headers=owner).json["title"]["en"] == "Income"
 
@@ -145,16 +176,20 @@ def test_a_stale_edit_is_caught_and_the_input_kept(client, token_for):
     entry_id = create_entry(client, owner)["id"]
     old_etag = client.get(f"/api/v1/datasets/{entry_id}", headers=owner).headers["ETag"]
     # Someone else saves first (through the API).
-    other = client.patch(f"/api/v1/datasets/{entry_id}", json={"spatial": "Sverige"},
-                         headers={**owner, "If-Match": old_etag})
+    other = client.patch(
+        f"/api/v1/datasets/{entry_id}", json={"spatial": "Sverige"}, headers={**owner, "If-Match": old_etag}
+    )
     assert other.status_code == 200
     mine = form_of(etag=old_etag, **{"title.en": "My careful edit"})
     page = client.post(f"/work/entries/{entry_id}/edit", data=mine, headers=owner)
     html = page.get_data(as_text=True)
     assert page.status_code == 409
-    assert 'id="stale"' in html and "Spatial coverage" in html
+    notice = html[html.index('id="stale"') : html.index("</div>", html.index('id="stale"'))]
+    assert "Spatial coverage" in notice and "Title" in notice and "Classification" not in notice
     assert 'value="My careful edit"' in html
-    assert client.get(f"/api/v1/datasets/{entry_id}", headers=owner).json["title"]["en"] == "Income statements"
+    assert (
+        client.get(f"/api/v1/datasets/{entry_id}", headers=owner).json["title"]["en"] == "Income statements"
+    )
     # The form now carries the current version: saving again replaces it knowingly.
     current = client.get(f"/api/v1/datasets/{entry_id}", headers=owner).headers["ETag"]
     assert current.replace('"', "&#34;") in html
@@ -163,16 +198,18 @@ def test_a_stale_edit_is_caught_and_the_input_kept(client, token_for):
 def test_hostile_input_is_escaped_everywhere(client, token_for):
     owner = token_for("sensitive", extra=OWNER)
     hostile = '"><script>alert(1)</script>'
-    saved = client.post("/work/new/dataset", data=form_of(**{"title.en": hostile, "spatial": hostile}),
-                        headers=owner)
+    saved = client.post(
+        "/work/new/dataset", data=form_of(**{"title.en": hostile, "spatial": hostile}), headers=owner
+    )
     entry_id = entry_id_of(saved.headers["Location"])
     for path in ("/work/mine", f"/work/entries/{entry_id}/edit"):
         html = client.get(path, headers=owner).get_data(as_text=True)
         assert "<script>alert(1)</script>" not in html, path
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
     # A hostile value in a field the API refuses is escaped in the message beside it too.
-    page = client.post("/work/new/dataset", data=form_of(**{"data_elements": "<img src=x onerror=alert(1)>"}),
-                       headers=owner)
+    page = client.post(
+        "/work/new/dataset", data=form_of(**{"data_elements": "<img src=x onerror=alert(1)>"}), headers=owner
+    )
     assert "<img src=x" not in page.get_data(as_text=True)
 
 

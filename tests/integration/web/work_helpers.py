@@ -43,7 +43,7 @@ def entry_id_of(location: str) -> str:
 
 def error_beside(html: str, field_id: str) -> str:
     """The messages shown beside the field with id ``field_id``, which names them."""
-    assert f'aria-describedby="' in html
+    assert 'aria-describedby="' in html
     tag = re.search(rf'<[^>]*id="{re.escape(field_id)}"[^>]*>', html)
     assert tag, f"no field {field_id}"
     assert f"{field_id}-error" in tag.group(0), tag.group(0)
