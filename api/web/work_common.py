@@ -131,7 +131,8 @@ def rule_notes() -> dict[str, list[str]]:
     """The rules that span fields, worded where they live (``entry_writing.RULES``),
     beside the field each is reported on; a level in a rule is each level above the lowest."""
     above = [f"'{key}'" for key in tillit().scheme.enabled_keys[1:]]
-    named = ", ".join(above[:-1]) + f" {_('or')} " + above[-1] if len(above) > 1 else "".join(above)
+    either = _("or")
+    named = ", ".join(above[:-1]) + f" {either} " + above[-1] if len(above) > 1 else "".join(above)
     return {
         field: [_(rule).format(level=named) if rule == RULE_RESTRICTION else _(rule) for rule in rules]
         for field, rules in RULES.items()

@@ -95,9 +95,9 @@ HINTS: Mapping[str, Any] = {
     "endpoint_urls": _l("One URL a line."),
     "reference": _l(
         "In the law's own form: SFS number for Sweden (2009:400), LOV-date for Norway "
-        "(LOV-2018-06-15-38), CELEX or short form for the EU (32016R0679)."
+        "(LOV-2018-06-15-38), CELEX number for the EU (32016R0679)."
     ),
-    "provision": _l("Chapter and section, such as 21 kap. 7 § or § 9."),
+    "provision": _l("Chapter and section: 21 kap. 7 § (Sweden), § 9 (Norway), Art. 6(1)(e) (EU)."),
     "openapi": _l("Upload the document as a JSON file, or paste its text."),
     "listing_level": _l("Who may learn that the entry exists; empty: the classification."),
     "publisher": _l("Your agency registers its own entries."),
