@@ -19,6 +19,7 @@ from api.resources.common import PageArgsSchema, page_response, reader_language
 from api.wiring import services
 from catalogue.shapes import OrgNumber
 from catalogue.timestamps import Timestamp
+from security.identity import Identity
 from security.roles import ROLES
 
 blp = Blueprint(
@@ -47,14 +48,18 @@ class ActorLabelSchema(Schema):
 
 
 def actor_labels(
-    people: Iterable[str | None], clients: Iterable[str | None] = ()
+    people: Iterable[str | None],
+    clients: Iterable[str | None] = (),
+    reader: tuple[Identity, str | None] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The labels of the people and clients behind ids of one page, in one query."""
+    """The labels of the people and clients behind ids of one page, in one query.
+    ``reader``: whose labels in which language (the web pages'); default the API caller's."""
+    identity, lang = reader or (current_identity(), reader_language())
     found = services().people.labels(
-        current_identity(),
+        identity,
         (i for i in people if i),
         (i for i in clients if i),
-        reader_language(),
+        lang,
     )
     return {
         key: {
@@ -68,11 +73,15 @@ def actor_labels(
     }
 
 
-def label_events(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def label_events(
+    bodies: list[dict[str, Any]], reader: tuple[Identity, str | None] | None = None
+) -> list[dict[str, Any]]:
     """Audit event bodies with ``actor_label`` beside ``actor``: a person by id, a client
     only where the event says the client acted on its own (never a typed login name)."""
     labels = actor_labels(
-        (b["actor"] for b in bodies), (b["actor"] for b in bodies if b["actor"] == b.get("client_id"))
+        (b["actor"] for b in bodies),
+        (b["actor"] for b in bodies if b["actor"] == b.get("client_id")),
+        reader,
     )
     for body in bodies:
         label = labels.get(body["actor"])

@@ -15,7 +15,7 @@ from api.wiring import services
 from catalogue.services.reviews import ReviewView
 from catalogue.shapes import OrgNumber
 from catalogue.timestamps import Timestamp
-from security.identity import REVIEW
+from security.identity import REVIEW, Identity
 
 blp = Blueprint(
     "reviews",
@@ -107,12 +107,14 @@ def _review_body(view: ReviewView) -> dict[str, Any]:
     return body
 
 
-def label_reviews(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def label_reviews(
+    bodies: list[dict[str, Any]], reader: tuple[Identity, str | None] | None = None
+) -> list[dict[str, Any]]:
     """Review (or history) bodies with the submitting and deciding person's label beside
     the id, for the whole page in one query. A review is submitted by a person or by a
     client acting on its own; it is decided by a person."""
     submitters = [b.get("submitted_by") for b in bodies]
-    labels = actor_labels([*submitters, *(b.get("decided_by") for b in bodies)], submitters)
+    labels = actor_labels([*submitters, *(b.get("decided_by") for b in bodies)], submitters, reader)
     for body in bodies:
         for key in ("submitted_by", "decided_by"):
             if key in body:

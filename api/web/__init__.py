@@ -17,4 +17,10 @@ from api.web import (
 )
 from api.web.blueprint import bp
 
+# isort: off
+from api.web import owner_pages  # noqa: F401  (work: data owners' forms)
+from api.web import review_pages  # noqa: F401  (work: review queue and decisions)
+from api.web import audit_pages  # noqa: F401  (work: history, readers, audit log)
+# isort: on
+
 __all__ = ["bp", "pages"]

@@ -171,6 +171,13 @@ class EntryService:
         """Replace (PUT) or change (PATCH); a reviewed field of a published entry goes to review."""
         return self.writing.update(identity, entry_id, data, if_match, entry_type)
 
+    def reviewed_changes(
+        self, identity: Identity, entry_id: str, data: dict[str, Any], entry_type: str | None = None
+    ) -> list[str]:
+        """The reviewed fields ``data`` would change on a published entry (what ``update``
+        would send to review), without changing anything: the forms show it before saving."""
+        return self.writing.reviewed_changes(identity, entry_id, data, entry_type)
+
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
     ) -> EntryView:

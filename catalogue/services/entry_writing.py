@@ -12,7 +12,7 @@ reviewed fields of a published entry is not applied: it is opened as a review by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -45,6 +45,26 @@ from catalogue.services.statutes import hold_cited
 from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import Identity
+
+#: The rules every entry keeps that span fields, each worded once: ``check_rules`` refuses
+#: with these words, and the registration forms (``api/web/work_forms.py``) explain the
+#: rule beside the field it concerns before anyone breaks it. ``{level}``: the level, quoted.
+RULE_RESTRICTION = (
+    "An entry classified {level} must cite at least one legal basis with role 'restriction' "
+    "(the provision that restricts access, such as a secrecy provision)."
+)
+RULE_PROCESSING = (
+    "An entry with personal data must cite at least one legal basis with role "
+    "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
+)
+RULE_SPECIAL_CATEGORIES = "Special categories of personal data imply contains_personal_data."
+RULE_LISTING = "The listing level may not be above the classification."
+#: Which field each rule is reported on.
+RULES: Mapping[str, tuple[str, ...]] = {
+    "legal_basis": (RULE_RESTRICTION, RULE_PROCESSING),
+    "special_categories": (RULE_SPECIAL_CATEGORIES,),
+    "listing_level": (RULE_LISTING,),
+}
 
 
 class EntryWriter:
@@ -120,7 +140,7 @@ class EntryWriter:
             # omitted or null listing_level defaults to the classification, and
             # that is a reclassification too.
             after = _with_operations(self.merged(entry, data, creating=False), prepared)
-            changed = [f for f in entry_fields.REVIEWED_FIELDS if self._differs(entry, f, after[f])]
+            changed = self._reviewed_changes(entry, after)
             if changed:
                 # Check the whole proposal now, so the officer never gets an invalid one.
                 self.check_rules(identity, entry, after, _supplied_links(data))
@@ -130,6 +150,25 @@ class EntryWriter:
         entry.modified = utcnow()
         self.commit_change(identity, entry, "entry.update", {"fields": sorted(data)})
         return self.reader.view(identity, entry)
+
+    def reviewed_changes(
+        self, identity: Identity, entry_id: str, data: dict[str, Any], entry_type: str | None = None
+    ) -> list[str]:
+        """The reviewed fields ``data`` would change, where ``update`` would send the change to
+        a security officer instead of applying it (a published or deprecated entry); nothing
+        elsewhere. Changes nothing; for the caller who may change the entry (else as ``update``)."""
+        entry = self.reader.load_visible(identity, entry_id, entry_type)
+        self.require_write(identity, entry, "entry.update")
+        if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
+            return []
+        prepared = PreparedInput(data, operations=operations_in(data))
+        return self._reviewed_changes(
+            entry, _with_operations(self.merged(entry, data, creating=False), prepared)
+        )
+
+    def _reviewed_changes(self, entry: Entry, after: dict[str, Any]) -> list[str]:
+        # Compared on the entry as it would be after the change (``merged``), not the input.
+        return [f for f in entry_fields.REVIEWED_FIELDS if self._differs(entry, f, after[f])]
 
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
@@ -280,29 +319,18 @@ class EntryWriter:
                 f"Unknown classification level {listing!r}; expected one of {enabled}."
             )
         elif self.scheme.is_enabled(classification) and not self.scheme.not_above(listing, classification):
-            errors.setdefault("listing_level", []).append(
-                "The listing level may not be above the classification."
-            )
+            errors.setdefault("listing_level", []).append(RULE_LISTING)
         roles = {b["role"] for b in m["legal_basis"]}
         if (
             self.scheme.is_enabled(classification)
             and classification != self.scheme.lowest
             and "restriction" not in roles
         ):
-            errors.setdefault("legal_basis", []).append(
-                f"An entry classified {classification!r} must cite at least one legal basis "
-                "with role 'restriction' (the provision that restricts access, such as a "
-                "secrecy provision)."
-            )
+            errors.setdefault("legal_basis", []).append(RULE_RESTRICTION.format(level=repr(classification)))
         if m["special_categories"] and not m["contains_personal_data"]:
-            errors.setdefault("special_categories", []).append(
-                "Special categories of personal data imply contains_personal_data."
-            )
+            errors.setdefault("special_categories", []).append(RULE_SPECIAL_CATEGORIES)
         if m["contains_personal_data"] and "processing" not in roles:
-            errors.setdefault("legal_basis", []).append(
-                "An entry with personal data must cite at least one legal basis with role "
-                "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
-            )
+            errors.setdefault("legal_basis", []).append(RULE_PROCESSING)
         self._check_elements(m, errors)
         # An OpenAPI document was checked by ``prepare``, before the transaction.
         if entry.type == "api":
