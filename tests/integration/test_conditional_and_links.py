@@ -94,6 +94,23 @@ def test_links_page_through_a_filtered_list(app, client, token_for):
     assert set(last) == {"first", "prev", "last"} and last["prev"]["page"] == ["2"]
 
 
+def test_links_keep_only_the_documented_arguments(app, client, token_for):
+    # An argument the list does not document is not repeated into every link (it may be
+    # anything the caller typed); the documented ones, and lang, are kept.
+    for _ in range(3):
+        make_entry(app, SKATTEVERKET, "public", "public")
+    r = client.get("/api/v1/datasets?per_page=1&theme=GOVE&lang=en&utm_source=x&%3Cscript%3E=1&theme=ECON")
+    assert r.status_code == 200
+    for rel in links(r).values():
+        assert set(rel) == {"path", "theme", "lang", "page", "per_page"}, rel
+        assert rel["theme"] == ["GOVE", "ECON"] and rel["lang"] == ["en"]
+    assert "utm_source" not in r.headers["Link"] and "script" not in r.headers["Link"]
+    found = client.get("/api/v1/search?q=x&per_page=1&element=income&debug=1")
+    assert "debug" not in found.headers["Link"] and "element=income" in found.headers["Link"]
+    holders = client.get("/api/v1/data-elements/income/holders?per_page=1&x=1")
+    assert holders.status_code == 200 and "x=1" not in holders.headers["Link"]
+
+
 def test_an_empty_list_links_to_its_one_page(client):
     r = client.get("/api/v1/apis")
     assert r.json["total"] == 0
