@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from search.backend import MAX_WINDOW
-from tests.conftest import SKATTEVERKET
-from tests.factories import create_entry
+from tests.conftest import LANTMATERIET, SKATTEVERKET
+from tests.factories import create_entry, publish
 from tests.security.conftest import make_entry
 
 WRITER = ("catalogue:write",)
@@ -57,6 +57,47 @@ def test_if_none_match_is_not_a_precondition_of_writes(app, client, token_for):
         url, json={"title": {"sv": "X"}}, headers={**owner, "If-Match": etag, "If-None-Match": etag}
     )
     assert r.status_code == 200
+
+
+def test_the_etag_follows_the_reader_s_language_when_statutes_are_named(app, client, token_for):
+    # The entry cites OSL, which the register names: the names come in the reader's
+    # language, so the English answer is another representation with another ETag.
+    url = f"/api/v1/datasets/{make_entry(app, SKATTEVERKET, 'internal', 'public')}"
+    reader = token_for("internal")
+    swedish = client.get(url, headers={**reader, "Accept-Language": "sv"})
+    tag = swedish.headers["ETag"]
+    english = client.get(url, headers={**reader, "Accept-Language": "en", "If-None-Match": tag})
+    assert english.status_code == 200  # not a 304 that would keep the Swedish names
+    assert english.headers["ETag"] != tag and "Accept-Language" in english.headers["Vary"]
+    again = client.get(
+        url, headers={**reader, "Accept-Language": "en", "If-None-Match": english.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    by_query = client.get(f"{url}?lang=en", headers={**reader, "If-None-Match": tag})
+    assert by_query.status_code == 200 and by_query.headers["ETag"] == english.headers["ETag"]
+    # A write names the version: the tag of any representation of it is accepted.
+    writer = token_for("internal", extra=WRITER)
+    patched = client.patch(
+        url, json={"keywords": {"en": ["tax"]}}, headers={**writer, "If-Match": english.headers["ETag"]}
+    )
+    assert patched.status_code == 200, patched.json
+    stale = client.patch(url, json={"keywords": {"en": ["x"]}}, headers={**writer, "If-Match": tag})
+    assert stale.status_code == 412
+
+
+def test_the_etag_of_an_api_follows_the_served_datasets_the_caller_may_see(app, client, token_for):
+    dataset = make_entry(app, SKATTEVERKET, "public", "public", status="draft")
+    writer = token_for("public", agency=SKATTEVERKET, extra=WRITER)
+    api = create_entry(client, writer, "apis", serves_datasets=[dataset], legal_basis=[])
+    publish(app, api["id"])
+    reader = token_for("public", agency=LANTMATERIET)
+    url = f"/api/v1/apis/{api['id']}"
+    before = client.get(url, headers=reader)
+    assert before.json["serves_datasets"] == []  # another agency's draft
+    publish(app, dataset)  # the API's revision does not move
+    after = client.get(url, headers={**reader, "If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.json["serves_datasets"] == [dataset]
+    assert after.headers["ETag"] != before.headers["ETag"]
 
 
 # -- Link headers ---------------------------------------------------------------------
