@@ -45,6 +45,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 ETAG_KIND = "_tillit_etag"
 #: Set on a view by :func:`problems`: the statuses only the service decides.
 DOMAIN_PROBLEMS = "_tillit_problems"
+#: Set on a view by ``Blueprint.arguments(..., location="query")``: the names of the
+#: query arguments its schema documents (a page's Link headers keep only those).
+QUERY_ARGUMENTS = "_tillit_query_arguments"
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -139,6 +142,22 @@ class Blueprint(flask_smorest.Blueprint):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_tillit_doc)
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable[[F], F]:
+        """flask-smorest's ``arguments``; a query schema also marks the view with the
+        names of the arguments it documents (``QUERY_ARGUMENTS``)."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "query":
+            return decorator
+        fields_ = (schema() if isinstance(schema, type) else schema).fields
+        names = tuple(f.data_key or name for name, f in fields_.items() if not f.dump_only)
+
+        def marked(view: F) -> F:
+            wrapped = decorator(view)
+            setattr(wrapped, QUERY_ARGUMENTS, (*getattr(wrapped, QUERY_ARGUMENTS, ()), *names))
+            return wrapped
+
+        return marked
 
     def add_url_rule(
         self, rule: str, endpoint: Any = None, view_func: Any = None, *a: Any, **kw: Any

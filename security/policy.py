@@ -127,6 +127,16 @@ def can_admin(identity: Identity) -> bool:
     return identity.has_scope(ADMIN) or identity.is_system
 
 
+def can_admin_agency(identity: Identity, agency: str) -> bool:
+    """May the caller change or retire ``agency``, or set where its notices go: its own
+    administrators (admin scope with that agency), or the system (the operator's
+    commands)? There is no platform administrator role (security.roles): an admin of
+    one agency does not manage another (docs/security.md, "Agencies")."""
+    return identity.is_system or (
+        identity.has_scope(ADMIN) and identity.agency is not None and identity.agency == agency
+    )
+
+
 def can_manage_statutes(identity: Identity) -> bool:
     """May the caller add and change statutes of the register (admin scope, or the system)?
     Reading the register needs nothing: statutes are public law."""

@@ -11,6 +11,7 @@ from api.cli.common import app_session, fail
 from catalogue.compose import entry_service
 from catalogue.errors import CatalogueError
 from catalogue.orgnr import OrgnrError, normalise_orgnr
+from catalogue.services.common import MAX_PER_PAGE
 from catalogue.services.sharing import SharingService
 from security.identity import system_identity
 
@@ -42,10 +43,19 @@ def sharing_report(orgnr: str, as_json: bool) -> None:
         raise click.BadParameter(str(exc), param_hint="ORGNR") from exc
     with app_session() as (ext, session):
         service = SharingService(entry_service(session, ext.scheme, ext.indexer, ext.anchor))
+        identity = system_identity(ext.scheme)
+        items: list[dict[str, Any]] = []
+        page_number = 1
         try:
-            report = service.report(system_identity(ext.scheme), number).as_dict()
+            while True:  # every page: the command prints the whole report
+                page = service.report(identity, number, page=page_number, per_page=MAX_PER_PAGE).as_dict()
+                items += page["items"]
+                if page_number * MAX_PER_PAGE >= page["total"]:
+                    break
+                page_number += 1
         except CatalogueError as exc:
             fail(exc)
+    report = {"agency": page["agency"], "total": len(items), "groups": page["groups"], "items": items}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False))
         return
@@ -53,7 +63,9 @@ def sharing_report(orgnr: str, as_json: bool) -> None:
     for group in report["groups"]:
         click.echo("")
         click.echo(f"{_HEADINGS[group['status']]}: {group['count']}")
-        for entry in group["entries"]:
+        for entry in items:
+            if entry["sharing_status"] != group["status"]:
+                continue
             click.echo(
                 f"  - {_title(entry['title'])} [{entry['classification']}, {entry['status']}] {entry['id']}"
             )

@@ -16,6 +16,7 @@ from catalogue.orgnr import COUNTRIES
 from catalogue.schemas import AgencyCreateSchema, AgencySchema, AgencyUpdateSchema
 from catalogue.services.agencies import agency_etag
 from catalogue.shapes import LegalBasisSchema
+from catalogue.sharing import SHARING_STATUSES
 from security.identity import ADMIN
 
 blp = Blueprint(
@@ -46,20 +47,26 @@ class SharingEntrySchema(Schema):
     title = fields.Dict()
     classification = fields.String()
     status = fields.String()
+    sharing_status = fields.String(metadata={"description": "open, shareable or no_disclosure_basis."})
     legal_basis = fields.List(fields.Nested(LegalBasisSchema))
 
 
 class SharingGroupSchema(Schema):
     status = fields.String(metadata={"description": "open, shareable or no_disclosure_basis."})
-    count = fields.Integer()
-    entries = fields.List(fields.Nested(SharingEntrySchema))
+    count = fields.Integer(metadata={"description": "Its entries you may read whole, on all pages."})
     statutes = fields.List(fields.Nested(SharingStatuteSchema))
 
 
-class SharingReportSchema(Schema):
+class SharingReportPageSchema(page_of(SharingEntrySchema, "SharingEntry")):  # type: ignore[misc]
+    """A page of the report's entries (by status, then classification and id), with the
+    agency and every group's count and statutes, over all pages."""
+
     agency = fields.String()
-    total = fields.Integer(metadata={"description": "Entries you may read whole; none above your clearance."})
     groups = fields.List(fields.Nested(SharingGroupSchema))
+
+
+class SharingQueryArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(SHARING_STATUSES))
 
 
 class AgencyQueryArgsSchema(PageArgsSchema):
@@ -110,14 +117,20 @@ def get_agency(orgnr: str) -> Any:
 
 
 @blp.route("/<orgnr:orgnr>/sharing", methods=["GET"])
-@blp.alt_response(200, schema=SharingReportSchema, description="The agency's entries by sharing status.")
+@blp.arguments(SharingQueryArgsSchema(), location="query")
+@blp.alt_response(200, schema=SharingReportPageSchema, description="The agency's entries by sharing status.")
 @problems(403)
-def sharing_report(orgnr: str) -> Any:
+def sharing_report(args: dict[str, Any], orgnr: str) -> Any:
     """The agency's entries by sharing status, with the statutes they cite: for the
     agency's own data owners and security officers, and administrators. Only entries
-    you may read whole are listed or counted."""
-    report = services().sharing.report(current_identity(), orgnr)
-    return jsonify(SharingReportSchema().dump(report.as_dict()))
+    you may read whole are listed or counted. Paged (``status`` narrows the pages to
+    one group); the groups' counts and statutes cover all pages."""
+    report = services().sharing.report(
+        current_identity(), orgnr, status=args.get("status"), page=args["page"], per_page=args["per_page"]
+    )
+    body = SharingReportPageSchema().dump(report.as_dict())
+    extra = {"agency": body["agency"], "groups": body["groups"]}
+    return page_response(body["items"], body["total"], body["page"], body["per_page"], extra=extra)
 
 
 @blp.route("/<orgnr:orgnr>", methods=["PUT"])

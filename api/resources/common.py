@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, json, request
 from marshmallow import Schema, fields, validate
 
-from api.openapi import ETAG_KIND
+from api.openapi import ETAG_KIND, QUERY_ARGUMENTS
 from catalogue.shapes import LANGUAGES
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,13 +83,27 @@ def page_response(
     return response
 
 
+#: Read by every answer that names things in the reader's language (``reader_language``).
+READER_ARGUMENTS = ("lang",)
+
+
+def _documented_arguments() -> set[str]:
+    """The query arguments a page's links keep: those the view's query schema documents
+    (``api.openapi.QUERY_ARGUMENTS``) and ``lang``, never ``page``/``per_page`` (the
+    links set them) nor anything else the request carried (an unknown argument is not
+    repeated into every link)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    documented = {*getattr(view, QUERY_ARGUMENTS, ()), *READER_ARGUMENTS}
+    return documented - {"page", "per_page"}
+
+
 def page_links(total: int, page: int, per_page: int, max_items: int | None = None) -> str:
     """The ``Link`` header value of a page (RFC 8288 §3): first and last always,
     prev from the second page on, next while a later page exists."""
     last = max(1, -(-total // per_page))
     if max_items is not None:
         last = max(1, min(last, max_items // per_page))
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")]
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k in _documented_arguments()]
     base = request.script_root + request.path
 
     def link(number: int, rel: str) -> str:

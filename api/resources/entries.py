@@ -32,6 +32,7 @@ from catalogue.schemas import (
     EntrySchema,
     EntrySummarySchema,
 )
+from catalogue.services.common import variant_etag
 from catalogue.services.entries import EntryView
 from catalogue.shapes import OperationSchema, OrgNumber
 from catalogue.statutes import named_document
@@ -110,9 +111,27 @@ def _entry_response(view: EntryView, status: int = 200) -> Response:
     else:
         response = json_response(entry_json(view, reader_language()), status)
     response.vary.add("Accept-Language")
-    if view.etag:
-        response.headers["ETag"] = view.etag
+    etag = representation_etag(view, reader_language())
+    if etag:
+        response.headers["ETag"] = etag
     return response
+
+
+def representation_etag(view: EntryView, lang: str | None) -> str | None:
+    """The ETag of this answer: the entry's revision, and every other input of its
+    representation (docs/http.md): the reader's language when the entry cites statutes
+    the register names (their names are in that language), and the served datasets this
+    caller may see (they depend on the caller and on those datasets, not on the API's
+    revision). Authorization is in Vary for every API answer. None for a summary."""
+    if view.etag is None:
+        return None
+    inputs = []
+    if view.statutes:
+        inputs.append(f"lang={lang or ''}")
+    served = view.document.get("serves_datasets") if view.entry.type == "api" else None
+    if served:
+        inputs.append("served=" + ",".join(served))
+    return variant_etag(view.etag, ";".join(inputs))
 
 
 def make_blueprint(

@@ -107,8 +107,9 @@ class AgencyService:
         return agency
 
     def update(self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None) -> Agency:
-        """Change an agency's names, contacts or clearance (admin only, If-Match required)."""
-        self._require_admin(identity)
+        """Change an agency's names, contacts or clearance (its own administrators or the
+        system, If-Match required)."""
+        self._require_own_admin(identity, orgnr)
         agency = self.get(identity, orgnr)
         check_etag(agency_etag(agency), if_match)
         if "clearance" in data:
@@ -121,8 +122,9 @@ class AgencyService:
         return agency
 
     def retire(self, identity: Identity, orgnr: str, if_match: str | None) -> Agency:
-        """An agency is never erased: retired, its clients get no more tokens."""
-        self._require_admin(identity)
+        """An agency is never erased: retired, its clients get no more tokens (its own
+        administrators or the system)."""
+        self._require_own_admin(identity, orgnr)
         agency = self.get(identity, orgnr)
         check_etag(agency_etag(agency), if_match)
         if not agency.retired:
@@ -150,3 +152,12 @@ class AgencyService:
     def _require_admin(identity: Identity) -> None:
         if not policy.can_admin(identity):
             raise PermissionDenied("Managing agencies needs the catalogue:admin scope.")
+
+    @classmethod
+    def _require_own_admin(cls, identity: Identity, orgnr: str) -> None:
+        """Only the agency's own administrators, or the system: an admin of another
+        agency is refused with 403 like a caller without the scope (agencies are
+        public, so a 404 would hide nothing)."""
+        cls._require_admin(identity)
+        if not policy.can_admin_agency(identity, orgnr):
+            raise PermissionDenied("An agency is managed by its own administrators.")

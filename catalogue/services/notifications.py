@@ -130,7 +130,7 @@ class NotificationService:
         the scope (agencies are public, so 404 would hide nothing)."""
         if not policy.can_admin(identity):
             raise PermissionDenied("Setting an agency's channels needs the catalogue:admin scope.")
-        if not identity.is_system and identity.agency != agency:
+        if not policy.can_admin_agency(identity, agency):
             raise PermissionDenied("An agency's channels are set by its own administrators.")
         if webhook_url:
             try:

@@ -12,6 +12,10 @@ left out: nothing is shared from them any more.
 
 The statutes are given by reference and provision (and the official URL); their names
 come from the statute register where one exists.
+
+Paged like every list (docs/sharing.md): the groups (each status's count and the
+statutes its entries cite) cover the whole report, the entries come one page at a time,
+in report order (by status, then classification and id), optionally of one status.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from catalogue.errors import NotFound, PermissionDenied
-from catalogue.models import Agency, Entry
+from catalogue.models import Agency, Entry, LegalBasis
+from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entries import EntryService
 from catalogue.sharing import SHARING_STATUSES, SharingStatus, sharing_status
-from catalogue.visibility import visible_clause
+from catalogue.visibility import HEAD_COLUMNS, head_of, visible_clause
 from security import policy
 from security.identity import Identity
 
@@ -61,37 +66,42 @@ class StatuteUse:
 
 @dataclass
 class SharingGroup:
-    """The entries of one sharing status, and the statutes they cite."""
+    """One sharing status: how many of the agency's entries have it, and the statutes they cite."""
 
     status: SharingStatus
-    entries: list[dict[str, Any]] = field(default_factory=list)
+    count: int = 0
     statutes: dict[tuple[str, str], StatuteUse] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The group as the report shows it (statutes by jurisdiction and reference)."""
         return {
             "status": self.status,
-            "count": len(self.entries),
-            "entries": self.entries,
+            "count": self.count,
             "statutes": [self.statutes[key].as_dict() for key in sorted(self.statutes)],
         }
 
 
 @dataclass(frozen=True)
 class SharingReport:
-    """An agency's entries readable by the caller, grouped by sharing status."""
+    """An agency's entries readable by the caller: every group's count and statutes,
+    and one page of the entries (of one status, if asked), in report order."""
 
     agency: str
     groups: tuple[SharingGroup, ...]
-
-    @property
-    def total(self) -> int:
-        """How many entries the report holds."""
-        return sum(len(g.entries) for g in self.groups)
+    #: The entries of this page, each with its ``sharing_status``; ``total`` on all pages.
+    entries: Page[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (``SharingReportSchema`` in the API)."""
-        return {"agency": self.agency, "total": self.total, "groups": [g.as_dict() for g in self.groups]}
+        """The report as JSON-ready data: a page (``page_response`` in the API) with
+        ``agency`` and ``groups`` beside its items."""
+        return {
+            "total": self.entries.total,
+            "page": self.entries.page,
+            "per_page": self.entries.per_page,
+            "items": self.entries.items,
+            "agency": self.agency,
+            "groups": [g.as_dict() for g in self.groups],
+        }
 
 
 class SharingService:
@@ -102,8 +112,19 @@ class SharingService:
         self.session = entries.session
         self.scheme = entries.scheme
 
-    def report(self, identity: Identity, orgnr: str) -> SharingReport:
-        """The agency's entries that ``identity`` may read whole, by sharing status.
+    def report(
+        self,
+        identity: Identity,
+        orgnr: str,
+        *,
+        status: SharingStatus | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SharingReport:
+        """The agency's entries that ``identity`` may read whole, by sharing status:
+        the groups' counts and statutes over all of them, and one page of the entries
+        (of ``status`` only, if given) in report order: by status, then classification
+        and id.
 
         NotFound if there is no such agency; PermissionDenied (audited) unless the
         caller may report on it (``policy.can_report_sharing``)."""
@@ -114,35 +135,60 @@ class SharingService:
             raise PermissionDenied(
                 "Only the agency's own data owners and security officers may see its report."
             )
-        groups = {status: SharingGroup(status) for status in SHARING_STATUSES}
-        rows = self.session.scalars(
-            select(Entry)
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        groups = {s: SharingGroup(s) for s in SHARING_STATUSES}
+        # One pass over the heads and legal bases of every entry in the report (no
+        # titles, no documents): the groups' counts and statutes cover all pages.
+        bases: dict[str, list[tuple[str, str, str, str | None, str]]] = defaultdict(list)
+        heads: dict[str, Any] = {}
+        for row in self.session.execute(
+            select(*HEAD_COLUMNS, LegalBasis.role, LegalBasis.jurisdiction, LegalBasis.reference)
+            .add_columns(LegalBasis.provision, LegalBasis.url)
+            .select_from(Entry)
+            .outerjoin(LegalBasis, LegalBasis.entry_id == Entry.id)
             .where(
                 Entry.publisher == orgnr,
                 Entry.status != policy.RETIRED,
                 visible_clause(policy.read_filter(identity)),
                 Entry.classification.in_(sorted(identity.readable_levels)),
             )
-            .options(selectinload(Entry.legal_bases))
-            .order_by(Entry.classification, Entry.id)
-        )
-        for entry in rows:
-            if not policy.can_read(identity, entry.facts):  # the SQL's twin, checked again
+            .order_by(Entry.classification, Entry.id, LegalBasis.position)
+        ):
+            head = heads.setdefault(row[0], head_of(row[: len(HEAD_COLUMNS)]))
+            if row.role is not None:
+                bases[head.id].append((row.role, row.jurisdiction, row.reference, row.provision, row.url))
+        ordered: dict[SharingStatus, list[str]] = {s: [] for s in SHARING_STATUSES}
+        statuses: dict[str, SharingStatus] = {}
+        for entry_id, head in heads.items():
+            if not policy.can_read(identity, head.facts):  # the SQL's twin, checked again
                 continue
-            status = sharing_status(
-                entry.classification, self.scheme.lowest, (b.role for b in entry.legal_bases)
+            cited = bases[entry_id]
+            statuses[entry_id] = shown = sharing_status(
+                head.classification, self.scheme.lowest, (role for role, *_ in cited)
             )
-            group = groups[status]
-            group.entries.append(_entry_line(entry))
-            for basis in entry.legal_bases:
+            group = groups[shown]
+            group.count += 1
+            ordered[shown].append(entry_id)
+            for role, jurisdiction, reference, provision, url in cited:
                 use = group.statutes.setdefault(
-                    (basis.jurisdiction, basis.reference),
-                    StatuteUse(basis.jurisdiction, basis.reference, basis.url),
+                    (jurisdiction, reference), StatuteUse(jurisdiction, reference, url)
                 )
-                if basis.provision:
-                    use.provisions[basis.role].add(basis.provision)
-                use.entries.add(entry.id)
-        report = SharingReport(orgnr, tuple(groups.values()))
+                if provision:
+                    use.provisions[role].add(provision)
+                use.entries.add(entry_id)
+        listed = ordered[status] if status else [i for s in SHARING_STATUSES for i in ordered[s]]
+        wanted = listed[(page - 1) * per_page : page * per_page]
+        loaded = {
+            e.id: e
+            for e in self.session.scalars(
+                select(Entry).where(Entry.id.in_(wanted)).options(selectinload(Entry.legal_bases))
+            )
+        }
+        # An entry changed between the two statements is shown as it is now, with the
+        # status of the pass above (its revision moved on: read the report again).
+        items = [{**_entry_line(loaded[i]), "sharing_status": statuses[i]} for i in wanted if i in loaded]
+        report = SharingReport(orgnr, tuple(groups.values()), Page(items, len(listed), page, per_page))
         self.entries.audit_now(
             identity,
             REPORT_ACTION,

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from search.backend import MAX_WINDOW
-from tests.conftest import SKATTEVERKET
-from tests.factories import create_entry
+from tests.conftest import LANTMATERIET, SKATTEVERKET
+from tests.factories import create_entry, publish
 from tests.security.conftest import make_entry
 
 WRITER = ("catalogue:write",)
@@ -59,6 +59,47 @@ def test_if_none_match_is_not_a_precondition_of_writes(app, client, token_for):
     assert r.status_code == 200
 
 
+def test_the_etag_follows_the_reader_s_language_when_statutes_are_named(app, client, token_for):
+    # The entry cites OSL, which the register names: the names come in the reader's
+    # language, so the English answer is another representation with another ETag.
+    url = f"/api/v1/datasets/{make_entry(app, SKATTEVERKET, 'internal', 'public')}"
+    reader = token_for("internal")
+    swedish = client.get(url, headers={**reader, "Accept-Language": "sv"})
+    tag = swedish.headers["ETag"]
+    english = client.get(url, headers={**reader, "Accept-Language": "en", "If-None-Match": tag})
+    assert english.status_code == 200  # not a 304 that would keep the Swedish names
+    assert english.headers["ETag"] != tag and "Accept-Language" in english.headers["Vary"]
+    again = client.get(
+        url, headers={**reader, "Accept-Language": "en", "If-None-Match": english.headers["ETag"]}
+    )
+    assert again.status_code == 304
+    by_query = client.get(f"{url}?lang=en", headers={**reader, "If-None-Match": tag})
+    assert by_query.status_code == 200 and by_query.headers["ETag"] == english.headers["ETag"]
+    # A write names the version: the tag of any representation of it is accepted.
+    writer = token_for("internal", extra=WRITER)
+    patched = client.patch(
+        url, json={"keywords": {"en": ["tax"]}}, headers={**writer, "If-Match": english.headers["ETag"]}
+    )
+    assert patched.status_code == 200, patched.json
+    stale = client.patch(url, json={"keywords": {"en": ["x"]}}, headers={**writer, "If-Match": tag})
+    assert stale.status_code == 412
+
+
+def test_the_etag_of_an_api_follows_the_served_datasets_the_caller_may_see(app, client, token_for):
+    dataset = make_entry(app, SKATTEVERKET, "public", "public", status="draft")
+    writer = token_for("public", agency=SKATTEVERKET, extra=WRITER)
+    api = create_entry(client, writer, "apis", serves_datasets=[dataset], legal_basis=[])
+    publish(app, api["id"])
+    reader = token_for("public", agency=LANTMATERIET)
+    url = f"/api/v1/apis/{api['id']}"
+    before = client.get(url, headers=reader)
+    assert before.json["serves_datasets"] == []  # another agency's draft
+    publish(app, dataset)  # the API's revision does not move
+    after = client.get(url, headers={**reader, "If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.json["serves_datasets"] == [dataset]
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
 # -- Link headers ---------------------------------------------------------------------
 def links(response) -> dict[str, dict[str, list[str]]]:
     """rel → the link's query arguments (and "path")."""
@@ -92,6 +133,23 @@ def test_links_page_through_a_filtered_list(app, client, token_for):
     assert len(seen) == len(set(seen)) == 5
     last = links(page)
     assert set(last) == {"first", "prev", "last"} and last["prev"]["page"] == ["2"]
+
+
+def test_links_keep_only_the_documented_arguments(app, client, token_for):
+    # An argument the list does not document is not repeated into every link (it may be
+    # anything the caller typed); the documented ones, and lang, are kept.
+    for _ in range(3):
+        make_entry(app, SKATTEVERKET, "public", "public")
+    r = client.get("/api/v1/datasets?per_page=1&theme=GOVE&lang=en&utm_source=x&%3Cscript%3E=1&theme=ECON")
+    assert r.status_code == 200
+    for rel in links(r).values():
+        assert set(rel) == {"path", "theme", "lang", "page", "per_page"}, rel
+        assert rel["theme"] == ["GOVE", "ECON"] and rel["lang"] == ["en"]
+    assert "utm_source" not in r.headers["Link"] and "script" not in r.headers["Link"]
+    found = client.get("/api/v1/search?q=x&per_page=1&element=income&debug=1")
+    assert "debug" not in found.headers["Link"] and "element=income" in found.headers["Link"]
+    holders = client.get("/api/v1/data-elements/income/holders?per_page=1&x=1")
+    assert holders.status_code == 200 and "x=1" not in holders.headers["Link"]
 
 
 def test_an_empty_list_links_to_its_one_page(client):

@@ -117,7 +117,14 @@ def _catalogue(client, token_for, app):
 
 
 def _groups(body):
-    return {g["status"]: {e["id"] for e in g["entries"]} for g in body["groups"]}
+    """The entries of each group (the report is paged: the entries of every page are
+    its items, each with its status; each group says how many it has on all pages)."""
+    groups = {
+        g["status"]: {e["id"] for e in body["items"] if e["sharing_status"] == g["status"]}
+        for g in body["groups"]
+    }
+    assert all(g["count"] == len(groups[g["status"]]) for g in body["groups"]), body["groups"]
+    return groups
 
 
 def test_the_report_groups_entries_with_their_statutes(client, token_for, app):
@@ -174,3 +181,31 @@ def test_the_cli_prints_the_same_report(client, token_for, app, app_settings, mo
     missing = runner.invoke(main, ["sharing", "report", "202100-6297"])
     assert missing.exit_code == 1 and "No agency" in missing.output
     assert "legal department" in runner.invoke(main, ["sharing", "report", "--help"]).output
+
+
+def test_the_report_is_paged_like_every_list(client, token_for, app):
+    made = _catalogue(client, token_for, app)
+    owner = token_for("sensitive", extra=WRITER)
+    url = f"/api/v1/agencies/{SKATTEVERKET}/sharing"
+    first = client.get(f"{url}?per_page=3", headers=owner)
+    assert first.status_code == 200
+    body = first.json
+    assert (body["total"], body["page"], body["per_page"], len(body["items"])) == (4, 1, 3, 3)
+    # The groups cover every page; the entries come in report order (by status).
+    assert {g["status"]: g["count"] for g in body["groups"]} == {
+        "open": 1,
+        "shareable": 2,
+        "no_disclosure_basis": 1,
+    }
+    assert [e["sharing_status"] for e in body["items"]] == ["open", "shareable", "shareable"]
+    assert 'rel="next"' in first.headers["Link"] and "page=2" in first.headers["Link"]
+    second = client.get(f"{url}?per_page=3&page=2", headers=owner).json
+    assert [e["id"] for e in second["items"]] == [made["closed"]["id"]]
+    assert second["groups"] == body["groups"]
+    # One group at a time.
+    shareable = client.get(f"{url}?status=shareable", headers=owner).json
+    assert shareable["total"] == 2
+    assert {e["id"] for e in shareable["items"]} == {made["shareable"]["id"], made["secret"]["id"]}
+    bad = client.get(f"{url}?status=maybe", headers=owner)
+    assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+    assert "maybe" not in bad.get_data(as_text=True)

@@ -166,11 +166,12 @@ def test_a_lowered_agencys_token_reads_only_up_to_the_new_clearance(app, client,
     internal = make_entry(app, SKATTEVERKET, "internal", "internal")
     assert client.get(f"/api/v1/datasets/{sensitive}", headers=system_token.headers).status_code == 200
     admin = bearer(
-        fetch_token(client, *register_client(app, LANTMATERIET, ["catalogue:read:public", "catalogue:admin"]))
+        fetch_token(client, *register_client(app, SKATTEVERKET, ["catalogue:read:public", "catalogue:admin"]))
     )
     etag = client.get(f"/api/v1/agencies/{SKATTEVERKET}").headers["ETag"]
 
-    # Lowered through the API, by another agency's administrator.
+    # Lowered through the API, by the agency's own administrator (another agency's is
+    # refused: tests/security/test_agency_admin.py).
     r = client.patch(
         f"/api/v1/agencies/{SKATTEVERKET}",
         json={"clearance": "internal"},
