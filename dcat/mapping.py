@@ -17,7 +17,12 @@ the same caller reads, and less.
   (processing: ``cpsvno:ruleForDataProcessing``, restriction:
   ``cpsvno:ruleForNonDisclosure``, disclosure: ``cpsvno:ruleForDisclosure``), and, for
   processing, ``dpv:hasLegalBasis`` (GDPR Art. 6(1)(a)-(f) as DPV's GDPR concepts);
-- texts are literals tagged with their language (sv, nb, nn, en).
+- texts are literals tagged with their language (sv, nb, nn, en);
+- an entry's parts (distributions, contact point, time span, legal-basis rules) are blank
+  nodes: they have no resource of their own in Tillit, Turtle writes them inline, and
+  rdflib's Turtle writer would spend most of an export's time on a namespace per entry
+  (``<entry>#distribution-1``); a rule keeps a stable ``dct:identifier``
+  (``<entry>#legal-basis-N``), which DCAT-AP-NO requires.
 
 A redacted API summary has no endpoint (the caller may not know it), but DCAT-AP requires
 ``dcat:endpointURL``: its Tillit entry's URL stands in, where access to it is asked for.
@@ -33,7 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from catalogue.legal import reference_url
@@ -78,7 +83,9 @@ class Links:
         return URIRef(f"{self.base}/api/v1/dcat/catalog")
 
 
-def add_texts(graph: Graph, subject: URIRef, predicate: URIRef, texts: Mapping[str, Any] | None) -> None:
+def add_texts(
+    graph: Graph, subject: URIRef | BNode, predicate: URIRef, texts: Mapping[str, Any] | None
+) -> None:
     """One literal per language of a language map, tagged with it; blank texts left out."""
     for lang, text in (texts or {}).items():
         if isinstance(text, str) and text.strip():
@@ -86,7 +93,7 @@ def add_texts(graph: Graph, subject: URIRef, predicate: URIRef, texts: Mapping[s
 
 
 def add_concept(
-    graph: Graph, subject: URIRef, predicate: URIRef, value: str | None, vocabulary: Vocabulary
+    graph: Graph, subject: URIRef | BNode, predicate: URIRef, value: str | None, vocabulary: Vocabulary
 ) -> None:
     """``subject predicate`` the concept of Tillit's ``value``, with the concept declared
     (its English label, its scheme and the scheme's title); nothing for a value without one."""
@@ -94,6 +101,8 @@ def add_concept(
     if concept is None:
         return
     graph.add((subject, predicate, concept))
+    if (concept, SKOS.inScheme, vocabulary.scheme_uri) in graph:
+        return  # declared already on this page
     graph.add((concept, RDF.type, SKOS.Concept))
     label = vocabulary.label(vocabulary.value(concept) or str(value))
     graph.add((concept, SKOS.prefLabel, Literal(label, lang="en")))
@@ -102,7 +111,7 @@ def add_concept(
     graph.add((vocabulary.scheme_uri, DCTERMS.title, Literal(vocabulary.title or vocabulary.name, lang="en")))
 
 
-def add_licence(graph: Graph, subject: URIRef, url: str | None) -> None:
+def add_licence(graph: Graph, subject: URIRef | BNode, url: str | None) -> None:
     """``subject dct:license``: the EU licence concept where there is one (declared as a
     concept of the EU licence authority, which DCAT-AP-NO requires), else the URL itself."""
     licence = vocab.licence_uri(url)
@@ -188,7 +197,7 @@ class EntryMapper:
     @staticmethod
     def _temporal(graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
         span = document["temporal"]
-        period = URIRef(f"{subject}#temporal")
+        period = BNode()
         graph.add((subject, DCTERMS.temporal, period))
         graph.add((period, RDF.type, DCTERMS.PeriodOfTime))
         if span.get("start"):
@@ -215,8 +224,8 @@ class EntryMapper:
             graph.add((subject, DCTERMS.modified, Literal(document["modified"], datatype=XSD.dateTime)))
 
     def _distributions(self, graph: Graph, subject: URIRef, document: Mapping[str, Any]) -> None:
-        for number, given in enumerate(document["distributions"], start=1):
-            dist = URIRef(f"{subject}#distribution-{number}")
+        for given in document["distributions"]:
+            dist = BNode()
             graph.add((subject, DCAT.distribution, dist))
             graph.add((dist, RDF.type, DCAT.Distribution))
             add_texts(graph, dist, DCTERMS.title, given.get("title"))
@@ -257,7 +266,7 @@ class EntryMapper:
     def _contact(graph: Graph, subject: URIRef, contact: Mapping[str, Any] | None) -> None:
         if not contact:
             return
-        node = URIRef(f"{subject}#contact")
+        node = BNode()
         graph.add((subject, DCAT.contactPoint, node))
         graph.add((node, RDF.type, VCARD.Organization))
         graph.add((node, VCARD.fn, Literal(contact["name"])))
@@ -273,11 +282,11 @@ class EntryMapper:
             jurisdiction, reference = str(basis["jurisdiction"]), str(basis["reference"])
             statute = self._statute(graph, jurisdiction, reference, statutes)
             graph.add((subject, DCATAP.applicableLegislation, statute))
-            rule = URIRef(f"{subject}#legal-basis-{number}")
+            rule = BNode()
             graph.add((subject, CPSV.follows, rule))
             graph.add((rule, RDF.type, CPSV.Rule))
             graph.add((rule, DCTERMS.type, RULE_TYPES[str(basis["role"])]))
-            graph.add((rule, DCTERMS.identifier, Literal(str(rule))))
+            graph.add((rule, DCTERMS.identifier, Literal(f"{subject}#legal-basis-{number}")))
             graph.add((rule, CPSV.implements, statute))
             for lang, title in self._rule_titles(jurisdiction, reference, basis.get("provision"), statutes):
                 graph.add((rule, DCTERMS.title, Literal(title, lang=lang)))

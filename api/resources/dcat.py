@@ -75,7 +75,7 @@ def rdf_response(graph: Graph, format_name: str) -> Response:
 @blp.route("/catalog", methods=["GET"])
 @blp.arguments(CatalogArgsSchema(), location="query")
 @blp.alt_response(200, description="A page of the catalogue (Hydra paging).", content_type="text/turtle")
-@blp.doc(responses={"200": {"content": RDF_CONTENT}})
+@blp.doc(responses={200: {"content": RDF_CONTENT}})
 def catalog(args: dict[str, Any]) -> Any:
     """The catalogue as DCAT-AP, a page at a time: the entries you may list (public ones
     for an anonymous harvester; redacted summaries where your clearance is below an

@@ -185,7 +185,7 @@ def make_blueprint(
     @blp.route("/<entry_id>", methods=["GET"])
     @blp.arguments(RdfArgsSchema(), location="query")
     @blp.alt_response(200, schema=ENTRY_OR_SUMMARY, description="The entry, or its redacted summary.")
-    @blp.doc(responses={"200": {"content": RDF_CONTENT}})
+    @blp.doc(responses={200: {"content": RDF_CONTENT}})
     @etag("read")
     def get_entry(args: dict[str, Any], entry_id: str) -> Any:
         """Read one entry. An entry you may not know exists answers 404, like a missing one.

@@ -107,7 +107,8 @@ def test_answers_have_their_real_shapes_and_headers(spec):
     put = paths["/api/v1/datasets/{entry_id}"]["put"]
     assert {"name": "If-Match", "in": "header", "required": True}.items() <= put["parameters"][0].items()
     get = paths["/api/v1/datasets/{entry_id}"]["get"]
-    assert [p["name"] for p in get["parameters"]] == ["If-None-Match"]
+    # ?format= and ?profile= choose DCAT-AP RDF instead of JSON (docs/dcat.md).
+    assert [p["name"] for p in get["parameters"]] == ["format", "profile", "If-None-Match"]
     assert "ETag" in get["responses"]["200"]["headers"]
     assert "Location" in ok("/api/v1/agencies", "post", "201")["headers"]
 

@@ -8,7 +8,7 @@ nothing of Tillit's workings (listing level, reviews, audit, grants).
 from __future__ import annotations
 
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from catalogue.compose import entry_service
@@ -76,11 +76,17 @@ def entry_ids(graph: Graph) -> set[str]:
 
 
 def whole_marks(graph: Graph, entry_id: str) -> set[str]:
-    """The whole-entry marks found in the statements about one entry and its parts."""
-    found = set()
-    for s, _, o in graph:
-        if f"/{entry_id}" in str(s):
+    """The whole-entry marks found in the statements about one entry and its parts (the
+    blank nodes it reaches: distributions, rules), and about what they name."""
+    subjects = [s for s in set(graph.subjects()) if isinstance(s, URIRef) and str(s).endswith("/" + entry_id)]
+    seen, found = set(subjects), set()
+    while subjects:
+        subject = subjects.pop()
+        for _, o in graph.predicate_objects(subject):
             found |= {mark for mark in WHOLE_ONLY if mark in str(o)}
+            if isinstance(o, BNode) and o not in seen:
+                seen.add(o)
+                subjects.append(o)
     return found
 
 
