@@ -28,6 +28,7 @@ from api.resources import (
     audit,
     data_elements,
     entries,
+    harvest_sources,
     health,
     notifications,
     people,
@@ -249,6 +250,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(people.blp)
     api.register_blueprint(search_resource.blp)
     api.register_blueprint(data_elements.blp)
+    api.register_blueprint(harvest_sources.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
     register_problem_handlers(app)

@@ -42,6 +42,7 @@ from catalogue.services.notifications import NotificationService
 from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
+from dcat.harvest.register import HarvestSourceService
 from search.service import SearchService
 from security.authority import Authority, Standing
 from security.federation import Federation
@@ -182,6 +183,10 @@ class Services:
     @cached_property
     def statutes(self) -> StatuteService:
         return StatuteService(self.session, self.tillit.indexer)
+
+    @cached_property
+    def harvest_sources(self) -> HarvestSourceService:
+        return HarvestSourceService(self.session, self.tillit.outbound)
 
     @cached_property
     def notifications(self) -> NotificationService:

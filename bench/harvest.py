@@ -121,10 +121,10 @@ def run(folder: Path, count: int, database_url: str) -> dict[str, Any]:
 
     from api.app import create_app
     from catalogue.compose import entry_service
-    from catalogue.services.entries import EntryService
-    from catalogue.services.reviews import ReviewService
     from catalogue.migrate import upgrade
     from catalogue.services.agencies import AgencyService
+    from catalogue.services.entries import EntryService
+    from catalogue.services.reviews import ReviewService
     from dcat.harvest.running import DeferredIndexer, HarvestRun
     from dcat.harvest.sources import HarvestLimits
     from security.identity import system_identity

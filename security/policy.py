@@ -127,6 +127,13 @@ def can_admin(identity: Identity) -> bool:
     return identity.has_scope(ADMIN) or identity.is_system
 
 
+def can_manage_harvest(identity: Identity, agency: str) -> bool:
+    """May the caller see and change ``agency``'s harvest sources: that agency's own
+    administrators (admin scope, of that agency), or the system? A harvest writes the
+    agency's entries, so an administrator of another agency may not point one at it."""
+    return identity.is_system or (identity.has_scope(ADMIN) and identity.agency == agency)
+
+
 def can_manage_statutes(identity: Identity) -> bool:
     """May the caller add and change statutes of the register (admin scope, or the system)?
     Reading the register needs nothing: statutes are public law."""
