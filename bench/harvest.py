@@ -166,7 +166,7 @@ def run(folder: Path, count: int, database_url: str) -> dict[str, Any]:
                 indexer=indexer,
             )
             t0 = time.perf_counter()
-            loaded = run.load(str(source))
+            loaded = run.load(str(source), AGENCY[0], "dcat-ap-se")
             t1 = time.perf_counter()
             records = run.read(loaded, "dcat-ap-se")
             t2 = time.perf_counter()
