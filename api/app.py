@@ -29,6 +29,7 @@ from api.resources import (
     audit,
     data_elements,
     entries,
+    harvest_sources,
     health,
     notifications,
     people,
@@ -262,6 +263,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(access.requests_blp)
     api.register_blueprint(access.grants_blp)
     api.register_blueprint(dcat_resource.blp)
+    api.register_blueprint(harvest_sources.blp)
     app.register_blueprint(health.bp)
     app.register_blueprint(web_pages)
     init_languages(app)

@@ -46,6 +46,7 @@ from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
 from dcat.export import DcatExport, ExportSettings
 from dcat.vocabulary import AccessRights
+from dcat.harvest.register import HarvestSourceService
 from search.service import SearchService
 from security.authority import Authority, Standing
 from security.federation import Federation
@@ -202,6 +203,10 @@ class Services:
     @cached_property
     def grants(self) -> GrantService:
         return GrantService(self.entries, self.tillit.deny_list.add)
+
+    @cached_property
+    def harvest_sources(self) -> HarvestSourceService:
+        return HarvestSourceService(self.session, self.tillit.outbound)
 
     @cached_property
     def notifications(self) -> NotificationService:

@@ -121,10 +121,10 @@ def run(folder: Path, count: int, database_url: str) -> dict[str, Any]:
 
     from api.app import create_app
     from catalogue.compose import entry_service
-    from catalogue.services.entries import EntryService
-    from catalogue.services.reviews import ReviewService
     from catalogue.migrate import upgrade
     from catalogue.services.agencies import AgencyService
+    from catalogue.services.entries import EntryService
+    from catalogue.services.reviews import ReviewService
     from dcat.harvest.running import DeferredIndexer, HarvestRun
     from dcat.harvest.sources import HarvestLimits
     from security.identity import system_identity
@@ -166,7 +166,7 @@ def run(folder: Path, count: int, database_url: str) -> dict[str, Any]:
                 indexer=indexer,
             )
             t0 = time.perf_counter()
-            loaded = run.load(str(source))
+            loaded = run.load(str(source), AGENCY[0], "dcat-ap-se")
             t1 = time.perf_counter()
             records = run.read(loaded, "dcat-ap-se")
             t2 = time.perf_counter()

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.db import Base
@@ -67,3 +67,19 @@ class HarvestSource(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": revision}  # noqa: RUF012
+
+
+class HarvestState(Base):
+    """What a publisher's last harvest of a source read: the hash of its bytes (with the
+    profile and mapping), its page count and whether every record was written. A one-page
+    source read again with the same hash after a clean harvest is not parsed again."""
+
+    __tablename__ = "harvest_states"
+
+    publisher: Mapped[str] = mapped_column(ForeignKey("agencies.orgnr"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(MAX_URI), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    #: No record was rejected: an unchanged source has nothing left to try again.
+    clean: Mapped[bool] = mapped_column(Boolean)
+    harvested: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

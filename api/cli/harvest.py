@@ -67,7 +67,7 @@ def harvest_once(source: str, orgnr: str, profile: str, as_json: bool, no_submit
     with cli_app() as app, _closing_search(app), tillit(app).sessions() as session:
         run = _run(app, session)
         try:
-            loaded = run.load(source)
+            loaded = run.load(source, orgnr, profile)
             records = run.read(loaded, profile)
             with click.progressbar(
                 length=len(records), label="Harvesting", file=io.StringIO() if as_json else None

@@ -57,6 +57,9 @@ DPV = Namespace("https://w3id.org/dpv#")
 SCHEMA = Namespace("http://schema.org/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
+#: Raise when the reading of a graph changes: a source harvested cleanly before is then
+#: read again even if its bytes are the same (``HarvestRun.load``).
+MAPPING_VERSION = "1"
 #: The language of a literal without a tag, by profile.
 PROFILES: Mapping[str, str] = {"dcat-ap": "en", "dcat-ap-se": "sv", "dcat-ap-no": "nb"}
 #: A rule's type, by the end of its URI with anything but letters dropped, lower-cased
@@ -441,4 +444,4 @@ def _short(node: Node) -> str:
     return repr(text if len(text) <= 120 else text[:117] + "...")
 
 
-__all__ = ["PROFILES", "Record", "read_records"]
+__all__ = ["MAPPING_VERSION", "PROFILES", "Record", "read_records"]

@@ -10,23 +10,25 @@ failed and the others still run.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.models import Agency, AuditEvent, utcnow
-from catalogue.models_harvest import HarvestSource
+from catalogue.models_harvest import HarvestRecord, HarvestSource, HarvestState
 from catalogue.ports import Indexer
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
-from dcat.harvest.records import PROFILES, Record, read_records
-from dcat.harvest.sources import HarvestLimits, LoadedSource, load_source
+from dcat.harvest.records import MAPPING_VERSION, PROFILES, Record, read_records
+from dcat.harvest.sources import HarvestLimits, LoadedSource, is_url, load_source
 from dcat.harvest.writing import Harvester, HarvestReport, harvest_identity
 from dcat.vocabulary import AccessRights, parse_access_rights
 from security.outbound import OutboundPolicy
@@ -136,14 +138,24 @@ class HarvestRun:
         """The access-right mapping over the scheme's enabled levels."""
         return AccessRights(self.entries.scheme.enabled_keys, parse_access_rights(self.access_rights))
 
-    def load(self, source: str) -> LoadedSource:
-        """Fetch and parse ``source`` whole (SourceUnreadable if it cannot be)."""
-        return load_source(source, self.outbound, self.limits)
+    def load(self, source: str, publisher: str, profile: str) -> LoadedSource:
+        """Fetch and parse ``source`` whole (SourceUnreadable if it cannot be); not parsed
+        when it is the one page the publisher's last clean harvest of it read."""
+        key = source if is_url(source) else "file:" + str(Path(source).resolve())
+        state = self.entries.session.get(HarvestState, (publisher, key))
+        known = state.digest if state is not None and state.clean and state.pages == 1 else None
+        self.entries.session.commit()
+        salt = json.dumps(
+            [MAPPING_VERSION, profile, self.entries.scheme.lowest, dict(self.access.mapping)], sort_keys=True
+        )
+        return load_source(source, self.outbound, self.limits, salt=salt, known_digest=known)
 
     def read(self, loaded: LoadedSource, profile: str) -> list[Record]:
         """The source's datasets and data services as records."""
         if profile not in PROFILES:
             raise ValidationFailed({"profile": ["Expected one of " + ", ".join(PROFILES) + "."]})
+        if loaded.unchanged:
+            return []
         return read_records(
             loaded.graph, profile=profile, access=self.access, lowest=self.entries.scheme.lowest
         )
@@ -162,6 +174,8 @@ class HarvestRun:
         if agency is None or agency.retired:
             raise ValidationFailed({"publisher": ["No agency with that organisation number."]})
         identity = harvest_identity(self.entries.scheme, agency)
+        if loaded.unchanged:
+            return self._unchanged(publisher, loaded)
         batches = self.batch if self.build is not None else None
         try:
             report = Harvester(self.entries, self.reviews, batches, self.batch_size).harvest(
@@ -171,14 +185,39 @@ class HarvestRun:
             if self.indexer is not None:
                 self.indexer.flush()
         report.pages = loaded.pages
+        self._remember(publisher, loaded, clean=not report.rejected)
         for warning in loaded.warnings:
             report.notes.setdefault(loaded.key, []).append(warning)
         return report
 
     def harvest(self, source: str, publisher: str, profile: str) -> HarvestReport:
         """Load, read and write one source."""
-        loaded = self.load(source)
+        loaded = self.load(source, publisher, profile)
         return self.write(publisher, loaded, self.read(loaded, profile))
+
+    def _unchanged(self, publisher: str, loaded: LoadedSource) -> HarvestReport:
+        """The report of a source whose bytes are those of its last clean harvest."""
+        session = self.entries.session
+        report = HarvestReport(loaded.key, publisher)
+        report.counts["unchanged"] = int(
+            session.scalar(
+                select(func.count())
+                .select_from(HarvestRecord)
+                .where(HarvestRecord.publisher == publisher, HarvestRecord.source == loaded.key)
+            )
+            or 0
+        )
+        session.commit()
+        return report
+
+    def _remember(self, publisher: str, loaded: LoadedSource, *, clean: bool) -> None:
+        session = self.entries.session
+        state = session.get(HarvestState, (publisher, loaded.key))
+        if state is None:
+            state = HarvestState(publisher=publisher, source=loaded.key)
+            session.add(state)
+        state.digest, state.pages, state.clean, state.harvested = loaded.digest, loaded.pages, clean, utcnow()
+        session.commit()
 
     def run_due(self) -> list[dict[str, Any]]:
         """Harvest every registered source whose next run has come; each one's outcome."""

@@ -16,6 +16,7 @@ fails the whole harvest (:class:`SourceUnreadable`), and the catalogue stays as 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin
@@ -47,6 +48,10 @@ class LoadedSource:
     pages: int
     #: What the reader chose not to do (a file's hydra:next, ...).
     warnings: tuple[str, ...] = ()
+    #: The hash of the salt and the bytes read (``load_source``).
+    digest: str = ""
+    #: The bytes are those of the last clean harvest: not parsed, nothing to write.
+    unchanged: bool = False
 
 
 def is_url(source: str) -> bool:
@@ -54,8 +59,22 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("https://", "http://"))
 
 
-def load_source(source: str, policy: OutboundPolicy, limits: HarvestLimits) -> LoadedSource:
-    """Read ``source`` (a file path or a URL) into one graph; SourceUnreadable if it cannot be."""
+def load_source(
+    source: str,
+    policy: OutboundPolicy,
+    limits: HarvestLimits,
+    *,
+    salt: str = "",
+    known_digest: str | None = None,
+) -> LoadedSource:
+    """Read ``source`` (a file path or a URL) into one graph; SourceUnreadable if it cannot be.
+
+    ``digest`` is a hash of ``salt`` (what else decides the records: the profile, the
+    mapping's version and settings) and every page's bytes. A one-page source whose
+    digest is ``known_digest`` is not parsed at all (``unchanged``): its records would be
+    the ones written last time. A paged source is always parsed (only its pages say
+    where the next one is)."""
+    digest = hashlib.sha256(salt.encode())
     graph = Graph()
     if not is_url(source):
         path = Path(source)
@@ -67,9 +86,12 @@ def load_source(source: str, policy: OutboundPolicy, limits: HarvestLimits) -> L
         except OSError as exc:
             raise SourceUnreadable("The source file cannot be read.") from exc
         key = "file:" + str(path.resolve())
+        digest.update(data)
+        if digest.hexdigest() == known_digest:
+            return LoadedSource(key, graph, 1, digest=known_digest, unchanged=True)
         parse_into(graph, data, guess_format(data, None, path.name), path.resolve().as_uri())
         warnings = ("hydra:next is not followed from a file.",) if _next_page(graph, key) else ()
-        return LoadedSource(key, graph, 1, warnings)
+        return LoadedSource(key, graph, 1, warnings, digest=digest.hexdigest())
     paged = dataclasses.replace(policy, max_bytes=limits.max_bytes, timeout=limits.timeout)
     url: str | None = source
     visited: list[str] = []
@@ -79,12 +101,15 @@ def load_source(source: str, policy: OutboundPolicy, limits: HarvestLimits) -> L
         visited.append(url)
         page = Graph()
         data, content_type = _fetch(url, paged)
+        digest.update(data)
+        if len(visited) == 1 and digest.hexdigest() == known_digest:
+            return LoadedSource(source, graph, 1, digest=known_digest, unchanged=True)
         parse_into(page, data, guess_format(data, content_type, url), url)
         graph += page
         url = _next_page(page, url)
         if url is not None and url in visited:
             url = None  # a page that names an earlier one ends the paging
-    return LoadedSource(source, graph, len(visited))
+    return LoadedSource(source, graph, len(visited), digest=digest.hexdigest())
 
 
 def _fetch(url: str, policy: OutboundPolicy) -> tuple[bytes, str | None]:

@@ -35,7 +35,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from catalogue.models import AuditEvent, Entry, OutboxEvent, Review
-from catalogue.models_harvest import HarvestRecord
+from catalogue.models_harvest import HarvestRecord, HarvestState
 from tests.agencies import SKATTEETATEN, SKATTEVERKET
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "dcat"
@@ -275,6 +275,20 @@ def test_shapes_are_checked_as_for_any_input(app: Flask, run_cli: Any, tmp_path:
         "title": ["The source gives no title in sv, nb, nn or en."]
     }
     assert counted(app, Entry) == 0
+    # A harvest with rejections is not "clean": the same bytes are read and tried again.
+    assert harvest(run_cli, source, SKATTEVERKET)["counts"]["rejected"] == 2
+
+
+def test_an_unchanged_source_after_a_clean_harvest_is_not_read_again(app: Flask, run_cli: Any) -> None:
+    harvest(run_cli, DATA / "rekommenderat.ttl", SKATTEVERKET, "--profile", "dcat-ap-se")
+    with app.extensions["tillit"].sessions() as session:
+        state = session.scalars(select(HarvestState)).one()
+        assert (state.pages, state.clean) == (1, True)
+    again = harvest(run_cli, DATA / "rekommenderat.ttl", SKATTEVERKET, "--profile", "dcat-ap-se")
+    assert again["counts"]["unchanged"] == 2
+    # Another profile reads the bytes differently (untagged text): they are read again.
+    other = harvest(run_cli, DATA / "rekommenderat.ttl", SKATTEVERKET, "--profile", "dcat-ap-no")
+    assert other["counts"]["unchanged"] == 2 and other["notes"]
 
 
 def test_a_malformed_source_fails_clearly_and_changes_nothing(

@@ -2,7 +2,8 @@
 
 ``harvest_records`` keys each harvested entry by its publisher and its URI in the source,
 with the fingerprint of what was last written and the notes of what Tillit could not
-hold; ``harvest_sources`` holds the catalogues agencies have harvested on a schedule
+hold; ``harvest_states`` the hash of what each source's last harvest read;
+``harvest_sources`` holds the catalogues agencies have harvested on a schedule
 (docs/harvest.md).
 
 Revision ID: 0011_harvest
@@ -66,8 +67,22 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_harvest_sources_agency"), "harvest_sources", ["agency"])
     op.create_index(op.f("ix_harvest_sources_next_run"), "harvest_sources", ["next_run"])
+    op.create_table(
+        "harvest_states",
+        sa.Column("publisher", sa.String(20), nullable=False),
+        sa.Column("source", sa.String(1000), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("clean", sa.Boolean(), nullable=False),
+        sa.Column("harvested", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["publisher"], ["agencies.orgnr"], name=op.f("fk_harvest_states_publisher_agencies")
+        ),
+        sa.PrimaryKeyConstraint("publisher", "source", name=op.f("pk_harvest_states")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("harvest_states")
     op.drop_table("harvest_sources")
     op.drop_table("harvest_records")
