@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from api.cli import main
 
 EXPECTED = {
+    "access",
     "agencies",
     "audit",
     "clients",
@@ -62,6 +63,7 @@ def test_every_group_keeps_its_subcommands():
         "statutes": {"list", "add", "load"},
         "sharing": {"report"},
         "data-elements": {"list", "add"},
+        "access": {"requests", "grants", "notify-expiring"},
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output
