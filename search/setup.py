@@ -12,7 +12,7 @@ from search.backend import SearchBackend
 from search.elasticsearch.backend import ElasticsearchBackend
 from search.embedded import EmbeddedBackend
 from search.indexer import OutboxIndexer
-from search.writer import RemoteIndexer, WriterClient, address_for
+from search.writer import RemoteIndexer, WriterClient, WriterProcess, address_for
 
 
 def make_backend(settings: Mapping[str, Any]) -> SearchBackend:
@@ -30,5 +30,15 @@ def make_indexer(
     writer process that ``tillit serve`` starts (search/writer.py). Elasticsearch takes
     writes from any number of processes: it always indexes in process."""
     if settings["INDEX_WRITER"] == "process" and isinstance(backend, EmbeddedBackend):
-        return RemoteIndexer(sessions, backend, lowest, WriterClient(address_for(settings["INSTANCE_PATH"])))
+        client = WriterClient(address_for(settings["INSTANCE_PATH"]))
+        return RemoteIndexer(sessions, backend, lowest, client, revive=lambda: start_writer(settings, lowest))
     return OutboxIndexer(sessions, backend, lowest)
+
+
+def start_writer(settings: Mapping[str, Any], lowest: str) -> WriterProcess:
+    """Start the index writer process for these settings; return once it answers."""
+    writer = WriterProcess(
+        settings["DATABASE_URL"], settings["INSTANCE_PATH"], lowest, float(settings["INDEX_REFRESH"])
+    )
+    writer.start()
+    return writer

@@ -68,6 +68,10 @@ class WriterUnavailable(RuntimeError):
     """The index writer process is not running or could not do what was asked."""
 
 
+class WriterFailed(WriterUnavailable):
+    """The index writer answered that it could not do what was asked."""
+
+
 def address_for(instance_path: str | os.PathLike[str]) -> str:
     """The writer's socket address for this instance folder (abstract namespace)."""
     digest = hashlib.sha256(str(Path(instance_path).resolve()).encode()).hexdigest()[:32]
@@ -95,36 +99,66 @@ class WriterClient:
             raise WriterUnavailable("The search index writer closed the connection.")
         reply: dict[str, Any] = json.loads(line)
         if reply.get("error"):
-            raise WriterUnavailable(f"The search index writer could not {op}: {reply['error']}")
+            raise WriterFailed(f"The search index writer could not {op}: {reply['error']}")
         return reply
 
 
 class RemoteIndexer(OutboxIndexer):
     """The catalogue's ``Indexer`` in a web worker: every write goes to the writer.
 
-    Reads (``pending``, ``count_entries``) stay local; ``reindex`` and ``check`` need
-    the index's lock, which the writer holds: run them with the server stopped."""
+    A writer that does not answer (it died) is started again by the worker that finds
+    it gone (``revive``): the folder's lock lets one of several such workers win, and
+    the others' requests go to the winner. Reads (``pending``, ``count_entries``) stay
+    local; ``reindex`` and ``check`` need the index's lock, which the writer holds: run
+    them with the server stopped."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], backend: EmbeddedBackend, lowest: str, client: WriterClient
+        self,
+        sessions: sessionmaker[Session],
+        backend: EmbeddedBackend,
+        lowest: str,
+        client: WriterClient,
+        revive: Callable[[], WriterProcess] | None = None,
     ) -> None:
         super().__init__(sessions, backend, lowest)
         self.client = client
+        self._revive = revive
+        self._revived: list[WriterProcess] = []
+        self._revive_lock = threading.Lock()
 
     def drain(self) -> int:
-        drained = int(self.client.call("drain")["drained"])
+        drained = int(self._call("drain")["drained"])
         self.backend.refresh()  # read your writes: this worker sees the commit now
         return drained
 
     def tighten(self, entry_ids: Sequence[str]) -> None:
         # Raises when the writer cannot: the flush fails, and the change with it
         # (fail closed, as a failing index write does in process).
-        self.client.call("tighten", entry_ids)
+        self._call("tighten", entry_ids)
         self.backend.refresh()
 
     def restore(self, entry_ids: Sequence[str]) -> None:
-        self.client.call("restore", entry_ids)
+        self._call("restore", entry_ids)
         self.backend.refresh()
+
+    def _call(self, op: str, ids: Sequence[str] = ()) -> dict[str, Any]:
+        try:
+            return self.client.call(op, ids)
+        except WriterFailed:
+            raise  # it answered: it is there, and could not
+        except WriterUnavailable:
+            if self._revive is None:
+                raise
+        with self._revive_lock:  # one start per worker at a time; the lock decides between workers
+            try:
+                self.client.call("ping")  # another thread of this worker was first
+            except WriterUnavailable:
+                log.warning("The search index writer did not answer: starting it again.")
+                try:
+                    self._revived.append(self._revive())
+                except WriterUnavailable:
+                    log.warning("Another process started the search index writer first.")
+        return self.client.call(op, ids)
 
 
 # -- the writer process ----------------------------------------------------------------

@@ -71,7 +71,7 @@ class Served:
             conn.request("GET", "/healthz")
             conn.getresponse().read()
             if self._served_by(conn) == worker:
-                return Worker(conn, worker)
+                return Worker(conn, worker, self)
             conn.close()
         raise AssertionError(f"no connection reached worker {worker}")
 
@@ -95,19 +95,41 @@ class Served:
 
 
 class Worker:
-    """Requests over one kept-alive connection to one worker."""
+    """Requests over one kept-alive connection to one worker. gunicorn closes a
+    connection idle for 2 s: then a new one is made to the same worker."""
 
-    def __init__(self, conn: http.client.HTTPConnection, pid: int) -> None:
-        self.conn, self.pid = conn, pid
+    def __init__(self, conn: http.client.HTTPConnection, pid: int, served: Served) -> None:
+        self.conn, self.pid, self.served = conn, pid, served
 
     def request(
-        self, method: str, path: str, headers: Mapping[str, str] | None = None, body: Any = None
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        form: str | None = None,
+    ) -> tuple[int, Any]:
+        """JSON ``body``, or a ``form`` (urlencoded); the status and the parsed answer."""
+        try:
+            return self._request(method, path, headers, body, form)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # Closed while idle, before it read this request (gunicorn reads a request as
+            # soon as it arrives): sent again on a new connection to the same worker.
+            self.conn.close()
+            self.conn = self.served.connect(self.pid).conn
+            return self._request(method, path, headers, body, form)
+
+    def _request(
+        self, method: str, path: str, headers: Mapping[str, str] | None, body: Any, form: str | None
     ) -> tuple[int, Any]:
         sent = dict(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body)
             sent["Content-Type"] = "application/json"
+        if form is not None:
+            data = form
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
         self.conn.request(method, path, body=data, headers=sent)
         response = self.conn.getresponse()
         raw = response.read()

@@ -13,7 +13,8 @@ from api.config import DEFAULTS
 from api.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS
 from api.wiring import tillit
 from search.embedded import EmbeddedBackend
-from search.writer import RemoteIndexer, WriterProcess, WriterUnavailable
+from search.setup import start_writer
+from search.writer import RemoteIndexer, WriterUnavailable
 
 #: gunicorn's bounds on a request's head, above Tillit's own (api/edge.py), so a
 #: client meets Tillit's 414/431 problems, never gunicorn's text/html pages.
@@ -29,10 +30,21 @@ GUNICORN_LIMITS = {
 }
 
 
+#: Two worker processes where there is a second core: each has its own interpreter lock,
+#: and the embedded index is written by a process of its own (search/writer.py).
+DEFAULT_WORKERS = 2 if (os.cpu_count() or 1) > 1 else 1
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--workers",
+    default=DEFAULT_WORKERS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes (2 on a machine with more than one core, else 1).",
+)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Run the whole catalogue (API, OAuth server, pages) with gunicorn."""
@@ -47,14 +59,8 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     ext = tillit(app)
     writer = None
     if isinstance(ext.indexer, RemoteIndexer):
-        writer = WriterProcess(
-            app.config["DATABASE_URL"],
-            app.config["INSTANCE_PATH"],
-            ext.scheme.lowest,
-            app.config["INDEX_REFRESH"],
-        )
-        try:
-            writer.start()  # takes the folder's lock: a second server on it stops here
+        try:  # the writer takes the folder's lock: a second server on it stops here
+            writer = start_writer(app.config, ext.scheme.lowest)
         except WriterUnavailable as exc:
             raise click.ClickException(
                 f"{exc} Is another Tillit server using {app.config['INSTANCE_PATH']}?"

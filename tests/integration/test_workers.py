@@ -5,7 +5,8 @@ word moves (search/freshness.py). Nothing here times anything: waits poll with a
 
 from __future__ import annotations
 
-import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -38,7 +39,10 @@ def app_settings(app_settings):
 @pytest.fixture
 def served(app, app_settings):
     with serve(app_settings) as server:
-        yield server
+        try:
+            yield server
+        finally:
+            print(server.output())  # shown when the test fails
 
 
 @pytest.fixture
@@ -127,30 +131,16 @@ def test_a_token_revoked_through_one_worker_is_refused_by_the_other(app, pair):
     token = _token(first, creds)
     bearer = {"Authorization": f"Bearer {token}"}
     assert second.request("GET", "/api/v1/datasets", bearer)[0] == 200
-    first.conn.request(
-        "POST",
-        "/oauth/revoke",
-        body=f"token={token}",
-        headers={**basic(*creds), "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = first.conn.getresponse()
-    response.read()
-    assert response.status == 200
+    status, _ = first.request("POST", "/oauth/revoke", basic(*creds), form=f"token={token}")
+    assert status == 200
     assert first.request("GET", "/api/v1/datasets", bearer)[0] == 401  # at once where revoked
     # Elsewhere within TILLIT_REVOCATION_SYNC_SECONDS (1 s by default).
     _until(lambda: second.request("GET", "/api/v1/datasets", bearer)[0] == 401, "the other worker refuses")
 
 
 def _token(worker: Worker, creds: tuple[str, str]) -> str:
-    worker.conn.request(
-        "POST",
-        "/oauth/token",
-        body="grant_type=client_credentials",
-        headers={**basic(*creds), "Content-Type": "application/x-www-form-urlencoded"},
-    )
-    response = worker.conn.getresponse()
-    body = json.loads(response.read())
-    assert response.status == 200, body
+    status, body = worker.request("POST", "/oauth/token", basic(*creds), form="grant_type=client_credentials")
+    assert status == 200, body
     return str(body["access_token"])
 
 
@@ -210,3 +200,21 @@ def test_a_second_server_on_the_same_folder_stops_with_a_clear_message(served, a
     assert second.returncode != 0
     assert "Another Tillit process is using the search index in" in second.stderr
     assert served.proc.poll() is None and len(served.writer) == 1  # the first one serves on
+
+
+def test_a_writer_that_died_is_started_again_by_the_worker_that_needs_it(app, pair, token_for, served):
+    first, second = pair
+    writer = token_for("public", extra=("catalogue:write",))
+    entry_id = _published(app, first, writer, "Myrmarkerna")
+    _until(lambda: _search(second, "myrmarkerna")["total"] == 1, "the other worker finds it")
+    (dead,) = served.writer
+    os.kill(dead, signal.SIGKILL)
+    _until(lambda: dead not in served.writer, "the writer is gone")
+
+    # The retirement must take the document out first: the worker starts a new writer.
+    status, body = first.request("DELETE", f"/api/v1/datasets/{entry_id}", {**writer, "If-Match": "*"})
+    assert (status, body["status"]) == (200, "retired"), body
+    assert _search(second, "myrmarkerna")["total"] == 0
+    found = _published(app, second, writer, "Myrmarkernas fåglar")
+    _until(lambda: _search(first, "fåglar")["total"] == 1, "a new entry is indexed by the new writer")
+    assert found
