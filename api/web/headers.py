@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFProtect
 
@@ -119,4 +121,4 @@ def init_page_headers(app: Flask) -> None:
 bp.before_request(_check_csrf)
 bp.after_request(_after_page)
 bp.after_app_request(page_for_people)
-bp.record_once(lambda state: init_page_headers(state.app))
+bp.record_once(lambda state: init_page_headers(cast(Flask, state.app)))

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, redirect, render_template, request, url_for
 from flask import session as cookie_session
+from flask.sansio.blueprints import BlueprintSetupState
 from flask_babel import gettext, lazy_gettext
 
 from api.web.blueprint import bp
@@ -113,7 +114,8 @@ def sign_in_post() -> Response:
 
 
 def _signed_in(user_id: str, target: str) -> Response:
-    response = redirect(safe_next(target), 302)  # 302: the rate limiter's mark of a success
+    # 302: the rate limiter's mark of a success.
+    response = Response(status=302, headers={"Location": safe_next(target)})
     begin_session(response, user_id)
     cookie_session.pop("csrf_token", None)  # a new CSRF token for the new session
     return response
@@ -129,8 +131,12 @@ def sign_out() -> Response:
     if session is not None:
         end_session(session)
     cookie_session.pop("csrf_token", None)
-    return redirect(url_for("web.home"), 302)
+    return Response(status=302, headers={"Location": url_for("web.home")})
 
 
-signin.record_once(lambda state: register_finisher(state.app, FINISHER, _finish_delegated))
+def _register(state: BlueprintSetupState) -> None:
+    register_finisher(cast(Flask, state.app), FINISHER, _finish_delegated)
+
+
+signin.record_once(_register)
 bp.register_blueprint(signin)

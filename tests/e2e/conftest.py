@@ -4,9 +4,11 @@ marked both_databases: the HTTP paths are the same on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ from werkzeug.serving import make_server
 
 from catalogue.demo import load_demo
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("TILLIT_CHROMIUM", "/usr/bin/chromium")
 # As the machine's probe starts it: no sandbox as root, nothing that phones home.
 CHROMIUM_ARGS = [
@@ -56,3 +59,43 @@ def browser() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+class AxeCheck:
+    """axe-core (bundled with axe-playwright-python) run in the page: every rule axe has
+    (WCAG 2.0/2.1 A and AA, and its best practices), zero violations."""
+
+    def __init__(self) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self._axe = Axe()
+
+    def violations(self, page: Any) -> list[dict[str, Any]]:
+        results = self._axe.run(page)
+        return list(results.response["violations"])
+
+    def assert_clean(self, page: Any) -> None:
+        found = self.violations(page)
+        summary = [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in found
+        ]
+        assert not found, f"axe on {page.url}: " + json.dumps(summary, ensure_ascii=False, indent=1)
+
+
+@pytest.fixture(scope="session")
+def axe() -> AxeCheck:
+    return AxeCheck()
+
+
+def save_screenshot(page: Any, name: str) -> Path:
+    """The whole page as docs/screenshots/<name>.png (the README shows them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture
+def screenshot() -> Callable[[Any, str], Path]:
+    return save_screenshot
