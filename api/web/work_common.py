@@ -51,6 +51,8 @@ VALUE_LABELS: Mapping[str, Any] = {
     "dataset": _l("Dataset"),
     "api": _l("API"),
     "approve": _l("Approve"),
+    "experimental": _l("Experimental"),
+    "stable": _l("Stable"),
     "reject": _l("Reject"),
 }
 
