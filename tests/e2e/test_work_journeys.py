@@ -137,6 +137,18 @@ def test_register_an_api_then_an_officer_approves_it(
     desk.wait_for_url("**done=decided")
     axe.assert_clean(desk)
 
+    # On a phone (390 px wide) no work page scrolls sideways.
+    for who, path in (
+        (page, f"/work/new/api?lang={lang}"),
+        (page, "/work/mine"),
+        (desk, "/work/reviews"),
+        (desk, desk.url.split(live_server)[1]),
+    ):
+        who.set_viewport_size({"width": 390, "height": 844})
+        who.goto(f"{live_server}{path}")
+        assert who.evaluate("document.documentElement.scrollWidth") <= 390, path
+    screenshot(desk, f"work-review-phone-{lang}")
+
     body = client.get(f"/api/v1/apis/{entry_id}", headers={"Authorization": f"Bearer {owner}"}).json
     assert (body["status"], body["classification"], body["listing_level"]) == (
         "published",
