@@ -236,3 +236,19 @@ def test_editing_an_api_keeps_its_document_unless_a_new_one_is_given(client, tok
     saved = client.post(f"/work/entries/{entry['id']}/edit", data=form, headers=owner)
     assert saved.status_code == 303, saved.get_data(as_text=True)
     assert client.get(f"/api/v1/apis/{entry['id']}/openapi", headers=owner).json == MINIMAL_OPENAPI
+
+
+def test_an_invalid_document_in_an_edit_of_a_published_api_is_a_message(app, client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    entry = create_entry(client, owner, collection="apis")
+    publish(app, entry["id"])
+    etag = client.get(f"/api/v1/apis/{entry['id']}", headers=owner).headers["ETag"]
+    broken = json.dumps({"openapi": "3.0.3", "paths": {"/x": {"get": {"responses": "nope"}}}})
+    page = client.post(
+        f"/work/entries/{entry['id']}/edit",
+        data=form_of(etag=etag, classification="internal", openapi=broken, **internal_basis()),
+        headers=owner,
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert error_beside(html, "f-openapi").strip()
