@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from flask import current_app
+from flask import Response, current_app, request
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,6 +51,8 @@ VALUE_LABELS: Mapping[str, Any] = {
     "dataset": _l("Dataset"),
     "api": _l("API"),
     "approve": _l("Approve"),
+    "experimental": _l("Experimental"),
+    "stable": _l("Stable"),
     "reject": _l("Reject"),
 }
 
@@ -68,6 +70,16 @@ def _work_globals() -> dict[str, Any]:
     if "csrf_token" not in current_app.jinja_env.globals:
         found["csrf_token"] = generate_csrf
     return found
+
+
+@bp.after_request
+def _work_pages_are_not_kept(response: Response) -> Response:
+    # Every work page is one person's (drafts, reviews, reads, the audit log): no cache
+    # keeps it, whatever level it shows.
+    if request.path.startswith("/work/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Authorization")
+    return response
 
 
 def value_label(value: Any) -> str:

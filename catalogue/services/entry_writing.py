@@ -157,11 +157,11 @@ class EntryWriter:
         """The reviewed fields ``data`` would change, where ``update`` would send the change to
         a security officer instead of applying it (a published or deprecated entry); nothing
         elsewhere. Changes nothing; for the caller who may change the entry (else as ``update``)."""
+        prepared = self.prepare(data)  # as ``update``: a document is checked first, outside a transaction
         entry = self.reader.load_visible(identity, entry_id, entry_type)
         self.require_write(identity, entry, "entry.update")
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             return []
-        prepared = PreparedInput(data, operations=operations_in(data))
         return self._reviewed_changes(
             entry, _with_operations(self.merged(entry, data, creating=False), prepared)
         )

@@ -217,3 +217,38 @@ def test_nobody_without_the_write_scope_saves(client, token_for):
     page = client.post("/work/new/dataset", data=form_of(), headers=token_for("sensitive"))
     assert page.status_code == 403
     assert "only for your own agency" in page.get_data(as_text=True)
+
+
+def test_work_pages_are_never_cached(client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    for path in ("/work/mine", "/work/new/dataset", "/work/reviews"):
+        response = client.get(path, headers=owner)
+        assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_editing_an_api_keeps_its_document_unless_a_new_one_is_given(client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    entry = create_entry(client, owner, collection="apis")
+    etag = client.get(f"/api/v1/apis/{entry['id']}", headers=owner).headers["ETag"]
+    form = form_of(etag=etag, keep_openapi="on", **{"title.en": "Renamed"})
+    page = client.get(f"/work/entries/{entry['id']}/edit", headers=owner).get_data(as_text=True)
+    assert 'name="keep_openapi" checked' in page
+    saved = client.post(f"/work/entries/{entry['id']}/edit", data=form, headers=owner)
+    assert saved.status_code == 303, saved.get_data(as_text=True)
+    assert client.get(f"/api/v1/apis/{entry['id']}/openapi", headers=owner).json == MINIMAL_OPENAPI
+
+
+def test_an_invalid_document_in_an_edit_of_a_published_api_is_a_message(app, client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    entry = create_entry(client, owner, collection="apis")
+    publish(app, entry["id"])
+    etag = client.get(f"/api/v1/apis/{entry['id']}", headers=owner).headers["ETag"]
+    broken = json.dumps({"openapi": "3.0.3", "paths": {"/x": {"get": {"responses": "nope"}}}})
+    page = client.post(
+        f"/work/entries/{entry['id']}/edit",
+        data=form_of(etag=etag, classification="internal", openapi=broken, **internal_basis()),
+        headers=owner,
+    )
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert error_beside(html, "f-openapi").strip()

@@ -119,3 +119,22 @@ def test_another_agencys_review_is_missing(client, token_for):
     )
     assert decided.status_code == 404
     assert "Income statements" not in client.get("/work/reviews", headers=stranger).get_data(as_text=True)
+
+
+def test_hostile_titles_and_bases_are_escaped_in_the_queue_and_the_diff(client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    officer = token_for("sensitive", extra=OFFICER)
+    hostile = "<script>alert('x')</script>\"'"
+    entry = create_entry(
+        client,
+        owner,
+        classification="internal",
+        title={"en": hostile},
+        legal_basis=[{**internal_basis_json(), "note": hostile}],
+    )
+    client.post(f"/api/v1/datasets/{entry['id']}/submit", headers=owner)
+    review_id = _pending(client, officer, entry["id"])
+    for path in ("/work/reviews", f"/work/reviews/{review_id}"):
+        html = client.get(path, headers=officer).get_data(as_text=True)
+        assert "<script>alert(" not in html, path
+        assert "&lt;script&gt;alert(" in html, path
