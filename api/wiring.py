@@ -45,8 +45,8 @@ from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
 from dcat.export import DcatExport, ExportSettings
-from dcat.vocabulary import AccessRights
 from dcat.harvest.register import HarvestSourceService
+from dcat.vocabulary import AccessRights
 from search.service import SearchService
 from security.authority import Authority, Standing
 from security.federation import Federation
