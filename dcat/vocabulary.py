@@ -10,6 +10,7 @@ What Tillit holds, and where it comes from:
 - languages of text (``catalogue.shapes.LANGUAGES``: sv, nb, nn, en): the EU language
   authority's ISO 639-3 codes (SWE, NOB, NNO, ENG);
 - update frequencies (``catalogue.shapes.FREQUENCIES``): the EU frequency codes themselves;
+- where an entry is about (``spatial``, a country code): the EU country authority;
 - distribution formats (free text such as "CSV", "GeoPackage"): the EU file-type codes, by
   a table of the names agencies write; an unknown format has no URI (it is left out of
   ``dct:format``, never invented);
@@ -50,14 +51,20 @@ class Vocabulary:
     """A controlled vocabulary: Tillit's values and the concepts' URIs, one to one.
 
     ``concepts`` maps a Tillit value to the concept's code in ``scheme`` (its URI is
-    ``scheme + "/" + code``). :meth:`uri` reads it forwards, :meth:`value` backwards;
-    ``aliases`` are further spellings :meth:`uri` accepts (case-insensitively) for one value.
+    ``base + code``, ``base`` being ``scheme + "/"`` unless given). :meth:`uri` reads it
+    forwards, :meth:`value` backwards; ``aliases`` are further spellings :meth:`uri`
+    accepts (case-insensitively) for one value. ``title`` is the scheme's English title and
+    ``labels`` the concepts' English labels by Tillit value (else the value itself), as
+    the authority gives them: an export declares each concept it uses with them.
     """
 
     name: str
     scheme: str
     concepts: Mapping[str, str]
     aliases: Mapping[str, str] = field(default_factory=dict)
+    title: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    base: str = ""
     _by_uri: dict[str, str] = field(init=False, repr=False, compare=False)
     _by_spelling: dict[str, str] = field(init=False, repr=False, compare=False)
 
@@ -71,7 +78,15 @@ class Vocabulary:
         object.__setattr__(self, "_by_spelling", spelling)
 
     def _concept_uri(self, code: str) -> str:
-        return f"{self.scheme}/{code}"
+        return f"{self.base or self.scheme + '/'}{code}"
+
+    def label(self, value: str) -> str:
+        """The English label of Tillit's ``value``'s concept."""
+        return self.labels.get(value, value)
+
+    def value_of_code(self, code: str) -> str | None:
+        """Tillit's value for a concept code of this scheme; None for another code."""
+        return self._by_uri.get(self._concept_uri(code))
 
     @property
     def scheme_uri(self) -> URIRef:
@@ -112,12 +127,23 @@ THEMES = Vocabulary(
         ("AGRI", "ECON", "EDUC", "ENER", "ENVI", "GOVE", "HEAL", "INTR", "JUST", "OP_DATPRO",
          "REGI", "SOCI", "TECH", "TRAN")
     ),
+    title="Data theme",
+    labels={
+        "AGRI": "Agriculture, fisheries, forestry and food", "ECON": "Economy and finance",
+        "EDUC": "Education, culture and sport", "ENER": "Energy", "ENVI": "Environment",
+        "GOVE": "Government and public sector", "HEAL": "Health", "INTR": "International issues",
+        "JUST": "Justice, legal system and public safety", "OP_DATPRO": "Provisional data",
+        "REGI": "Regions and cities", "SOCI": "Population and society",
+        "TECH": "Science and technology", "TRAN": "Transport",
+    },
 )  # fmt: skip
 
 LANGUAGES = Vocabulary(
     "language",
     EU_AUTHORITY + "language",
     {"sv": "SWE", "nb": "NOB", "nn": "NNO", "en": "ENG"},
+    title="Language",
+    labels={"sv": "Swedish", "nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "en": "English"},
     # Norwegian without a written standard is read as Bokmål (the more common one).
     aliases={"no": "nb", "nor": "nb", "swe": "sv", "nob": "nb", "nno": "nn", "eng": "en"},
 )
@@ -129,7 +155,25 @@ FREQUENCIES = Vocabulary(
         ("CONT", "UPDATE_CONT", "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", "QUARTERLY", "BIANNUAL",
          "ANNUAL", "BIENNIAL", "IRREG", "NEVER", "OTHER", "UNKNOWN")
     ),
+    title="Frequency",
+    labels={
+        "CONT": "continuous", "UPDATE_CONT": "continuously updated", "DAILY": "daily",
+        "WEEKLY": "weekly", "BIWEEKLY": "biweekly", "MONTHLY": "monthly", "QUARTERLY": "quarterly",
+        "BIANNUAL": "semiannual", "ANNUAL": "annual", "BIENNIAL": "biennial", "IRREG": "irregular",
+        "NEVER": "never", "OTHER": "other", "UNKNOWN": "unknown",
+    },
 )  # fmt: skip
+
+#: Where an entry is about (``spatial``: free text, usually a country code): the EU country
+#: authority's concepts for the Nordic countries' ISO 3166 codes. Another value has none.
+COUNTRIES = Vocabulary(
+    "country",
+    EU_AUTHORITY + "country",
+    {"SE": "SWE", "NO": "NOR", "FI": "FIN", "DK": "DNK", "IS": "ISL"},
+    title="Country",
+    labels={"SE": "Sweden", "NO": "Norway", "FI": "Finland", "DK": "Denmark", "IS": "Iceland"},
+    aliases={"Sverige": "SE", "Sweden": "SE", "Norge": "NO", "Noreg": "NO", "Norway": "NO"},
+)
 
 #: Distribution formats as agencies write them, to EU file-type codes. The key is the
 #: spelling the harvest gives back (the format's usual name).
@@ -144,6 +188,7 @@ FILE_TYPES = Vocabulary(
         "Parquet": "PARQUET", "RDF/XML": "RDF_XML", "Turtle": "RDF_TURTLE",
         "N-Triples": "RDF_N_TRIPLES", "SPARQL": "SPARQLQ", "WMS": "WMS_SRVC", "WFS": "WFS_SRVC",
     },
+    title="File type",
     aliases={"GPKG": "GeoPackage", "JSON_LD": "JSON-LD", "SHP": "Shapefile", "TTL": "Turtle",
              "RDF_TURTLE": "Turtle", "RDF_XML": "RDF/XML", "TEXT": "TXT"},
 )  # fmt: skip
@@ -157,6 +202,15 @@ LICENCES = Vocabulary(
         "https://creativecommons.org/licenses/by/4.0/": "CC_BY_4_0",
         "https://creativecommons.org/licenses/by-sa/4.0/": "CC_BY_SA_4_0",
         "https://data.norge.no/nlod/no/2.0": "NLOD_2_0",
+    },
+    title="Licence",
+    labels={
+        "https://creativecommons.org/publicdomain/zero/1.0/": "Creative Commons CC0 1.0 Universal",
+        "https://creativecommons.org/licenses/by/4.0/": "Creative Commons Attribution 4.0 International",
+        "https://creativecommons.org/licenses/by-sa/4.0/": (
+            "Creative Commons Attribution-ShareAlike 4.0 International"
+        ),
+        "https://data.norge.no/nlod/no/2.0": "Norwegian Licence for Open Government Data (NLOD) 2.0",
     },
     aliases={
         "http://creativecommons.org/publicdomain/zero/1.0/": "https://creativecommons.org/publicdomain/zero/1.0/",
@@ -211,7 +265,11 @@ def media_type_value(uri: str) -> str | None:
 # -- classification <-> dct:accessRights ----------------------------------------------
 ACCESS_RIGHT_CODES = ("PUBLIC", "RESTRICTED", "NON_PUBLIC")
 ACCESS_RIGHTS_VOCABULARY = Vocabulary(
-    "access-right", EU_AUTHORITY + "access-right", _identity(ACCESS_RIGHT_CODES)
+    "access-right",
+    EU_AUTHORITY + "access-right",
+    _identity(ACCESS_RIGHT_CODES),
+    title="Access right",
+    labels={"PUBLIC": "public", "RESTRICTED": "restricted", "NON_PUBLIC": "non-public"},
 )
 #: The default mapping (TILLIT_DCAT_ACCESS_RIGHTS empty). The default scheme's lowest level
 #: is open to all (PUBLIC); "internal" is shared with other agencies on request
@@ -243,6 +301,18 @@ class AccessRights:
                     f"TILLIT_DCAT_ACCESS_RIGHTS: {level!r} must map to one of "
                     + ", ".join(ACCESS_RIGHT_CODES)
                 )
+
+    @classmethod
+    def from_setting(cls, levels: tuple[str, ...], text: str) -> AccessRights:
+        """The mapping TILLIT_DCAT_ACCESS_RIGHTS gives (empty: the default, for the levels
+        the scheme has); AccessRightsError for a level the scheme does not have."""
+        if not text.strip():
+            return cls(levels, {k: v for k, v in DEFAULT_ACCESS_RIGHTS.items() if k in levels})
+        mapping = parse_access_rights(text)
+        unknown = sorted(set(mapping) - set(levels))
+        if unknown:
+            raise AccessRightsError("TILLIT_DCAT_ACCESS_RIGHTS names levels the scheme does not have.")
+        return cls(levels, mapping)
 
     def code(self, classification: str) -> str:
         """The access-right code a level is exported as."""
@@ -304,6 +374,30 @@ def eli_uri(jurisdiction: str, reference: str) -> URIRef | None:
     return None
 
 
+#: The EU resource-type authority's kinds of act (an ``eli:LegalResource``'s ``dct:type``,
+#: which DCAT-AP-NO 2 requires). National statutes are ``LAW_NATIONAL``: an SFS number does
+#: not tell a lag from a förordning, so nothing finer is claimed.
+RESOURCE_TYPES = Vocabulary(
+    "resource-type",
+    EU_AUTHORITY + "resource-type",
+    _identity(("REG", "REG_IMPL", "DIR", "DEC", "LAW_NATIONAL")),
+    title="Resource type",
+    labels={
+        "REG": "Regulation", "REG_IMPL": "Implementing regulation", "DIR": "Directive",
+        "DEC": "Decision", "LAW_NATIONAL": "National law",
+    },
+)  # fmt: skip
+
+
+def resource_type(jurisdiction: str, reference: str) -> str:
+    """The resource-type code of a statute given by its canonical reference."""
+    eli = eli_uri(jurisdiction, reference) if jurisdiction == "EU" else None
+    if eli is None:
+        return "LAW_NATIONAL"
+    kind = str(eli).split("/")[4]
+    return {"reg": "REG", "reg_impl": "REG_IMPL", "dir": "DIR", "dec": "DEC"}[kind]
+
+
 def eli_reference(uri: str) -> tuple[str, str] | None:
     """(jurisdiction, canonical reference) of an ELI :func:`eli_uri` makes; None otherwise."""
     text = str(uri).strip().rstrip("/")
@@ -323,10 +417,28 @@ def eli_reference(uri: str) -> tuple[str, str] | None:
 #: ADMS publisher types (DCAT-AP's Publisher_ShapeCV): every Tillit agency is a public
 #: authority of its state.
 PUBLISHER_TYPE_SCHEME = "http://purl.org/adms/publishertype/1.0"
+PUBLISHER_TYPES = Vocabulary(
+    "publishertype",
+    PUBLISHER_TYPE_SCHEME,
+    {"national-authority": "NationalAuthority"},
+    title="Publisher type",
+    labels={"national-authority": "National authority"},
+    base="http://purl.org/adms/publishertype/",
+)
 NATIONAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/NationalAuthority")
 
 #: Every vocabulary with concepts, by name (the export declares each concept it uses).
 VOCABULARIES: Mapping[str, Vocabulary] = {
     v.name: v
-    for v in (THEMES, LANGUAGES, FREQUENCIES, FILE_TYPES, LICENCES, ACCESS_RIGHTS_VOCABULARY)
+    for v in (
+        THEMES,
+        LANGUAGES,
+        FREQUENCIES,
+        COUNTRIES,
+        FILE_TYPES,
+        LICENCES,
+        ACCESS_RIGHTS_VOCABULARY,
+        RESOURCE_TYPES,
+        PUBLISHER_TYPES,
+    )
 }
