@@ -111,10 +111,21 @@ def read_records(graph: Graph, *, profile: str, access: vocabulary.AccessRights,
     """Every dataset and data service in ``graph`` as a record, in a stable order."""
     language = PROFILES.get(profile, "en")
     resources: dict[str, tuple[Node, str]] = {}
+    unkeyed: list[Record] = []
     for kind, entry_type in ((DCAT.Dataset, "dataset"), (DCAT.DataService, "api")):
         for subject in graph.subjects(RDF.type, kind, unique=True):
             key = _key(graph, subject)
-            if key is not None and key not in resources:
+            if key is None:
+                # Reported, never dropped in silence; the name is only the report's.
+                unkeyed.append(
+                    Record(
+                        f"(a {entry_type} without URI, number {len(unkeyed) + 1})",
+                        entry_type,
+                        {},
+                        problems={"uri": ("The resource has no URI and no dct:identifier to be known by.",)},
+                    )
+                )
+            elif key not in resources:
                 resources[key] = (subject, entry_type)
     served_by = _served_by(graph)
     records = []
@@ -122,7 +133,7 @@ def read_records(graph: Graph, *, profile: str, access: vocabulary.AccessRights,
         subject, entry_type = resources[key]
         reading = _Reading(graph, language, access, lowest)
         records.append(_record(reading, key, subject, entry_type, served_by))
-    return records
+    return records + unkeyed
 
 
 def _key(graph: Graph, subject: Node) -> str | None:

@@ -81,4 +81,9 @@ def test_a_record_is_keyed_by_its_uri_or_identifier() -> None:
         [] a dcat:Dataset ; dct:title "No key"@en ; dct:description "n"@en .
         <https://x.example/ds> a dcat:Dataset ; dct:title "U"@en ; dct:description "u"@en ."""
     )
-    assert [r.uri for r in records] == ["https://x.example/ds", "urn:x:blank"]
+    assert [r.uri for r in records] == [
+        "https://x.example/ds",
+        "urn:x:blank",
+        "(a dataset without URI, number 1)",
+    ]
+    assert records[2].problems == {"uri": ("The resource has no URI and no dct:identifier to be known by.",)}
