@@ -131,7 +131,7 @@ def _run(app: Flask, session: Session) -> HarvestRun:
         return entries, ReviewService(entries)
 
     entries, reviews = build(session)
-    return HarvestRun(
+    run = HarvestRun(
         entries,
         reviews,
         ext.outbound,
@@ -141,6 +141,11 @@ def _run(app: Flask, session: Session) -> HarvestRun:
         anchor=ext.anchor,
         indexer=indexer,
     )
+    try:
+        run.access  # noqa: B018  (TILLIT_DCAT_ACCESS_RIGHTS read now: a wrong one is a usage error)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return run
 
 
 def _show(report: dict[str, Any], as_json: bool) -> None:

@@ -11,7 +11,9 @@ and ELI (``catalogue.legal`` holds the reference forms; this turns a URL into on
   ``https://lovdata.no/eli/lov/1994/06/03/15``) is read by the vocabulary's own inverse.
 - EU: EUR-Lex CELEX links (``?uri=CELEX:32016R0679``) and ELI
   (``http://data.europa.eu/eli/reg/2016/679/oj``, ``…/art_6/par_1/pnt_e``) become
-  ``EU``, ``32016R0679`` with ``Art. 6(1)(e)`` when the ELI names an article.
+  ``EU``, ``32016R0679`` with ``Art. 6(1)(e)`` when the ELI names an article; DPV's
+  GDPR concepts (``https://w3id.org/dpv/legal/eu/gdpr#A6-1-e``, what the export says with
+  ``dpv:hasLegalBasis``) likewise.
 
 Pure: no I/O. A URL none of these recognise is ``None``; the caller keeps it as a note.
 A provision that does not normalise is dropped from the reference (the statute is
@@ -81,6 +83,8 @@ def recognise(url: str) -> RecognisedReference | None:
             return _eur_lex(path, parts.query)
         if host == "data.europa.eu":
             return _eli(path)
+        if host == "w3id.org" and path == "/dpv/legal/eu/gdpr":
+            return _dpv_gdpr(parts.fragment)
     except LegalReferenceError:
         return None
     return None
@@ -134,6 +138,18 @@ def _eur_lex(path: str, query: str) -> RecognisedReference | None:
     if uri.upper().startswith("CELEX:"):
         return RecognisedReference("EU", normalise_reference("EU", uri[6:]))
     return None
+
+
+_DPV_GDPR = re.compile(r"^A(\d{1,3})((?:-[0-9a-z]{1,5}){0,3})$", re.ASCII)
+
+
+def _dpv_gdpr(fragment: str) -> RecognisedReference | None:
+    """DPV's GDPR concepts (``https://w3id.org/dpv/legal/eu/gdpr#A6-1-e``: Art. 6(1)(e))."""
+    match = _DPV_GDPR.match(fragment)
+    if match is None:
+        return None
+    subdivisions = "".join(f"({part})" for part in match[2].split("-") if part)
+    return _with_provision("EU", "32016R0679", f"Art. {match[1]}{subdivisions}")
 
 
 def _eli(path: str) -> RecognisedReference | None:

@@ -45,6 +45,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS
 from rdflib.term import Node
 
+from catalogue.legal import LegalReferenceError, normalise_provision
 from catalogue.shapes import LANGUAGES, MAX_TEXT, MAX_TITLE
 from dcat import vocabulary
 from dcat.harvest.legal_urls import recognise
@@ -110,10 +111,21 @@ def read_records(graph: Graph, *, profile: str, access: vocabulary.AccessRights,
     """Every dataset and data service in ``graph`` as a record, in a stable order."""
     language = PROFILES.get(profile, "en")
     resources: dict[str, tuple[Node, str]] = {}
+    unkeyed: list[Record] = []
     for kind, entry_type in ((DCAT.Dataset, "dataset"), (DCAT.DataService, "api")):
         for subject in graph.subjects(RDF.type, kind, unique=True):
             key = _key(graph, subject)
-            if key is not None and key not in resources:
+            if key is None:
+                # Reported, never dropped in silence; the name is only the report's.
+                unkeyed.append(
+                    Record(
+                        f"(a {entry_type} without URI, number {len(unkeyed) + 1})",
+                        entry_type,
+                        {},
+                        problems={"uri": ("The resource has no URI and no dct:identifier to be known by.",)},
+                    )
+                )
+            elif key not in resources:
                 resources[key] = (subject, entry_type)
     served_by = _served_by(graph)
     records = []
@@ -121,7 +133,7 @@ def read_records(graph: Graph, *, profile: str, access: vocabulary.AccessRights,
         subject, entry_type = resources[key]
         reading = _Reading(graph, language, access, lowest)
         records.append(_record(reading, key, subject, entry_type, served_by))
-    return records
+    return records + unkeyed
 
 
 def _key(graph: Graph, subject: Node) -> str | None:
@@ -176,7 +188,7 @@ def _record(
         data["documentation_url"] = str(page)
     spatial = g.value(subject, DCTERMS.spatial)
     if spatial is not None:
-        data["spatial"] = str(spatial)[:200]
+        data["spatial"] = vocabulary.COUNTRIES.value(str(spatial)) or str(spatial)[:200]
     temporal = _temporal(g, subject)
     if temporal:
         data["temporal"] = temporal
@@ -295,53 +307,76 @@ def _classification(r: _Reading, subject: Node) -> str:
 def _legal_bases(r: _Reading, subject: Node) -> list[dict[str, Any]]:
     g = r.graph
     bases: list[dict[str, Any]] = []
-    seen: set[tuple[str, str, str | None]] = set()
 
-    def add(role: str, urls: Iterable[str], what: str) -> None:
+    def add(role: str, urls: Iterable[str], what: str, titles: Iterable[Literal] = ()) -> None:
         urls = list(dict.fromkeys(u for u in urls if u))
-        for url in urls:
-            found = recognise(url)
-            if found is None:
-                continue
-            if (found.jurisdiction, found.reference, found.provision) in {(j, ref, p) for j, ref, p in seen}:
-                return
-            seen.add((found.jurisdiction, found.reference, found.provision))
-            bases.append(
-                {
-                    "role": role,
-                    "jurisdiction": found.jurisdiction,
-                    "reference": found.reference,
-                    "provision": found.provision,
-                }
-            )
-            if found.note:
-                r.notes.append(f"legal_basis: {found.note}")
+        found = next((f for u in urls if (f := recognise(u)) is not None), None)
+        if found is None:
+            shown = ", ".join(u[:200] for u in urls) or "no URL"
+            r.notes.append(f"legal_basis ({role}): {what} names no statute Tillit recognises ({shown}).")
             return
-        shown = ", ".join(u[:200] for u in urls) or "no URL"
-        r.notes.append(f"legal_basis ({role}): {what} names no statute Tillit recognises ({shown}).")
+        provision = found.provision or _provision_in(titles, found.jurisdiction)
+        basis = {
+            "role": role,
+            "jurisdiction": found.jurisdiction,
+            "reference": found.reference,
+            "provision": provision,
+        }
+        if basis not in bases:
+            bases.append(basis)
+        if found.note and not provision:
+            r.notes.append(f"legal_basis: {found.note}")
 
+    rules = set()
     for rule in g.objects(subject, CPSV.follows):
+        rules.add(rule)
         role = next(
             (RULE_ROLES[k] for t in g.objects(rule, DCTERMS.type) if (k := _local(t)) in RULE_ROLES), None
         )
         if role is None:
             r.notes.append("legal_basis: a cpsv:follows rule has no type Tillit reads; left out.")
             continue
-        add(role, _statute_urls(g, rule, via=CPSV.implements), "a cpsv:follows rule")
+        titles = [t for t in g.objects(rule, DCTERMS.title) if isinstance(t, Literal)]
+        add(role, _statute_urls(g, rule, via=CPSV.implements), "a cpsv:follows rule", titles)
     for predicate, what in (
         (DCATAP.applicableLegislation, "applicableLegislation"),
         (DPV.hasLegalBasis, "dpv:hasLegalBasis"),
     ):
         for legislation in g.objects(subject, predicate):
+            if legislation in rules:
+                continue  # the rule itself (the export says a processing rule both ways)
             urls = [str(legislation)] if isinstance(legislation, URIRef) else []
             urls += _statute_urls(g, legislation, via=None)
             found = next((f for u in urls if (f := recognise(u)) is not None), None)
             if found is not None and any(
-                (found.jurisdiction, found.reference) == (j, ref) for j, ref, _ in seen
+                (found.jurisdiction, found.reference) == (b["jurisdiction"], b["reference"]) for b in bases
             ):
                 continue  # given by a rule already, with its role
             add("processing", urls, what)
     return bases
+
+
+#: Where a provision starts in a rule's title ("Folkeregisterloven § 1-1",
+#: "Offentlighets- och sekretesslag 22 kap. 1 §", "GDPR Art. 6(1)(e)"), by jurisdiction.
+_PROVISION_START = {
+    "NO": re.compile(r"§ ?\d.*$"),
+    "SE": re.compile(r"\d{1,3} ?[a-z]? kap\. .*§.*$|\d{1,4} ?[a-z]? ?§.*$"),
+    "EU": re.compile(r"Art(?:icle|\.)? ?\d.*$", re.IGNORECASE),
+}
+
+
+def _provision_in(titles: Iterable[Literal], jurisdiction: str) -> str | None:
+    """The provision a rule's title names after the statute (the export writes it so)."""
+    pattern = _PROVISION_START[jurisdiction]
+    for title in titles:
+        match = pattern.search(str(title)[:300])
+        if match is None:
+            continue
+        try:
+            return normalise_provision(jurisdiction, match.group(0))
+        except LegalReferenceError:
+            continue
+    return None
 
 
 def _statute_urls(g: Graph, node: Node, *, via: URIRef | None) -> list[str]:
@@ -373,7 +408,7 @@ def _licence(r: _Reading, subject: Node) -> str | None:
         licence = URIRef(found.pop()) if len(found) == 1 else None
     if licence is None:
         return None
-    value = vocabulary.licence_value(str(licence))
+    value = vocabulary.LICENCES.value(str(licence)) or vocabulary.licence_value(str(licence))
     if not value.startswith(("https://", "http://")) or len(value) > 500:
         r.notes.append("licence: not a URL; left out.")
         return None

@@ -30,7 +30,7 @@ from catalogue.services.reviews import ReviewService
 from dcat.harvest.records import MAPPING_VERSION, PROFILES, Record, read_records
 from dcat.harvest.sources import HarvestLimits, LoadedSource, is_url, load_source
 from dcat.harvest.writing import Harvester, HarvestReport, harvest_identity
-from dcat.vocabulary import AccessRights, parse_access_rights
+from dcat.vocabulary import AccessRights
 from security.outbound import OutboundPolicy
 
 
@@ -136,7 +136,7 @@ class HarvestRun:
     @property
     def access(self) -> AccessRights:
         """The access-right mapping over the scheme's enabled levels."""
-        return AccessRights(self.entries.scheme.enabled_keys, parse_access_rights(self.access_rights))
+        return AccessRights.from_setting(self.entries.scheme.enabled_keys, self.access_rights)
 
     def load(self, source: str, publisher: str, profile: str) -> LoadedSource:
         """Fetch and parse ``source`` whole (SourceUnreadable if it cannot be); not parsed

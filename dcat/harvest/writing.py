@@ -188,6 +188,10 @@ class Harvester:
                     outcome = self._one(identity, record, known.get(record.uri), ids, report, source, submit)
                     if outcome != "rejected":
                         report.count(outcome)
+                    if self.batches is not None:
+                        # A batch's session would keep every entry it wrote, and each
+                        # savepoint's flush looks at them all: let them go once written.
+                        self.session.expunge_all()
                     if progress is not None:
                         progress(1)
         self._retire_gone(identity, source, set(seen), known, report)

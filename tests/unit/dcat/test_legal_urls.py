@@ -53,6 +53,11 @@ from dcat.harvest.legal_urls import RecognisedReference, recognise
             "http://data.europa.eu/eli/reg/2016/679/art_6/par_1/pnt_e/oj",
             RecognisedReference("EU", "32016R0679", "Art. 6(1)(e)"),
         ),
+        # DPV's GDPR concept for Art. 6(1)(e), as the export writes dpv:hasLegalBasis.
+        (
+            "https://w3id.org/dpv/legal/eu/gdpr#A6-1-e",
+            RecognisedReference("EU", "32016R0679", "Art. 6(1)(e)"),
+        ),
         # The high-value datasets implementing regulation (EU) 2023/138.
         ("http://data.europa.eu/eli/reg_impl/2023/138/oj", RecognisedReference("EU", "32023R0138")),
     ],
