@@ -64,11 +64,8 @@ def test_every_group_keeps_its_subcommands():
         "statutes": {"list", "add", "load"},
         "sharing": {"report"},
         "data-elements": {"list", "add"},
-<<<<<<< HEAD
         "access": {"requests", "grants", "notify-expiring"},
-=======
         "harvest": {"run-due"},  # and `harvest SOURCE`, the hidden "once" (api/cli/harvest.py)
->>>>>>> r5-dcat-harvest
     }.items():
         result = runner.invoke(main, [group, "--help"])
         assert result.exit_code == 0, result.output
