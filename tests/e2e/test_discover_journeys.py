@@ -35,11 +35,12 @@ JOURNEY = {
 # replace these two local copies (WEB-R5.md, "Browser tests").
 @pytest.fixture
 def axe() -> Any:
-    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+    # The shell adds axe-playwright-python to the test extras (WEB-R5.md).
+    from axe_playwright_python.sync_playwright import Axe
 
     class Checker:
         def assert_clean(self, page: Any) -> None:
-            results = axe_playwright.Axe().run(page)
+            results = Axe().run(page)
             violations = results.response["violations"]
             found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
             assert violations == [], found
