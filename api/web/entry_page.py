@@ -78,6 +78,7 @@ def entry(entry_id: str) -> Any:
         level=labels.level_label(scheme, e["classification"], lang),
         level_meaning=labels.level_meaning(scheme, e["classification"], lang),
         sharing=labels.SHARING,
+        statuses=labels.STATUSES,
         sharing_meanings=labels.SHARING_MEANINGS,
         roles=labels.ROLES,
         auth=labels.AUTH,

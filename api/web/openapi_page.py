@@ -11,6 +11,10 @@ CSP: Swagger UI runs as a static script under `script-src 'self'`. It sets style
 the DOM (element.style), which `style-src 'self'` allows, so no relaxation is needed; the
 browser test (tests/e2e/test_discover_journeys.py) loads it under the strict policy and
 fails on a CSP violation.
+
+Accessibility: `static/discover-openapi.js` gives Swagger UI our own layout (no second
+`<main>`, no unlabelled server `<select>`, headings in order) and `static/discover.css`
+darkens its colours that miss WCAG AA contrast; the browser test runs axe on the viewer.
 """
 
 from __future__ import annotations

@@ -35,13 +35,15 @@ JOURNEY = {
 # replace these two local copies (WEB-R5.md, "Browser tests").
 @pytest.fixture
 def axe() -> Any:
-    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+    # The shell adds axe-playwright-python to the test extras (WEB-R5.md).
+    from axe_playwright_python.sync_playwright import Axe
 
     class Checker:
         def assert_clean(self, page: Any) -> None:
-            results = axe_playwright.Axe().run(page)
+            results = Axe().run(page)
             violations = results.response["violations"]
-            assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+            found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+            assert violations == [], found
 
     return Checker()
 
@@ -121,6 +123,7 @@ def test_a_developer_searches_filters_and_reads_a_summary_then_a_cleared_one_rea
     page.wait_for_url("**/openapi**")
     page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)  # rendered, not raw JSON
     assert page.locator(".swagger-ui .opblock").count() >= 1
+    axe.assert_clean(page)
     screenshot(page, f"openapi-{lang}")
     assert violations == []
     cleared.close()
