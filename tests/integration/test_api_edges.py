@@ -147,6 +147,9 @@ def test_agencies(client, token_for):
         ][0]
     )
     url = "/api/v1/agencies/202100-5489"
+    # Changed and retired by its own administrators only (docs/security.md, "Agencies").
+    problem(client.patch(url, json={"clearance": "sensitive"}, headers=admin), 403)
+    admin = token_for("internal", agency="202100-5489", extra=("catalogue:admin",))
     problem(client.patch(url, json={"clearance": "sensitive"}, headers=admin), 428)
     etag = client.get(url).headers["ETag"]
     response = client.patch(url, json={"clearance": "sensitive"}, headers={**admin, "If-Match": etag})
