@@ -5,6 +5,7 @@ word moves (search/freshness.py). Nothing here times anything: waits poll with a
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -218,3 +219,18 @@ def test_a_writer_that_died_is_started_again_by_the_worker_that_needs_it(app, pa
     found = _published(app, second, writer, "Myrmarkernas fåglar")
     _until(lambda: _search(first, "fåglar")["total"] == 1, "a new entry is indexed by the new writer")
     assert found
+
+
+def test_rate_limits_in_memory_are_counted_per_worker(app, app_settings):
+    """Documented (docs/search.md, "Several workers"; README): with the default
+    TILLIT_RATELIMIT_STORAGE_URI=memory:// each worker counts on its own, so N workers
+    allow up to N × a limit; shared storage (redis://) counts once."""
+    with serve(app_settings, env={"TILLIT_RATE_LIMIT_TOKEN_REFUSALS": "2/minute"}) as server:
+        first, second = (server.connect(pid) for pid in server.workers)
+        wrong = {"Authorization": "Basic " + base64.b64encode(b"nobody:wrong").decode()}
+        form = "grant_type=client_credentials"
+        statuses = [first.request("POST", "/oauth/token", wrong, form=form)[0] for _ in range(3)]
+        assert statuses == [401, 401, 429]
+        assert second.request("POST", "/oauth/token", wrong, form=form)[0] == 401  # its own count
+        first.close()
+        second.close()
