@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFProtect
 from api.edge import PAGE_CSP
 from api.problems import PROBLEM
 from api.web.blueprint import bp
+from api.web.i18n import page_language
 from api.web.session import keep_session
 
 #: The pages' policy, directive → sources (declared once, as ``api.edge.PAGE_CSP``).
@@ -101,6 +102,7 @@ def page_for_people(response: Response) -> Response:
         status = 403
     shown = status if status in PAGES else (500 if status >= 500 else 400)
     g.bare_page = status >= 500  # nothing that could fail again (the database) on the way
+    page_language()  # (a path outside the pages' blueprint has not chosen it yet)
     html = render_template("error.html", status=shown)
     page = Response(html, status=status, mimetype="text/html")
     for name in ("Allow", "Retry-After"):

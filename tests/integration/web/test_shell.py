@@ -83,6 +83,7 @@ def test_a_browser_gets_a_404_page_in_its_language(client, lang, text):
     html = page.get_data(as_text=True)
     assert text in html
     assert f"<title>{text} · Tillit</title>" in html
+    assert f'<html lang="{lang}">' in html
     assert page.headers["Content-Security-Policy"] == STRICT
     assert page.headers["Cache-Control"] == "no-store"
 
