@@ -24,6 +24,7 @@ from flask_wtf.csrf import CSRFProtect
 from api.edge import PAGE_CSP
 from api.problems import PROBLEM
 from api.web.blueprint import bp
+from api.web.i18n import page_language
 from api.web.session import keep_session
 
 #: The pages' policy, directive → sources (declared once, as ``api.edge.PAGE_CSP``).
@@ -102,8 +103,9 @@ def page_for_people(response: Response) -> Response:
     status = response.status_code
     if status == 401 and "Authorization" not in request.headers:
         status = 403
-    shown = status if status in PAGES else (500 if status >= 500 else 400)
+    shown = 403 if status == 401 else status if status in PAGES else (500 if status >= 500 else 400)
     g.bare_page = status >= 500  # nothing that could fail again (the database) on the way
+    page_language()  # (a path outside the pages' blueprint has not chosen it yet)
     html = render_template("error.html", status=shown)
     page = Response(html, status=status, mimetype="text/html")
     for name in ("Allow", "Retry-After"):
@@ -115,6 +117,8 @@ def page_for_people(response: Response) -> Response:
 
 def init_page_headers(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # only the pages (``_check_csrf``)
+    # The CSRF token's cookie (Flask's session) is Secure when Tillit is served over https.
+    app.config.setdefault("SESSION_COOKIE_SECURE", str(app.config["ISSUER"]).startswith("https://"))
     csrf.init_app(app)
 
 

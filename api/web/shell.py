@@ -111,7 +111,8 @@ def nav_links() -> list[tuple[str, str]]:
 
 @bp.app_context_processor
 def _shell() -> dict[str, Any]:
-    return {"shell_me": me, "shell_nav": nav_links, "role_labels": ROLE_LABELS}
+    # page_lang: for templates outside the pages (the authorization server's login page).
+    return {"shell_me": me, "shell_nav": nav_links, "role_labels": ROLE_LABELS, "page_lang": page_language}
 
 
 @bp.get("/notifications")

@@ -30,6 +30,7 @@ from authserver.adapters import Person
 from authserver.oidc_login import register_finisher, start
 from authserver.oidc_providers import form_action_origins, login_choices
 from authserver.ratelimit import NOT_A_GUESS, limit_login
+from authserver.services.security_events import record_security_event
 from authserver.services.users import UserService
 from catalogue.models import Agency
 
@@ -129,7 +130,10 @@ def _finish_delegated(person: Person, pending: str) -> Response:
 def sign_out() -> Response:
     session = web_session()
     if session is not None:
+        identity = page_identity()
         end_session(session)
+        if identity.person == session.user_id:
+            record_security_event(db(), identity, "logout", {"via": "web"}, anchor=tillit().anchor)
     cookie_session.pop("csrf_token", None)
     return Response(status=302, headers={"Location": url_for("web.home")})
 

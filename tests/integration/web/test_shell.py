@@ -15,12 +15,13 @@ from authserver.services.users import UserService
 from catalogue.models import Notification
 from tests.agencies import SKATTEVERKET
 from tests.integration.web.signing_in import HTML, sign_in
-from tests.security.people import make_user
+from tests.security.people import auth_params, make_app_client, make_user, pkce
 
 WEB = Path(__file__).resolve().parents[3] / "api" / "web"
 SHELL_FILES = [
     *(WEB / name for name in ("headers.py", "signin.py", "shell.py", "session.py")),
     *(WEB / "templates" / name for name in ("base.html", "signin.html", "error.html", "notifications.html")),
+    WEB.parents[1] / "authserver" / "templates" / "login.html",
 ]
 STRICT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -83,6 +84,7 @@ def test_a_browser_gets_a_404_page_in_its_language(client, lang, text):
     html = page.get_data(as_text=True)
     assert text in html
     assert f"<title>{text} · Tillit</title>" in html
+    assert f'<html lang="{lang}">' in html
     assert page.headers["Content-Security-Policy"] == STRICT
     assert page.headers["Cache-Control"] == "no-store"
 
@@ -186,3 +188,15 @@ def test_every_shell_label_is_translated(lang):
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         assert all(strings), (lang, msgid)
         assert not message.fuzzy, (lang, msgid)
+
+
+def test_the_authorization_servers_login_page_speaks_the_readers_language(app, client):
+    client_id, _ = make_app_client(app)
+    _, challenge = pkce()
+    params = auth_params(client_id, challenge)
+    swedish = client.get("/oauth/authorize", query_string=params, headers={"Accept-Language": "sv"})
+    html = swedish.get_data(as_text=True)
+    assert '<html lang="sv">' in html and "<title>Logga in i Tillit</title>" in html
+    assert "Catalogue app vill agera åt dig" in html and "Användarnamn" in html
+    english = client.get("/oauth/authorize", query_string=params).get_data(as_text=True)
+    assert "<title>Sign in to Tillit</title>" in english and "Catalogue app asks to act for you" in english

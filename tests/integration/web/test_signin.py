@@ -10,6 +10,7 @@ from authserver.services.users import UserService
 from security.identity import REVIEW, WRITE, system_identity
 from tests.agencies import LANTMATERIET, SKATTEETATEN
 from tests.integration.web.signing_in import HTML, session_cookie, sign_in, sign_out
+from tests.oidcflow import security_events
 from tests.security.people import make_user
 
 
@@ -77,13 +78,15 @@ def test_a_wrong_password_and_an_unknown_person_read_alike(app, client):
 
 
 def test_sign_out_ends_the_session(app, client):
-    make_user(app, "alice")
+    alice = make_user(app, "alice")
     sign_in(client)
     assert session_cookie(client)
     response = sign_out(client)
     assert response.status_code == 302
     assert session_cookie(client) is None
     assert "Alice" not in client.get("/", headers=HTML).get_data(as_text=True)
+    (event,) = security_events(app, "logout")
+    assert event.actor == alice and event.details == {"via": "web"}
 
 
 def test_next_never_leaves_the_site(app, client):
