@@ -372,9 +372,17 @@ def comparable(name: str, value: Any) -> Any:
     (JSON types; a legal basis by what identifies it; empty values alike)."""
     if name == "legal_basis":
         return [{k: b.get(k) for k in BASIS_KEYS} for b in value or []]
-    if value in (None, "", [], {}):
-        return None
-    return json.loads(json.dumps(value, default=str, sort_keys=True))
+    return _pruned(json.loads(json.dumps(value, default=str, sort_keys=True)))
+
+
+def _pruned(value: Any) -> Any:
+    """Empty parts left out at every depth: an omitted key, null, "" and {} say the same."""
+    if isinstance(value, dict):
+        kept = {k: p for k, p in ((k, _pruned(v)) for k, v in value.items()) if p is not None}
+        return kept or None
+    if isinstance(value, list):
+        return [_pruned(v) for v in value] or None
+    return None if value == "" else value
 
 
 # -- an entry → the form's values -----------------------------------------------------

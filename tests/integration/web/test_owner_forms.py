@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+from werkzeug.datastructures import MultiDict
+
 from tests.conftest import SKATTEVERKET
-from tests.factories import MINIMAL_OPENAPI, create_entry, publish
+from tests.factories import GDPR_TASK, MINIMAL_OPENAPI, OSL_TAX, create_entry, publish
 from tests.integration.web.work_helpers import (
     OFFICER,
     OWNER,
+    as_posted,
     entry_id_of,
     error_beside,
     form_of,
@@ -252,3 +255,19 @@ def test_an_invalid_document_in_an_edit_of_a_published_api_is_a_message(app, cli
     html = page.get_data(as_text=True)
     assert page.status_code == 422
     assert error_beside(html, "f-openapi").strip()
+
+
+def test_saving_the_form_unchanged_needs_no_review(app, client, token_for):
+    owner = token_for("sensitive", extra=OWNER)
+    entry_id = _published(
+        app,
+        client,
+        owner,
+        classification="internal",
+        contains_personal_data=True,
+        legal_basis=[OSL_TAX, GDPR_TASK],
+        temporal={"start": "2020-01-01", "end": None},
+    )
+    html = client.get(f"/work/entries/{entry_id}/edit", headers=owner).get_data(as_text=True)
+    saved = client.post(f"/work/entries/{entry_id}/edit", data=MultiDict(as_posted(html, {})), headers=owner)
+    assert saved.status_code == 303 and "done=saved" in saved.headers["Location"]

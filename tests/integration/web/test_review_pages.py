@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
+from werkzeug.datastructures import MultiDict
+
 from tests.conftest import LANTMATERIET
 from tests.factories import create_entry, publish
-from tests.integration.web.work_helpers import OFFICER, OWNER, OWNER_OFFICER, form_of, internal_basis
+from tests.integration.web.work_helpers import (
+    OFFICER,
+    OWNER,
+    OWNER_OFFICER,
+    as_posted,
+    form_of,
+    internal_basis,
+)
 
 
 def _pending(client, headers, entry_id):
@@ -138,3 +149,24 @@ def test_hostile_titles_and_bases_are_escaped_in_the_queue_and_the_diff(client, 
         html = client.get(path, headers=officer).get_data(as_text=True)
         assert "<script>alert(" not in html, path
         assert "&lt;script&gt;alert(" in html, path
+
+
+def test_a_form_edit_shows_only_what_it_changes_in_the_diff(app, client, token_for):
+    """The edit form sends the whole entry (PUT): unchanged fields are no rows of the diff."""
+    owner = token_for("sensitive", extra=OWNER)
+    officer = token_for("sensitive", extra=OFFICER)
+    entry = create_entry(
+        client, owner, contact_point={"name": "Kundtjänst"}, temporal={"start": "2020-01-01"}
+    )
+    publish(app, entry["id"])
+    html = client.get(f"/work/entries/{entry['id']}/edit", headers=owner).get_data(as_text=True)
+    changes = {"classification": "internal", **internal_basis(), "action": "confirm"}
+    multi = as_posted(html, changes)
+    saved = client.post(f"/work/entries/{entry['id']}/edit", data=MultiDict(multi), headers=owner)
+    assert saved.status_code == 303, re.findall(
+        r"field-error[^>]*>(.*?)</ul>", saved.get_data(as_text=True), re.S
+    )
+    review_id = _pending(client, officer, entry["id"])
+    page = client.get(f"/work/reviews/{review_id}", headers=officer).get_data(as_text=True)
+    rows = re.findall(r'<tr class="changed"><th scope="row">([^<]+)</th>', page)
+    assert sorted(rows) == ["Classification", "Legal basis"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 from tests.conftest import SKATTEVERKET
@@ -50,3 +51,20 @@ def error_beside(html: str, field_id: str) -> str:
     found = re.search(rf'<ul class="field-error" id="{re.escape(field_id)}-error">(.*?)</ul>', html, re.S)
     assert found, f"no messages for {field_id}"
     return found.group(1)
+
+
+def as_posted(html: str, changes: dict[str, str]) -> list[tuple[str, str]]:
+    """What a browser posts for the form as the page shows it, with ``changes`` typed in."""
+    fields = dict(
+        re.findall(r'<input(?![^>]*type="checkbox")[^>]* name="([^"]+)"[^>]* value="([^"]*)"', html)
+    )
+    fields.update(re.findall(r'<textarea[^>]* name="([^"]+)"[^>]*>([^<]*)</textarea>', html))
+    select = r'<select[^>]* name="([^"]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected'
+    fields.update(re.findall(select, html, re.S))
+    fields = {k: unescape(v) for k, v in fields.items() if k != "csrf_token"}
+    fields.update(changes)
+    ticked = re.findall(r'<input type="checkbox"[^>]* name="([^"]+)" value="([^"]*)" checked', html)
+    ticked += [
+        (k, "on") for k in re.findall(r'<input type="checkbox" id="[^"]+" name="([^"]+)" checked', html)
+    ]
+    return [*fields.items(), *((k, unescape(v)) for k, v in ticked)]
