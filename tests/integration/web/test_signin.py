@@ -106,3 +106,9 @@ def test_a_disabled_agency_person_cannot_sign_in(app, client):
     response = sign_in(client)
     assert response.status_code == 200
     assert "Wrong user name or password" in response.get_data(as_text=True)
+
+
+def test_a_hostile_next_is_escaped_on_the_form(client):
+    html = client.get('/signin?next=/"><script>alert(1)</script>', headers=HTML).get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert 'value="/&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
