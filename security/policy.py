@@ -137,6 +137,15 @@ def can_admin_agency(identity: Identity, agency: str) -> bool:
     )
 
 
+def can_grant_clearance(identity: Identity, level: str) -> bool:
+    """May the caller give an agency the clearance ``level`` (the ceiling of what its
+    people and clients may read), registering it or changing it? Nobody grants more than
+    they may read themselves; the system (the operator's commands) may grant any level.
+    So an agency's own administrator may lower its clearance but never raise it
+    (docs/security.md, "Agencies"). Fails closed on a level the caller cannot read."""
+    return identity.is_system or level in identity.readable_levels
+
+
 def can_manage_statutes(identity: Identity) -> bool:
     """May the caller add and change statutes of the register (admin scope, or the system)?
     Reading the register needs nothing: statutes are public law."""

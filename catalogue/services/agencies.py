@@ -89,9 +89,11 @@ class AgencyService:
     def create(self, identity: Identity, data: dict[str, Any]) -> Agency:
         """Register an agency (admin only); Conflict if its number is taken.
 
-        ValidationFailed for a clearance that is not a level in force."""
+        ValidationFailed for a clearance that is not a level in force; PermissionDenied for
+        one above the caller's own (``policy.can_grant_clearance``)."""
         self._require_admin(identity)
         clearance = self._clearance(data.get("clearance"))
+        self._require_grantable(identity, clearance)
         if self.session.get(Agency, data["orgnr"]) is not None:
             raise Conflict(f"An agency with organisation number {data['orgnr']} exists already.")
         agency = Agency(
@@ -108,12 +110,18 @@ class AgencyService:
 
     def update(self, identity: Identity, orgnr: str, data: dict[str, Any], if_match: str | None) -> Agency:
         """Change an agency's names, contacts or clearance (its own administrators or the
-        system, If-Match required)."""
+        system, If-Match required). Clearance is the ceiling of everything the agency's
+        people and clients may read: no one gives more than they may read themselves, so its
+        own administrators may lower it but only the system (the operator's commands)
+        raises it (``policy.can_grant_clearance``)."""
         self._require_own_admin(identity, orgnr)
         agency = self.get(identity, orgnr)
         check_etag(agency_etag(agency), if_match)
         if "clearance" in data:
-            agency.clearance = self._clearance(data["clearance"])
+            clearance = self._clearance(data["clearance"])
+            if clearance != agency.clearance:
+                self._require_grantable(identity, clearance)
+            agency.clearance = clearance
         for key in ("name", "homepage", "contact_email"):
             if key in data:
                 setattr(agency, key, data[key])
@@ -132,6 +140,11 @@ class AgencyService:
             agency.modified = utcnow()
             self.session.commit()
         return agency
+
+    @staticmethod
+    def _require_grantable(identity: Identity, clearance: str) -> None:
+        if not policy.can_grant_clearance(identity, clearance):
+            raise PermissionDenied("No one gives an agency a clearance above their own.")
 
     def _clearance(self, value: str | None) -> str:
         if value is None:

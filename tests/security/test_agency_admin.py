@@ -52,3 +52,36 @@ def test_the_agency_s_own_admin_manages_it(client, token_for):
     assert changed.status_code == 200 and changed.json["homepage"] == "https://www.skatteverket.se"
     retired = client.delete(_url(SKATTEVERKET), headers={**own, "If-Match": changed.headers["ETag"]})
     assert retired.status_code == 200 and retired.json["retired"] is True
+
+
+def test_an_agency_admin_lowers_but_never_raises_its_own_agencys_clearance(client, token_for):
+    """The agency's clearance caps what its own people read; its admin raising it would be
+    the agency granting itself what only the operator decides."""
+    before = client.get(_url(LANTMATERIET))
+    assert before.json["clearance"] == "sensitive"
+    own = token_for("sensitive", agency=LANTMATERIET, extra=ADMIN)
+    lowered = client.patch(
+        _url(LANTMATERIET),
+        json={"clearance": "internal"},
+        headers={**own, "If-Match": before.headers["ETag"]},
+    )
+    assert lowered.status_code == 200 and lowered.json["clearance"] == "internal"
+    capped = token_for("internal", agency=LANTMATERIET, extra=ADMIN)
+    raised = client.patch(
+        _url(LANTMATERIET),
+        json={"clearance": "sensitive"},
+        headers={**capped, "If-Match": lowered.headers["ETag"]},
+    )
+    assert raised.status_code == 403
+    assert raised.json["detail"] == "No one gives an agency a clearance above their own."
+    assert client.get(_url(LANTMATERIET)).json["clearance"] == "internal"
+
+
+def test_an_admin_never_registers_an_agency_above_its_own_clearance(client, token_for):
+    admin = token_for("internal", agency=LANTMATERIET, extra=ADMIN)
+    body = {"orgnr": "2021005489", "country": "SE", "name": {"sv": "Bolagsverket"}}
+    above = client.post("/api/v1/agencies", json={**body, "clearance": "sensitive"}, headers=admin)
+    assert above.status_code == 403
+    assert client.get("/api/v1/agencies/202100-5489").status_code == 404
+    within = client.post("/api/v1/agencies", json={**body, "clearance": "internal"}, headers=admin)
+    assert within.status_code == 201 and within.json["clearance"] == "internal"
