@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
-from flask import Response, abort, request
+from flask import Response, abort, g, request
 
 from api.web import labels
 from api.web.blueprint import bp
@@ -26,8 +26,20 @@ def _pick(texts: dict[str, str] | None) -> str:
 
 @bp.app_template_global("lang_url")
 def lang_url(code: str) -> str:
-    """This page in language ``code``, its query kept (filters survive a change of language)."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    """This page in language ``code``, its query kept (filters survive a change of language).
+    A page that validates its query (the search page) sets ``g.page_query`` to what it
+    understood, and only that is kept: an unknown filter value is never echoed."""
+    kept = g.get("page_query")
+    if kept is not None:
+        args = [
+            (k, str(v))
+            for k, values in kept.items()
+            if k != "lang"
+            for v in (values if isinstance(values, list | tuple) else [values])
+            if v not in (None, "")
+        ]
+    else:
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
     return f"{request.path}?{urlencode([*args, ('lang', code if code in LANGS else 'en')])}"
 
 

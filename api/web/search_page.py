@@ -26,7 +26,7 @@ from math import ceil
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import jsonify, render_template, request, url_for
+from flask import g, jsonify, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from api.web import labels
@@ -208,6 +208,11 @@ def home() -> Any:
     sort = request.args.get("sort", "relevance")
     sort = sort if sort in SORTS else "relevance"
     chosen = read_filters(request.args.to_dict(flat=False), scheme.enabled_keys)
+    if "element" in chosen:  # only keys of the (public) vocabulary: an unknown one is never echoed
+        known = labels.element_labels(identity, page_language())
+        chosen["element"] = [key for key in chosen["element"] if key in known]
+        if not chosen["element"]:
+            del chosen["element"]
     max_page = MAX_WINDOW // PER_PAGE
     page = min(max(1, request.args.get("page", 1, type=int) or 1), max_page)
     query = SearchQuery(
@@ -224,6 +229,7 @@ def home() -> Any:
         "sort": sort if sort != "relevance" else None,
         "lang": page_language(),
     }
+    g.page_query = params  # the language links keep what the page understood, nothing else
     items = []
     for item in result.items:
         document = dict(item.view.document)

@@ -52,3 +52,29 @@ def test_content_falls_back_to_the_nearest_language():
     assert pick({"en": "Only English"}, "sv") == "Only English"
     assert pick({"sv": "Bara svenska"}, "en") == "Bara svenska"
     assert pick({}, "sv") == ""
+
+
+def test_a_message_means_one_thing_in_every_area():
+    """Flask-Babel merges the areas' catalogues (later areas win), so a message translated
+    differently in two areas would show one of them depending on the order: every area
+    must translate a shared message the same way."""
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    from api.web.i18n import AREAS, TRANSLATIONS
+
+    clashes = []
+    for lang in ("sv", "nb", "nn"):
+        seen: dict[str, tuple[str, object]] = {}
+        for area in AREAS:
+            path = Path(TRANSLATIONS, area, lang, "LC_MESSAGES", "messages.po")
+            with path.open("rb") as po:
+                for message in read_po(po):
+                    if not message.id:
+                        continue
+                    key = message.id if isinstance(message.id, str) else message.id[0]
+                    first = seen.setdefault(key, (area, message.string))
+                    if first[1] != message.string:
+                        clashes.append((lang, key, first, (area, message.string)))
+    assert clashes == []
