@@ -169,4 +169,7 @@ def test_the_web_search_page_offers_the_element_filter(app, client, holders):
     unknown = client.get("/?element=shoe-size&lang=en")
     assert unknown.status_code == 200 and "shoe-size" not in unknown.get_data(as_text=True)
     entry = client.get(f"/entries/{holders['source']}?lang=sv").get_data(as_text=True)
-    assert "postadress (källregister)" in entry and "namn" in entry
+    # The entry page names its elements in the reader's language, the authoritative one marked.
+    marked = r'class="element authoritative"[^>]*>postadress</a> <span class="badge authoritative">'
+    assert re.search(marked, entry)
+    assert ">namn</a>" in entry
