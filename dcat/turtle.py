@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from rdflib import BNode, Graph, Literal
@@ -132,7 +132,7 @@ def _tail(o: Any) -> str:
     return ""
 
 
-def _literal(literal: Literal, term: Any) -> str:
+def _literal(literal: Literal, term: Callable[[Any], str]) -> str:
     text = '"' + str(literal).translate(_STRING_ESCAPES) + '"'
     if literal.language:
         return text + "@" + literal.language

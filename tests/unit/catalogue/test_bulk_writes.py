@@ -35,6 +35,7 @@ OWNER = build_identity(
     agency=AGENCY,
     scopes=["catalogue:read:internal", "catalogue:write"],
 )
+NO_DATASET = "00000000-0000-4000-8000-000000000000"
 #: Columns whose values differ between two runs by nature (times, the chain's hashes).
 _UNCOMPARED = {"hash", "prev_hash"}
 
@@ -165,7 +166,7 @@ def test_apis_serving_the_datasets_written_together(tmp_path):
                     api_payload(AGENCY, "public", title={"sv": "API"}, serves_datasets=datasets)
                 ),
                 ApiCreateSchema().load(
-                    api_payload(AGENCY, "public", title={"sv": "Fel"}, serves_datasets=["00000000-0000-4000-8000-000000000000"])
+                    api_payload(AGENCY, "public", title={"sv": "Fel"}, serves_datasets=[NO_DATASET])
                 ),
             ]
             answers = write(session, "api", apis)
