@@ -17,7 +17,10 @@ done before and outside any write transaction) and, for one publisher and one so
 
 Every write is the service's: input loaded by the API's own input schemas
 (``catalogue.schemas``), rules checked by the service, the change committed with its
-outbox row and audit event, each entry in a transaction of its own. The caller is a
+outbox row and audit event. A batch's new records are created and submitted in groups
+(``EntryService.create_many``, ``ReviewService.submit_many``: each item by the single
+path's own steps, the group in one commit; tests/unit/catalogue/test_bulk_writes.py proves
+the same rows and events), the others one entry at a time; docs/harvest.md, "Speed". The caller is a
 harvest identity of the publisher (:func:`harvest_identity`): the write scope and the
 agency's clearance, so a source cannot propose a level above what the agency may hold.
 """
