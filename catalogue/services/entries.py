@@ -21,12 +21,13 @@ builds one with the concrete machines.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from catalogue import fields as entry_fields
+from catalogue.errors import CatalogueError
 from catalogue.models import Entry
 from catalogue.ports import AuditedEntry, EntryMachines, Indexer, NullIndexer
 from catalogue.services.common import Page
@@ -160,6 +161,16 @@ class EntryService:
         """Register a draft entry for the caller's agency."""
         return self.writing.create(identity, entry_type, data)
 
+    def create_many(
+        self,
+        identity: Identity,
+        entry_type: str,
+        items: Sequence[dict[str, Any]],
+        companions: Callable[[int, Entry], Iterable[object]] | None = None,
+    ) -> list[Entry | CatalogueError]:
+        """``create`` for many drafts, by the same checks, committed together (a harvest)."""
+        return self.writing.create_many(identity, entry_type, items, companions)
+
     def update(
         self,
         identity: Identity,
@@ -211,3 +222,9 @@ class EntryService:
     ) -> None:
         """The change, its outbox row and its audit event commit together."""
         self.writing.commit_change(identity, entry, action, details)
+
+    def commit_changes(
+        self, identity: Identity, action: str, changes: Sequence[tuple[Entry, dict[str, Any] | None]]
+    ) -> None:
+        """Several entries' changes of one action, each with its outbox row and audit event."""
+        self.writing.commit_changes(identity, action, changes)

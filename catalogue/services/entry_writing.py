@@ -12,7 +12,7 @@ reviewed fields of a published entry is not applied: it is opened as a review by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue import fields as entry_fields
 from catalogue.db import begin_write
-from catalogue.errors import Conflict, PermissionDenied, ValidationFailed
+from catalogue.errors import CatalogueError, Conflict, PermissionDenied, ValidationFailed
 from catalogue.models import (
     Agency,
     ApiOperation,
@@ -97,6 +97,63 @@ class EntryWriter:
         publisher = data.pop("publisher")
         prepared = self.prepare(data)
         begin_write(self.session)
+        self._may_create(identity, publisher)
+        entry = self._new_entry(identity, entry_type, publisher, prepared)
+        self.session.add(entry)
+        self.commit_change(identity, entry, "entry.create")
+        return self.reader.view(identity, entry)
+
+    def create_many(
+        self,
+        identity: Identity,
+        entry_type: str,
+        items: Sequence[dict[str, Any]],
+        companions: Callable[[int, Entry], Iterable[object]] | None = None,
+    ) -> list[Entry | CatalogueError]:
+        """``create`` for many drafts at once (a harvest's new records): each item is
+        checked by the very steps ``create`` takes (``prepare``, ``_may_create``,
+        ``_new_entry``: the same rules and the same audited refusal); an item that fails
+        is its error in the answer and is not written. The others are written in one
+        flush and committed together, each with its outbox row and its ``entry.create``
+        event, as ``create`` writes them one by one (tests/unit/catalogue/test_bulk_writes.py
+        compares the two). ``companions(i, entry)`` gives rows to commit with the i-th
+        entry (a harvest record). The answer is in the order of ``items``; no rendering."""
+        answers: list[Entry | CatalogueError | None] = [None] * len(items)
+        ready: list[tuple[int, str, PreparedInput]] = []
+        for i, item in enumerate(items):
+            data = dict(item)
+            publisher = data.pop("publisher")
+            try:
+                ready.append((i, publisher, self.prepare(data)))
+            except CatalogueError as exc:
+                answers[i] = exc
+        begin_write(self.session)
+        # Every permission first: a refusal is audited in a transaction of its own,
+        # which must not roll back what the items before it have built.
+        allowed = []
+        for i, publisher, prepared in ready:
+            try:
+                self._may_create(identity, publisher)
+                allowed.append((i, publisher, prepared))
+            except CatalogueError as exc:
+                answers[i] = exc
+        built: list[tuple[int, Entry]] = []
+        for i, publisher, prepared in allowed:
+            try:
+                built.append((i, self._new_entry(identity, entry_type, publisher, prepared)))
+            except CatalogueError as exc:
+                answers[i] = exc
+        for i, entry in built:
+            self.session.add(entry)
+            if companions is not None:
+                self.session.add_all(list(companions(i, entry)))
+            answers[i] = entry
+        self.commit_changes(identity, "entry.create", [(entry, None) for _i, entry in built])
+        return [a for a in answers if a is not None]
+
+    def _may_create(self, identity: Identity, publisher: str) -> None:
+        """PermissionDenied (audited) or ValidationFailed unless the caller may register
+        an entry for ``publisher``."""
         if not policy.can_create(identity, publisher):
             self.reader.audit_now(
                 identity, "entry.create", None, decision="deny", details={"publisher": publisher}
@@ -106,11 +163,14 @@ class EntryWriter:
             )
         if self.session.get(Agency, publisher) is None:
             raise ValidationFailed({"publisher": ["No agency with that organisation number."]})
+
+    def _new_entry(
+        self, identity: Identity, entry_type: str, publisher: str, prepared: PreparedInput
+    ) -> Entry:
+        """A draft with the rules checked and the input applied (not added, not committed)."""
         entry = Entry(type=entry_type, publisher=publisher, status=policy.DRAFT)
         self.apply(identity, entry, prepared, creating=True)
-        self.session.add(entry)
-        self.commit_change(identity, entry, "entry.create")
-        return self.reader.view(identity, entry)
+        return entry
 
     def update(
         self,
@@ -397,13 +457,25 @@ class EntryWriter:
         self, identity: Identity, entry: Entry, action: str, details: dict[str, Any] | None = None
     ) -> None:
         """The change, its outbox row and its audit event commit together."""
+        self.commit_changes(identity, action, [(entry, details)])
+
+    def commit_changes(
+        self, identity: Identity, action: str, changes: Sequence[tuple[Entry, dict[str, Any] | None]]
+    ) -> None:
+        """Several entries' changes of one action, each with its outbox row and audit
+        event, flushed and committed together (``commit_change`` is this for one)."""
+        if not changes:
+            return
         try:
-            changed = entry in self.session.new or self.session.is_modified(entry)
+            changed = [entry in self.session.new or self.session.is_modified(entry) for entry, _ in changes]
             self.session.flush()
-            if changed:  # a decision that changes nothing needs no re-indexing
-                self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
-            self.audit.record(
-                identity, action, entry=entry, details={"revision": entry.revision, **(details or {})}
+            for (entry, _details), was_changed in zip(changes, changed, strict=True):
+                if was_changed:  # a decision that changes nothing needs no re-indexing
+                    self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            self.audit.record_many(
+                identity,
+                action,
+                [(entry, {"revision": entry.revision, **(details or {})}) for entry, details in changes],
             )
             self.session.commit()
         except StaleDataError as exc:
@@ -412,7 +484,7 @@ class EntryWriter:
         except Exception:
             self.session.rollback()
             raise
-        self.indexer.changed([entry.id])
+        self.indexer.changed([entry.id for entry, _ in changes])
 
 
 def _with_operations(merged: dict[str, Any], prepared: PreparedInput) -> dict[str, Any]:

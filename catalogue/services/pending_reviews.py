@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalogue import fields as entry_fields
 from catalogue.errors import Conflict
-from catalogue.models import Entry, Notification, Review
+from catalogue.models import Entry, Notification, Review, new_id
 from catalogue.ports import AuditTrail
 from security.identity import Identity
 
@@ -76,7 +76,11 @@ class PendingReviews:
         )
         if busy:
             raise Conflict("This entry already has a review waiting for a decision.")
+        # The id is given here, not at the flush: the notification names it, and nothing is
+        # flushed before the caller's commit (a bulk submission's entries are flushed, and
+        # found changed, by their commit: ``ReviewService.submit_many``).
         review = Review(
+            id=new_id(),
             entry_id=entry.id,
             kind=kind,
             state=PENDING,
@@ -88,7 +92,6 @@ class PendingReviews:
             submitted_by=identity.person or identity.subject,
         )
         self.session.add(review)
-        self.session.flush()
         self.session.add(
             Notification(
                 agency=entry.publisher,

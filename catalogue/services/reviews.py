@@ -3,6 +3,7 @@ published entries, periodic re-review, and the classification history."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from catalogue.db import begin_write
-from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from catalogue.errors import CatalogueError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Entry, Notification, Review, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView, PreparedInput
@@ -54,13 +55,49 @@ class ReviewService:
         begin_write(self.session)
         entry = self.entries.load_visible(identity, entry_id, entry_type)
         self.entries.require_write(identity, entry, "review.submit")
+        review = self._submission(identity, entry)
+        self.entries.commit_change(identity, entry, "review.submit", {"review": review.id})
+        return self.entries.view(identity, entry, pending_review=review.id)
+
+    def submit_many(
+        self, identity: Identity, entry_ids: Sequence[str], entry_type: str | None = None
+    ) -> list[Review | CatalogueError]:
+        """``submit`` for many drafts at once (a harvest's new entries): each one checked
+        by the steps ``submit`` takes, the submissions committed together, each with its
+        outbox row and ``review.submit`` event. The answer, in the order of ``entry_ids``:
+        each one's review, or why it was not submitted. No rendering."""
+        begin_write(self.session)
+        answers: list[Review | CatalogueError | None] = [None] * len(entry_ids)
+        # Every permission first: a refusal is audited in a transaction of its own,
+        # which must not roll back the reviews opened before it.
+        allowed: list[tuple[int, Entry]] = []
+        for i, entry_id in enumerate(entry_ids):
+            try:
+                entry = self.entries.load_visible(identity, entry_id, entry_type)
+                self.entries.require_write(identity, entry, "review.submit")
+                allowed.append((i, entry))
+            except CatalogueError as exc:
+                answers[i] = exc
+        submitted: list[tuple[Entry, dict[str, Any] | None]] = []
+        for i, entry in allowed:
+            try:
+                review = self._submission(identity, entry)
+            except CatalogueError as exc:
+                answers[i] = exc
+                continue
+            answers[i] = review
+            submitted.append((entry, {"review": review.id}))
+        self.entries.commit_changes(identity, "review.submit", submitted)
+        return [a for a in answers if a is not None]
+
+    def _submission(self, identity: Identity, entry: Entry) -> Review:
+        """Open ``entry``'s publication review and freeze it (not committed)."""
         if entry.status != policy.DRAFT:
             raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
         review = self.pending.open(identity, entry, "publication", {}, entry.classification)
         entry.status = policy.IN_REVIEW
         entry.modified = utcnow()
-        self.entries.commit_change(identity, entry, "review.submit", {"review": review.id})
-        return self.entries.view(identity, entry, pending_review=review.id)
+        return review
 
     def request_reclassification(self, identity: Identity, entry_id: str, rationale: str) -> Review:
         """A security officer opens a review of a published entry (another officer decides)."""
