@@ -41,6 +41,7 @@ from catalogue.services.data_elements import DataElementService
 from catalogue.services.entries import EntryService
 from catalogue.services.grants import GrantService
 from catalogue.services.notifications import NotificationService
+from catalogue.services.openapi_refresh import OpenAPIRefresh
 from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
@@ -158,6 +159,7 @@ class Services:
             t.heads,
             openapi_limits=t.openapi_limits,
             refusals=t.refusals,
+            outbound=t.outbound,
         )
 
     @cached_property
@@ -207,6 +209,10 @@ class Services:
     @cached_property
     def harvest_sources(self) -> HarvestSourceService:
         return HarvestSourceService(self.session, self.tillit.outbound)
+
+    @cached_property
+    def openapi_refresh(self) -> OpenAPIRefresh:
+        return OpenAPIRefresh(self.entries)
 
     @cached_property
     def notifications(self) -> NotificationService:
