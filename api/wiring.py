@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.context import AppContext
 from authserver.services.people import PeopleService
-from catalogue.compose import audit_service, entry_service, statute_service
+from catalogue.compose import audit_service, audit_trail, entry_service, statute_service
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
@@ -208,7 +208,9 @@ class Services:
 
     @cached_property
     def harvest_sources(self) -> HarvestSourceService:
-        return HarvestSourceService(self.session, self.tillit.outbound)
+        return HarvestSourceService(
+            self.session, self.tillit.outbound, audit_trail(self.session, self.tillit.anchor)
+        )
 
     @cached_property
     def openapi_refresh(self) -> OpenAPIRefresh:

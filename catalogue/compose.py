@@ -24,7 +24,7 @@ from catalogue.machinery.audit.chain import Chain, HeadAnchor
 from catalogue.machinery.children.openapi import OpenAPIDocumentChecker, OpenAPILimits
 from catalogue.machinery.openapi_source import OpenAPIFetcher
 from catalogue.machinery.readpath.rendering import renderer_for
-from catalogue.ports import EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
+from catalogue.ports import AuditTrail, EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
 from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
 from catalogue.services.statutes import StatuteService
@@ -76,6 +76,12 @@ def audit_service(
 ) -> AuditService:
     """An ``AuditService`` on ``session`` over the audit chain anchored in ``anchor``."""
     return AuditService(session, Chain(anchor), refusals)
+
+
+def audit_trail(session: Session, anchor: HeadAnchor | None = None) -> AuditTrail:
+    """The audit chain's trail in ``session`` (anchored in ``anchor``), for a service
+    outside ``catalogue`` whose changes are audited (the harvest-source register)."""
+    return Chain(anchor).trail(session)
 
 
 def statute_service(
