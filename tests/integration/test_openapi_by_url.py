@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 
 from catalogue.models import AuditEvent, Entry, utcnow
 from tests.agencies import LANTMATERIET
-from tests.factories import MINIMAL_OPENAPI, api_payload, publish
+from tests.factories import GDPR_TASK, MINIMAL_OPENAPI, api_payload, publish
 
 WRITER = ("catalogue:write",)
 MAX_BYTES = 20_000
@@ -290,3 +290,29 @@ def test_the_schedule_refreshes_what_is_due(client, token_for, app, served, run_
     assert [json.loads(line)["entry"] for line in result.output.splitlines()] == [b]
     monkeypatch.setenv("TILLIT_OPENAPI_REFRESH_HOURS", "0")
     assert run_cli("harvest", "openapi-due").exit_code == 2
+
+
+def test_a_fetched_document_waiting_for_review_keeps_its_fetch_time(client, token_for, app, served):
+    """A change of a published API that touches a reviewed field waits for an officer,
+    its fetched document and fetch time with it (kept in the review's JSON)."""
+    serve("/openapi.json", MINIMAL_OPENAPI)
+    created = register(client, token_for, f"{served}/openapi.json")
+    entry_id = created.json["id"]
+    publish(app, entry_id)
+    etag = client.get(f"/api/v1/apis/{entry_id}", headers=token_for("public", extra=WRITER)).headers["ETag"]
+    changed = copy.deepcopy(MINIMAL_OPENAPI)
+    changed["info"]["title"] = "Reviewed"
+    serve("/v2.json", changed)
+    response = client.patch(
+        f"/api/v1/apis/{entry_id}",
+        json={"openapi_url": f"{served}/v2.json", "legal_basis": [GDPR_TASK]},
+        headers={**token_for("public", extra=WRITER), "If-Match": etag},
+    )
+    assert response.status_code == 202, response.json
+    fetched_then = utcnow()
+    assert stored(app, entry_id).openapi == MINIMAL_OPENAPI  # not applied yet
+    serve("/v2.json", {"openapi": "3.0.3"})  # what the URL says later changes nothing
+    publish(app, entry_id)
+    entry = stored(app, entry_id)
+    assert entry.openapi == changed and entry.openapi_url == f"{served}/v2.json"
+    assert entry.openapi_fetched is not None and entry.openapi_fetched <= fetched_then
