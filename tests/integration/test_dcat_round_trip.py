@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from flask import Flask
+from rdflib import Graph, Namespace
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -44,8 +45,10 @@ from catalogue.models_harvest import HarvestRecord
 from catalogue.services.agencies import AgencyService
 from security.identity import system_identity
 from security.keys import KEYS_FILE
+from tests.conftest import fetch_token, register_client
 
 PROFILES = ("dcat-ap", "dcat-ap-se", "dcat-ap-no")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 pytestmark = pytest.mark.xdist_group("dcat_round_trip")  # one demo load per module
 
 
@@ -93,9 +96,9 @@ def _facts(entry: Entry) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def source(
     tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
-) -> Iterator[tuple[str, dict[str, dict[str, Any]], dict[str, str], list[dict[str, Any]]]]:
+) -> Iterator[tuple[str, dict[str, dict[str, Any]], dict[str, str], list[dict[str, Any]], Flask]]:
     """The demo served over HTTP: its base URL, the public entries' facts by their DCAT
-    URI, each public entry's publisher by URI, and the demo's agencies."""
+    URI, each public entry's publisher by URI, the demo's agencies, and the app."""
     app_holder: dict[str, Flask] = {}
     server = make_server("127.0.0.1", 0, lambda env, start: app_holder["app"](env, start), threaded=True)
     base = f"http://127.0.0.1:{server.port}"
@@ -117,10 +120,21 @@ def source(
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield base, facts, publishers, agencies
+        yield base, facts, publishers, agencies, app
     finally:
         server.shutdown()
         _close(app)
+
+
+def _target(folder: Path, sqlite_template: Path, signing_keys: Path, agencies: list[dict[str, Any]]) -> Flask:
+    """An empty instance that knows the demo's agencies, and nothing else."""
+    app = _app(folder, sqlite_template, signing_keys, "http://tillit.test")
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        service = AgencyService(session, ext.scheme)
+        for agency in agencies:
+            service.create(system_identity(ext.scheme), agency)
+    return app
 
 
 def _cli(app: Flask) -> Callable[..., Any]:
@@ -147,15 +161,9 @@ def harvested(
     catalogue in one profile: the profile, the reports by agency, and the harvested
     entries' facts, classification and status by source URI."""
     profile = request.param
-    base, _, publishers, agencies = source
-    app = _app(
-        tmp_path_factory.mktemp(f"target-{profile}"), sqlite_template, signing_keys, "http://tillit.test"
-    )
+    base, _, publishers, agencies, _ = source
+    app = _target(tmp_path_factory.mktemp(f"target-{profile}"), sqlite_template, signing_keys, agencies)
     ext = app.extensions["tillit"]
-    with ext.sessions() as session:
-        service = AgencyService(session, ext.scheme)
-        for agency in agencies:
-            service.create(system_identity(ext.scheme), agency)
     run = _cli(app)
     reports = {}
     for orgnr in sorted(set(publishers.values())):
@@ -177,7 +185,7 @@ def harvested(
 
 
 def test_every_public_entry_is_reproduced(source: Any, harvested: Any) -> None:
-    _, facts, _, _ = source
+    _, facts, _, _, _ = source
     profile, _, found = harvested
     assert len(facts) >= 50
     # The demo's public entries give the comparison something to hold: both kinds, every
@@ -197,7 +205,7 @@ def test_every_public_entry_is_reproduced(source: Any, harvested: Any) -> None:
 
 
 def test_agencies_span_pages_and_only_summaries_are_refused(source: Any, harvested: Any) -> None:
-    _, facts, publishers, _ = source
+    _, facts, publishers, _, _ = source
     _, reports, found = harvested
     assert max(report["pages"] for report in reports.values()) > 1  # Hydra paging was followed
     # A summary (listed publicly, classified higher) carries no restriction basis: the
@@ -208,3 +216,81 @@ def test_agencies_span_pages_and_only_summaries_are_refused(source: Any, harvest
     # Each agency's catalogue gave its own entries only.
     for uri, orgnr in publishers.items():
         assert uri in found and reports[orgnr]["counts"]["created"] >= 1
+
+
+def test_a_cleared_reader_s_export_round_trips_every_published_entry(
+    source: Any, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+) -> None:
+    """Beyond the issue's public entries: a reader cleared for every level exports each
+    agency's catalogue (DCAT-AP-NO, pages joined into one file), and an empty instance
+    harvests it. Every published entry, internal and sensitive ones included, comes back
+    with its legal bases by role (restriction bases too, from ``cpsv:follows``
+    ``ruleForNonDisclosure``) and its classification proposed from ``dct:accessRights``
+    (the lowest level exported as that right, which the demo's levels each are)."""
+    base, _, _, agencies, app = source
+    ext = app.extensions["tillit"]
+    access = ext.dcat.access_rights
+    with ext.sessions() as session:
+        published = session.scalars(select(Entry).where(Entry.status == "published")).all()
+        kinds = {"dataset": "datasets", "api": "apis"}
+        # The reader's own agency's drafts and entries in review are listed to it too.
+        unpublished = {
+            f"{base}/api/v1/{kinds[e.type]}/{e.id}"
+            for e in session.scalars(select(Entry).where(Entry.status != "published"))
+        }
+        expected = {
+            f"{base}/api/v1/{kinds[e.type]}/{e.id}": (
+                _facts(e),
+                access.proposed_level(str(access.uri(e.classification))),
+            )
+            for e in published
+        }
+        by_publisher: dict[str, int] = {}
+        for e in published:
+            by_publisher[e.publisher] = by_publisher.get(e.publisher, 0) + 1
+    assert {level for _, level in expected.values()} == {"public", "internal", "sensitive"}
+    top = ext.scheme.enabled_keys[-1]
+    client = app.test_client()
+    client_id, secret = register_client(app, agencies[0]["orgnr"], [f"catalogue:read:{top}"])
+    headers = {"Authorization": f"Bearer {fetch_token(client, client_id, secret)}"}
+    target = _target(tmp_path_factory.mktemp("target-cleared"), sqlite_template, signing_keys, agencies)
+    folder = tmp_path_factory.mktemp("cleared-files")
+    run = _cli(target)
+    try:
+        for orgnr in sorted(by_publisher):
+            graph = Graph()
+            url: str | None = f"/api/v1/dcat/catalog?profile=dcat-ap-no&publisher={orgnr}&per_page=50"
+            while url is not None:
+                response = client.get(url, headers=headers)
+                assert response.status_code == 200
+                page = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+                graph += page
+                following = page.value(None, HYDRA.next)
+                url = str(following).removeprefix(base) if following is not None else None
+            path = folder / f"{orgnr}.ttl"
+            graph.serialize(path, format="turtle")
+            result = run("harvest", str(path), "--publisher", orgnr, "--profile", "dcat-ap-no", "--json")
+            assert result.exit_code == 0, result.output
+            report = json.loads(result.output)
+            assert report["rejected"] == [], report["rejected"]
+            assert report["counts"]["created"] >= by_publisher[orgnr]
+        with target.extensions["tillit"].sessions() as session:
+            found = {
+                uri: (_facts(entry), entry.classification)
+                for uri, entry in session.execute(
+                    select(HarvestRecord.uri, Entry).join(Entry, Entry.id == HarvestRecord.entry_id)
+                )
+            }
+    finally:
+        _close(target)
+    assert set(expected) <= set(found) and set(found) - set(expected) <= unpublished
+    assert any(b[0] == "restriction" for facts, _ in expected.values() for b in facts["legal_bases"])
+    mismatches = {
+        uri: {
+            key: (want[0][key], found[uri][0][key]) for key in want[0] if want[0][key] != found[uri][0][key]
+        }
+        | ({"classification": (want[1], found[uri][1])} if want[1] != found[uri][1] else {})
+        for uri, want in expected.items()
+        if found[uri] != want
+    }
+    assert mismatches == {}, json.dumps(mismatches, indent=1, ensure_ascii=False)
