@@ -15,6 +15,7 @@ the statute register's are: who, which agency, which source, and what it now say
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -127,7 +128,7 @@ class HarvestSourceService:
         return source
 
     def _commit(
-        self, identity: Identity, action: str, source: HarvestSource, changed: list[str] | None = None
+        self, identity: Identity, action: str, source: HarvestSource, changed: Sequence[str] | None = None
     ) -> None:
         """The register's change and its audit event, in one transaction."""
         details: dict[str, Any] = {
@@ -138,7 +139,7 @@ class HarvestSourceService:
             "every_hours": source.every_hours,
         }
         if changed is not None:
-            details["fields"] = changed
+            details["fields"] = [*changed]
         try:
             self.audit.record(identity, action, details=details)
             self.session.commit()
