@@ -129,6 +129,9 @@ DEFAULTS: dict[str, Any] = {
     "HARVEST_MAX_BYTES": 50_000_000,
     "HARVEST_TIMEOUT_SECONDS": 60,
     "HARVEST_MAX_PAGES": 200,
+    # OpenAPI documents given by URL are fetched again by `tillit harvest openapi-due`
+    # once their copy is older than this many hours (catalogue/services/openapi_refresh.py).
+    "OPENAPI_REFRESH_HOURS": 24,
     # The web pages' sign-in session (api/web/session.py): it ends after this many seconds
     # without a page, and this many seconds after sign-in whatever the use.
     "WEB_SESSION_IDLE_SECONDS": 30 * 60,

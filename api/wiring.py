@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.context import AppContext
 from authserver.services.people import PeopleService
-from catalogue.compose import audit_service, entry_service, statute_service
+from catalogue.compose import audit_service, audit_trail, entry_service, statute_service
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
@@ -41,6 +41,7 @@ from catalogue.services.data_elements import DataElementService
 from catalogue.services.entries import EntryService
 from catalogue.services.grants import GrantService
 from catalogue.services.notifications import NotificationService
+from catalogue.services.openapi_refresh import OpenAPIRefresh
 from catalogue.services.reviews import ReviewService
 from catalogue.services.sharing import SharingService
 from catalogue.services.statutes import StatuteService
@@ -158,6 +159,7 @@ class Services:
             t.heads,
             openapi_limits=t.openapi_limits,
             refusals=t.refusals,
+            outbound=t.outbound,
         )
 
     @cached_property
@@ -206,7 +208,13 @@ class Services:
 
     @cached_property
     def harvest_sources(self) -> HarvestSourceService:
-        return HarvestSourceService(self.session, self.tillit.outbound)
+        return HarvestSourceService(
+            self.session, self.tillit.outbound, audit_trail(self.session, self.tillit.anchor)
+        )
+
+    @cached_property
+    def openapi_refresh(self) -> OpenAPIRefresh:
+        return OpenAPIRefresh(self.entries)
 
     @cached_property
     def notifications(self) -> NotificationService:

@@ -8,7 +8,8 @@ demo loader, the benchmarks and the tests all build a service the same way:
 
 - the audit chain (``Chain``), anchored in the instance folder when given an anchor;
 - the rendering cache of this process (``renderer_for`` the scheme's lowest level);
-- the OpenAPI document checker with its child process (``OpenAPIDocumentChecker``);
+- the OpenAPI document checker with its child process (``OpenAPIDocumentChecker``), and
+  the fetcher of documents given by URL (``OpenAPIFetcher``, under the outbound rules);
 - and, in a server, the group-committed read log, the kept heads and the refusal log
   (None elsewhere: reads audited in the session, heads always read, refusals at once).
 """
@@ -21,12 +22,14 @@ from sqlalchemy.orm import Session
 
 from catalogue.machinery.audit.chain import Chain, HeadAnchor
 from catalogue.machinery.children.openapi import OpenAPIDocumentChecker, OpenAPILimits
+from catalogue.machinery.openapi_source import OpenAPIFetcher
 from catalogue.machinery.readpath.rendering import renderer_for
-from catalogue.ports import EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
+from catalogue.ports import AuditTrail, EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
 from catalogue.services.audit import AuditService
 from catalogue.services.entries import EntryService
 from catalogue.services.statutes import StatuteService
 from security.levels import ClassificationScheme
+from security.outbound import OutboundPolicy
 
 
 def entry_machines(
@@ -36,8 +39,10 @@ def entry_machines(
     heads: KeptHeads | None = None,
     openapi_limits: OpenAPILimits | None = None,
     refusals: RefusalNotes | None = None,
+    outbound: OutboundPolicy | None = None,
 ) -> EntryMachines:
-    """The concrete machines an ``EntryService`` runs on."""
+    """The concrete machines an ``EntryService`` runs on. OpenAPI documents by URL are
+    fetched under ``outbound`` (the default rules when None) and the document limits."""
     return EntryMachines(
         chain=Chain(anchor),
         renderer=renderer_for(scheme.lowest),
@@ -45,6 +50,7 @@ def entry_machines(
         read_log=read_log,
         heads=heads,
         refusals=refusals,
+        openapi_source=OpenAPIFetcher(outbound, openapi_limits),
     )
 
 
@@ -58,9 +64,10 @@ def entry_service(
     heads: KeptHeads | None = None,
     openapi_limits: OpenAPILimits | None = None,
     refusals: RefusalNotes | None = None,
+    outbound: OutboundPolicy | None = None,
 ) -> EntryService:
     """An ``EntryService`` on ``session`` with the concrete machines (see the module)."""
-    machines = entry_machines(scheme, anchor, read_log, heads, openapi_limits, refusals)
+    machines = entry_machines(scheme, anchor, read_log, heads, openapi_limits, refusals, outbound)
     return EntryService(session, scheme, machines, indexer, review_intervals)
 
 
@@ -69,6 +76,12 @@ def audit_service(
 ) -> AuditService:
     """An ``AuditService`` on ``session`` over the audit chain anchored in ``anchor``."""
     return AuditService(session, Chain(anchor), refusals)
+
+
+def audit_trail(session: Session, anchor: HeadAnchor | None = None) -> AuditTrail:
+    """The audit chain's trail in ``session`` (anchored in ``anchor``), for a service
+    outside ``catalogue`` whose changes are audited (the harvest-source register)."""
+    return Chain(anchor).trail(session)
 
 
 def statute_service(

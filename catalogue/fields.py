@@ -30,7 +30,7 @@ each of those places and that nothing undeclared does. ``docs/fields.md``
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -106,6 +106,10 @@ def _span_from_json(value: Mapping[str, str | None] | None) -> Any:
 
 DATE_SPAN = JsonCodec(_span_to_json, _span_from_json)
 IDS = JsonCodec(lambda value: [str(v) for v in value], lambda value: value)
+MOMENT = JsonCodec(
+    lambda value: value.isoformat() if value else None,
+    lambda value: datetime.fromisoformat(value) if value else None,
+)
 
 _https_or_http = {"https", "http"}
 
@@ -361,6 +365,26 @@ ENTRY_FIELDS: tuple[EntryField, ...] = (
         output="never",
         applies_to=API,
         index=(Indexed("openapi", "text", "full", computed=True),),
+    ),
+    EntryField(
+        # Instead of the document: where to fetch it (through the outbound rules, then
+        # checked as an uploaded one; catalogue/machinery/openapi_source.py). Refreshed
+        # on demand (POST /apis/<id>/openapi/refresh) and by `tillit harvest openapi-due`.
+        "openapi_url",
+        load=partial(fields.URL, schemes=_https_or_http, validate=validate.Length(max=1000)),
+        dump=fields.String,
+        applies_to=API,
+    ),
+    EntryField(
+        # When the stored copy of the document at openapi_url was fetched (set by the
+        # service; None for an uploaded document).
+        "openapi_fetched",
+        load=None,
+        dump=Timestamp,
+        storage="system",
+        input="never",
+        applies_to=API,
+        json=MOMENT,
     ),
     EntryField(
         "serves_datasets",

@@ -95,6 +95,9 @@ class Entry(Base):
     # API (data service) fields; empty for datasets.
     endpoint_urls: Mapped[list[str]] = mapped_column(JSON, default=list)
     openapi: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: Where the document was fetched from, and when (None: uploaded, or none).
+    openapi_url: Mapped[str | None] = mapped_column(String(1000))
+    openapi_fetched: Mapped[datetime | None] = mapped_column(UtcDateTime)
     version: Mapped[str | None] = mapped_column(String(64))
     lifecycle: Mapped[str | None] = mapped_column(String(16))
     # When the classification must next be reviewed (entries above the lowest level).

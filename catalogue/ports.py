@@ -168,6 +168,14 @@ class OpenAPIValidator(Protocol):
         """Return if the document may be stored; raise TooLarge, ValidationFailed or Unavailable."""
 
 
+class OpenAPISource(Protocol):
+    """Fetches an API's OpenAPI document by its URL (``catalogue.machinery.openapi_source``),
+    before any write begins; raises ``ValidationFailed`` on ``openapi_url``."""
+
+    def fetch(self, url: str) -> dict[str, Any]:
+        """The document at ``url`` as a JSON object (not yet checked as an OpenAPI document)."""
+
+
 @dataclass(frozen=True)
 class EntryMachines:
     """The machines an ``EntryService`` runs on, each behind its port."""
@@ -181,3 +189,5 @@ class EntryMachines:
     heads: KeptHeads | None = None
     #: Where 404s of entries by id are noted; None: a hidden one is audited at once.
     refusals: RefusalNotes | None = None
+    #: Fetches OpenAPI documents given by URL; None: an ``openapi_url`` is refused.
+    openapi_source: OpenAPISource | None = None

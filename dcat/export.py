@@ -137,11 +137,12 @@ class DcatExport:
         per_page: int,
         profile: Profile,
         query: Sequence[tuple[str, str]] = (),
+        publisher: str | None = None,
     ) -> CatalogPage:
         """Page ``page`` of the entries the caller may list (datasets and APIs), with the
         catalogue's statements and its Hydra view. ``query`` are the other query arguments
-        of the request, kept in the page links."""
-        listed = self.entries.list_entries(identity, page=page, per_page=per_page)
+        of the request, kept in the page links; ``publisher`` keeps one agency's entries."""
+        listed = self.entries.list_entries(identity, publisher=publisher, page=page, per_page=per_page)
         graph = self.new_graph()
         catalog = self.links.catalog
         result = CatalogPage(graph, listed.page, listed.per_page, listed.total)
@@ -155,13 +156,19 @@ class DcatExport:
         return result
 
     def pages(
-        self, identity: Identity, *, per_page: int, profile: Profile, query: Sequence[tuple[str, str]] = ()
+        self,
+        identity: Identity,
+        *,
+        per_page: int,
+        profile: Profile,
+        query: Sequence[tuple[str, str]] = (),
+        publisher: str | None = None,
     ) -> Iterator[CatalogPage]:
         """Every page of the catalogue in turn: one page's graph in memory at a time."""
         number = 1
         while True:
             current = self.catalog_page(
-                identity, page=number, per_page=per_page, profile=profile, query=query
+                identity, page=number, per_page=per_page, profile=profile, query=query, publisher=publisher
             )
             yield current
             if number >= current.last:

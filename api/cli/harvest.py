@@ -96,6 +96,48 @@ def harvest_run_due(as_json: bool) -> None:
         click.echo("No source is due.")
 
 
+@harvest.command("openapi-due")
+@click.option("--json", "as_json", is_flag=True, help="Print each API's outcome as JSON (one per line).")
+def harvest_openapi_due(as_json: bool) -> None:
+    """Fetch again the OpenAPI documents given by URL whose copy is older than
+    TILLIT_OPENAPI_REFRESH_HOURS (for cron, beside run-due)."""
+    from catalogue.services.openapi_refresh import OpenAPIRefresh
+    from security.identity import system_identity
+
+    with cli_app() as app, _closing_search(app), tillit(app).sessions() as session:
+        ext = tillit(app)
+        try:
+            hours = float(app.config.get("OPENAPI_REFRESH_HOURS", 24))
+        except (TypeError, ValueError):
+            hours = -1.0
+        if not 0 < hours <= 8760:
+            raise click.UsageError(
+                "TILLIT_OPENAPI_REFRESH_HOURS must be a number of hours, above 0 and at most 8760."
+            )
+        from catalogue.compose import entry_service
+        from catalogue.models import utcnow
+
+        entries = entry_service(
+            session,
+            ext.scheme,
+            ext.indexer,
+            ext.anchor,
+            ext.review_intervals,
+            openapi_limits=ext.openapi_limits,
+            outbound=ext.outbound,
+        )
+        outcomes = OpenAPIRefresh(entries).refresh_due(system_identity(ext.scheme), utcnow(), hours)
+    for outcome in outcomes:
+        if as_json:
+            click.echo(json.dumps({"entry": outcome.entry_id, "error": outcome.error}, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{outcome.entry_id}: " + (f"failed: {outcome.error}" if outcome.error else "refreshed")
+            )
+    if not outcomes and not as_json:
+        click.echo("No OpenAPI document is due.")
+
+
 @contextmanager
 def _closing_search(app: Flask) -> Iterator[None]:
     """The search index is let go when the command ends (the harvest writes to it once,

@@ -19,6 +19,7 @@ from rdflib import Graph
 from api.auth import current_identity
 from api.openapi import Blueprint
 from api.wiring import services
+from catalogue.shapes import OrgNumber
 from dcat.export import FORMATS, MEDIA_TYPES, serialise
 from dcat.terms import DEFAULT_PROFILE, PROFILES
 
@@ -42,6 +43,9 @@ class RdfArgsSchema(Schema):
 class CatalogArgsSchema(RdfArgsSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=100))
+    publisher = OrgNumber(
+        metadata={"description": "Only this agency's entries: its own catalogue, to harvest per agency."}
+    )
 
 
 #: The RDF answers, for the OpenAPI document: one body, in the format asked for.
@@ -88,5 +92,6 @@ def catalog(args: dict[str, Any]) -> Any:
         per_page=args["per_page"],
         profile=PROFILES[args["profile"]],
         query=kept,
+        publisher=args.get("publisher"),
     )
     return rdf_response(page.graph, format_name)

@@ -296,6 +296,18 @@ def make_blueprint(
             """The registered OpenAPI document of an API (needs clearance for the whole entry)."""
             return jsonify(services().entries.openapi_document(current_identity(), entry_id))
 
+        @blp.route("/<entry_id>/openapi/refresh", methods=["POST"])
+        @require_scope(WRITE)
+        @blp.alt_response(
+            200, schema=EntryDetailSchema, description="The API with its document fetched again."
+        )
+        @problems(403, 409, 412, 413, 422)
+        @etag("answer")
+        def refresh_openapi(entry_id: str) -> Any:
+            """Fetch the API's OpenAPI document again from its openapi_url, and check it as
+            an upload (for its data owners; 409 if the document was not given by URL)."""
+            return _entry_response(services().openapi_refresh.refresh(current_identity(), entry_id))
+
         @blp.route("/<entry_id>/operations", methods=["GET"])
         @blp.alt_response(200, schema=OperationItemsSchema, description="The API's operations.")
         def get_operations(entry_id: str) -> Any:

@@ -34,6 +34,17 @@ class HarvestSourceCreateSchema(Schema):
     every_hours = fields.Integer(load_default=24, validate=validate.Range(min=1, max=MAX_HOURS))
 
 
+class HarvestSourceChangeSchema(Schema):
+    """What a PATCH may change (each optional); the next run keeps its time."""
+
+    url = fields.String(
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "The catalogue's https URL (its first page, for a paged one)."},
+    )
+    profile = fields.String(validate=validate.OneOf(PROFILES))
+    every_hours = fields.Integer(validate=validate.Range(min=1, max=MAX_HOURS))
+
+
 class HarvestSourceSchema(Schema):
     id = fields.String()
     agency = fields.String()
@@ -85,6 +96,16 @@ def create_source(data: dict[str, Any], orgnr: str) -> Any:
 def run_source(orgnr: str, source_id: str) -> Any:
     """Make the source due now: the next `tillit harvest run-due` harvests it."""
     return jsonify(_dump(services().harvest_sources.run_now(current_identity(), orgnr, source_id)))
+
+
+@blp.route("/<orgnr:orgnr>/harvest-sources/<source_id>", methods=["PATCH"])
+@require_scope(ADMIN)
+@blp.arguments(HarvestSourceChangeSchema)
+@blp.alt_response(200, schema=HarvestSourceSchema, description="The changed source.")
+@problems(403, 404, 409)
+def change_source(data: dict[str, Any], orgnr: str, source_id: str) -> Any:
+    """Change a source's URL, profile or interval (those given)."""
+    return jsonify(_dump(services().harvest_sources.update(current_identity(), orgnr, source_id, data)))
 
 
 @blp.route("/<orgnr:orgnr>/harvest-sources/<source_id>", methods=["DELETE"])

@@ -83,7 +83,9 @@ class EntryService:
         #: Opens the review a change to a published entry's reviewed fields waits for.
         self.pending_reviews = PendingReviews(session, self.audit)
         self.reading = EntryReader(session, scheme, machines, self.audit)
-        self.writing = EntryWriter(self.reading, machines.openapi, self.indexer, self.pending_reviews)
+        self.writing = EntryWriter(
+            self.reading, machines.openapi, self.indexer, self.pending_reviews, machines.openapi_source
+        )
 
     # -- reading (EntryReader) ---------------------------------------------
     def get(self, identity: Identity, entry_id: str, entry_type: str | None = None) -> EntryView:

@@ -36,7 +36,7 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.operations import Operation, operation_problems
-from catalogue.ports import Indexer, OpenAPIValidator
+from catalogue.ports import Indexer, OpenAPISource, OpenAPIValidator
 from catalogue.services.common import check_etag
 from catalogue.services.entry_reading import EntryReader
 from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag, operations_in
@@ -76,21 +76,49 @@ class EntryWriter:
         openapi: OpenAPIValidator,
         indexer: Indexer,
         pending_reviews: PendingReviews,
+        openapi_source: OpenAPISource | None = None,
     ) -> None:
         self.reader = reader
         self.session = reader.session
         self.scheme = reader.scheme
         self.audit = reader.audit
         self.openapi = openapi
+        #: Fetches a document given by URL (None: an openapi_url is refused).
+        self.openapi_source = openapi_source
         self.indexer = indexer
         #: Opens the review a change to a published entry's reviewed fields waits for.
         self.pending_reviews = pending_reviews
 
     def prepare(self, data: dict[str, Any]) -> PreparedInput:
         """Check what needs no database and takes time, before a write begins."""
-        if data.get("openapi") is not None:
+        if not self._fetch_openapi(data) and data.get("openapi") is not None:
             self.openapi.check(data["openapi"])
         return PreparedInput(data, operations=operations_in(data))
+
+    def _fetch_openapi(self, data: dict[str, Any]) -> bool:
+        """A document given by URL is fetched now, before any transaction, and then checked
+        as an uploaded one. Input that gives the document or its URL says where the
+        document comes from: ``openapi_url`` and ``openapi_fetched`` are set (a fetched
+        document) or cleared (an uploaded one, or none). True if a document was fetched
+        (and checked)."""
+        if "openapi" not in data and "openapi_url" not in data:
+            return False
+        url = data.get("openapi_url")
+        if url is None:
+            data["openapi_url"] = data["openapi_fetched"] = None
+            return False
+        if data.get("openapi") is not None:
+            raise ValidationFailed({"openapi_url": ["Give the OpenAPI document or its URL, not both."]})
+        if self.openapi_source is None:
+            raise ValidationFailed({"openapi_url": ["This catalogue does not fetch OpenAPI documents."]})
+        document = self.openapi_source.fetch(url)
+        try:
+            self.openapi.check(document)
+        except ValidationFailed as exc:  # TooLarge too: the caller sent the URL, not the text
+            raise type(exc)({"openapi_url": exc.errors.get("openapi", [])}, str(exc)) from None
+        data["openapi"] = document
+        data["openapi_fetched"] = utcnow()
+        return True
 
     def create(self, identity: Identity, entry_type: str, data: dict[str, Any]) -> EntryView:
         """Register a draft entry for the caller's agency."""
@@ -285,6 +313,8 @@ class EntryWriter:
         # ("special" in catalogue.fields) below.
         for field in entry_fields.column_fields(entry.type):
             setattr(entry, field.name, merged[field.name])
+        if "openapi_fetched" in data:  # set by ``_fetch_openapi`` only
+            entry.openapi_fetched = data["openapi_fetched"]
         temporal = merged["temporal"] or {}
         entry.temporal_start = temporal.get("start")
         entry.temporal_end = temporal.get("end")

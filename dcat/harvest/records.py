@@ -60,7 +60,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 #: Raise when the reading of a graph changes: a source harvested cleanly before is then
 #: read again even if its bytes are the same (``HarvestRun.load``).
-MAPPING_VERSION = "1"
+MAPPING_VERSION = "2"
 #: The language of a literal without a tag, by profile.
 PROFILES: Mapping[str, str] = {"dcat-ap": "en", "dcat-ap-se": "sv", "dcat-ap-no": "nb"}
 #: A rule's type, by the end of its URI with anything but letters dropped, lower-cased
@@ -366,10 +366,14 @@ _PROVISION_START = {
 
 
 def _provision_in(titles: Iterable[Literal], jurisdiction: str) -> str | None:
-    """The provision a rule's title names after the statute (the export writes it so)."""
+    """The provision a rule's title names after the statute (the export writes it so).
+
+    Searched in the title's last 300 characters: the provision ends the title, and an EU
+    act's full name alone can be longer than that (Directive (EU) 2016/680's is 400); the
+    window bounds the patterns' backtracking on a hostile title."""
     pattern = _PROVISION_START[jurisdiction]
     for title in titles:
-        match = pattern.search(str(title)[:300])
+        match = pattern.search(str(title)[-300:])
         if match is None:
             continue
         try:

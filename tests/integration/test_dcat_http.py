@@ -6,6 +6,7 @@ import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
+from tests.agencies import LANTMATERIET, SKATTEVERKET
 from tests.security.conftest import make_entry
 
 # rdflib 7's own JSON-LD parser builds a ConjunctiveGraph, which rdflib itself deprecates.
@@ -70,3 +71,26 @@ def test_the_catalogue_pages_as_hydra_says(app, client):
         len(set(Graph().parse(data=xml.get_data(as_text=True), format="xml").objects(None, DCAT.dataset)))
         == 5
     )
+
+
+def test_the_catalogue_of_one_agency(app, client):
+    ours = {make_entry(app) for _ in range(2)}
+    theirs = make_entry(app, publisher=LANTMATERIET)
+    response = client.get(f"/api/v1/dcat/catalog?publisher={SKATTEVERKET}&per_page=1")
+    assert response.status_code == 200
+    graph = Graph().parse(data=response.get_data(as_text=True), format="turtle")
+    (view,) = graph.subjects(RDF.type, HYDRA.PartialCollectionView)
+    assert int(graph.value(view, HYDRA.totalItems)) == 2
+    assert f"publisher={SKATTEVERKET}" in str(graph.value(view, HYDRA.next))  # kept in the links
+    listed = set()
+    for page in (1, 2):
+        page_graph = Graph().parse(
+            data=client.get(f"/api/v1/dcat/catalog?publisher={SKATTEVERKET}&per_page=1&page={page}").get_data(
+                as_text=True
+            ),
+            format="turtle",
+        )
+        listed |= {str(o).rsplit("/", 1)[-1] for o in page_graph.objects(None, DCAT.dataset)}
+    assert listed == ours and theirs not in listed
+    bad = client.get("/api/v1/dcat/catalog?publisher=not-a-number")
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"

@@ -62,6 +62,9 @@ SAMPLES: dict[str, tuple[Any, Any]] = {
     ),
     "endpoint_urls": (["https://api.example.se/v2"], None),
     "openapi": (MINIMAL_OPENAPI, ("has_openapi", True)),
+    # The document or its URL, not both: with the document sent, no URL (a URL fetched
+    # and shown: tests/integration/test_openapi_by_url.py).
+    "openapi_url": (None, None),
     "serves_datasets": ([], None),
     "version": ("2.1.0", None),
     "lifecycle": ("experimental", None),

@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from catalogue.models import Entry, utcnow
+from catalogue.models import AuditEvent, Entry, utcnow
 from catalogue.models_harvest import HarvestSource
 from tests.agencies import LANTMATERIET, SKATTEVERKET
 from tests.integration.test_harvest import _catalogue, _dataset, _Pages, pages  # noqa: F401  (a fixture)
@@ -110,3 +110,48 @@ def test_run_due_harvests_the_sources_whose_time_has_come(
     result = run_cli("harvest", "run-due", "--json")
     outcome = json.loads(result.output.splitlines()[0])
     assert outcome["error"] == "The source is not valid Turtle."
+
+
+def test_every_change_of_the_register_is_in_the_audit_chain(
+    app: Flask, client: FlaskClient, token_for: Any
+) -> None:
+    admin = token_for("public", agency=SKATTEVERKET, extra=("catalogue:admin",))
+    url = "https://data.example.se/catalog.ttl"
+    source = client.post(BASE, json={"url": url, "every_hours": 6}, headers=admin).json
+    changed = client.patch(
+        f"{BASE}/{source['id']}", json={"profile": "dcat-ap-se", "every_hours": 12}, headers=admin
+    )
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["profile"], changed.json["every_hours"], changed.json["url"]) == (
+        "dcat-ap-se",
+        12,
+        url,
+    )
+    # A change to nothing new is no change, and is not recorded.
+    assert client.patch(f"{BASE}/{source['id']}", json={"every_hours": 12}, headers=admin).status_code == 200
+    assert client.post(f"{BASE}/{source['id']}/run", headers=admin).status_code == 200
+    assert client.delete(f"{BASE}/{source['id']}", headers=admin).status_code == 204
+    # Refused changes change nothing and record nothing here.
+    other_admin = token_for("public", agency=LANTMATERIET, extra=("catalogue:admin",))
+    assert (
+        client.patch(f"{BASE}/{source['id']}", json={"every_hours": 1}, headers=other_admin).status_code
+        == 404
+    )
+    bad = client.patch(f"{BASE}/x", json={"every_hours": 0}, headers=admin)
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
+    with app.extensions["tillit"].sessions() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.action.like("harvest_source.%")).order_by(AuditEvent.seq)
+        ).all()
+        seen = [(e.action, e.actor_agency, e.details) for e in events]
+    common = {"agency": SKATTEVERKET, "source": source["id"], "url": url}
+    assert seen == [
+        ("harvest_source.create", SKATTEVERKET, {**common, "profile": "dcat-ap", "every_hours": 6}),
+        (
+            "harvest_source.update",
+            SKATTEVERKET,
+            {**common, "profile": "dcat-ap-se", "every_hours": 12, "fields": ["every_hours", "profile"]},
+        ),
+        ("harvest_source.run", SKATTEVERKET, {**common, "profile": "dcat-ap-se", "every_hours": 12}),
+        ("harvest_source.delete", SKATTEVERKET, {**common, "profile": "dcat-ap-se", "every_hours": 12}),
+    ]

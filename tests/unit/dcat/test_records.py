@@ -87,3 +87,28 @@ def test_a_record_is_keyed_by_its_uri_or_identifier() -> None:
         "(a dataset without URI, number 1)",
     ]
     assert records[2].problems == {"uri": ("The resource has no URI and no dct:identifier to be known by.",)}
+
+
+def test_a_provision_after_a_long_statute_name_is_read() -> None:
+    """The export writes a rule's title as the statute's name, then the provision; an EU
+    act's full name runs to 400 characters (Directive (EU) 2016/680's), and the provision
+    after it came back as none (found by tests/integration/test_dcat_round_trip.py)."""
+    name = (
+        "Directive (EU) 2016/680 of the European Parliament and of the Council of 27 April 2016 on"
+        " the protection of natural persons with regard to the processing of personal data by"
+        " competent authorities for the purposes of the prevention, investigation, detection or"
+        " prosecution of criminal offences or the execution of criminal penalties, and on the free"
+        " movement of such data, and repealing Council Framework Decision 2008/977/JHA"
+    )
+    text = f"""
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix cpsv: <http://purl.org/vocab/cpsv#> . @prefix cpsvno: <https://data.norge.no/vocabulary/cpsvno#> .
+<https://tillit.example/api/v1/datasets/2> a dcat:Dataset ; dct:title "Brott"@sv ;
+  dct:description "Uppgifter."@sv ; cpsv:follows _:r .
+_:r a cpsv:Rule ; dct:type cpsvno:ruleForDataProcessing ; dct:title "{name} Art. 8(1)"@en ;
+  cpsv:implements <http://data.europa.eu/eli/dir/2016/680/oj> .
+"""
+    (record,) = _records(text)
+    assert [(b["reference"], b["provision"]) for b in record.data["legal_basis"]] == [
+        ("32016L0680", "Art. 8(1)")
+    ]
