@@ -8,8 +8,8 @@ provider's decision, with both legal bases, its validity and its revocation.
 when the grant is revoked. ``data_elements`` gains ``special_category`` (GDPR
 Art. 9(1)); none of the seeded elements is one (docs/access.md).
 
-Revision ID: 0010_access
-Revises: 0009_operations
+Revision ID: 0011_access
+Revises: 0010_operation_elements
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_access"
-down_revision = "0010_s16_operation_elements"
+revision = "0011_access"
+down_revision = "0010_operation_elements"
 branch_labels = None
 depends_on = None
 

@@ -7,7 +7,7 @@ entry's own tags, so "who holds X?" finds an API by its operations in SQL
 operations already stored (migration 0009 took over no extensions, so these are
 only the documents uploaded since).
 
-Revision ID: 0010_s16_operation_elements
+Revision ID: 0010_operation_elements
 Revises: 0009_operations
 """
 
@@ -18,7 +18,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_s16_operation_elements"
+revision = "0010_operation_elements"
 down_revision = "0009_operations"
 branch_labels = None
 depends_on = None

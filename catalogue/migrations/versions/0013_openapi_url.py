@@ -4,8 +4,8 @@
 ``openapi_fetched`` (when the stored copy was fetched); both empty for an uploaded
 document (catalogue/machinery/openapi_source.py).
 
-Revision ID: 0012_openapi_url
-Revises: 0011_harvest
+Revision ID: 0013_openapi_url
+Revises: 0012_harvest
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_openapi_url"
-down_revision = "0011_harvest"
+revision = "0013_openapi_url"
+down_revision = "0012_harvest"
 branch_labels = None
 depends_on = None
 

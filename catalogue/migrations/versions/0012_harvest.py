@@ -6,8 +6,8 @@ hold; ``harvest_states`` the hash of what each source's last harvest read;
 ``harvest_sources`` holds the catalogues agencies have harvested on a schedule
 (docs/harvest.md).
 
-Revision ID: 0011_harvest
-Revises: 0009_operations
+Revision ID: 0012_harvest
+Revises: 0011_access
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_harvest"
-down_revision = "0010_access"
+revision = "0012_harvest"
+down_revision = "0011_access"
 branch_labels = None
 depends_on = None
 
