@@ -30,6 +30,7 @@ from api.web.work_common import form_choices
 from api.wiring import services
 from catalogue import access
 from catalogue.access import operation_key
+from catalogue.services.access_requests import RequestView
 from security.identity import Identity
 
 #: The page's words for the request's fields (the entry forms' words for the shared ones).
@@ -225,6 +226,19 @@ def parse_decision(
         body["operations"] = asked["operations"]
         body["data_elements"] = asked["data_elements"]
     return body, asked
+
+
+def nothing_ticked(body: Mapping[str, Any], view: RequestView) -> dict[str, list[str]]:
+    """A grant with every box unticked: the API reads an empty list as "as asked", but a
+    person who unticks them all means none, so the page asks instead of granting all."""
+    if body.get("decision") != "grant":
+        return {}
+    errors: dict[str, list[str]] = {}
+    if any(o.get("known") for o in view.operations) and not body.get("operations"):
+        errors["operations"] = [_("Tick at least one operation; to grant none, refuse.")]
+    if view.data_elements and not body.get("data_elements"):
+        errors["data_elements"] = [_("Tick at least one data element; to grant none, refuse.")]
+    return errors
 
 
 def load_decision(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:

@@ -251,6 +251,7 @@ def decide_access(request_id: str) -> Any:
         not_found()
     body, asked = af.parse_decision(request.form, request.form.getlist, view.disclosure_bases or [])
     data, errors = af.load_decision(body)
+    errors.update(af.nothing_ticked(body, view))
     if errors:
         return _request_page(request_id, 422, errors=errors, asked=asked)
     try:
@@ -332,6 +333,7 @@ def _grant_page(grant_id: str, status: int = 200, **extra: Any) -> Any:
             ),
             renewable=view.side == "subject" and policy.can_request_access(identity),
             names=people_labels([g.decided_by, g.revoked_by]),
+            element_names=labels.element_labels(identity, page_language()) if g.data_elements else {},
             agencies=_agencies(identity, [g.provider_agency, g.subject_agency]),
             errors=extra.pop("errors", {}),
             reason=extra.pop("reason", ""),

@@ -186,6 +186,12 @@ def test_the_officer_assesses_narrows_and_grants(client, app, token_for, asked):
     )
     assert undated.status_code == 422
     assert "A grant names the last day" in error_beside(undated.get_data(as_text=True), "d-valid_until")
+    # Every operation unticked means none (the API would read it as "as asked"): asked again.
+    none = client.post(
+        f"/access/requests/{request_id}/decision", data={**decision, "operations": []}, headers=decider
+    )
+    assert none.status_code == 422
+    assert "Tick at least one operation" in error_beside(none.get_data(as_text=True), "d-operations")
     done = client.post(f"/access/requests/{request_id}/decision", data=decision, headers=decider)
     assert done.status_code == 303, done.get_data(as_text=True)
     grant_id = client.get(f"/api/v1/access-requests/{request_id}", headers=decider).json["grant"]

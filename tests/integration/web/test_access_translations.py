@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from api.web import access_forms
+from api.web.i18n import AREAS
 from catalogue import access
 from tests.conftest import SKATTEETATEN, register_client
 from tests.factories import GDPR_TASK, OSL_TAX
@@ -86,3 +87,22 @@ def test_a_service_message_is_shown_in_the_page_language(client, app, token_for)
     page = client.post(f"/entries/{entry['id']}/request-access?lang=sv", data=late, headers=developer)
     assert page.status_code == 422
     assert "Perioden slutar innan den börjar." in error_beside(page.get_data(as_text=True), "f-period_end")
+
+
+@pytest.mark.parametrize("lang", ["sv", "nb", "nn"])
+def test_a_message_other_areas_have_is_translated_as_they_do(lang):
+    """Flask-Babel merges the areas, a later one's message over an earlier one's: the access
+    area (the last) must not change a word the other areas already show."""
+    assert AREAS[-1] == "access"
+
+    def catalog(area: str):
+        with (WEB / "translations" / area / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
+            return read_po(po, locale=lang)
+
+    shown: dict[object, object] = {}
+    for area in AREAS[:-1]:
+        shown.update({m.id: m.string for m in catalog(area) if m.id and m.string})
+    differ = [
+        (m.id, m.string, shown[m.id]) for m in catalog("access") if m.id in shown and m.string != shown[m.id]
+    ]
+    assert differ == []
