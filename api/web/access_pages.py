@@ -10,6 +10,8 @@ it (``security.policy``, the functions the services decide with), which grants n
   (``EntryService.get``): a hidden entry's form answers the one 404 of a missing id
   (``pages.not_found``), as its entry page does.
 - A request or a grant of another agency, by id, is that same 404 (the services' NotFound).
+- Every page is for someone signed in (``requires_sign_in``: an anonymous reader is sent to
+  sign in first, before any id is looked up, so the redirect says nothing of the id).
 - The provider's officers see the assessment (flags and their reasons, the entry's
   disclosure bases and sharing status, the requester's basis, the elements and operations
   with their classification); the requester sees its request, its steps and the reason.
@@ -29,6 +31,7 @@ from api.web.blueprint import bp
 from api.web.i18n import page_language
 from api.web.pages import not_found
 from api.web.session import page_identity
+from api.web.signin import requires_sign_in
 from api.web.work_common import people_labels
 from api.wiring import services
 from catalogue import access
@@ -64,6 +67,7 @@ def _agencies(identity: Identity, orgnrs: list[str]) -> dict[str, str]:
 
 # -- asking ---------------------------------------------------------------------------
 @bp.route("/entries/<entry_id>/request-access", methods=["GET", "POST"])
+@requires_sign_in
 def request_access(entry_id: str) -> Any:
     """The request form for an entry the reader may see (a hidden one is not found)."""
     identity = page_identity()
@@ -146,12 +150,14 @@ def _request_list(incoming: bool) -> Any:
 
 
 @bp.get("/access/requests")
+@requires_sign_in
 def my_access_requests() -> Any:
     """Your agency's requests to other agencies, with their state."""
     return _request_list(incoming=False)
 
 
 @bp.get("/access/incoming")
+@requires_sign_in
 def access_queue() -> Any:
     """The requests made to your agency: the security officers' queue."""
     return _request_list(incoming=True)
@@ -204,6 +210,7 @@ def _request_page(request_id: str, status: int = 200, **extra: Any) -> Any:
 
 
 @bp.get("/access/requests/<request_id>")
+@requires_sign_in
 def access_request(request_id: str) -> Any:
     """One request: the assessment (provider) or the request and its answer (requester)."""
     return _request_page(request_id)
@@ -223,6 +230,7 @@ def _acted(request_id: str, act: Any, done: str) -> Any:
 
 
 @bp.post("/access/requests/<request_id>/assess")
+@requires_sign_in
 def assess_access(request_id: str) -> Any:
     """Take a request into assessment (the providing agency's security officer)."""
     return _acted(
@@ -231,6 +239,7 @@ def assess_access(request_id: str) -> Any:
 
 
 @bp.post("/access/requests/<request_id>/withdraw")
+@requires_sign_in
 def withdraw_access(request_id: str) -> Any:
     """The requesting agency takes back its request."""
     reason = request.form.get("reason", "")
@@ -242,6 +251,7 @@ def withdraw_access(request_id: str) -> Any:
 
 
 @bp.post("/access/requests/<request_id>/decision")
+@requires_sign_in
 def decide_access(request_id: str) -> Any:
     """Grant (naming one of the entry's disclosure bases) or refuse: the service decides who may."""
     identity = page_identity()
@@ -266,6 +276,7 @@ def decide_access(request_id: str) -> Any:
 
 
 @bp.post("/access/requests/<request_id>/renew")
+@requires_sign_in
 def renew_access(request_id: str) -> Any:
     """A new request pre-filled from a granted one (the service makes it; it is assessed anew)."""
     try:
@@ -279,6 +290,7 @@ def renew_access(request_id: str) -> Any:
 
 # -- grants ---------------------------------------------------------------------------
 @bp.get("/access/grants")
+@requires_sign_in
 def grants() -> Any:
     """The register: who may read what of ours, and what we may read of others', under which law."""
     identity = page_identity()
@@ -343,12 +355,14 @@ def _grant_page(grant_id: str, status: int = 200, **extra: Any) -> Any:
 
 
 @bp.get("/access/grants/<grant_id>")
+@requires_sign_in
 def grant(grant_id: str) -> Any:
     """One grant: subject, object, validity, both legal bases, decision, revocation."""
     return _grant_page(grant_id)
 
 
 @bp.post("/access/grants/<grant_id>/revoke")
+@requires_sign_in
 def revoke_grant(grant_id: str) -> Any:
     """The provider ends a grant at once, with a reason the subject reads."""
     reason = request.form.get("reason", "")

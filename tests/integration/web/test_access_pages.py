@@ -82,6 +82,11 @@ def test_request_access_from_the_summary(client, app, token_for):
     assert 'name="processing_basis.0.role"' not in form  # always a processing basis
     # A summary reader is not shown the API's operations; names are typed.
     assert "getInkomst" not in form and '<textarea id="f-operations"' in form
+    # Anonymous readers are sent to sign in first, and are not offered the link.
+    anonymous = client.get(f"/entries/{entry['id']}/request-access")
+    assert anonymous.status_code == 302 and "/signin" in anonymous.headers["Location"]
+    for path in ("/access/requests", "/access/incoming", "/access/grants"):
+        assert client.get(path).status_code == 302
     # The owner's own agency is not offered the link.
     owner = client.get(f"/entries/{entry['id']}", headers=token_for("sensitive", extra=WRITER))
     assert "request-access" not in owner.get_data(as_text=True)
