@@ -21,6 +21,7 @@ from api.web.blueprint import bp
 from api.web import owner_pages  # noqa: F401  (work: data owners' forms)
 from api.web import review_pages  # noqa: F401  (work: review queue and decisions)
 from api.web import audit_pages  # noqa: F401  (work: history, readers, audit log)
+from api.web import access_pages  # noqa: F401  (access: requests, decisions, grants)
 # isort: on
 
 __all__ = ["bp", "pages"]

@@ -8,7 +8,8 @@ reader reads Norwegian more easily than English.
 
 The catalogues live under `translations/<area>/<lang>/LC_MESSAGES/messages.po`, one area per part
 of the application (`shell`: sign-in, layout and errors; `discover`: search, entries, agencies;
-`work`: registration, review and audit), each extracted from its own modules and templates
+`work`: registration, review and audit; `access`: access requests and grants), each extracted
+from its own modules and templates
 (`babel.cfg`); Flask-Babel merges the areas. `setup.py` compiles them at install.
 """
 
@@ -36,7 +37,7 @@ FALLBACK: Mapping[str, tuple[str, ...]] = {
 # A browser's primary language tag → the page language ("no" is what many send for Norwegian).
 BROWSER_TAGS = {"sv": "sv", "nb": "nb", "no": "nb", "nn": "nn", "en": "en"}
 
-AREAS = ("shell", "discover", "work")
+AREAS = ("shell", "discover", "work", "access")
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 

@@ -231,7 +231,9 @@ def _parse_one(w: Widget, posted: FormInput, path: str) -> Any:
     if w.kind == "choices":
         return [v for v in form.getlist(path) if v]
     if w.kind == "lines":
-        return [line.strip() for line in form.get(path, "").splitlines() if line.strip()]
+        # A textarea posts one value, a list of checkboxes (the field shows one when the
+        # service offers choices, e.g. data elements) one value per ticked box: all count.
+        return [line.strip() for value in form.getlist(path) for line in value.splitlines() if line.strip()]
     if w.kind == "langs":
         return {
             lang: form[f"{path}.{lang}"].strip()
@@ -406,3 +408,9 @@ def shown_paths(ws: tuple[Widget, ...], values: Mapping[str, Any], prefix: str =
             for i in range(len(rows) + ROWS_SHOWN_EMPTY):
                 paths |= shown_paths(w.children, rows[i] if i < len(rows) else {}, f"{path}.{i}.")
     return paths
+
+
+def schema_widgets(schema: Schema) -> tuple[Widget, ...]:
+    """The widgets of any input schema, derived as an entry's are (the access request form
+    of ``api.web.access_forms`` is the API's ``AccessRequestCreateSchema`` this way)."""
+    return _schema_widgets(schema)

@@ -191,3 +191,53 @@ def test_a_grant_used_after_it_expired_is_gone_from_tokens(client, app, token_fo
         f"/api/v1/grants/{grant_id}", headers=token_for("public", agency=SKATTEETATEN, extra=WRITER)
     )
     assert listed.json["state"] == "expired"
+
+
+#: The access pages that take a request's or a grant's id (api/web/access_pages.py).
+REQUEST_PAGES = [
+    ("GET", "/access/requests/{id}"),
+    ("POST", "/access/requests/{id}/assess"),
+    ("POST", "/access/requests/{id}/decision"),
+    ("POST", "/access/requests/{id}/withdraw"),
+    ("POST", "/access/requests/{id}/renew"),
+]
+GRANT_PAGES = [("GET", "/access/grants/{id}"), ("POST", "/access/grants/{id}/revoke")]
+HTML = {"Accept": "text/html"}
+
+
+def test_the_pages_of_other_agencies_requests_and_grants_are_missing_ones(client, app, token_for):
+    _, request_id, grant_id, _ = _granted(client, app, token_for)
+    missing = str(uuid.uuid4())
+    form = {"decision": "grant", "reason": "x", "basis": "0", "valid_until": "2030-01-01"}
+    for extra in (("catalogue:write",), ("catalogue:review",), ("catalogue:audit",)):
+        outsider = {**token_for("sensitive", agency=LANTMATERIET, extra=extra), **HTML}
+        for pages, known in ((REQUEST_PAGES, request_id), (GRANT_PAGES, grant_id)):
+            for method, path in pages:
+                theirs = client.open(path.format(id=known), method=method, data=form, headers=outsider)
+                never = client.open(path.format(id=missing), method=method, data=form, headers=outsider)
+                assert theirs.status_code == never.status_code == 404, path
+                assert theirs.data.replace(known.encode(), b"ID") == never.data.replace(
+                    missing.encode(), b"ID"
+                )
+                assert sorted(theirs.headers.keys()) == sorted(never.headers.keys())
+        for listing in ("/access/requests", "/access/incoming", "/access/grants"):
+            body = client.get(listing, headers=outsider).get_data(as_text=True)
+            assert request_id not in body and grant_id not in body
+    # Nothing was done by any of them.
+    officer = token_for("sensitive", extra=DECIDER)
+    assert client.get(f"/api/v1/grants/{grant_id}", headers=officer).json["state"] == "active"
+
+
+def test_the_request_page_of_a_hidden_entry_is_a_missing_ones(client, app, token_for):
+    owner = token_for("sensitive", extra=WRITER)
+    hidden = create_entry(
+        client, owner, "apis", classification="sensitive", listing_level="sensitive", legal_basis=[OSL_TAX]
+    )
+    publish(app, hidden["id"])
+    developer = {**token_for("public", agency=SKATTEETATEN, extra=WRITER), **HTML}
+    missing = str(uuid.uuid4())
+    for method in ("GET", "POST"):
+        asked = client.open(f"/entries/{hidden['id']}/request-access", method=method, headers=developer)
+        never = client.open(f"/entries/{missing}/request-access", method=method, headers=developer)
+        assert asked.status_code == never.status_code == 404
+        assert asked.data.replace(hidden["id"].encode(), b"ID") == never.data.replace(missing.encode(), b"ID")

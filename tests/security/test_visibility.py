@@ -90,6 +90,9 @@ def test_list_and_total_match_reads(client, token_for, catalogue, caller):
 
 #: The web pages that show one entry (api/web): each answers like the API's read by id.
 PAGE_PATHS = ("/entries/{id}", "/entries/{id}/openapi", "/entries/{id}/openapi.json")
+#: Pages that act on one entry the reader may see at least as a summary (a form): a hidden
+#: entry's answers as a missing one's.
+ENTRY_FORM_PATHS = ("/entries/{id}/request-access",)
 
 
 @pytest.mark.parametrize(("caller", "pair"), CASES, ids=[f"{c}-{p[0]}/{p[1]}" for c, p in CASES])
@@ -114,6 +117,24 @@ def test_pages_by_id(client, token_for, catalogue, caller, pair):
             assert not any(marker in body for marker in (*HIDDEN_MARKERS, "27 kap. 1 §")), body
         else:
             assert 'class="redacted"' not in body and "HIDDEN-KEYWORD" in body
+    for path in ENTRY_FORM_PATHS:
+        r = client.get(path.format(id=entry_id), headers=h)
+        missing = client.get(path.format(id=missing_id), headers=h)
+        if caller is None:  # anonymous: sent to sign in before any id is looked up
+            assert r.status_code == missing.status_code == 302
+            assert r.headers["Location"].replace(entry_id, "ID") == missing.headers["Location"].replace(
+                missing_id, "ID"
+            )
+            continue
+        assert missing.status_code == 404
+        if outcome == "hidden":
+            assert r.status_code == 404, path
+            assert r.data.replace(entry_id.encode(), b"ID") == missing.data.replace(
+                missing_id.encode(), b"ID"
+            )
+        else:
+            assert r.status_code == 200, path
+            assert not any(marker in r.get_data(as_text=True) for marker in HIDDEN_MARKERS)
 
 
 @pytest.mark.parametrize("caller", CALLERS, ids=str)
