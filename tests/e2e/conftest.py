@@ -51,7 +51,9 @@ def _serve(app: Any) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def module_app(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path) -> Iterator[Any]:
+def module_app(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+) -> Iterator[Any]:
     """One app (SQLite, the test agencies) for a whole module of browser tests whose steps
     build on each other: the demo catalogue is loaded and indexed once, not per test."""
     folder = tmp_path_factory.mktemp("e2e-module")

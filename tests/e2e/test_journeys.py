@@ -82,7 +82,9 @@ class Person:
 
     def __init__(self, browser: Any, server: str, lang: str) -> None:
         self.server, self.lang, self.problems = server, lang, []
-        self.context = browser.new_context(locale=TEXTS[lang]["locale"], viewport={"width": 1200, "height": 900})
+        self.context = browser.new_context(
+            locale=TEXTS[lang]["locale"], viewport={"width": 1200, "height": 900}
+        )
         self.page = self.context.new_page()
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.problems.append(str(e)))
@@ -130,7 +132,9 @@ def test_register_review_discover_read_and_see_the_readers(
 ):
     text = TEXTS[lang]
     owner = person(module_app, f"ebba-{lang}", "Ebba Ekholm", SKATTEVERKET, ("data_owner",), "sensitive")
-    officer = person(module_app, f"sven-{lang}", "Sven Sjöberg", SKATTEVERKET, ("security_officer",), "sensitive")
+    officer = person(
+        module_app, f"sven-{lang}", "Sven Sjöberg", SKATTEVERKET, ("security_officer",), "sensitive"
+    )
     outsider = person(module_app, f"ola-{lang}", f"Ola Nordmann {lang}", SKATTEETATEN, (), "public")
     cleared = person(module_app, f"kari-{lang}", f"Kari Nordmann {lang}", SKATTEETATEN, (), "internal")
 
