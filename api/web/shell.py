@@ -120,6 +120,13 @@ def signin_url() -> str:
     return url_for("web.signin.sign_in", next=f"{request.path}?{query}" if query else request.path)
 
 
+def reader_is_anonymous() -> bool:
+    """Whether the page is read by nobody in particular (the footer's "You see what the
+    Public level may see."): not a person signed in, not a bearer token's identity. An
+    error page drawn bare (a 5xx, a refused token) asks nothing more and says nothing."""
+    return not g.get("bare_page") and page_identity().kind == "anonymous"
+
+
 @bp.app_context_processor
 def _shell() -> dict[str, Any]:
     # page_lang: for templates outside the pages (the authorization server's login page).
@@ -129,6 +136,7 @@ def _shell() -> dict[str, Any]:
         "role_labels": ROLE_LABELS,
         "page_lang": page_language,
         "signin_url": signin_url,
+        "reader_is_anonymous": reader_is_anonymous,
     }
 
 

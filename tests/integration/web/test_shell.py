@@ -234,3 +234,14 @@ def test_sign_in_comes_back_to_the_page_with_its_query(app, client):
     page = client.post("/?q=kept", headers=HTML)
     assert page.status_code == 405
     assert '<a class="signin" href="/signin">' in page.get_data(as_text=True)
+
+
+def test_the_public_level_notice_is_for_anonymous_readers_only(app, client, token_for):
+    notice = "You see what the Public level may see."
+    assert notice in client.get("/?lang=en", headers=HTML).get_data(as_text=True)
+    as_token = client.get("/?lang=en", headers={**HTML, **token_for("internal")}).get_data(as_text=True)
+    assert notice not in as_token
+    make_user(app, "vilma", agency=SKATTEVERKET)
+    sign_in(client, "vilma")
+    signed_in = client.get("/?lang=en", headers=HTML).get_data(as_text=True)
+    assert notice not in signed_in and "Clearance: Sensitive" in signed_in  # she sees hers
