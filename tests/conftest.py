@@ -13,6 +13,7 @@ import gc
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,14 @@ def app_settings(tmp_path: Path, database_url: str, signing_keys: Path) -> dict[
 
 @pytest.fixture
 def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
+    with running_app(app_settings) as app:
+        yield app
+
+
+@contextmanager
+def running_app(app_settings: dict[str, Any]) -> Iterator[Flask]:
+    """The test app with the test agencies, closed after use (``app``; the browser tests'
+    module-wide app too)."""
     app = create_app(app_settings)
     ext = app.extensions["tillit"]
     with ext.sessions() as session:

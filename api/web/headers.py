@@ -104,7 +104,9 @@ def page_for_people(response: Response) -> Response:
     if status == 401 and "Authorization" not in request.headers:
         status = 403
     shown = 403 if status == 401 else status if status in PAGES else (500 if status >= 500 else 400)
-    g.bare_page = status >= 500  # nothing that could fail again (the database) on the way
+    # Nothing that could fail again on the way: the database after a 5xx, the refused
+    # bearer token after its 401 (the frame would ask for the identity once more).
+    g.bare_page = status >= 500 or (status == 401 and "Authorization" in request.headers)
     page_language()  # (a path outside the pages' blueprint has not chosen it yet)
     html = render_template("error.html", status=shown)
     page = Response(html, status=status, mimetype="text/html")

@@ -2,9 +2,10 @@
 static/vendor/swagger-ui/), fed from the page's own endpoint for the document.
 
 Only a reader cleared for the whole API gets either: anyone else gets the 404 of an id that
-does not exist (`EntryService.openapi_document` refuses with PermissionDenied, which the
-page answers as NotFound, as `operations` does), so the viewer tells nothing the entry
-page does not. The viewer has no "Try it out": the CSP's `connect-src` is `'self'` and the
+does not exist (`EntryService.openapi_document(..., summary_as_missing=True)` refuses a
+summary reader with NotFound, as `operations` does, and its audit record says 404, the
+answer given), so the viewer tells nothing the entry page does not. The viewer has no
+"Try it out": the CSP's `connect-src` is `'self'` and the
 catalogue is not the place to call another agency's API from.
 
 CSP: Swagger UI runs as a static script under `script-src 'self'`. It sets styles through
@@ -32,7 +33,7 @@ from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 
 def _document(entry_id: str) -> dict[str, Any]:
     try:
-        return services().entries.openapi_document(page_identity(), entry_id)
+        return services().entries.openapi_document(page_identity(), entry_id, summary_as_missing=True)
     except (NotFound, PermissionDenied, ValidationFailed):
         not_found()
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import current_app, g, render_template, request, send_from_directory
+from flask import current_app, g, render_template, request, send_from_directory, url_for
 from flask_babel import lazy_gettext
 
 from api.web.blueprint import bp
@@ -109,10 +110,34 @@ def nav_links() -> list[tuple[str, str]]:
     return links
 
 
+def signin_url() -> str:
+    """The header's "Sign in": back to this page afterwards, its query kept (a search with
+    its filters). Only a GET page is come back to; the query is re-encoded from the parsed
+    arguments, never copied raw, and the template escapes the link like any other value."""
+    if request.method != "GET" or request.endpoint is None:
+        return url_for("web.signin.sign_in")
+    query = urlencode(list(request.args.items(multi=True)))
+    return url_for("web.signin.sign_in", next=f"{request.path}?{query}" if query else request.path)
+
+
+def reader_is_anonymous() -> bool:
+    """Whether the page is read by nobody in particular (the footer's "You see what the
+    Public level may see."): not a person signed in, not a bearer token's identity. An
+    error page drawn bare (a 5xx, a refused token) asks nothing more and says nothing."""
+    return not g.get("bare_page") and page_identity().kind == "anonymous"
+
+
 @bp.app_context_processor
 def _shell() -> dict[str, Any]:
     # page_lang: for templates outside the pages (the authorization server's login page).
-    return {"shell_me": me, "shell_nav": nav_links, "role_labels": ROLE_LABELS, "page_lang": page_language}
+    return {
+        "shell_me": me,
+        "shell_nav": nav_links,
+        "role_labels": ROLE_LABELS,
+        "page_lang": page_language,
+        "signin_url": signin_url,
+        "reader_is_anonymous": reader_is_anonymous,
+    }
 
 
 @bp.get("/notifications")

@@ -21,6 +21,7 @@ from flask_wtf.csrf import generate_csrf
 from api.resources.people import actor_labels
 from api.web.blueprint import bp
 from api.web.i18n import page_language, pick
+from api.web.labels import theme_label
 from api.web.session import page_identity
 from api.wiring import services, tillit
 from catalogue.services.entry_writing import RULE_RESTRICTION, RULES
@@ -88,8 +89,17 @@ def value_label(value: Any) -> str:
     return str(label) if label is not None else str(value)
 
 
-def static_options(choices: Iterable[str]) -> list[tuple[str, str]]:
+#: Fields whose codes discover's labels name (api/web/labels.py), in the page's language:
+#: the same words the search page's facets and the entry page use.
+FIELD_LABELS = {"themes": theme_label}
+
+
+def static_options(choices: Iterable[str], field: str = "") -> list[tuple[str, str]]:
     """A vocabulary's values with the page's words for them."""
+    named = FIELD_LABELS.get(field)
+    if named is not None:
+        lang = page_language()
+        return [(c, named(c, lang)) for c in choices]
     return [(c, value_label(c)) for c in choices]
 
 

@@ -114,9 +114,11 @@ class EntryService:
             per_page=per_page,
         )
 
-    def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
+    def openapi_document(
+        self, identity: Identity, entry_id: str, *, summary_as_missing: bool = False
+    ) -> dict[str, Any]:
         """An API's OpenAPI document, for a caller who may read the API whole."""
-        return self.reading.openapi_document(identity, entry_id)
+        return self.reading.openapi_document(identity, entry_id, summary_as_missing=summary_as_missing)
 
     def operations(self, identity: Identity, entry_id: str) -> list[dict[str, Any]]:
         """An API's operations, for a caller who may read the API whole (else NotFound)."""

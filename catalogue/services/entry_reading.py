@@ -229,12 +229,23 @@ class EntryReader:
         self.audit_reads(identity, views)
         return views[0]
 
-    def openapi_document(self, identity: Identity, entry_id: str) -> dict[str, Any]:
-        """An API's OpenAPI document, for a caller who may read the API whole."""
+    def openapi_document(
+        self, identity: Identity, entry_id: str, *, summary_as_missing: bool = False
+    ) -> dict[str, Any]:
+        """An API's OpenAPI document, for a caller who may read the API whole.
+
+        A summary reader is refused with PermissionDenied (the API's 403), or, with
+        ``summary_as_missing`` (the pages, whose viewer answers as ``operations`` does), with
+        the NotFound of a missing id. Either way the audit record states the answer given."""
         # Head, decision and document in one transaction.
         view = self._read(identity, self._head_visible(identity, entry_id, "api"))
         if not view.full:
-            self.audit_now(identity, "entry.openapi", view.entry, decision="deny", details={"answered": 403})
+            answered = 404 if summary_as_missing else 403
+            self.audit_now(
+                identity, "entry.openapi", view.entry, decision="deny", details={"answered": answered}
+            )
+            if summary_as_missing:
+                raise NotFound(NOT_FOUND)
             raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
         document: dict[str, Any] | None = self.session.scalar(
             select(Entry.openapi).where(Entry.id == view.entry.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from catalogue.demo import load_demo
+from security.keys import KEYS_FILE
+from tests.conftest import running_app
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("TILLIT_CHROMIUM", "/usr/bin/chromium")
@@ -32,6 +35,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
+    yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
         load_demo(session, ext.scheme, ext.indexer)
@@ -43,8 +50,44 @@ def live_server(app: Any) -> Iterator[str]:
     server.server_close()
 
 
+@pytest.fixture(scope="module")
+def module_app(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+) -> Iterator[Any]:
+    """One app (SQLite, the test agencies) for a whole module of browser tests whose steps
+    build on each other: the demo catalogue is loaded and indexed once, not per test."""
+    folder = tmp_path_factory.mktemp("e2e-module")
+    (folder / "instance").mkdir()
+    shutil.copy(signing_keys, folder / "instance" / KEYS_FILE)
+    shutil.copy(sqlite_template, folder / "tillit.db")
+    settings = {
+        "INSTANCE_PATH": str(folder / "instance"),
+        "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
+        "ISSUER": "http://tillit.test",
+        "TESTING": True,
+    }
+    with running_app(settings) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def module_server(module_app: Any) -> Iterator[str]:
+    """``live_server`` for ``module_app``."""
+    yield from _serve(module_app)
+
+
+@pytest.fixture(scope="module")
+def module_browser() -> Iterator[Any]:
+    """One chromium for a whole module (each person gets a context of their own)."""
+    yield from _launch()
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
+    yield from _launch()
+
+
+def _launch() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - the test extra installs it

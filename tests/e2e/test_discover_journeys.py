@@ -2,13 +2,13 @@
 searches, filters by a facet and opens a redacted summary; a developer cleared for the entry
 reads it whole and its OpenAPI document rendered by Swagger UI, under the strict CSP.
 
-People act through a bearer token in the browser context until sign-in lands (WEB-R5.md);
-the token is a real person's, from the authorization server (tests.security.people).
+People act through a bearer token in the browser context (a real person's, from the
+authorization server, tests.security.people); tests/e2e/test_journeys.py walks the same
+journey signed in through the sign-in form.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,38 +19,10 @@ pytestmark = pytest.mark.e2e
 
 SKATTEETATEN = "974761076"
 SKATTEVERKET = "202100-5448"
-#: The shell's policy (WEB-R5.md), sent here by the test until the shell sends it itself.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-)
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 JOURNEY = {
     "sv": {"query": "inkomstuppgifter", "summary": "Det finns mer än du kan se", "hits": "träff"},
     "en": {"query": "inkomstuppgifter", "summary": "More exists than you can see", "hits": "hit"},
 }
-
-
-# TODO(merge): the shell's `axe` fixture and `screenshot` helper in tests/e2e/conftest.py
-# replace these two local copies (WEB-R5.md, "Browser tests").
-@pytest.fixture
-def axe() -> Any:
-    # The shell adds axe-playwright-python to the test extras (WEB-R5.md).
-    from axe_playwright_python.sync_playwright import Axe
-
-    class Checker:
-        def assert_clean(self, page: Any) -> None:
-            results = Axe().run(page)
-            violations = results.response["violations"]
-            found = [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
-            assert violations == [], found
-
-    return Checker()
-
-
-def screenshot(page: Any, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def person_context(browser: Any, app: Any, live_server: str, clearance: str) -> tuple[Any, list[str]]:
@@ -60,15 +32,9 @@ def person_context(browser: Any, app: Any, live_server: str, clearance: str) -> 
     context = browser.new_context(
         extra_http_headers={"Authorization": f"Bearer {token}"}, viewport={"width": 1200, "height": 900}
     )
+    # The shell sends its strict CSP on every page: a script or style it blocks is reported
+    # in the console, which `watch` collects.
     violations: list[str] = []
-
-    def strict(route: Any) -> None:
-        # The shell sends the CSP on every page; until it lands, the test adds it, so a
-        # script or style the policy would block fails here.
-        response = route.fetch()
-        route.fulfill(response=response, headers={**response.headers, "content-security-policy": CSP})
-
-    context.route(f"{live_server}/**", strict)
     return context, violations
 
 
@@ -79,7 +45,7 @@ def watch(page: Any, violations: list[str]) -> None:
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_a_developer_searches_filters_and_reads_a_summary_then_a_cleared_one_reads_it_whole(
-    browser, live_server, app, axe, lang
+    browser, live_server, app, axe, screenshot, lang
 ):
     words = JOURNEY[lang]
     context, violations = person_context(browser, app, live_server, "internal")

@@ -5,51 +5,23 @@ the same agency finds it in the queue, reads the diff and approves it with a low
 listing level. In Swedish and in English; axe finds nothing on any page; a screenshot of
 each main page goes to docs/screenshots/.
 
-Until sign-in lands (the shell's part), each person's browser sends their bearer token
-(WEB-R5.md): a real person's token from the authorization server.
+Each person's browser sends their bearer token (a real person's token from the
+authorization server); tests/e2e/test_journeys.py walks the same journey signed in
+through the sign-in form.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from tests.conftest import SKATTEVERKET
 from tests.factories import MINIMAL_OPENAPI
 from tests.security.people import person_token
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
-
-
-class _Axe:
-    def __init__(self) -> None:
-        self.axe = Axe()
-
-    def assert_clean(self, page: Any) -> None:
-        results = self.axe.run(page)
-        assert results.violations_count == 0, results.generate_report()
-
-
-@pytest.fixture
-def axe() -> _Axe:
-    # TODO(merge): the shell's `axe` fixture in tests/e2e/conftest.py replaces this one.
-    return _Axe()
-
-
-@pytest.fixture
-def screenshot() -> Callable[[Any, str], None]:
-    # TODO(merge): the shell's `screenshot` helper in tests/e2e/conftest.py replaces this one.
-    def take(page: Any, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-    return take
 
 
 def _as(browser: Any, token: str) -> Any:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
+from catalogue.models import AuditEvent
 from tests.conftest import LANTMATERIET, SKATTEETATEN, SKATTEVERKET
 from tests.factories import MINIMAL_OPENAPI
 from tests.integration.web.pagekit import create_api, text
@@ -188,3 +191,28 @@ def test_themes_count_only_entries_read_whole(app, client, token_for):
     cleared = text(client.get("/themes/REGI?lang=en", headers=token_for("sensitive")))
     assert "Skyddade kartor" in cleared and "2 entries" in cleared
     assert client.get("/themes/NOPE").status_code == 404
+
+
+def _openapi_refusals(app, entry_id: str) -> list[int]:
+    ext = app.extensions["tillit"]
+    with ext.sessions() as session:
+        rows = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entry_id == entry_id, AuditEvent.action == "entry.openapi")
+            .order_by(AuditEvent.seq)
+        ).all()
+        return [row.details["answered"] for row in rows if row.decision == "deny"]
+
+
+def test_the_audit_log_says_what_the_openapi_viewer_answered(app, client, token_for):
+    """A summary reader's viewer and document are the 404 of a missing id, and the audit
+    record of the refusal says 404 (it said 403, the API's answer); the API keeps its 403
+    and records that."""
+    api = create_api(app, SKATTEVERKET, "Inkomst-API", classification="internal", listing_level="public")
+    h = token_for("public", agency=LANTMATERIET)
+    assert client.get(f"/entries/{api}", headers=h).status_code == 200  # the summary is listed
+    assert client.get(f"/entries/{api}/openapi", headers=h).status_code == 404
+    assert client.get(f"/entries/{api}/openapi.json", headers=h).status_code == 404
+    assert _openapi_refusals(app, api) == [404, 404]
+    assert client.get(f"/api/v1/apis/{api}/openapi", headers=h).status_code == 403
+    assert _openapi_refusals(app, api) == [404, 404, 403]

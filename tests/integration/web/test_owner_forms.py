@@ -271,3 +271,17 @@ def test_saving_the_form_unchanged_needs_no_review(app, client, token_for):
     html = client.get(f"/work/entries/{entry_id}/edit", headers=owner).get_data(as_text=True)
     saved = client.post(f"/work/entries/{entry_id}/edit", data=MultiDict(as_posted(html, {})), headers=owner)
     assert saved.status_code == 303 and "done=saved" in saved.headers["Location"]
+
+
+def test_theme_choices_are_named_as_discover_names_them(client, token_for):
+    """The themes are the EU data-theme table's labels in the page's language (the search
+    page's words), not its codes."""
+    h = token_for("sensitive", extra=OWNER)
+    for lang, economy, government in (
+        ("sv", "Ekonomi och finans", "Regeringen och den offentliga sektorn"),
+        ("en", "Economy and finance", "Government and public sector"),
+    ):
+        html = client.get(f"/work/new/dataset?lang={lang}", headers=h).get_data(as_text=True)
+        assert f'value="ECON"> {economy}</label>' in html, lang
+        assert f'value="GOVE"> {government}</label>' in html, lang
+        assert 'value="ECON"> ECON</label>' not in html

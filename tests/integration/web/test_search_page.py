@@ -59,6 +59,7 @@ def test_facets_are_named_in_the_page_language(app, client, token_for):
     assert facet(sv, "classification") == {"Intern": 1, "Öppen": 1}
     assert facet(sv, "legal_basis") == {"Offentlighets- och sekretesslag (2009:400) (OSL)": 1}
     assert facet(sv, "sharing_status") == {"Saknar grund för utlämnande": 1, "Öppen": 1}
+    # DCAT-AP-SE's Swedish word (tests/data/shacl/dcat-ap-se-3.0.1), as the work pages say it.
     assert facet(sv, "type") == {"Datamängd": 2}
     en = text(client.get("/?lang=en", headers=h))
     assert facet(en, "theme") == {"Economy and finance": 2, "Government and public sector": 1}

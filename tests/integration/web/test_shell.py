@@ -3,7 +3,10 @@ notifications, escaping of what people are called, and complete translations."""
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from babel.messages.extract import extract_from_file
@@ -36,7 +39,12 @@ def test_pages_carry_the_strict_policy_and_headers(client):
     assert page.headers["Referrer-Policy"] == "same-origin"
     assert page.headers["X-Frame-Options"] == "DENY"
     assert "Cookie" in page.headers["Vary"]
-    assert "<script" not in page.get_data(as_text=True)  # no inline script anywhere in the frame
+    # No inline script anywhere in the frame: a page's scripts are files of our own.
+    html = page.get_data(as_text=True)
+    scripts = re.findall(r"<script[^>]*>.*?</script>", html, re.S)
+    own = r'<script src="/assets/[^"]+\.js"( defer)?></script>'
+    assert all(re.fullmatch(own, s) for s in scripts), scripts
+    assert html.count("<script") == len(scripts)
 
 
 def test_a_view_relaxes_the_policy_for_its_own_response_only(app):
@@ -200,3 +208,40 @@ def test_the_authorization_servers_login_page_speaks_the_readers_language(app, c
     assert "Catalogue app vill agera åt dig" in html and "Användarnamn" in html
     english = client.get("/oauth/authorize", query_string=params).get_data(as_text=True)
     assert "<title>Sign in to Tillit</title>" in english and "Catalogue app asks to act for you" in english
+
+
+def test_sign_in_comes_back_to_the_page_with_its_query(app, client):
+    """The header's link keeps the page's query (a search with its filters), re-encoded and
+    escaped, never raw; the person lands on that very search after signing in."""
+    hostile = '/?q=<script>alert("q")</script>&theme=NOPE&publisher=202100-5448'
+    html = client.get(hostile, headers=HTML).get_data(as_text=True)
+    assert "<script>alert" not in html
+    link = re.search(r'<a class="signin" href="([^"]+)"', html)
+    assert link is not None
+    target = parse_qs(urlsplit(unescape(link.group(1))).query)["next"][0]
+    assert target.startswith("/?") and "<" not in target and '"' not in target  # re-encoded
+    assert parse_qs(urlsplit(target).query) == {
+        "q": ['<script>alert("q")</script>'],
+        "theme": ["NOPE"],
+        "publisher": ["202100-5448"],
+    }
+    make_user(app, "vera", agency=SKATTEVERKET)
+    landed = sign_in(client, "vera", next_page=target)
+    assert landed.status_code == 302 and landed.headers["Location"] == target
+    # A page answered to something other than GET (an error page after a POST) links plainly.
+    client.post("/signout", data={}, headers=HTML)  # (refused: no token; she stays signed in)
+    client.delete_cookie("tillit-session")
+    page = client.post("/?q=kept", headers=HTML)
+    assert page.status_code == 405
+    assert '<a class="signin" href="/signin">' in page.get_data(as_text=True)
+
+
+def test_the_public_level_notice_is_for_anonymous_readers_only(app, client, token_for):
+    notice = "You see what the Public level may see."
+    assert notice in client.get("/?lang=en", headers=HTML).get_data(as_text=True)
+    as_token = client.get("/?lang=en", headers={**HTML, **token_for("internal")}).get_data(as_text=True)
+    assert notice not in as_token
+    make_user(app, "vilma", agency=SKATTEVERKET)
+    sign_in(client, "vilma")
+    signed_in = client.get("/?lang=en", headers=HTML).get_data(as_text=True)
+    assert notice not in signed_in and "Clearance: Sensitive" in signed_in  # she sees hers
