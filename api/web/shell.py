@@ -35,6 +35,9 @@ KIND_LABELS = {
     "review.requested": lazy_gettext("A review waits for a decision"),
     "review.approved": lazy_gettext("A review was approved"),
     "review.rejected": lazy_gettext("A review was rejected"),
+    "access.submitted": lazy_gettext("An access request waits for assessment"),
+    "grant.expiring": lazy_gettext("A grant ends within 30 days"),
+    "grant.revoked": lazy_gettext("A grant was revoked"),
 }
 #: Header links: (endpoint, label, scope that shows it; None: everyone signed in). The
 #: pages behind them belong to the discover and work parts; a link shows only once its

@@ -145,6 +145,26 @@ def test_notifications_need_a_signed_in_person(client):
     assert response.headers["Location"].startswith("/signin?next=/notifications")
 
 
+def test_access_notices_are_named_in_the_page_language(app, client):
+    """Issue 19's notices (a request to assess, a grant ending or revoked) are named like
+    the review ones, not shown by their code."""
+    make_user(app, "otto", agency=SKATTEVERKET, roles=("security_officer",))
+    ext = app.extensions["tillit"]
+    with ext.sessions() as db:
+        for kind in ("access.submitted", "grant.expiring", "grant.revoked"):
+            db.add(Notification(agency=SKATTEVERKET, audience="security_officer", kind=kind, message="m"))
+        db.commit()
+    sign_in(client, "otto")
+    html = client.get("/notifications?lang=sv", headers=HTML).get_data(as_text=True)
+    for label in (
+        "En begäran om åtkomst väntar på bedömning",
+        "En beviljad åtkomst upphör inom 30 dagar",
+        "En beviljad åtkomst återkallades",
+    ):
+        assert label in html
+    assert "access.submitted" not in html and "grant.revoked" not in html
+
+
 def test_an_officer_sees_the_count_and_the_list(app, client):
     make_user(app, "olga", agency=SKATTEVERKET, roles=("security_officer",))
     ext = app.extensions["tillit"]
