@@ -39,14 +39,17 @@ KIND_LABELS = {
     "grant.expiring": lazy_gettext("A grant ends within 30 days"),
     "grant.revoked": lazy_gettext("A grant was revoked"),
 }
-#: Header links: (endpoint, label, scope that shows it; None: everyone signed in). The
+#: Header links: (endpoint, label, scopes any of which shows it; none: everyone). The
 #: pages behind them belong to the discover and work parts; a link shows only once its
 #: endpoint exists.
 NAV = (
-    ("web.home", lazy_gettext("Search"), ""),
-    ("web.my_entries", lazy_gettext("My agency's entries"), WRITE),
-    ("web.review_queue", lazy_gettext("Review queue"), REVIEW),
-    ("web.audit_log", lazy_gettext("Audit log"), AUDIT),
+    ("web.home", lazy_gettext("Search"), ()),
+    ("web.my_entries", lazy_gettext("My agency's entries"), (WRITE,)),
+    ("web.review_queue", lazy_gettext("Review queue"), (REVIEW,)),
+    ("web.audit_log", lazy_gettext("Audit log"), (AUDIT,)),
+    ("web.my_access_requests", lazy_gettext("My agency's access requests"), (WRITE,)),
+    ("web.access_queue", lazy_gettext("Requests to my agency"), (REVIEW,)),
+    ("web.grants", lazy_gettext("Grants register"), (WRITE, REVIEW, AUDIT)),
 )
 
 
@@ -104,10 +107,10 @@ def nav_links() -> list[tuple[str, str]]:
     identity = page_identity() if not g.get("bare_page") else None
     views = current_app.view_functions
     links = []
-    for endpoint, label, scope in NAV:
+    for endpoint, label, scopes in NAV:
         if endpoint not in views:
             continue
-        if scope and (identity is None or not identity.has_scope(scope)):
+        if scopes and (identity is None or not any(identity.has_scope(s) for s in scopes)):
             continue
         links.append((endpoint, str(label)))
     return links

@@ -265,3 +265,35 @@ def test_the_public_level_notice_is_for_anonymous_readers_only(app, client, toke
     sign_in(client, "vilma")
     signed_in = client.get("/?lang=en", headers=HTML).get_data(as_text=True)
     assert notice not in signed_in and "Clearance: Sensitive" in signed_in  # she sees hers
+
+
+def _nav(html: str) -> list[str]:
+    nav = re.search(r'<nav class="main-nav"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav is not None
+    return [unescape(label) for label in re.findall(r"<a [^>]*>([^<]+)</a>", nav.group(1))]
+
+
+@pytest.mark.parametrize(
+    ("roles", "shown", "hidden"),
+    [
+        (
+            ("data_owner",),
+            ["My agency's entries", "My agency's access requests", "Grants register"],
+            ["Review queue", "Requests to my agency", "Audit log"],
+        ),
+        (
+            ("security_officer",),
+            ["Review queue", "Requests to my agency", "Grants register"],
+            ["My agency's entries", "My agency's access requests"],
+        ),
+    ],
+)
+def test_the_header_links_what_the_persons_roles_open(app, client, roles, shown, hidden):
+    make_user(app, "nora", agency=SKATTEVERKET, roles=roles)
+    sign_in(client, "nora")
+    links = _nav(client.get("/?lang=en", headers=HTML).get_data(as_text=True))
+    assert set(shown) <= set(links) and not set(hidden) & set(links)
+
+
+def test_an_anonymous_reader_gets_only_search_in_the_header(client):
+    assert _nav(client.get("/?lang=en", headers=HTML).get_data(as_text=True)) == ["Search"]
