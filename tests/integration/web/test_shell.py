@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import re
 from html import unescape
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 from flask import g
 
 from api.web.headers import content_security_policy
@@ -20,12 +17,6 @@ from tests.agencies import SKATTEVERKET
 from tests.integration.web.signing_in import HTML, sign_in
 from tests.security.people import auth_params, make_app_client, make_user, pkce
 
-WEB = Path(__file__).resolve().parents[3] / "api" / "web"
-SHELL_FILES = [
-    *(WEB / name for name in ("headers.py", "signin.py", "shell.py", "session.py")),
-    *(WEB / "templates" / name for name in ("base.html", "signin.html", "error.html", "notifications.html")),
-    WEB.parents[1] / "authserver" / "templates" / "login.html",
-]
 STRICT = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -192,30 +183,6 @@ def test_a_reader_without_a_queue_sees_no_count(app, client):
     assert "count-badge" not in html
     page = client.get("/notifications?lang=en", headers=HTML).get_data(as_text=True)
     assert "Notifications are for data owners and security officers." in page
-
-
-def _shell_messages() -> set[str]:
-    found: set[str] = set()
-    for path in SHELL_FILES:
-        method = "jinja2" if path.suffix == ".html" else "python"
-        keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-        for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=keywords):
-            found.add(message if isinstance(message, str) else message[0])
-    return found
-
-
-@pytest.mark.parametrize("lang", ["sv", "nb", "nn"])
-def test_every_shell_label_is_translated(lang):
-    messages = _shell_messages()
-    assert len(messages) > 40
-    with (WEB / "translations" / "shell" / lang / "LC_MESSAGES" / "messages.po").open("rb") as po:
-        catalog = read_po(po, locale=lang)
-    for msgid in messages:
-        message = catalog.get(msgid)
-        assert message is not None, (lang, msgid)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        assert all(strings), (lang, msgid)
-        assert not message.fuzzy, (lang, msgid)
 
 
 def test_the_authorization_servers_login_page_speaks_the_readers_language(app, client):
