@@ -94,10 +94,14 @@ def test_an_update_needs_an_administrator_and_the_current_etag(session, agencies
     session.rollback()
     assert agencies.get(ADMIN, AGENCY).homepage is None
 
+    # No one gives an agency a clearance above their own (this admin reads internal).
+    with pytest.raises(PermissionDenied):
+        agencies.update(ADMIN, AGENCY, {"clearance": "sensitive"}, etag)
+    session.rollback()
     updated = agencies.update(
-        ADMIN, AGENCY, {"homepage": "https://skatteverket.se", "clearance": "sensitive"}, etag
+        ADMIN, AGENCY, {"homepage": "https://skatteverket.se", "clearance": "public"}, etag
     )
-    assert (updated.homepage, updated.clearance) == ("https://skatteverket.se", "sensitive")
+    assert (updated.homepage, updated.clearance) == ("https://skatteverket.se", "public")
     # The change made a new revision: the ETag read before it no longer matches.
     assert agency_etag(updated) != etag
     with pytest.raises(PreconditionFailed):
