@@ -141,8 +141,10 @@ def can_grant_clearance(identity: Identity, level: str) -> bool:
     """May the caller give an agency the clearance ``level`` (the ceiling of what its
     people and clients may read), registering it or changing it? Nobody grants more than
     they may read themselves; the system (the operator's commands) may grant any level.
-    So an agency's own administrator may lower its clearance but never raise it
-    (docs/security.md, "Agencies"). Fails closed on a level the caller cannot read."""
+    The service asks it for a new agency and for a raise (a lowering is the agency's own
+    administrators' to make), so an agency's own administrator never raises its
+    clearance (docs/security.md, "Agencies"). Fails closed on a level the caller cannot
+    read."""
     return identity.is_system or level in identity.readable_levels
 
 

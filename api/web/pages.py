@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
-from flask import Response, abort, g, request
+from flask import Response, abort, request
 
 from api.web import labels
-from api.web.blueprint import bp
+from api.web.blueprint import bp, kept_query
 from api.web.i18n import LANGS, page_language, pick, remember_language
 from api.wiring import services
 
@@ -29,17 +29,7 @@ def lang_url(code: str) -> str:
     """This page in language ``code``, its query kept (filters survive a change of language).
     A page that validates its query (the search page) sets ``g.page_query`` to what it
     understood, and only that is kept: an unknown filter value is never echoed."""
-    kept = g.get("page_query")
-    if kept is not None:
-        args = [
-            (k, str(v))
-            for k, values in kept.items()
-            if k != "lang"
-            for v in (values if isinstance(values, list | tuple) else [values])
-            if v not in (None, "")
-        ]
-    else:
-        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    args = kept_query()
     return f"{request.path}?{urlencode([*args, ('lang', code if code in LANGS else 'en')])}"
 
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from flask import current_app, g, render_template, request, send_from_directory, url_for
 from flask_babel import lazy_gettext
 
-from api.web.blueprint import bp
+from api.web.blueprint import bp, kept_query
 from api.web.i18n import page_language, pick
 from api.web.session import page_identity, signed_in_person
 from api.web.signin import requires_sign_in
@@ -118,11 +118,13 @@ def nav_links() -> list[tuple[str, str]]:
 
 def signin_url() -> str:
     """The header's "Sign in": back to this page afterwards, its query kept (a search with
-    its filters). Only a GET page is come back to; the query is re-encoded from the parsed
-    arguments, never copied raw, and the template escapes the link like any other value."""
+    its filters). Only a GET page is come back to; the query is re-encoded from what the page
+    understood (``blueprint.kept_query``), never copied raw, and the template escapes the
+    link like any other value."""
     if request.method != "GET" or request.endpoint is None:
         return url_for("web.signin.sign_in")
-    query = urlencode(list(request.args.items(multi=True)))
+    lang = request.args.get("lang")
+    query = urlencode(kept_query() + ([("lang", lang)] if lang else []))
     return url_for("web.signin.sign_in", next=f"{request.path}?{query}" if query else request.path)
 
 

@@ -119,7 +119,7 @@ class AgencyService:
         check_etag(agency_etag(agency), if_match)
         if "clearance" in data:
             clearance = self._clearance(data["clearance"])
-            if clearance != agency.clearance:
+            if self._raises(agency.clearance, clearance):  # lowering is always the admin's to do
                 self._require_grantable(identity, clearance)
             agency.clearance = clearance
         for key in ("name", "homepage", "contact_email"):
@@ -140,6 +140,12 @@ class AgencyService:
             agency.modified = utcnow()
             self.session.commit()
         return agency
+
+    def _raises(self, current: str, wanted: str) -> bool:
+        """Would ``wanted`` let the agency read more than ``current``? (A level without a
+        rank counts as a raise: fail closed.)"""
+        now, then = self.scheme.rank(current), self.scheme.rank(wanted)
+        return now is None or then is None or then > now
 
     @staticmethod
     def _require_grantable(identity: Identity, clearance: str) -> None:

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from authserver.services.users import UserService
 from security.identity import system_identity
@@ -150,7 +151,7 @@ def test_register_review_discover_read_and_see_the_readers(
     page.set_input_files("#f-openapi-file", str(document))
     page.click("button[name=action][value=save]")
     error = page.locator("#f-legal_basis-error")
-    assert error.is_visible()  # the rule's message, beside the legal basis and tied to it
+    expect(error).to_be_visible()  # the rule's message, beside the legal basis (waits for the answer)
     assert "f-legal_basis-error" in (page.get_attribute("#f-legal_basis", "aria-describedby") or "")
     assert page.input_value(f"#f-title-{lang}") == text["title"]  # nothing typed is lost
     axe.assert_clean(page)
@@ -180,7 +181,8 @@ def test_register_review_discover_read_and_see_the_readers(
     page.get_by_role("link", name=text["title"]).click()
     page.wait_for_url("**/work/reviews/*")
     diff = page.locator("table.diff")
-    assert diff.is_visible() and "2009:400" in diff.inner_text()
+    expect(diff).to_be_visible()
+    assert "2009:400" in diff.inner_text()
     axe.assert_clean(page)
     screenshot(page, f"journey-2-review-{lang}")
     page.check("input[name=decision][value=approve]")

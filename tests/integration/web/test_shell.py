@@ -198,8 +198,8 @@ def test_the_authorization_servers_login_page_speaks_the_readers_language(app, c
 
 
 def test_sign_in_comes_back_to_the_page_with_its_query(app, client):
-    """The header's link keeps the page's query (a search with its filters), re-encoded and
-    escaped, never raw; the person lands on that very search after signing in."""
+    """The header's link keeps the page's query (a search with the filters it understood),
+    re-encoded and escaped, never raw; the person lands on that very search after signing in."""
     hostile = '/?q=<script>alert("q")</script>&theme=NOPE&publisher=202100-5448'
     html = client.get(hostile, headers=HTML).get_data(as_text=True)
     assert "<script>alert" not in html
@@ -207,11 +207,9 @@ def test_sign_in_comes_back_to_the_page_with_its_query(app, client):
     assert link is not None
     target = parse_qs(urlsplit(unescape(link.group(1))).query)["next"][0]
     assert target.startswith("/?") and "<" not in target and '"' not in target  # re-encoded
-    assert parse_qs(urlsplit(target).query) == {
-        "q": ['<script>alert("q")</script>'],
-        "theme": ["NOPE"],
-        "publisher": ["202100-5448"],
-    }
+    kept = parse_qs(urlsplit(target).query)
+    # What the search page understood is kept; an unknown filter value is never echoed.
+    assert kept["q"] == ['<script>alert("q")</script>'] and "theme" not in kept
     make_user(app, "vera", agency=SKATTEVERKET)
     landed = sign_in(client, "vera", next_page=target)
     assert landed.status_code == 302 and landed.headers["Location"] == target
