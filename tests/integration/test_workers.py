@@ -92,6 +92,25 @@ def test_a_write_through_one_worker_is_searchable_through_the_other(app, pair, t
     assert [i["id"] for i in found] == [entry_id]
 
 
+def test_a_statute_s_name_finds_its_entry_through_every_served_worker(app, pair, token_for):
+    """Issue 16's question as a browser sends it to ``tillit serve``: the Swedish name,
+    percent-encoded UTF-8, through each worker, for an internal reader of another agency.
+    The statute's names come from the register into the document in the writer process."""
+    first, second = pair
+    writer = token_for("internal", extra=("catalogue:write",))
+    navet = [
+        {"role": "processing", "jurisdiction": "SE", "reference": "1991:481", "provision": "1 §"},
+        {"role": "restriction", "jurisdiction": "SE", "reference": "2009:400", "provision": "22 kap. 1 §"},
+    ]
+    entry_id = _published(app, first, writer, "Navet", classification="internal", legal_basis=navet)
+    reader = token_for("internal", agency=READER)
+    for worker in (first, second):
+        for q in ("folkbokföring", "Folkbokföringslagen", "folkbokforing", "OSL 22 kap"):
+            found = _until(lambda w=worker, q=q: _search(w, q, reader)["items"], f"{q!r} on {worker.pid}")
+            assert [i["id"] for i in found] == [entry_id], (worker.pid, q)
+        assert _search(worker, "folkbokföring")["total"] == 0  # anonymous: not even counted
+
+
 def test_a_retired_entry_leaves_every_worker_s_search_before_its_next_answer(app, pair, token_for):
     """Tighten first, across processes: the writer takes the document out before the
     database commits and moves the word's narrowing count; every worker reloads before
