@@ -78,6 +78,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("worker_class", "api.cli.serve_worker.ProblemWorker")
             for name, value in GUNICORN_LIMITS.items():
                 self.cfg.set(name, value)
 

@@ -4,12 +4,12 @@ gunicorn's text/html refusals first."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -77,9 +77,11 @@ def _raw(port: int, head: bytes) -> tuple[int, bytes, bytes]:
     return int(headers.split(b" ", 2)[1]), headers.lower(), body
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """``tillit serve`` in a process of its own, on a free port."""
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory):
+    """``tillit serve`` in a process of its own, on a free port (one for the module: no
+    test here changes anything)."""
+    tmp_path = tmp_path_factory.mktemp("served")
     instance = tmp_path / "instance"
     instance.mkdir()
     port = _free_port()
@@ -129,3 +131,28 @@ def test_under_gunicorn_the_client_meets_tillits_problems(served):
     assert status == 431 and b"content-type: application/problem+json" in headers, body[:200]
     status, headers, _ = get(_url(MAX_URL_BYTES))
     assert status == 200
+
+
+FIELDS = GUNICORN_LIMITS["limit_request_fields"]
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        ("GET /api/v1/search?q=<b>folkbokföring</b> HTTP/1.1\r\nHost: x\r\n", 400),  # raw UTF-8
+        ("G<script>ET / HTTP/1.1\r\nHost: x\r\n", 400),  # a method gunicorn refuses
+        ("GET / HTTP/9.<i>\r\nHost: x\r\n", 400),
+        ("GET / HTTP/1.1\r\nZq<Hdr>: 1\r\nHost: x\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: x\r\n" + "X-Many: 1\r\n" * (1 + FIELDS), 431),
+        ("GET /" + "<i>" * 4000 + " HTTP/1.1\r\nHost: x\r\n", 414),
+    ],
+)
+def test_a_request_gunicorn_cannot_read_is_a_problem_that_echoes_nothing(served, head, status):
+    """What gunicorn refuses before Tillit sees it is answered as Tillit answers: a
+    problem+json, and nothing of the request (its line, method or header names) in it."""
+    got, headers, body = _raw(served, (head + "Connection: close\r\n\r\n").encode())
+    assert got == status and b"content-type: application/problem+json" in headers, body[:300]
+    problem = json.loads(body)
+    assert problem["status"] == status
+    for echo in (b"<", b"folkbok", b"script", b"Zq", b"HTTP/9", b"X-Many"):
+        assert echo not in body, body[:300]
