@@ -74,13 +74,9 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
     class Server(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types: its base is Any
         def load_config(self) -> None:
-            self.cfg.set("bind", f"{host}:{port}")
-            self.cfg.set("workers", workers)
-            self.cfg.set("threads", threads)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("worker_class", "api.cli.serve_worker.ProblemWorker")
-            for name, value in GUNICORN_LIMITS.items():
-                self.cfg.set(name, value)
+            for name, value in gunicorn_settings(host, port, workers, threads).items():
+                if name in self.cfg.settings:  # control_socket_disable: gunicorn 24+
+                    self.cfg.set(name, value)
 
         def load(self) -> Flask:
             return app
@@ -91,6 +87,23 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     finally:
         if writer is not None:
             writer.stop()  # in the master only (the workers, forked from it, pass here too)
+
+
+def gunicorn_settings(host: str, port: int, workers: int, threads: int) -> dict[str, object]:
+    """Every gunicorn setting ``tillit serve`` makes."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "accesslog": "-",
+        # gunicorn's refusals as problems that echo nothing (api/cli/serve_worker.py)
+        "worker_class": "api.cli.serve_worker.ProblemWorker",
+        # gunicorn 24+'s control socket (gunicornc: worker counts, reload, shutdown) has one
+        # path per user, shared by every server that user runs; Tillit uses none of it, and
+        # a worker count changed at run time would bypass --workers. Signals remain.
+        "control_socket_disable": True,
+        **GUNICORN_LIMITS,
+    }
 
 
 def serve_options() -> set[str]:

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from api.cli.serve import GUNICORN_LIMITS
+from api.cli.serve import GUNICORN_LIMITS, gunicorn_settings
+from api.cli.serve_worker import ProblemWorker
 from api.edge import MAX_HEADER_BYTES, MAX_HEADER_FIELDS, MAX_URL_BYTES
 
 
@@ -156,3 +157,18 @@ def test_a_request_gunicorn_cannot_read_is_a_problem_that_echoes_nothing(served,
     assert problem["status"] == status
     for echo in (b"<", b"folkbok", b"script", b"Zq", b"HTTP/9", b"X-Many"):
         assert echo not in body, body[:300]
+
+
+def test_tillit_serve_s_gunicorn_settings_are_gunicorn_s_and_turn_off_its_control_socket():
+    """gunicornc's socket is one path per user, shared by every server: none is opened.
+    Every setting is one gunicorn knows (Config.set fails on any other)."""
+    from gunicorn.config import Config
+
+    settings = gunicorn_settings("127.0.0.1", 5000, 2, 8)
+    assert settings["control_socket_disable"] is True
+    assert settings["worker_class"] == "api.cli.serve_worker.ProblemWorker"
+    config = Config()
+    for name, value in settings.items():
+        config.set(name, value)
+    assert config.worker_class is ProblemWorker and config.control_socket_disable is True
+    assert config.limit_request_line == GUNICORN_LIMITS["limit_request_line"]
