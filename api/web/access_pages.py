@@ -19,6 +19,7 @@ it (``security.policy``, the functions the services decide with), which grants n
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -36,8 +37,7 @@ from api.web.work_common import people_labels
 from api.wiring import services
 from catalogue import access
 from catalogue.errors import CatalogueError, NotFound, PermissionDenied, ValidationFailed
-from catalogue.services.access_requests import RequestView
-from catalogue.services.grants import GrantView
+from catalogue.services.common import Page
 from security import policy
 from security.identity import Identity
 
@@ -117,35 +117,56 @@ def request_access(entry_id: str) -> Any:
 
 
 # -- lists ----------------------------------------------------------------------------
-def _request_list(incoming: bool) -> Any:
+def _chosen(name: str, allowed: Sequence[str]) -> str | None:
+    """The query's ``name`` if it is one of ``allowed`` (anything else is no filter, never echoed)."""
+    value = request.args.get(name)
+    return value if value in allowed else None
+
+
+def _list_page(
+    template: str,
+    listed: Callable[[Identity, int], Page[Any]],
+    agencies_of: Callable[[Any], Iterable[str]],
+    **context: Any,
+) -> Any:
+    """A page of a service's list (``listed(identity, page)``): its items, total and pages,
+    the names of the agencies ``agencies_of`` each item names, and the service's refusal
+    (403, its words) instead of the list for a reader it is not for."""
     identity = page_identity()
-    state = request.args.get("state")
-    state = state if state in access.STATES else None
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    items: list[RequestView] = []
+    items: list[Any] = []
     total, status, refused = 0, 200, None
     try:
-        listing = services().access_requests.list_requests(
-            identity, incoming=incoming, state=state, page=page, per_page=PER_PAGE
-        )
+        listing = listed(identity, page)
         items, total = listing.items, listing.total
     except PermissionDenied as exc:
         refused, status = exc.detail, 403
-    orgs = [v.request.requester_agency for v in items] + [v.request.provider_agency for v in items]
     return (
         render_template(
-            "access/requests.html",
-            incoming=incoming,
+            template,
             items=items,
             total=total,
             page=page,
             pages=max(1, -(-total // PER_PAGE)),
-            state=state or "",
-            states=access.STATES,
             refused=refused,
-            agencies=_agencies(identity, orgs),
+            agencies=_agencies(identity, [orgnr for item in items for orgnr in agencies_of(item)]),
+            **context,
         ),
         status,
+    )
+
+
+def _request_list(incoming: bool) -> Any:
+    state = _chosen("state", access.STATES)
+    return _list_page(
+        "access/requests.html",
+        lambda identity, page: services().access_requests.list_requests(
+            identity, incoming=incoming, state=state, page=page, per_page=PER_PAGE
+        ),
+        lambda v: (v.request.requester_agency, v.request.provider_agency),
+        incoming=incoming,
+        state=state or "",
+        states=access.STATES,
     )
 
 
@@ -293,36 +314,17 @@ def renew_access(request_id: str) -> Any:
 @requires_sign_in
 def grants() -> Any:
     """The register: who may read what of ours, and what we may read of others', under which law."""
-    identity = page_identity()
-    direction = request.args.get("direction")
-    direction = direction if direction in ("given", "received") else None
-    state = request.args.get("state")
-    state = state if state in GRANT_STATES else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    items: list[GrantView] = []
-    total, status, refused = 0, 200, None
-    try:
-        listing = services().grants.list_grants(
+    direction = _chosen("direction", ("given", "received"))
+    state = _chosen("state", GRANT_STATES)
+    return _list_page(
+        "access/grants.html",
+        lambda identity, page: services().grants.list_grants(
             identity, direction=direction, state=state, page=page, per_page=PER_PAGE
-        )
-        items, total = listing.items, listing.total
-    except PermissionDenied as exc:
-        refused, status = exc.detail, 403
-    orgs = [g.grant.provider_agency for g in items] + [g.grant.subject_agency for g in items]
-    return (
-        render_template(
-            "access/grants.html",
-            items=items,
-            total=total,
-            page=page,
-            pages=max(1, -(-total // PER_PAGE)),
-            direction=direction or "",
-            state=state or "",
-            states=GRANT_STATES,
-            refused=refused,
-            agencies=_agencies(identity, orgs),
         ),
-        status,
+        lambda g: (g.grant.provider_agency, g.grant.subject_agency),
+        direction=direction or "",
+        state=state or "",
+        states=GRANT_STATES,
     )
 
 
