@@ -56,6 +56,10 @@ class StatuteLabel:
     short_name: str | None
     lang: str
 
+    def as_json(self) -> dict[str, Any]:
+        """The label as a response carries it beside a reference (``StatuteLabelSchema``)."""
+        return {"name": self.name, "short_name": self.short_name, "lang": self.lang}
+
 
 @dataclass(frozen=True)
 class StatuteNames:
@@ -86,7 +90,26 @@ def _named_basis(basis: Mapping[str, Any], register: Register, lang: str | None)
     shown = label(key[0], known.names, known.short_names, lang) if known is not None else None
     if shown is None:
         return dict(basis)
-    return {**basis, "statute": {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}}
+    return {**basis, "statute": shown.as_json()}
+
+
+def cited_in(value: Any) -> list[tuple[str, str]]:
+    """The (jurisdiction, reference) of each statute ``value`` names, in first-seen order:
+    every object in it, at any depth, with a ``jurisdiction`` and a ``reference`` (a legal
+    basis, or a statute itself). What an audit event's details cite: a grant's disclosure
+    basis, a statute added to the register."""
+    found: list[tuple[str, str]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            jurisdiction, reference = item.get("jurisdiction"), item.get("reference")
+            if isinstance(jurisdiction, str) and isinstance(reference, str):
+                found.append((jurisdiction, reference))
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return list(keys(found))
 
 
 def language_order(jurisdiction: str, lang: str | None) -> tuple[str, ...]:

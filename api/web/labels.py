@@ -228,10 +228,11 @@ def statute_names(identity: Identity, references: Iterable[str], lang: str) -> d
     if not cited:
         return {}
     named = services().statutes.labels(identity, cited, lang)
-    return {ref: _statute_text(shown.name, shown.short_name) for (_code, ref), shown in named.items()}
+    return {ref: statute_text(shown.name, shown.short_name) for (_code, ref), shown in named.items()}
 
 
-def _statute_text(name: str, short_name: str | None) -> str:
+def statute_text(name: str, short_name: str | None) -> str:
+    """A statute as the pages name it: "Name (SHORT)", or its name alone."""
     return f"{name} ({short_name})" if short_name and short_name != name else name
 
 
