@@ -93,23 +93,27 @@ def _named_basis(basis: Mapping[str, Any], register: Register, lang: str | None)
     return {**basis, "statute": shown.as_json()}
 
 
-def cited_in(value: Any) -> list[tuple[str, str]]:
-    """The (jurisdiction, reference) of each statute ``value`` names, in first-seen order:
-    every object in it, at any depth, with a ``jurisdiction`` and a ``reference`` (a legal
-    basis, or a statute itself). What an audit event's details cite: a grant's disclosure
-    basis, a statute added to the register."""
-    found: list[tuple[str, str]] = []
+def citations(value: Any) -> list[Mapping[str, Any]]:
+    """Every object in ``value``, at any depth and in document order, with a string
+    ``jurisdiction`` and ``reference``: a legal basis, or a statute itself."""
+    found: list[Mapping[str, Any]] = []
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, Mapping):
-            jurisdiction, reference = item.get("jurisdiction"), item.get("reference")
-            if isinstance(jurisdiction, str) and isinstance(reference, str):
-                found.append((jurisdiction, reference))
+            if isinstance(item.get("jurisdiction"), str) and isinstance(item.get("reference"), str):
+                found.append(item)
             stack.extend(reversed(list(item.values())))
         elif isinstance(item, list | tuple):
             stack.extend(reversed(item))
-    return list(keys(found))
+    return found
+
+
+def cited_in(value: Any) -> list[tuple[str, str]]:
+    """The (jurisdiction, reference) of each statute ``value`` names (``citations``), once
+    each in first-seen order. What an audit event's details cite: a grant's disclosure
+    basis, a statute added to the register."""
+    return list(keys((c["jurisdiction"], c["reference"]) for c in citations(value)))
 
 
 def language_order(jurisdiction: str, lang: str | None) -> tuple[str, ...]:

@@ -9,14 +9,15 @@ from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of
-from api.resources.common import PageArgsSchema, page_response, reader_language
+from api.resources.common import PageArgsSchema, page_response
 from api.resources.people import label_events
 from api.resources.reviews import AuditEventSchema
+from api.resources.statute_names import Reader, name_bases
 from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
 from catalogue.shapes import OrgNumber
 from catalogue.statutes import cited_in
-from security.identity import AUDIT, Identity
+from security.identity import AUDIT
 
 blp = Blueprint(
     "audit",
@@ -56,26 +57,16 @@ def list_events(args: dict[str, Any]) -> Any:
     return page_response(bodies, page.total, page.page, page.per_page)
 
 
-def name_statutes(
-    bodies: list[dict[str, Any]], reader: tuple[Identity, str | None] | None = None
-) -> list[dict[str, Any]]:
+def name_statutes(bodies: list[dict[str, Any]], reader: Reader | None = None) -> list[dict[str, Any]]:
     """Audit event bodies with ``statutes`` beside ``details``: each statute the details
     cite (``catalogue.statutes.cited_in``: a grant's disclosure basis, a statute added),
     with ``statute`` naming it for the reader where the register knows it, as an entry's
-    legal bases are named (``StatuteLabel.as_json``); an unknown one by its reference alone.
-    One query for the page. ``reader``: whose names in which language (the web pages');
-    default the API caller's. ``details`` stay as recorded (the event's hash covers them)."""
-    identity, lang = reader or (current_identity(), reader_language())
+    legal bases are named; an unknown one by its reference alone. One query for the page.
+    ``details`` stay as recorded (the event's hash covers them)."""
     cited = [cited_in(body.get("details")) for body in bodies]
-    wanted = [key for keys in cited for key in keys]
-    named = services().statutes.labels(identity, wanted, lang) if wanted else {}
     for body, keys in zip(bodies, cited, strict=True):
-        body["statutes"] = []
-        for key in keys:
-            shown: dict[str, Any] = {"jurisdiction": key[0], "reference": key[1]}
-            if key in named:
-                shown["statute"] = named[key].as_json()
-            body["statutes"].append(shown)
+        body["statutes"] = [{"jurisdiction": j, "reference": r} for j, r in keys]
+    name_bases([body["statutes"] for body in bodies], reader)  # never the details themselves
     return bodies
 
 
