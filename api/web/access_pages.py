@@ -38,6 +38,7 @@ from api.wiring import services
 from catalogue import access
 from catalogue.errors import CatalogueError, NotFound, PermissionDenied, ValidationFailed
 from catalogue.services.common import Page
+from catalogue.statutes import citations
 from security import policy
 from security.identity import Identity
 
@@ -63,6 +64,14 @@ def access_links(e: Any) -> dict[str, bool]:
 
 def _agencies(identity: Identity, orgnrs: list[str]) -> dict[str, str]:
     return labels.agency_names(identity, sorted(set(orgnrs)), page_language())
+
+
+def _statutes(identity: Identity, value: Any) -> dict[str, str]:
+    """Reference → the statute's name in the page's language, for each legal basis in
+    ``value`` the register knows (``labels.statute_names``, as the search facets): one
+    query. ``access/_basis.html`` shows the name with the reference beside it."""
+    cited = [c["reference"] for c in citations(value)]
+    return labels.statute_names(identity, dict.fromkeys(cited), page_language()) if cited else {}
 
 
 # -- asking ---------------------------------------------------------------------------
@@ -127,11 +136,13 @@ def _list_page(
     template: str,
     listed: Callable[[Identity, int], Page[Any]],
     agencies_of: Callable[[Any], Iterable[str]],
+    cites: Callable[[Any], Any] = lambda item: None,
     **context: Any,
 ) -> Any:
     """A page of a service's list (``listed(identity, page)``): its items, total and pages,
-    the names of the agencies ``agencies_of`` each item names, and the service's refusal
-    (403, its words) instead of the list for a reader it is not for."""
+    the names of the agencies ``agencies_of`` each item names and of the statutes the legal
+    bases it ``cites`` name, and the service's refusal (403, its words) instead of the list
+    for a reader it is not for."""
     identity = page_identity()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     items: list[Any] = []
@@ -150,6 +161,7 @@ def _list_page(
             pages=max(1, -(-total // PER_PAGE)),
             refused=refused,
             agencies=_agencies(identity, [orgnr for item in items for orgnr in agencies_of(item)]),
+            statutes=_statutes(identity, [cites(item) for item in items]),
             **context,
         ),
         status,
@@ -219,6 +231,7 @@ def _request_page(request_id: str, status: int = 200, **extra: Any) -> Any:
             ),
             names=names,
             agencies=_agencies(identity, [r.requester_agency, r.provider_agency]),
+            statutes=_statutes(identity, [r.processing_basis, view.disclosure_bases]),
             element_names=labels.element_labels(identity, page_language()),
             sharing=labels.SHARING,
             sharing_meanings=labels.SHARING_MEANINGS,
@@ -322,6 +335,7 @@ def grants() -> Any:
             identity, direction=direction, state=state, page=page, per_page=PER_PAGE
         ),
         lambda g: (g.grant.provider_agency, g.grant.subject_agency),
+        lambda g: [g.grant.disclosure_basis, g.grant.processing_basis],
         direction=direction or "",
         state=state or "",
         states=GRANT_STATES,
@@ -349,6 +363,7 @@ def _grant_page(grant_id: str, status: int = 200, **extra: Any) -> Any:
             names=people_labels([g.decided_by, g.revoked_by]),
             element_names=labels.element_labels(identity, page_language()) if g.data_elements else {},
             agencies=_agencies(identity, [g.provider_agency, g.subject_agency]),
+            statutes=_statutes(identity, [g.disclosure_basis, g.processing_basis]),
             errors=extra.pop("errors", {}),
             reason=extra.pop("reason", ""),
         ),

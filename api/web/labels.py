@@ -232,8 +232,9 @@ def statute_names(identity: Identity, references: Iterable[str], lang: str) -> d
 
 
 def statute_text(name: str, short_name: str | None) -> str:
-    """A statute as the pages name it: "Name (SHORT)", or its name alone."""
-    return f"{name} ({short_name})" if short_name and short_name != name else name
+    """A statute as the pages name it: "Name (SHORT)", or its name alone (also when the
+    name holds the short name already: "Lov om skatteforvaltning (skatteforvaltningsloven)")."""
+    return f"{name} ({short_name})" if short_name and short_name not in name else name
 
 
 def facet_label(
