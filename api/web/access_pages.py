@@ -15,6 +15,8 @@ it (``security.policy``, the functions the services decide with), which grants n
 - The provider's officers see the assessment (flags and their reasons, the entry's
   disclosure bases and sharing status, the requester's basis, the elements and operations
   with their classification); the requester sees its request, its steps and the reason.
+- Legal bases show their statute's name in the page's language, the reference beside it
+  (``_statutes``); the lists are one helper (``_list_page``).
 """
 
 from __future__ import annotations
