@@ -56,6 +56,10 @@ class StatuteLabel:
     short_name: str | None
     lang: str
 
+    def as_json(self) -> dict[str, Any]:
+        """The label as a response carries it beside a reference (``StatuteLabelSchema``)."""
+        return {"name": self.name, "short_name": self.short_name, "lang": self.lang}
+
 
 @dataclass(frozen=True)
 class StatuteNames:
@@ -86,7 +90,30 @@ def _named_basis(basis: Mapping[str, Any], register: Register, lang: str | None)
     shown = label(key[0], known.names, known.short_names, lang) if known is not None else None
     if shown is None:
         return dict(basis)
-    return {**basis, "statute": {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}}
+    return {**basis, "statute": shown.as_json()}
+
+
+def citations(value: Any) -> list[Mapping[str, Any]]:
+    """Every object in ``value``, at any depth and in document order, with a string
+    ``jurisdiction`` and ``reference``: a legal basis, or a statute itself."""
+    found: list[Mapping[str, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            if isinstance(item.get("jurisdiction"), str) and isinstance(item.get("reference"), str):
+                found.append(item)
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list | tuple):
+            stack.extend(reversed(item))
+    return found
+
+
+def cited_in(value: Any) -> list[tuple[str, str]]:
+    """The (jurisdiction, reference) of each statute ``value`` names (``citations``), once
+    each in first-seen order. What an audit event's details cite: a grant's disclosure
+    basis, a statute added to the register."""
+    return list(keys((c["jurisdiction"], c["reference"]) for c in citations(value)))
 
 
 def language_order(jurisdiction: str, lang: str | None) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from api.cli.reviews import reviews
 from api.cli.serve import serve
 from api.cli.sharing import sharing
 from api.cli.statutes import statutes
+from api.cli.tokens import tokens
 from api.cli.users import users
 
 COMMANDS: tuple[click.Command, ...] = (
@@ -43,6 +44,7 @@ COMMANDS: tuple[click.Command, ...] = (
     sharing,
     notifications,
     access,
+    tokens,
     harvest,
     index,
     reindex,

@@ -12,9 +12,11 @@ from api.openapi import Blueprint, page_of
 from api.resources.common import PageArgsSchema, page_response
 from api.resources.people import label_events
 from api.resources.reviews import AuditEventSchema
+from api.resources.statute_names import Reader, name_bases
 from api.wiring import services
 from catalogue.services.audit import ShownEvent, as_json_lines
 from catalogue.shapes import OrgNumber
+from catalogue.statutes import cited_in
 from security.identity import AUDIT
 
 blp = Blueprint(
@@ -51,8 +53,21 @@ def list_events(args: dict[str, Any]) -> Any:
     page = services().audit.list_events(
         current_identity(), page=args["page"], per_page=args["per_page"], **_filters(args)
     )
-    bodies = label_events([_event_body(e) for e in page.items])
+    bodies = name_statutes(label_events([_event_body(e) for e in page.items]))
     return page_response(bodies, page.total, page.page, page.per_page)
+
+
+def name_statutes(bodies: list[dict[str, Any]], reader: Reader | None = None) -> list[dict[str, Any]]:
+    """Audit event bodies with ``statutes`` beside ``details``: each statute the details
+    cite (``catalogue.statutes.cited_in``: a grant's disclosure basis, a statute added),
+    with ``statute`` naming it for the reader where the register knows it, as an entry's
+    legal bases are named; an unknown one by its reference alone. One query for the page.
+    ``details`` stay as recorded (the event's hash covers them)."""
+    cited = [cited_in(body.get("details")) for body in bodies]
+    for body, keys in zip(bodies, cited, strict=True):
+        body["statutes"] = [{"jurisdiction": j, "reference": r} for j, r in keys]
+    name_bases([body["statutes"] for body in bodies], reader)  # never the details themselves
+    return bodies
 
 
 def _event_body(shown: ShownEvent) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from api.resources.common import PageArgsSchema, page_response
 from api.resources.people import ActorLabelSchema, actor_labels
 from api.wiring import services
 from catalogue.services.reviews import ReviewView
-from catalogue.shapes import OrgNumber
+from catalogue.shapes import OrgNumber, StatuteLabelSchema
 from catalogue.timestamps import Timestamp
 from security.identity import REVIEW, Identity
 
@@ -62,6 +62,15 @@ class HistorySchema(Schema):
     rationale = fields.String()
 
 
+class CitedStatuteSchema(Schema):
+    """A statute an audit event's details cite, by its reference and, where the register
+    knows it, its name for the reader."""
+
+    jurisdiction = fields.String(required=True)
+    reference = fields.String(required=True)
+    statute = fields.Nested(StatuteLabelSchema, dump_only=True)
+
+
 class AuditEventSchema(Schema):
     seq = fields.Integer()
     at = Timestamp()
@@ -78,6 +87,12 @@ class AuditEventSchema(Schema):
     details = fields.Dict()
     #: Present (true) when ids of entries hidden from you were left out of ``details``.
     redacted = fields.Boolean()
+    #: The statutes ``details`` cite, named (audit.name_statutes).
+    statutes = fields.List(
+        fields.Nested(CitedStatuteSchema),
+        dump_only=True,
+        metadata={"description": "Each statute the details cite, with its name where the register knows it."},
+    )
 
 
 class ReclassifySchema(Schema):

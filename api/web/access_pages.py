@@ -15,10 +15,13 @@ it (``security.policy``, the functions the services decide with), which grants n
 - The provider's officers see the assessment (flags and their reasons, the entry's
   disclosure bases and sharing status, the requester's basis, the elements and operations
   with their classification); the requester sees its request, its steps and the reason.
+- Legal bases show their statute's name in the page's language, the reference beside it
+  (``_statutes``); the lists are one helper (``_list_page``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
@@ -36,8 +39,8 @@ from api.web.work_common import people_labels
 from api.wiring import services
 from catalogue import access
 from catalogue.errors import CatalogueError, NotFound, PermissionDenied, ValidationFailed
-from catalogue.services.access_requests import RequestView
-from catalogue.services.grants import GrantView
+from catalogue.services.common import Page
+from catalogue.statutes import citations
 from security import policy
 from security.identity import Identity
 
@@ -63,6 +66,14 @@ def access_links(e: Any) -> dict[str, bool]:
 
 def _agencies(identity: Identity, orgnrs: list[str]) -> dict[str, str]:
     return labels.agency_names(identity, sorted(set(orgnrs)), page_language())
+
+
+def _statutes(identity: Identity, value: Any) -> dict[str, str]:
+    """Reference → the statute's name in the page's language, for each legal basis in
+    ``value`` the register knows (``labels.statute_names``, as the search facets): one
+    query. ``access/_basis.html`` shows the name with the reference beside it."""
+    cited = [c["reference"] for c in citations(value)]
+    return labels.statute_names(identity, dict.fromkeys(cited), page_language()) if cited else {}
 
 
 # -- asking ---------------------------------------------------------------------------
@@ -117,35 +128,59 @@ def request_access(entry_id: str) -> Any:
 
 
 # -- lists ----------------------------------------------------------------------------
-def _request_list(incoming: bool) -> Any:
+def _chosen(name: str, allowed: Sequence[str]) -> str | None:
+    """The query's ``name`` if it is one of ``allowed`` (anything else is no filter, never echoed)."""
+    value = request.args.get(name)
+    return value if value in allowed else None
+
+
+def _list_page(
+    template: str,
+    listed: Callable[[Identity, int], Page[Any]],
+    agencies_of: Callable[[Any], Iterable[str]],
+    cites: Callable[[Any], Any] = lambda item: None,
+    **context: Any,
+) -> Any:
+    """A page of a service's list (``listed(identity, page)``): its items, total and pages,
+    the names of the agencies ``agencies_of`` each item names and of the statutes the legal
+    bases it ``cites`` name, and the service's refusal (403, its words) instead of the list
+    for a reader it is not for."""
     identity = page_identity()
-    state = request.args.get("state")
-    state = state if state in access.STATES else None
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    items: list[RequestView] = []
+    items: list[Any] = []
     total, status, refused = 0, 200, None
     try:
-        listing = services().access_requests.list_requests(
-            identity, incoming=incoming, state=state, page=page, per_page=PER_PAGE
-        )
+        listing = listed(identity, page)
         items, total = listing.items, listing.total
     except PermissionDenied as exc:
         refused, status = exc.detail, 403
-    orgs = [v.request.requester_agency for v in items] + [v.request.provider_agency for v in items]
     return (
         render_template(
-            "access/requests.html",
-            incoming=incoming,
+            template,
             items=items,
             total=total,
             page=page,
             pages=max(1, -(-total // PER_PAGE)),
-            state=state or "",
-            states=access.STATES,
             refused=refused,
-            agencies=_agencies(identity, orgs),
+            agencies=_agencies(identity, [orgnr for item in items for orgnr in agencies_of(item)]),
+            statutes=_statutes(identity, [cites(item) for item in items]),
+            **context,
         ),
         status,
+    )
+
+
+def _request_list(incoming: bool) -> Any:
+    state = _chosen("state", access.STATES)
+    return _list_page(
+        "access/requests.html",
+        lambda identity, page: services().access_requests.list_requests(
+            identity, incoming=incoming, state=state, page=page, per_page=PER_PAGE
+        ),
+        lambda v: (v.request.requester_agency, v.request.provider_agency),
+        incoming=incoming,
+        state=state or "",
+        states=access.STATES,
     )
 
 
@@ -198,6 +233,7 @@ def _request_page(request_id: str, status: int = 200, **extra: Any) -> Any:
             ),
             names=names,
             agencies=_agencies(identity, [r.requester_agency, r.provider_agency]),
+            statutes=_statutes(identity, [r.processing_basis, view.disclosure_bases]),
             element_names=labels.element_labels(identity, page_language()),
             sharing=labels.SHARING,
             sharing_meanings=labels.SHARING_MEANINGS,
@@ -293,36 +329,18 @@ def renew_access(request_id: str) -> Any:
 @requires_sign_in
 def grants() -> Any:
     """The register: who may read what of ours, and what we may read of others', under which law."""
-    identity = page_identity()
-    direction = request.args.get("direction")
-    direction = direction if direction in ("given", "received") else None
-    state = request.args.get("state")
-    state = state if state in GRANT_STATES else None
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    items: list[GrantView] = []
-    total, status, refused = 0, 200, None
-    try:
-        listing = services().grants.list_grants(
+    direction = _chosen("direction", ("given", "received"))
+    state = _chosen("state", GRANT_STATES)
+    return _list_page(
+        "access/grants.html",
+        lambda identity, page: services().grants.list_grants(
             identity, direction=direction, state=state, page=page, per_page=PER_PAGE
-        )
-        items, total = listing.items, listing.total
-    except PermissionDenied as exc:
-        refused, status = exc.detail, 403
-    orgs = [g.grant.provider_agency for g in items] + [g.grant.subject_agency for g in items]
-    return (
-        render_template(
-            "access/grants.html",
-            items=items,
-            total=total,
-            page=page,
-            pages=max(1, -(-total // PER_PAGE)),
-            direction=direction or "",
-            state=state or "",
-            states=GRANT_STATES,
-            refused=refused,
-            agencies=_agencies(identity, orgs),
         ),
-        status,
+        lambda g: (g.grant.provider_agency, g.grant.subject_agency),
+        lambda g: [g.grant.disclosure_basis, g.grant.processing_basis],
+        direction=direction or "",
+        state=state or "",
+        states=GRANT_STATES,
     )
 
 
@@ -347,6 +365,7 @@ def _grant_page(grant_id: str, status: int = 200, **extra: Any) -> Any:
             names=people_labels([g.decided_by, g.revoked_by]),
             element_names=labels.element_labels(identity, page_language()) if g.data_elements else {},
             agencies=_agencies(identity, [g.provider_agency, g.subject_agency]),
+            statutes=_statutes(identity, [g.disclosure_basis, g.processing_basis]),
             errors=extra.pop("errors", {}),
             reason=extra.pop("reason", ""),
         ),

@@ -3,7 +3,9 @@ the audit log with filters and export (CSV and JSON Lines).
 
 Each calls the service the API calls (``ReviewService.history``, ``AuditService.readers``,
 ``list_events``, ``export``) with the page's identity; people are shown by name and agency
-(``people_labels``, the API's actor labels with the same agreement rule). A reader without
+(``people_labels``, the API's actor labels with the same agreement rule), and the statutes an
+event's details cite by name in the page's language with the reference beside it (the API's
+``name_statutes``; an unknown statute by its reference alone). A reader without
 the right to an entry's history or readers gets the page of a missing one (404): the
 page tells no more than "not found" about an entry it may not follow.
 """
@@ -21,9 +23,10 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from api.resources.audit import AuditQueryArgsSchema
+from api.resources.audit import AuditQueryArgsSchema, name_statutes
 from api.resources.people import label_events
 from api.resources.reviews import AuditEventSchema
+from api.web import labels
 from api.web import work_forms as wf
 from api.web.blueprint import bp
 from api.web.i18n import page_language
@@ -93,7 +96,8 @@ def audit_log() -> Any:
         )
     except PermissionDenied as exc:
         return render_template("work/message.html", title=_("Audit log"), message=exc.detail), 403
-    events = label_events([_event_body(e) for e in found.items], (identity, page_language()))
+    reader = (identity, page_language())
+    events = name_statutes(label_events([_event_body(e) for e in found.items], reader), reader)
     exports = {
         fmt: {**{k: v for k, v in asked.items() if k != "page"}, "format": fmt} for fmt in ("csv", "json")
     }
@@ -105,6 +109,7 @@ def audit_log() -> Any:
         asked=asked,
         errors=errors,
         exports=exports,
+        statute_text=labels.statute_text,
     )
 
 

@@ -228,11 +228,13 @@ def statute_names(identity: Identity, references: Iterable[str], lang: str) -> d
     if not cited:
         return {}
     named = services().statutes.labels(identity, cited, lang)
-    return {ref: _statute_text(shown.name, shown.short_name) for (_code, ref), shown in named.items()}
+    return {ref: statute_text(shown.name, shown.short_name) for (_code, ref), shown in named.items()}
 
 
-def _statute_text(name: str, short_name: str | None) -> str:
-    return f"{name} ({short_name})" if short_name and short_name != name else name
+def statute_text(name: str, short_name: str | None) -> str:
+    """A statute as the pages name it: "Name (SHORT)", or its name alone (also when the
+    name holds the short name already: "Lov om skatteforvaltning (skatteforvaltningsloven)")."""
+    return f"{name} ({short_name})" if short_name and short_name not in name else name
 
 
 def facet_label(

@@ -12,8 +12,10 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalogue.db import begin_write
 from catalogue.models import new_id, utcnow
 from catalogue.models_auth import AuthorizationCode, RefreshToken, RevokedToken, SpentAssertion
+from catalogue.services.grants import prune_expired_tokens
 
 CODE_LIFETIME = timedelta(minutes=2)
 REFRESH_LIFETIME = timedelta(hours=8)
@@ -47,11 +49,21 @@ class TokenService:
         ).all()
         return {jti: int(expires.timestamp()) for jti, expires in rows}
 
-    def purge_expired(self) -> None:
+    def purge_expired(self) -> dict[str, int]:
+        """Delete the token state nothing needs once its token has expired, and say how
+        much: deny-list rows and spent client assertions (an expired token or assertion
+        is refused anyway) and the tokens remembered for grants (``prune_expired_tokens``)."""
         now = utcnow()
-        self.session.execute(delete(RevokedToken).where(RevokedToken.expires < now))
-        self.session.execute(delete(SpentAssertion).where(SpentAssertion.expires < now))
+        begin_write(self.session)
+        pruned = {
+            table.__tablename__: int(
+                getattr(self.session.execute(delete(table).where(table.expires < now)), "rowcount", 0) or 0
+            )
+            for table in (RevokedToken, SpentAssertion)
+        }
+        pruned["grant_tokens"] = prune_expired_tokens(self.session, now)
         self.session.commit()
+        return pruned
 
     # -- authorization codes --------------------------------------------------
     def save_code(

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import selectinload
 
 from catalogue import access
 from catalogue.db import begin_write
@@ -61,6 +62,19 @@ class RequestView:
     data_elements: list[dict[str, Any]]
     #: The grant the request ended in, if any.
     grant_id: str | None
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    """What the views of a page of requests read besides the requests and their entries,
+    loaded for the whole page at once (a constant number of queries per page)."""
+
+    #: Data-element key → whether it is a special category (keys the vocabulary lacks are absent).
+    special: dict[str, bool]
+    #: Request id → the grant it ended in.
+    grants: dict[str, str]
+    #: Requesting agency → its clearance.
+    clearances: dict[str, str]
 
 
 def disclosure_bases(entry: Entry) -> list[dict[str, Any]]:
@@ -285,7 +299,7 @@ class AccessRequestService:
         self, identity: Identity, request: AccessRequest, entry: Entry, decision: dict[str, Any], reason: str
     ) -> Grant:
         errors: dict[str, list[str]] = {}
-        stops = access.blocking(self._flags(request, entry))
+        stops = access.blocking(self._flags(request, entry, self._page_facts([request])))
         if stops:
             errors["decision"] = [f.reason for f in stops]
         operations = list(decision.get("operations") or request.operations)
@@ -388,12 +402,15 @@ class AccessRequestService:
             select(AccessRequest, Entry).join(Entry, Entry.id == AccessRequest.entry_id).where(*conditions)
         )
         total = int(self.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        # The entries' legal bases and operations come with the page (one query each),
+        # not entry by entry as each view reads them.
         rows = self.session.execute(
-            query.order_by(AccessRequest.submitted_at.desc(), AccessRequest.id)
+            query.options(selectinload(Entry.legal_bases), selectinload(Entry.operation_rows))
+            .order_by(AccessRequest.submitted_at.desc(), AccessRequest.id)
             .limit(per_page)
             .offset((page - 1) * per_page)
         ).all()
-        return Page([self._view(identity, r, e) for r, e in rows], total, page, per_page)
+        return Page(self._views(identity, [(r, e) for r, e in rows]), total, page, per_page)
 
     def _visible(self, identity: Identity, request_id: str) -> RequestView:
         request = self.session.get(AccessRequest, request_id) if len(request_id) == 36 else None
@@ -418,8 +435,54 @@ class AccessRequestService:
         return None
 
     def _view(self, identity: Identity, request: AccessRequest, entry: Entry) -> RequestView:
+        return self._views(identity, [(request, entry)])[0]
+
+    def _views(self, identity: Identity, rows: list[tuple[AccessRequest, Entry]]) -> list[RequestView]:
+        """The views of a page of requests, from what ``_page_facts`` loads for it at once."""
+        facts = self._page_facts([r for r, _ in rows])
+        return [self._shown(identity, request, entry, facts) for request, entry in rows]
+
+    def _page_facts(self, requests: list[AccessRequest]) -> PageFacts:
+        """The data elements, grants and requesters' clearances of ``requests``: three queries."""
+        keys = sorted({k for r in requests for k in r.data_elements})
+        ids = [r.id for r in requests]
+        agencies = sorted({r.requester_agency for r in requests})
+        special = (
+            {
+                key: bool(flag)
+                for key, flag in self.session.execute(
+                    select(DataElement.key, DataElement.special_category).where(DataElement.key.in_(keys))
+                )
+            }
+            if keys
+            else {}
+        )
+        grants = (
+            {
+                request_id: grant_id
+                for request_id, grant_id in self.session.execute(
+                    select(Grant.request_id, Grant.id).where(Grant.request_id.in_(ids))
+                )
+            }
+            if ids
+            else {}
+        )
+        clearances = (
+            {
+                orgnr: clearance
+                for orgnr, clearance in self.session.execute(
+                    select(Agency.orgnr, Agency.clearance).where(Agency.orgnr.in_(agencies))
+                )
+            }
+            if agencies
+            else {}
+        )
+        return PageFacts(special, grants, clearances)
+
+    def _shown(
+        self, identity: Identity, request: AccessRequest, entry: Entry, facts: PageFacts
+    ) -> RequestView:
         provider = self._side(identity, request, entry) == "provider"
-        elements = self._elements(request.data_elements)
         operations: list[dict[str, Any]] = []
         if provider:
             levels = dict(self._operations(entry))
@@ -429,29 +492,22 @@ class AccessRequestService:
             ]
         else:
             operations = [{"name": o} for o in request.operations]
-        grant_id = self.session.scalar(select(Grant.id).where(Grant.request_id == request.id))
         return RequestView(
             request=request,
             entry=entry,
             provider=provider,
-            flags=self._flags(request, entry) if provider else [],
+            flags=self._flags(request, entry, facts) if provider else [],
             disclosure_bases=disclosure_bases(entry) if provider else None,
             sharing_status=self._status(entry) if provider else None,
             operations=operations,
-            data_elements=elements,
-            grant_id=grant_id,
+            data_elements=[
+                {"key": k, "special_category": facts.special.get(k, False)} for k in request.data_elements
+            ],
+            grant_id=facts.grants.get(request.id),
         )
 
     def _status(self, entry: Entry) -> str:
         return sharing_status(entry.classification, self.scheme.lowest, [b.role for b in entry.legal_bases])
-
-    def _elements(self, keys: list[str]) -> list[dict[str, Any]]:
-        special = dict(
-            self.session.execute(
-                select(DataElement.key, DataElement.special_category).where(DataElement.key.in_(keys))
-            ).all()
-        )
-        return [{"key": k, "special_category": bool(special.get(k))} for k in keys]
 
     @staticmethod
     def _operations(entry: Entry) -> list[tuple[str, str | None]]:
@@ -460,9 +516,10 @@ class AccessRequestService:
             for o in entry.operation_rows
         ]
 
-    def _flags(self, request: AccessRequest, entry: Entry) -> list[access.Flag]:
+    def _flags(self, request: AccessRequest, entry: Entry, facts: PageFacts) -> list[access.Flag]:
+        """The one rule (``catalogue.access.flags_of``) over what ``facts`` loaded."""
         levels = dict(self._operations(entry))
-        clearance = self._clearance(request.requester_agency)
+        clearance = facts.clearances.get(request.requester_agency)
         above = [
             o
             for o in request.operations
@@ -476,17 +533,11 @@ class AccessRequestService:
                 personal_data=entry.contains_personal_data,
                 entry_special_categories=entry.special_categories,
                 processing_basis=request.processing_basis,
-                special_elements=[
-                    e["key"] for e in self._elements(request.data_elements) if e["special_category"]
-                ],
+                special_elements=[k for k in request.data_elements if facts.special.get(k)],
                 unknown_operations=[o for o in request.operations if o not in levels],
                 operations_above_requester=above,
             )
         )
-
-    def _clearance(self, agency: str) -> str | None:
-        row = self.session.get(Agency, agency)
-        return row.clearance if row is not None else None
 
     # -- steps -----------------------------------------------------------------
     def _step(self, identity: Identity, request: AccessRequest, state: str, why: str) -> None:

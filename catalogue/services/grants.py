@@ -12,7 +12,10 @@ agency's client it names may ask Tillit's authorization server for the scope
 deny-list (``RevokedToken``, the one mechanism of token revocation), and the
 standing every token is measured against (``catalogue.authority``) lists only
 active grants, so a grant revoked or expired leaves new tokens at once and existing
-ones within ``TILLIT_REVOCATION_SYNC_SECONDS``.
+ones within ``TILLIT_REVOCATION_SYNC_SECONDS``. A remembered token past its expiry is
+dead weight (no revocation needs to deny it: it is refused as expired), so
+``prune_expired_tokens`` deletes it, with the rest of the authorization server's expired
+token state (``TokenService.purge_expired``, run by ``tillit tokens purge-expired``).
 
 Visibility is that of requests: a grant exists for the caller only if its agency is
 the provider (with the entry readable whole) or the subject (with the entry
@@ -88,6 +91,14 @@ def remember_tokens(session: Session, jti: str, scopes: Iterable[str], expires: 
             session.add(
                 GrantToken(jti=jti, grant_id=scope.removeprefix(access.GRANT_SCOPE_PREFIX), expires=expires)
             )
+
+
+def prune_expired_tokens(session: Session, now: datetime) -> int:
+    """Forget the tokens issued with a grant's scope that expired before ``now`` (in the
+    caller's transaction); how many. Revocation denies only unexpired tokens
+    (``GrantService._deny_tokens``), so nothing it would deny is lost."""
+    pruned = session.execute(delete(GrantToken).where(GrantToken.expires < now))
+    return int(getattr(pruned, "rowcount", 0) or 0)
 
 
 class GrantService:
