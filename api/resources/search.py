@@ -233,7 +233,7 @@ def _facet_value(
     if name == STATUTE_FACET and (code := jurisdiction_of(value.value)) is not None:
         shown = labels.get((code, value.value))
         if shown is not None:
-            out["statute"] = {"name": shown.name, "short_name": shown.short_name, "lang": shown.lang}
+            out["statute"] = shown.as_json()
     return out
 
 

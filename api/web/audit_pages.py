@@ -26,7 +26,6 @@ from marshmallow import ValidationError
 from api.resources.audit import AuditQueryArgsSchema, name_statutes
 from api.resources.people import label_events
 from api.resources.reviews import AuditEventSchema
-from api.web import labels
 from api.web import work_forms as wf
 from api.web.blueprint import bp
 from api.web.i18n import page_language
@@ -109,7 +108,6 @@ def audit_log() -> Any:
         asked=asked,
         errors=errors,
         exports=exports,
-        statute_text=labels.statute_text,
     )
 
 

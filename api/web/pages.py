@@ -24,6 +24,11 @@ def _pick(texts: dict[str, str] | None) -> str:
     return pick(texts, page_language())
 
 
+@bp.app_template_global("statute_text")
+def _statute_text(name: str, short_name: str | None) -> str:
+    return labels.statute_text(name, short_name)
+
+
 @bp.app_template_global("lang_url")
 def lang_url(code: str) -> str:
     """This page in language ``code``, its query kept (filters survive a change of language).

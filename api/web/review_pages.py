@@ -21,6 +21,8 @@ from marshmallow import ValidationError
 from api.resources.reviews import DecisionSchema, ReviewQueryArgsSchema
 from api.web import work_forms as wf
 from api.web.blueprint import bp
+from api.web.i18n import page_language
+from api.web.labels import statute_names
 from api.web.session import page_identity
 from api.web.work_common import levels, people_labels
 from api.wiring import services
@@ -119,6 +121,8 @@ def _review_page(review_id: str, **extra: Any) -> Any:
     published_now = rv.review.kind != "publication"
     rows = diff(rv, current if published_now else None, current)
     names = people_labels([rv.review.submitted_by, rv.review.decided_by], [rv.review.submitted_by])
+    cited = {b["reference"] for row in rows for _state, b in row.get("bases", ())}
+    statutes = statute_names(identity, cited, page_language())
     own = (identity.person or identity.subject) == rv.review.submitted_by
     status = extra.pop("status", 200)
     return (
@@ -130,6 +134,7 @@ def _review_page(review_id: str, **extra: Any) -> Any:
             rows=rows,
             published_now=published_now,
             names=names,
+            statutes=statutes,
             own=own,
             levels=levels(),
             errors=extra.pop("errors", {}),
