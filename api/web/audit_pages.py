@@ -1,8 +1,9 @@
 """Officers' and auditors' pages: an entry's classification history, who has read it, and
 the audit log with filters and export (CSV and JSON Lines).
 
-Each calls the service the API calls (``ReviewService.history``, ``AuditService.readers``,
-``list_events``, ``export``) with the page's identity; people are shown by name and agency
+Each calls the service the API calls (``ReviewService.history``, ``list_events``, ``export``;
+for readers ``AuditService.reader_visits``, the API's ``readers`` folded into one line per
+visit: docs/web.md) with the page's identity; people are shown by name and agency
 (``people_labels``, the API's actor labels with the same agreement rule). A reader without
 the right to an entry's history or readers gets the page of a missing one (404): the
 page tells no more than "not found" about an entry it may not follow.
@@ -60,13 +61,16 @@ def readers(entry_id: str) -> Any:
     identity = page_identity()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     try:
-        found = services().audit.readers(identity, entry_id, page=page, per_page=50)
+        found = services().audit.reader_visits(identity, entry_id, page=page, per_page=50)
         entry = services().entries.get(identity, entry_id)
     except (NotFound, PermissionDenied):
         abort(404)
-    events = label_events(AuditEventSchema(many=True).dump(found.items), (identity, page_language()))
+    # One line per visit (catalogue.services.reader_visits): its reader, when, what was shown.
+    firsts = AuditEventSchema(many=True).dump([first for _visit, first in found.items])
+    events = label_events(firsts, (identity, page_language()))
+    visits = [{**event, "visit": visit} for event, (visit, _first) in zip(events, found.items, strict=True)]
     return render_template(
-        "work/readers.html", entry=entry.document, events=events, total=found.total, page=page
+        "work/readers.html", entry=entry.document, visits=visits, total=found.total, page=page
     )
 
 
