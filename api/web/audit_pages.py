@@ -33,6 +33,7 @@ from api.web.work_common import people_labels
 from api.wiring import services
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.services.audit import ShownEvent, as_json_lines
+from catalogue.services.reader_visits import VISIT_SECONDS
 
 AUDIT_FILTERS = ("entry", "actor", "agency", "action", "since", "until")
 #: The CSV export's columns: what the JSON export holds, flattened (details as JSON).
@@ -70,7 +71,12 @@ def readers(entry_id: str) -> Any:
     events = label_events(firsts, (identity, page_language()))
     visits = [{**event, "visit": visit} for event, (visit, _first) in zip(events, found.items, strict=True)]
     return render_template(
-        "work/readers.html", entry=entry.document, visits=visits, total=found.total, page=page
+        "work/readers.html",
+        entry=entry.document,
+        visits=visits,
+        total=found.total,
+        page=page,
+        visit_minutes=VISIT_SECONDS // 60,
     )
 
 

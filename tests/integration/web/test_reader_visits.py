@@ -38,3 +38,4 @@ def test_one_visit_to_the_viewer_is_one_line_and_every_read_is_in_the_log(app, c
     lantmateriet = [r for r in rows if "Lantmäteriet" in r or "Swedish Mapping" in r]
     assert len(lantmateriet) == 1, rows  # one visit: the entry page, the viewer and its document
     assert "The whole entry" in lantmateriet[0] and "<td>3</td>" in lantmateriet[0]
+    assert "within 30 minutes of their first" in page
