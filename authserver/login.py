@@ -4,6 +4,12 @@ People sign in with a local account, or at their agency's OpenID Connect
 provider (``authserver.oidc_login``) when one is configured; the authorization server then
 redirects back to the client's exactly registered redirect URI with a code and
 ``iss`` (RFC 9207). Nothing is remembered between requests: no login session to steal.
+
+The page's look is the application's: the template extends ``auth_layout`` when the
+application gives one (the web pages give theirs, with Tillit's header, footer and
+stylesheet: api/web/templates/auth_frame.html), else a bare frame. Its CSP stays
+``default-src 'none'`` and allows only this origin's stylesheet and icon (``style-src
+'self'; img-src 'self'``): no script, no inline style, nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -87,7 +93,8 @@ def _page(form: LoginForm, grant: Any, error: str | None = None, status: int = 2
     targets += form_action_origins()
     allowed = "".join(f" {t}" for t in dict.fromkeys(targets))
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; form-action 'self'{allowed}; frame-ancestors 'none'"
+        f"default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+        f"form-action 'self'{allowed}; frame-ancestors 'none'"
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cache-Control"] = "no-store"

@@ -179,7 +179,7 @@ def exchange(tillit: str, creds: tuple[str, str], code: str, verifier: str) -> r
 
 
 def alert(response: requests.Response) -> str:
-    match = re.search(r'<p role="alert">(.*?)</p>', response.text, re.S)
+    match = re.search(r'<p role="alert"[^>]*>(.*?)</p>', response.text, re.S)
     assert match, response.text
     return html.unescape(match.group(1))
 

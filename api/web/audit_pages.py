@@ -1,8 +1,9 @@
 """Officers' and auditors' pages: an entry's classification history, who has read it, and
 the audit log with filters and export (CSV and JSON Lines).
 
-Each calls the service the API calls (``ReviewService.history``, ``AuditService.readers``,
-``list_events``, ``export``) with the page's identity; people are shown by name and agency
+Each calls the service the API calls (``ReviewService.history``, ``list_events``, ``export``;
+for readers ``AuditService.reader_visits``, the API's ``readers`` folded into one line per
+visit: docs/web.md) with the page's identity; people are shown by name and agency
 (``people_labels``, the API's actor labels with the same agreement rule), and the statutes an
 event's details cite by name in the page's language with the reference beside it (the API's
 ``name_statutes``; an unknown statute by its reference alone). A reader without
@@ -34,6 +35,7 @@ from api.web.work_common import people_labels
 from api.wiring import services
 from catalogue.errors import NotFound, PermissionDenied
 from catalogue.services.audit import ShownEvent, as_json_lines
+from catalogue.services.reader_visits import VISIT_SECONDS
 
 AUDIT_FILTERS = ("entry", "actor", "agency", "action", "since", "until")
 #: The CSV export's columns: what the JSON export holds, flattened (details as JSON).
@@ -62,13 +64,21 @@ def readers(entry_id: str) -> Any:
     identity = page_identity()
     page = max(1, request.args.get("page", 1, type=int) or 1)
     try:
-        found = services().audit.readers(identity, entry_id, page=page, per_page=50)
+        found = services().audit.reader_visits(identity, entry_id, page=page, per_page=50)
         entry = services().entries.get(identity, entry_id)
     except (NotFound, PermissionDenied):
         abort(404)
-    events = label_events(AuditEventSchema(many=True).dump(found.items), (identity, page_language()))
+    # One line per visit (catalogue.services.reader_visits): its reader, when, what was shown.
+    firsts = AuditEventSchema(many=True).dump([first for _visit, first in found.items])
+    events = label_events(firsts, (identity, page_language()))
+    visits = [{**event, "visit": visit} for event, (visit, _first) in zip(events, found.items, strict=True)]
     return render_template(
-        "work/readers.html", entry=entry.document, events=events, total=found.total, page=page
+        "work/readers.html",
+        entry=entry.document,
+        visits=visits,
+        total=found.total,
+        page=page,
+        visit_minutes=VISIT_SECONDS // 60,
     )
 
 

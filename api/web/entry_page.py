@@ -9,6 +9,19 @@ a missing or hidden id alike. Statute names come with the rendering
 Linked entries are shown by title, and only those the reader may see: the datasets an API
 serves (`views_of`, not audited as reads: titles only, as a summary shows them) and, on a
 dataset, the APIs serving it that the reader may read whole (`EntryService.serving_apis`).
+
+**The body is rendered once and kept** (`body_cache`, like the API's cached renderings in
+`catalogue/machinery/readpath/rendering.py`). Everything in `discover/entry_body.html`
+depends only on the view the service gave this reader (whole or summary, of one revision,
+operations included: `EntryService.get` reads them checked against that revision), the
+page's language, and the names looked up for it on this request (publisher, level and its
+meaning, data elements), so the key holds exactly those: a reader is only ever given the
+body of the very view the service decided for them, and any change — to the entry (its
+revision moves on, statute renames included: docs/statutes.md), an agency's or an
+element's name, the scheme — is a different key, never a stale page. What depends on who
+reads (linked entries they may see, the tools, "Request access", the header) is rendered
+on every request around it. The read is audited by `EntryService.get` on every request,
+cached body or not, exactly as the API's read is.
 """
 
 from __future__ import annotations
@@ -16,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
+from markupsafe import Markup
 
 from api.web import labels
 from api.web.blueprint import bp
@@ -25,8 +39,12 @@ from api.web.pages import not_found
 from api.web.session import page_identity
 from api.wiring import services
 from catalogue.errors import NotFound, ValidationFailed
+from catalogue.machinery.readpath.lru import LRUCache
 from catalogue.services.entry_views import EntryView
 from catalogue.statutes import named_document
+
+#: Rendered bodies: a few kilobytes each; the most read entries stay.
+body_cache: LRUCache[tuple[Any, ...], Markup] = LRUCache(4096)
 
 
 def keywords_in(keywords: Mapping[str, Sequence[str]] | None, lang: str) -> list[str]:
@@ -50,33 +68,57 @@ def entry(entry_id: str) -> Any:
     except (NotFound, ValidationFailed):
         not_found()
     lang = page_language()
-    e = named_document(view.document, view.statutes, lang)
+    doc = view.document
     scheme = services().entries.scheme
     served: list[Any] = []
     serving: list[Any] = []
-    if view.full and e.get("serves_datasets"):
-        ids = [str(i) for i in e["serves_datasets"]]
+    if view.full and doc.get("serves_datasets"):
+        ids = [str(i) for i in doc["serves_datasets"]]
         views = services().entries.views_of(identity, ids, audit=False)
         served = [_link(views[i]) for i in ids if i in views]
-    if view.full and e.get("type") == "dataset":
+    if view.full and doc.get("type") == "dataset":
         serving = [_link(v) for v in services().entries.serving_apis(identity, view.entry.id)]
-    # The vocabulary is read only when the entry names elements (most do not).
-    named = e.get("data_elements") or any(op.get("data_elements") for op in e.get("operations") or ())
-    elements = labels.element_labels(identity, lang) if named else {}
+    # Only the elements the entry names are looked up (most name none).
+    named = {
+        *(doc.get("data_elements") or ()),
+        *(k for op in doc.get("operations") or () for k in op.get("data_elements") or ()),
+    }
+    elements = labels.element_labels(identity, lang, named) if named else {}
+    publisher = labels.agency_names(identity, [doc["publisher"]], lang).get(
+        doc["publisher"], doc["publisher"]
+    )
+    level = labels.level_label(scheme, doc["classification"], lang)
+    level_meaning = labels.level_meaning(scheme, doc["classification"], lang)
+    key = (
+        view.entry.id, view.entry.revision, view.full, scheme.lowest, lang, request.script_root,
+        publisher, level, level_meaning, tuple(sorted(elements.items())),
+    )  # fmt: skip
+    body = body_cache.get(key)
+    if body is None:
+        body = _body(view, lang, publisher, level, level_meaning, elements)
+        body_cache.put(key, body)
+    return render_template(
+        "entry.html", e=doc, full=view.full, identity=identity, body=body, served=served, serving=serving
+    )
+
+
+def _body(
+    view: EntryView, lang: str, publisher: str, level: str, level_meaning: str, elements: Mapping[str, str]
+) -> Markup:
+    """The cacheable part of the page (discover/entry_body.html), as HTML."""
+    e = named_document(view.document, view.statutes, lang)
     operations = [
         {**op, "elements": [elements.get(k, k) for k in op.get("data_elements") or ()]}
         for op in e.get("operations") or ()
     ]
-    return render_template(
-        "entry.html",
+    html = render_template(
+        "discover/entry_body.html",
         e=e,
-        full=view.full,
-        identity=identity,
-        publisher=labels.agency_names(identity, [e["publisher"]], lang).get(e["publisher"], e["publisher"]),
+        publisher=publisher,
         elements=elements,
         keywords=keywords_in(e.get("keywords"), lang),
-        level=labels.level_label(scheme, e["classification"], lang),
-        level_meaning=labels.level_meaning(scheme, e["classification"], lang),
+        level=level,
+        level_meaning=level_meaning,
         sharing=labels.SHARING,
         statuses=labels.STATUSES,
         sharing_meanings=labels.SHARING_MEANINGS,
@@ -85,6 +127,5 @@ def entry(entry_id: str) -> Any:
         frequencies=labels.FREQUENCIES,
         lifecycles=labels.LIFECYCLES,
         operations=operations,
-        served=served,
-        serving=serving,
     )
+    return Markup(html)  # noqa: S704  (a template's output: escaped by its autoescape)

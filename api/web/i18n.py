@@ -18,8 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from babel.support import NullTranslations
 from flask import Flask, Response, g, request
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 
 LANGS = ("sv", "nb", "nn", "en")
 LANG_NAMES = {"sv": "Svenska", "nb": "Norsk bokmål", "nn": "Norsk nynorsk", "en": "English"}
@@ -78,7 +79,7 @@ def pick(texts: Mapping[str, str] | None, lang: str) -> str:
 def remember_language(response: Response) -> Response:
     """Keep a language chosen with ?lang= for the reader's next pages."""
     chosen = g.get("remember_lang")
-    if chosen:
+    if chosen and request.cookies.get(COOKIE) != chosen:  # already remembered: no new cookie
         response.set_cookie(
             COOKIE, chosen, max_age=ONE_YEAR, httponly=True, samesite="Lax", secure=request.is_secure
         )
@@ -91,3 +92,24 @@ def init_languages(app: Flask) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", ";".join(str(TRANSLATIONS / area) for area in AREAS)
     )
     Babel(app, locale_selector=page_language)
+    # Flask-Babel's template callables look the catalogue up again on every message (four
+    # lookups of its request namespace and the locale each time): a third of an entry page's
+    # template time. The page's language is decided once per request, so is its catalogue.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # added by jinja2.ext.i18n
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
+
+
+def page_translations() -> NullTranslations:
+    """The catalogue of the page's language, looked up once per request (and again only if
+    the language were changed within it: the pages never do)."""
+    kept = g.get("page_translations")
+    if kept is not None and kept[0] == g.get("lang"):
+        return kept[1]  # type: ignore[no-any-return]
+    found: NullTranslations = get_translations()  # decides the page's language through the locale selector
+    g.page_translations = (g.get("lang"), found)
+    return found

@@ -212,8 +212,11 @@ def level_meaning(scheme: ClassificationScheme, key: str, lang: str) -> str:
     return f"{meaning} {extra}".strip()
 
 
-def element_labels(identity: Identity, lang: str) -> dict[str, str]:
-    """Data-element key → its label (the vocabulary is public)."""
+def element_labels(identity: Identity, lang: str, keys: Iterable[str] | None = None) -> dict[str, str]:
+    """Data-element key → its label (the vocabulary is public): of ``keys``, or of every element."""
+    if keys is not None:
+        found = services().data_elements.labels_of(identity, keys)
+        return {key: pick(names, lang) or key for key, names in found.items()}
     return {e.key: pick(e.labels, lang) or e.key for e in services().data_elements.list_elements(identity)}
 
 

@@ -40,10 +40,14 @@ def _document(entry_id: str) -> dict[str, Any]:
 
 @bp.get("/entries/<entry_id>/openapi")
 def openapi(entry_id: str) -> Any:
-    """The viewer page (the document is fetched by static/discover-openapi.js)."""
-    identity = page_identity()
-    _document(entry_id)  # the same refusal as the document's before any page is drawn
-    view = services().entries.get(identity, entry_id)
+    """The viewer page (the document is fetched by static/discover-openapi.js): one read of
+    the entry, refused as the document is (``EntryService.openapi_view``)."""
+    try:
+        view = services().entries.openapi_view(page_identity(), entry_id, summary_as_missing=True)
+    except (NotFound, PermissionDenied, ValidationFailed):
+        not_found()
+    if not view.document.get("has_openapi"):
+        not_found()
     return render_template("openapi.html", e=view.document)
 
 

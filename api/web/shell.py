@@ -143,6 +143,8 @@ def _shell() -> dict[str, Any]:
         "shell_nav": nav_links,
         "role_labels": ROLE_LABELS,
         "page_lang": page_language,
+        # The authorization server's login page takes this frame (authserver/login.py).
+        "auth_layout": "auth_frame.html",
         "signin_url": signin_url,
         "reader_is_anonymous": reader_is_anonymous,
     }

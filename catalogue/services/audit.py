@@ -26,6 +26,7 @@ from catalogue.errors import NotFound, PermissionDenied
 from catalogue.models import AuditEvent, Entry
 from catalogue.ports import AuditChain, RefusalNotes, Verification
 from catalogue.services.common import MAX_PER_PAGE, Page
+from catalogue.services.reader_visits import READ_ACTIONS, Visit, page_of, visits_of
 from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import Identity
@@ -206,16 +207,7 @@ class AuditService:
         self, identity: Identity, entry_id: str, *, page: int = 1, per_page: int = 50
     ) -> Page[AuditEvent]:
         """Who has seen this entry: for the publishing agency (and auditors)."""
-        self._written()  # before this session's first read: its snapshot then includes them
-        entry = self.session.get(Entry, entry_id) if len(entry_id) == 36 else None
-        if entry is None or not policy.can_list(identity, entry.facts):
-            raise NotFound("No entry with that id.")
-        # An auditor, too, needs clearance for the entry itself: events about an entry
-        # above its clearance are never shown to it.
-        auditor = policy.can_audit(identity) and policy.can_read(identity, entry.facts)
-        if not (policy.can_see_reviews(identity, entry.facts) or auditor):
-            raise PermissionDenied("Only the publishing agency sees who has read its entries.")
-        conditions = [AuditEvent.entry_id == entry.id, AuditEvent.action.in_(["entry.read", "entry.openapi"])]
+        conditions = self._reads_of(identity, entry_id)
         total = self.session.scalar(select(func.count()).select_from(AuditEvent).where(*conditions))
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         rows = self.session.scalars(
@@ -226,6 +218,52 @@ class AuditService:
             .offset((max(page, 1) - 1) * per_page)
         ).all()
         return Page(list(rows), int(total or 0), page, per_page)
+
+    def reader_visits(
+        self, identity: Identity, entry_id: str, *, page: int = 1, per_page: int = 50
+    ) -> Page[tuple[Visit, AuditEvent]]:
+        """Who has seen this entry, one item per visit (``catalogue.services.reader_visits``),
+        newest first, each with its first event (the reader); for whom ``readers`` allows.
+        Groups every read of the entry in memory: one row of five columns per read."""
+        conditions = self._reads_of(identity, entry_id)
+        rows = self.session.execute(
+            select(
+                AuditEvent.seq,
+                AuditEvent.at,
+                AuditEvent.actor,
+                AuditEvent.actor_agency,
+                AuditEvent.client_id,
+                AuditEvent.action,
+                AuditEvent.decision,
+                AuditEvent.details,
+            )
+            .where(*conditions)
+            .order_by(AuditEvent.seq)
+        ).all()
+        visits = visits_of(tuple(row) for row in rows)
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        shown = page_of(visits, page, per_page)
+        firsts = {
+            e.seq: e
+            for e in self.session.scalars(
+                select(AuditEvent).where(AuditEvent.seq.in_([v.first_seq for v in shown]))
+            )
+        }
+        return Page([(v, firsts[v.first_seq]) for v in shown], len(visits), page, per_page)
+
+    def _reads_of(self, identity: Identity, entry_id: str) -> list[ColumnElement[bool]]:
+        """The conditions selecting the reads of an entry, for the publishing agency (and
+        auditors cleared for the entry); NotFound or PermissionDenied for anyone else."""
+        self._written()  # before this session's first read: its snapshot then includes them
+        entry = self.session.get(Entry, entry_id) if len(entry_id) == 36 else None
+        if entry is None or not policy.can_list(identity, entry.facts):
+            raise NotFound("No entry with that id.")
+        # An auditor, too, needs clearance for the entry itself: events about an entry
+        # above its clearance are never shown to it.
+        auditor = policy.can_audit(identity) and policy.can_read(identity, entry.facts)
+        if not (policy.can_see_reviews(identity, entry.facts) or auditor):
+            raise PermissionDenied("Only the publishing agency sees who has read its entries.")
+        return [AuditEvent.entry_id == entry.id, AuditEvent.action.in_(READ_ACTIONS)]
 
     def verify(self, identity: Identity) -> Verification:
         """Check the hash chain (and its anchor); PermissionDenied without the audit scope."""

@@ -120,6 +120,12 @@ class EntryService:
         """An API's OpenAPI document, for a caller who may read the API whole."""
         return self.reading.openapi_document(identity, entry_id, summary_as_missing=summary_as_missing)
 
+    def openapi_view(
+        self, identity: Identity, entry_id: str, *, summary_as_missing: bool = False
+    ) -> EntryView:
+        """The whole API for a caller who may read its OpenAPI document (one audited read)."""
+        return self.reading.openapi_view(identity, entry_id, summary_as_missing=summary_as_missing)
+
     def operations(self, identity: Identity, entry_id: str) -> list[dict[str, Any]]:
         """An API's operations, for a caller who may read the API whole (else NotFound)."""
         return self.reading.operations(identity, entry_id)

@@ -232,12 +232,25 @@ class EntryReader:
     def openapi_document(
         self, identity: Identity, entry_id: str, *, summary_as_missing: bool = False
     ) -> dict[str, Any]:
-        """An API's OpenAPI document, for a caller who may read the API whole.
+        """An API's OpenAPI document, for a caller who may read the API whole (``openapi_view``)."""
+        # Head, decision and document in one transaction.
+        view = self.openapi_view(identity, entry_id, summary_as_missing=summary_as_missing)
+        document: dict[str, Any] | None = self.session.scalar(
+            select(Entry.openapi).where(Entry.id == view.entry.id)
+        )
+        if document is None:
+            raise NotFound("This API has no OpenAPI document.")
+        return document
+
+    def openapi_view(
+        self, identity: Identity, entry_id: str, *, summary_as_missing: bool = False
+    ) -> EntryView:
+        """The whole API, for a caller who may read its OpenAPI document (one audited read):
+        what the pages' viewer shows around the document it fetches.
 
         A summary reader is refused with PermissionDenied (the API's 403), or, with
         ``summary_as_missing`` (the pages, whose viewer answers as ``operations`` does), with
         the NotFound of a missing id. Either way the audit record states the answer given."""
-        # Head, decision and document in one transaction.
         view = self._read(identity, self._head_visible(identity, entry_id, "api"))
         if not view.full:
             answered = 404 if summary_as_missing else 403
@@ -247,12 +260,7 @@ class EntryReader:
             if summary_as_missing:
                 raise NotFound(NOT_FOUND)
             raise PermissionDenied("Your clearance lets you see that this API exists, not its specification.")
-        document: dict[str, Any] | None = self.session.scalar(
-            select(Entry.openapi).where(Entry.id == view.entry.id)
-        )
-        if document is None:
-            raise NotFound("This API has no OpenAPI document.")
-        return document
+        return view
 
     def operations(self, identity: Identity, entry_id: str) -> list[dict[str, Any]]:
         """An API's operations, for a caller who may read the API whole.

@@ -22,17 +22,22 @@ and the two languages use different people and entries.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
 
 from authserver.services.users import UserService
 from security.identity import system_identity
 from tests.agencies import SKATTEETATEN, SKATTEVERKET
-from tests.factories import MINIMAL_OPENAPI
+from tests.e2e.steps import (
+    approve_listed_publicly,
+    cite_tax_secrecy_and_save,
+    listed_in_mine,
+    open_review,
+    register_api_without_basis,
+    submit_for_review,
+)
 from tests.security.people import PASSWORD
 
 pytestmark = pytest.mark.e2e
@@ -142,33 +147,20 @@ def test_register_review_discover_read_and_see_the_readers(
     # -- 1. The data owner registers an API, internal, first without the restriction basis.
     desk = people(lang)
     page = desk.sign_in(owner, f"/work/new/api?lang={lang}")  # the form sends her to sign in first
-    page.fill(f"#f-title-{lang}", text["title"])
-    page.fill(f"#f-description-{lang}", text["description"])
-    page.select_option("#f-classification", "internal")
-    page.fill("#f-endpoint_urls", "https://api.skatteverket.se/kontrolluppgifter/v1")
-    document = tmp_path / "openapi.json"
-    document.write_text(json.dumps(MINIMAL_OPENAPI))
-    page.set_input_files("#f-openapi-file", str(document))
-    page.click("button[name=action][value=save]")
-    error = page.locator("#f-legal_basis-error")
-    expect(error).to_be_visible()  # the rule's message, beside the legal basis (waits for the answer)
-    assert "f-legal_basis-error" in (page.get_attribute("#f-legal_basis", "aria-describedby") or "")
-    assert page.input_value(f"#f-title-{lang}") == text["title"]  # nothing typed is lost
+    register_api_without_basis(
+        page,
+        lang,
+        title=text["title"],
+        description=text["description"],
+        endpoint="https://api.skatteverket.se/kontrolluppgifter/v1",
+        folder=tmp_path,
+    )
     axe.assert_clean(page)
     screenshot(page, f"journey-1-form-error-{lang}")
-    # OSL (2009:400) 27 kap. 1 §: secrecy for information in tax matters.
-    page.select_option("#f-legal_basis-0-role", "restriction")
-    page.select_option("#f-legal_basis-0-jurisdiction", "SE")
-    page.fill("#f-legal_basis-0-reference", "2009:400")
-    page.fill("#f-legal_basis-0-provision", "27 kap. 1 §")
-    page.click("button[name=action][value=save]")
-    page.wait_for_url("**/work/entries/*/edit?done=created")
-    entry_id = page.url.split("/work/entries/")[1].split("/")[0]
+    entry_id = cite_tax_secrecy_and_save(page)
     axe.assert_clean(page)
-    page.click("form.submit-form button[type=submit]")
-    page.wait_for_url("**done=submitted")
-    page.goto(f"{module_server}/work/mine")
-    assert page.locator(f"a[href='/entries/{entry_id}']").count() == 1
+    submit_for_review(page)
+    listed_in_mine(page, module_server, entry_id)
     axe.assert_clean(page)
     screenshot(page, f"journey-1-mine-{lang}")
 
@@ -178,18 +170,10 @@ def test_register_review_discover_read_and_see_the_readers(
     page.goto(f"{module_server}/work/reviews?state=pending")
     axe.assert_clean(page)
     screenshot(page, f"journey-2-queue-{lang}")
-    page.get_by_role("link", name=text["title"]).click()
-    page.wait_for_url("**/work/reviews/*")
-    diff = page.locator("table.diff")
-    expect(diff).to_be_visible()
-    assert "2009:400" in diff.inner_text()
+    open_review(page, text["title"])
     axe.assert_clean(page)
     screenshot(page, f"journey-2-review-{lang}")
-    page.check("input[name=decision][value=approve]")
-    page.select_option("#d-listing_level", "public")
-    page.fill("#d-rationale", text["rationale"])
-    page.click("form.decision button[type=submit]")
-    page.wait_for_url("**done=decided")
+    approve_listed_publicly(page, text["rationale"])
     axe.assert_clean(page)
 
     # -- 3. A developer of Skatteetaten (public clearance) finds it and reads the summary.

@@ -18,6 +18,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import SKATTEVERKET
+from tests.e2e.steps import (
+    approve_listed_publicly,
+    cite_tax_secrecy_and_save,
+    listed_in_mine,
+    open_review,
+    register_api_without_basis,
+    submit_for_review,
+)
 from tests.factories import MINIMAL_OPENAPI
 from tests.security.people import person_token
 
@@ -54,40 +62,25 @@ def test_register_an_api_then_an_officer_approves_it(
     page = _as(browser, owner)
     page.goto(f"{live_server}/work/new/api?lang={lang}")
     axe.assert_clean(page)
-    page.fill("#f-title-" + lang, title)
-    page.fill(
-        "#f-description-" + lang, "Arbetsgivares uppgifter om inkomster." if lang == "sv" else "Income."
+    error = register_api_without_basis(
+        page,
+        lang,
+        title=title,
+        description="Arbetsgivares uppgifter om inkomster." if lang == "sv" else "Income.",
+        endpoint="https://api.skatteverket.se/inkomst/v1",
+        folder=tmp_path,
     )
-    page.select_option("#f-classification", "internal")
-    page.fill("#f-endpoint_urls", "https://api.skatteverket.se/inkomst/v1")
-    document = tmp_path / "openapi.json"
-    document.write_text(json.dumps(MINIMAL_OPENAPI))
-    page.set_input_files("#f-openapi-file", str(document))
-    page.click("button[name=action][value=save]")
-    # The rule's refusal, beside the legal basis, tied to it; what was typed is still there.
-    error = page.locator("#f-legal_basis-error")
-    assert error.is_visible()
     assert "2009:400" not in error.inner_text()
-    assert "f-legal_basis-error" in (page.get_attribute("#f-legal_basis", "aria-describedby") or "")
-    assert page.input_value("#f-title-" + lang) == title
     assert json.loads(page.input_value("#f-openapi-text")) == MINIMAL_OPENAPI  # the upload is kept
     axe.assert_clean(page)
     screenshot(page, f"work-form-error-{lang}")
 
     # -- fixes it: a restriction basis (OSL 27 kap. 1 §, tax secrecy), and saves a draft.
-    page.select_option("#f-legal_basis-0-role", "restriction")
-    page.select_option("#f-legal_basis-0-jurisdiction", "SE")
-    page.fill("#f-legal_basis-0-reference", "2009:400")
-    page.fill("#f-legal_basis-0-provision", "27 kap. 1 §")
-    page.click("button[name=action][value=save]")
-    page.wait_for_url("**/work/entries/*/edit?done=created")
+    entry_id = cite_tax_secrecy_and_save(page)
     axe.assert_clean(page)
     screenshot(page, f"work-draft-{lang}")
-    page.click("form.submit-form button[type=submit]")
-    page.wait_for_url("**done=submitted")
-    entry_id = page.url.split("/work/entries/")[1].split("/")[0]
-    page.goto(f"{live_server}/work/mine")
-    assert page.locator(f"a[href='/entries/{entry_id}']").count() == 1
+    submit_for_review(page)
+    listed_in_mine(page, live_server, entry_id)
     axe.assert_clean(page)
     screenshot(page, f"work-mine-{lang}")
 
@@ -96,17 +89,10 @@ def test_register_an_api_then_an_officer_approves_it(
     desk.goto(f"{live_server}/work/reviews?state=pending&lang={lang}")
     axe.assert_clean(desk)
     screenshot(desk, f"work-queue-{lang}")
-    desk.click(f"text={title}")
-    desk.wait_for_url("**/work/reviews/*")
-    diff = desk.locator("table.diff")
-    assert diff.is_visible() and "2009:400" in diff.inner_text()
+    open_review(desk, title)
     axe.assert_clean(desk)
     screenshot(desk, f"work-review-{lang}")
-    desk.check("input[name=decision][value=approve]")
-    desk.select_option("#d-listing_level", "public")
-    desk.fill("#d-rationale", "Skattesekretess; att API:et finns är ingen hemlighet.")
-    desk.click("form.decision button[type=submit]")
-    desk.wait_for_url("**done=decided")
+    approve_listed_publicly(desk, "Skattesekretess; att API:et finns är ingen hemlighet.")
     axe.assert_clean(desk)
 
     # On a phone (390 px wide) no work page scrolls sideways.

@@ -115,9 +115,10 @@ def test_login_page_offers_the_provider_beside_the_password_form(app, tillit, pr
     assert "Sign in with Skatteverket" in page.text
     assert 'name="password"' in page.text
     # The form may post here, and its redirects may go to the client and the provider.
+    # Styled from this origin only (the stylesheet and icon): no script, no inline style.
     assert page.headers["Content-Security-Policy"] == (
-        f"default-src 'none'; form-action 'self' https://app.example.se {provider.issuer}; "
-        "frame-ancestors 'none'"
+        "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+        f"form-action 'self' https://app.example.se {provider.issuer}; frame-ancestors 'none'"
     )
 
 

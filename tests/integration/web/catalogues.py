@@ -25,6 +25,7 @@ SOURCES: Mapping[str, tuple[Path, ...]] = {
         *(WEB / name for name in ("headers.py", "signin.py", "shell.py", "session.py")),
         *(TEMPLATES / name for name in ("base.html", "signin.html", "error.html", "notifications.html")),
         WEB.parents[1] / "authserver" / "templates" / "login.html",
+        TEMPLATES / "auth_frame.html",
     ),
     "discover": (
         *(
