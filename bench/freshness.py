@@ -14,11 +14,12 @@ What it does, in one run:
    ``catalogue:write``.
 2. ``python -m api.cli serve --workers N --threads 8`` (what ``tillit serve`` runs: its
    master starts the index writer process, then forks the workers).
-3. Load: ``wrk`` (or the Python client) keeps every worker busy for the whole run with
-   anonymous searches and reads of public entries (bench/api.py's rotations).
-4. A writer, at ``--rate`` operations per second, makes ``--writes`` entries go through their
-   life over the API: create (a draft of the Tax Agency, visible to its own clients), update
-   (its title changes to a new word), retire. Each request goes to the next worker in turn.
+3. Load: ``wrk`` keeps every worker busy for the whole run with anonymous searches and
+   reads of public entries (bench/api.py's rotations).
+4. A writer, at ``--rate`` operations per second at most (each waits for the probes of the
+   one before), makes ``--writes`` entries go through their life over the API: create (a
+   draft of the Tax Agency, visible to its own clients), update (its title changes to a new
+   word), retire. Each request goes to the next worker in turn.
 5. Probes: one keep-alive connection per worker, each pinned to a known worker process (the
    server side of the connection is found in /proc, as tests/multiworker.py does; nothing in
    the server is changed for the benchmark). After each operation every probe polls
