@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, insert, select, text, update
+from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from catalogue.db import begin_write, make_engine, make_session_factory
@@ -65,13 +65,13 @@ def test_events_survive_the_migration_both_ways_and_stay_append_only(engine):
     _migrate(engine, "upgrade", "head")
     _reads(engine, 5)
     assert _verified(engine) == 18
-    for change in (update(AuditEvent).values(actor="someone else"), AuditEvent.__table__.delete()):
+    for change in (update(AuditEvent).values(actor="someone else"), delete(AuditEvent)):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(change)
     _migrate(engine, "downgrade", "0013_openapi_url")
     assert _verified(engine) == 18
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
-        conn.execute(AuditEvent.__table__.delete())
+        conn.execute(delete(AuditEvent))
     _migrate(engine, "upgrade", "head")
 
 
@@ -88,7 +88,7 @@ def test_two_appends_on_one_predecessor_collide(engine):
         }
     with pytest.raises(IntegrityError), sessions() as session:
         begin_write(session)
-        session.execute(insert(AuditEvent.__table__), [rival])
+        session.execute(insert(AuditEvent), [rival])
         session.commit()
     assert _verified(engine) == 3
     with engine.connect() as conn:
