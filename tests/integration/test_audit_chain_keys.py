@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, delete, insert, select, text, update
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
@@ -29,6 +30,16 @@ READER = Identity(
     client_id="reader",
     address="127.0.0.1",
 )
+
+
+MIGRATION = "0014_audit_chain_keys"
+
+
+def _before(engine: Engine) -> str:
+    """The revision before this migration (whatever it is chained to)."""
+    down = ScriptDirectory.from_config(alembic_config(engine)).get_revision(MIGRATION).down_revision
+    assert isinstance(down, str)
+    return down
 
 
 def _migrate(engine: Engine, how: str, revision: str) -> None:
@@ -60,7 +71,7 @@ def engine(database_url: str):
 
 
 def test_events_survive_the_migration_both_ways_and_stay_append_only(engine):
-    _migrate(engine, "downgrade", "0013_openapi_url")
+    _migrate(engine, "downgrade", _before(engine))
     _reads(engine, 5)
     _migrate(engine, "upgrade", "head")
     _reads(engine, 5)
@@ -68,7 +79,7 @@ def test_events_survive_the_migration_both_ways_and_stay_append_only(engine):
     for change in (update(AuditEvent).values(actor="someone else"), delete(AuditEvent)):
         with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
             conn.execute(change)
-    _migrate(engine, "downgrade", "0013_openapi_url")
+    _migrate(engine, "downgrade", _before(engine))
     assert _verified(engine) == 18
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:
         conn.execute(delete(AuditEvent))
