@@ -361,8 +361,10 @@ class Review(Base):
 class AuditEvent(Base):
     """Append-only and hash-chained: each event holds the hash of the one before.
 
-    ``prev_hash`` is unique, so two appends can never claim the same predecessor:
-    the chain cannot fork, whatever the concurrency.
+    ``seq`` is the primary key and every append writes its predecessor's ``seq`` + 1
+    (read with the head, under the chain's lock), so two appends can never claim the
+    same predecessor: the chain cannot fork, whatever the concurrency. (``hash`` and
+    ``prev_hash`` are not unique: migration 0014 says why.)
     """
 
     __tablename__ = "audit_events"
@@ -379,8 +381,8 @@ class AuditEvent(Base):
     entry_agency: Mapped[str | None] = mapped_column(String(20))
     entry_level: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Notification(Base):
