@@ -39,6 +39,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc6749.errors import OAuth2Error
 from flask import Blueprint, Flask, Request, Response, current_app, g, render_template, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.test import EnvironBuilder
 
@@ -63,7 +64,11 @@ bp = Blueprint("oidc", __name__, template_folder="templates")
 FLOW_LIFETIME = 600
 MAX_PENDING = 2048
 COOKIE_SALT = "tillit.oidc-login"
-CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#: The error page's: the web application's stylesheet and icon (its frame, ``auth_layout``), nothing else.
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 #: Claims of the ID token that the userinfo response may not override.
 PROTECTED_CLAIMS = ("iss", "sub", "aud", "exp", "iat", "nbf", "nonce", "azp", "auth_time")
 
@@ -110,19 +115,19 @@ def start(name: str, *, finish: str | None = None, pending: str | None = None) -
     names the ``finish``-er that answers the person (with ``pending``) instead."""
     client = provider_clients().get(name)
     if client is None:
-        return error_page(400, "No such sign-in provider.")
+        return error_page(400, _("No such sign-in provider."))
     if pending is None:
         pending = request.query_string.decode("ascii", "replace")
     if len(pending) > MAX_PENDING:
-        return error_page(400, "The authorization request is too long.")
+        return error_page(400, _("The authorization request is too long."))
     try:
         metadata = client.metadata()
     except ProviderUnavailable:
         _audit_failure(client, "unavailable")
-        return error_page(502, f"{client.provider.label} cannot be reached just now; please try again later.")
-    state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
+        return error_page(502, _unreachable(client.provider.label))
+    state, nonce, verifier = (secrets.token_urlsafe(32) for _n in range(3))
     with client.session() as session:
-        url, _ = session.create_authorization_url(
+        url, _returned_state = session.create_authorization_url(
             metadata["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce
         )
     flow = {"p": name, "s": state, "n": nonce, "v": verifier, "q": pending}
@@ -157,7 +162,7 @@ class Flow:
 def _read_flow(name: str, state: str | None) -> Flow | None:
     if not state or len(state) > 200:
         return None
-    cookie, _ = _cookie(state)
+    cookie, _path = _cookie(state)
     raw = request.cookies.get(cookie)
     if not raw:
         return None
@@ -180,15 +185,17 @@ def _read_flow(name: str, state: str | None) -> Flow | None:
 def callback(name: str) -> Response:
     client = provider_clients().get(name)
     if client is None:
-        return error_page(404, "No such sign-in provider.")
+        return error_page(404, _("No such sign-in provider."))
     state = request.args.get("state")
     flow = _read_flow(name, state)
     if flow is None:
         _audit_failure(client, "state")
         return error_page(
             400,
-            "This sign-in was not started in this browser, or it expired. Please start again "
-            "from the application you were signing in to.",
+            _(
+                "This sign-in was not started in this browser, or it expired. Please start again "
+                "from the application you were signing in to."
+            ),
         )
     response = _finish(client, flow)
     cookie, path = _cookie(flow.state)
@@ -200,16 +207,17 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
     provider = client.provider
     finisher = current_app.extensions.get(FINISHERS, {}).get(flow.finish) if flow.finish else None
     if flow.finish and finisher is None:
-        return error_page(400, "This sign-in cannot be finished here.")
+        return error_page(400, _("This sign-in cannot be finished here."))
     retry = None if finisher else "/oauth/authorize?" + flow.pending
     if request.args.get("error"):
         error = re.sub(r"[^a-z_]", "", request.args["error"])[:40] or "error"
         _audit_failure(client, "provider_error", {"error": error})
-        return error_page(400, f"{provider.label} did not sign you in ({error}).", retry)
+        told = _("%(provider)s did not sign you in (%(error)s).", provider=provider.label, error=error)
+        return error_page(400, told, retry)
     code = request.args.get("code")
     if not code:
         _audit_failure(client, "no_code")
-        return error_page(400, f"{provider.label} sent no authorization code.", retry)
+        return error_page(400, _("%(provider)s sent no authorization code.", provider=provider.label), retry)
     try:
         metadata = client.metadata()
         with client.session() as session:
@@ -225,22 +233,25 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
                 claims = _with_userinfo(session, metadata["userinfo_endpoint"], claims)
     except OAuthError as exc:
         _audit_failure(client, "token_exchange", {"error": str(exc.error)[:60]})
-        refused = f"{provider.label} refused to complete the sign-in. Please start again."
+        refused = _(
+            "%(provider)s refused to complete the sign-in. Please start again.", provider=provider.label
+        )
         return error_page(400, refused, retry)
     except ProviderUnavailable:
         _audit_failure(client, "unavailable")
-        return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
+        return error_page(502, _unreachable(provider.label), retry)
     except (requests.RequestException, OutboundError):
         _audit_failure(client, "unavailable")
-        return error_page(502, f"{provider.label} cannot be reached just now; please try again later.", retry)
+        return error_page(502, _unreachable(provider.label), retry)
     except InvalidIDToken as exc:
         _audit_failure(client, "id_token", {"check": exc.reason})
-        return error_page(403, f"The sign-in at {provider.label} could not be verified.")
+        unverified = _("The sign-in at %(provider)s could not be verified.", provider=provider.label)
+        return error_page(403, unverified)
     try:
         person = provider.map_claims(claims)
     except ClaimRefused as exc:
         _audit_failure(client, exc.reason, {"subject": str(claims.get("sub"))[:200]})
-        return error_page(403, str(exc))
+        return error_page(403, _(str(exc)))  # in the catalogue (tests/integration/web/catalogues.py)
     ext = tillit()
     try:
         user, agency = UserService(g.db, ext.scheme).sign_in_federated(
@@ -252,7 +263,7 @@ def _finish(client: ProviderClient, flow: Flow) -> Response:
             address=request.remote_addr,
         )
     except LoginRefused as exc:
-        return error_page(403, str(exc))
+        return error_page(403, _(str(exc)))  # in the catalogue (tests/integration/web/catalogues.py)
     if finisher is not None:
         return _harden(finisher(Person(user, agency), flow.pending))
     return _continue_authorization(flow.pending, Person(user, agency))
@@ -309,7 +320,13 @@ def _harden(response: Response) -> Response:
     return response
 
 
+def _unreachable(provider: str) -> str:
+    return _("%(provider)s cannot be reached just now; please try again later.", provider=provider)
+
+
 def error_page(status: int, message: str, retry: str | None = None) -> Response:
+    """The page a failed sign-in ends on, in the reader's language and the web application's
+    frame (``message`` is translated by the caller)."""
     html = render_template("login_error.html", message=message, retry=retry)
     response = Response(html, status=status, mimetype="text/html")
     response.headers["Content-Security-Policy"] = CSP

@@ -7,6 +7,7 @@ The areas (api/web/i18n.py) are merged at run time; each is extracted from its o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,6 +26,8 @@ SOURCES: Mapping[str, tuple[Path, ...]] = {
         *(WEB / name for name in ("headers.py", "signin.py", "shell.py", "session.py")),
         *(TEMPLATES / name for name in ("base.html", "signin.html", "error.html", "notifications.html")),
         WEB.parents[1] / "authserver" / "templates" / "login.html",
+        WEB.parents[1] / "authserver" / "templates" / "login_error.html",
+        WEB.parents[1] / "authserver" / "oidc_login.py",
         TEMPLATES / "auth_frame.html",
     ),
     "discover": (
@@ -73,9 +76,20 @@ SOURCES: Mapping[str, tuple[Path, ...]] = {
 }
 
 
+#: Refusals raised below the pages, shown translated on the sign-in error page
+#: (authserver/oidc_login.py: ``_(str(exc))``): their messages belong to the shell area.
+REFUSALS = {
+    "shell": (
+        WEB.parents[1] / "security" / "oidc.py",
+        WEB.parents[1] / "authserver" / "services" / "users.py",
+    )
+}
+REFUSAL = re.compile(r'(?:ClaimRefused|LoginRefused)\(\s*"[^"]*",\s*"([^"]+)"\s*\)')
+
+
 def messages(area: str) -> set[str]:
     """The message ids (a plural by its singular) in the area's sources."""
-    found: set[str] = set()
+    found: set[str] = {m for path in REFUSALS.get(area, ()) for m in REFUSAL.findall(path.read_text())}
     for path in SOURCES[area]:
         method = "jinja2" if path.suffix == ".html" else "python"
         for _line, message, _comments, _context in extract_from_file(method, str(path), keywords=KEYWORDS):
