@@ -321,7 +321,7 @@ def _harden(response: Response) -> Response:
 
 
 def _unreachable(provider: str) -> str:
-    return _("%(provider)s cannot be reached just now; please try again later.", provider=provider)
+    return str(_("%(provider)s cannot be reached just now; please try again later.", provider=provider))
 
 
 def error_page(status: int, message: str, retry: str | None = None) -> Response:
