@@ -157,7 +157,9 @@ def run(folder: Path, count: int, database_url: str) -> dict[str, Any]:
         indexer = DeferredIndexer(ext.indexer)
 
         def build(on: Any) -> tuple[EntryService, ReviewService]:
-            entries = entry_service(on, ext.scheme, indexer, ext.anchor, ext.review_intervals)
+            entries = entry_service(
+                on, ext.scheme, indexer, ext.anchor, ext.review_intervals, openapi_later=True
+            )
             return entries, ReviewService(entries)
 
         with ext.sessions() as session:

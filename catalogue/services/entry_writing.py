@@ -113,6 +113,9 @@ class EntryWriter:
         if self.openapi_source is None:
             raise ValidationFailed({"openapi_url": ["This catalogue does not fetch OpenAPI documents."]})
         document = self.openapi_source.fetch(url)
+        if document is None:  # left for the refresh (a harvest): the URL, no copy yet
+            data["openapi"] = data["openapi_fetched"] = None
+            return False
         try:
             self.openapi.check(document)
         except ValidationFailed as exc:  # TooLarge too: the caller sent the URL, not the text

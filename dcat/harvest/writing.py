@@ -53,6 +53,10 @@ from security.levels import ClassificationScheme
 #: The fields a harvest writes. An update sets each of them (to the source's value, or
 #: its default when the source gives none) and leaves every other field (data elements,
 #: OpenAPI document, authentication, personal-data flags) as the data owner left it.
+#: ``openapi_url`` (a data service's ``dcat:endpointDescription``) is written only when
+#: the source gives one that differs from the entry's: the URL is recorded, the document
+#: is not fetched in the harvest (its services' OpenAPI source is ``FetchLater``) but by
+#: the refresh (``tillit harvest openapi-due``), outside any harvest transaction.
 HARVESTED_FIELDS = (
     "title", "description", "keywords", "themes", "contact_point", "classification",
     "listing_level", "legal_basis", "licence", "documentation_url", "spatial", "temporal",
@@ -395,6 +399,9 @@ class Harvester:
             )
             self.session.rollback()
             return "rejected"
+        if "openapi_url" in loaded and loaded["openapi_url"] == entry.openapi_url:
+            # The same URL: the copy fetched from it (and its operations) stays as it is.
+            del loaded["openapi_url"]
         view = self.entries.update(identity, entry.id, loaded, entry_etag(entry), record.entry_type)
         if view.pending_review:
             report.reviews[record.uri] = view.pending_review

@@ -34,7 +34,9 @@ def _register(app: Flask, url: str) -> str:
 def _runs(app: Flask) -> list[AuditEvent]:
     with app.extensions["tillit"].sessions() as session:
         return list(
-            session.scalars(select(AuditEvent).where(AuditEvent.action == RUN_ACTION).order_by(AuditEvent.seq))
+            session.scalars(
+                select(AuditEvent).where(AuditEvent.action == RUN_ACTION).order_by(AuditEvent.seq)
+            )
         )
 
 
