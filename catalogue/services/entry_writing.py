@@ -162,10 +162,15 @@ class EntryWriter:
         begin_write(self.session)
         # Every permission first: a refusal is audited in a transaction of its own,
         # which must not roll back what the items before it have built.
-        allowed = []
+        # A publisher allowed once is allowed for the group (the same identity, the same
+        # transaction); each refused item is refused, and audited, on its own.
+        allowed: list[tuple[int, str, PreparedInput]] = []
+        may: set[str] = set()
         for i, publisher, prepared in ready:
             try:
-                self._may_create(identity, publisher)
+                if publisher not in may:
+                    self._may_create(identity, publisher)
+                    may.add(publisher)
                 allowed.append((i, publisher, prepared))
             except CatalogueError as exc:
                 answers[i] = exc

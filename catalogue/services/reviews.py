@@ -69,8 +69,9 @@ class ReviewService:
         each one's review, or why it was not submitted. No rendering."""
         begin_write(self.session)
         # Read once for the group: the entries (``load_visible`` then finds each in the
-        # session) and which of them have a review pending already.
-        self.session.scalars(select(Entry).where(Entry.id.in_(list(entry_ids)))).all()
+        # session; held here, as the session's identity map holds them weakly) and which
+        # of them have a review pending already.
+        _held = self.session.scalars(select(Entry).where(Entry.id.in_(list(entry_ids)))).all()
         busy = self.pending.pending_for(entry_ids)
         answers: list[Review | CatalogueError | None] = [None] * len(entry_ids)
         # Every permission first: a refusal is audited in a transaction of its own,
