@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -59,8 +58,18 @@ class _Plan:
     secondary: tuple[str, ...]
 
 
-@cache
+#: Each class's plan, read once.
+_PLANS: dict[type, _Plan] = {}
+
+
 def _plan(cls: type) -> _Plan:
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = _read_plan(cls)
+    return plan
+
+
+def _read_plan(cls: type) -> _Plan:
     mapper: Mapper[Any] = class_mapper(cls)
     table = mapper.local_table
     assert isinstance(table, Table)
@@ -90,7 +99,7 @@ def _plan(cls: type) -> _Plan:
     return _Plan(table, tuple(columns), tuple(parents), tuple(children), tuple(secondary))
 
 
-def _collect(obj: object, rows: dict[Table, list[dict[str, Any]]]) -> None:
+def _collect(obj: Any, rows: dict[Table, list[dict[str, Any]]]) -> None:
     state = instance_state(obj)
     if state.key is not None or state.session_id is not None:
         raise TypeError(f"{type(obj).__name__} is not a new object outside a session.")

@@ -213,9 +213,9 @@ def _record(
         version = g.value(subject, DCAT_OPEN.version) or g.value(subject, OWL.versionInfo)
         if version is not None:
             data["version"] = str(version)[:64]
-        description = _openapi_url(r, subject)
-        if description is not None:
-            data["openapi_url"] = description
+        openapi_url = _openapi_url(r, subject)
+        if openapi_url is not None:
+            data["openapi_url"] = openapi_url
         listed = [_key(g, d) for d in g.objects(subject, DCAT.servesDataset)]
         serves = tuple(sorted({k for k in [*listed, *served_by.get(subject, [])] if k is not None}))
     return Record(key, entry_type, data, serves, tuple(r.notes), problems)
