@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.machinery.audit.chain import Chain, HeadAnchor
 from catalogue.machinery.children.openapi import OpenAPIDocumentChecker, OpenAPILimits
-from catalogue.machinery.openapi_source import OpenAPIFetcher
+from catalogue.machinery.openapi_source import FetchLater, OpenAPIFetcher
 from catalogue.machinery.readpath.rendering import renderer_for
 from catalogue.ports import AuditTrail, EntryMachines, Indexer, KeptHeads, ReadAudit, RefusalNotes
 from catalogue.services.audit import AuditService
@@ -40,9 +40,11 @@ def entry_machines(
     openapi_limits: OpenAPILimits | None = None,
     refusals: RefusalNotes | None = None,
     outbound: OutboundPolicy | None = None,
+    openapi_later: bool = False,
 ) -> EntryMachines:
     """The concrete machines an ``EntryService`` runs on. OpenAPI documents by URL are
-    fetched under ``outbound`` (the default rules when None) and the document limits."""
+    fetched under ``outbound`` (the default rules when None) and the document limits;
+    ``openapi_later``: not fetched at all, their URLs kept for the refresh (a harvest)."""
     return EntryMachines(
         chain=Chain(anchor),
         renderer=renderer_for(scheme.lowest),
@@ -50,7 +52,7 @@ def entry_machines(
         read_log=read_log,
         heads=heads,
         refusals=refusals,
-        openapi_source=OpenAPIFetcher(outbound, openapi_limits),
+        openapi_source=FetchLater() if openapi_later else OpenAPIFetcher(outbound, openapi_limits),
     )
 
 
@@ -65,9 +67,12 @@ def entry_service(
     openapi_limits: OpenAPILimits | None = None,
     refusals: RefusalNotes | None = None,
     outbound: OutboundPolicy | None = None,
+    openapi_later: bool = False,
 ) -> EntryService:
     """An ``EntryService`` on ``session`` with the concrete machines (see the module)."""
-    machines = entry_machines(scheme, anchor, read_log, heads, openapi_limits, refusals, outbound)
+    machines = entry_machines(
+        scheme, anchor, read_log, heads, openapi_limits, refusals, outbound, openapi_later
+    )
     return EntryService(session, scheme, machines, indexer, review_intervals)
 
 

@@ -170,10 +170,12 @@ class OpenAPIValidator(Protocol):
 
 class OpenAPISource(Protocol):
     """Fetches an API's OpenAPI document by its URL (``catalogue.machinery.openapi_source``),
-    before any write begins; raises ``ValidationFailed`` on ``openapi_url``."""
+    before any write begins; raises ``ValidationFailed`` on ``openapi_url``. A source may
+    leave the fetch for later (None: a harvest records the URL, the refresh fetches it)."""
 
-    def fetch(self, url: str) -> dict[str, Any]:
-        """The document at ``url`` as a JSON object (not yet checked as an OpenAPI document)."""
+    def fetch(self, url: str) -> dict[str, Any] | None:
+        """The document at ``url`` as a JSON object (not yet checked as an OpenAPI
+        document); None: not fetched now (the URL is kept, with no copy yet)."""
 
 
 @dataclass(frozen=True)

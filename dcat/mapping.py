@@ -8,7 +8,8 @@ only the fields it names below and never a field of Tillit's own workings
 the same caller reads, and less.
 
 - a dataset is a ``dcat:Dataset``, an API a ``dcat:DataService`` (``dcat:endpointURL``,
-  ``dcat:endpointDescription`` = our copy of its OpenAPI document, ``dcat:servesDataset``
+  ``dcat:endpointDescription`` = its OpenAPI document's URL when it was given by one
+  (``openapi_url``), else our copy of the document, ``dcat:servesDataset``
   = the datasets the caller may see);
 - the publisher is a ``foaf:Agent`` (:mod:`dcat.agents`);
 - the classification is ``dct:accessRights`` (:class:`dcat.vocabulary.AccessRights`);
@@ -248,7 +249,11 @@ class EntryMapper:
             # DCAT-AP requires an endpoint; an API registered without one is reached
             # through its entry (see the module docstring).
             graph.add((subject, DCAT.endpointURL, subject))
-        if document.get("has_openapi"):
+        # The document's own URL when it was given by one (a harvest, kept as it came),
+        # else Tillit's copy of an uploaded document.
+        if document.get("openapi_url"):
+            graph.add((subject, DCAT.endpointDescription, URIRef(str(document["openapi_url"]))))
+        elif document.get("has_openapi"):
             graph.add((subject, DCAT.endpointDescription, self.links.openapi(str(document["id"]))))
         add_licence(graph, subject, document.get("licence"))
 

@@ -167,8 +167,16 @@ def _run(app: Flask, session: Session) -> HarvestRun:
     indexer = DeferredIndexer(ext.indexer)
 
     def build(on: Session) -> tuple[EntryService, ReviewService]:
+        # OpenAPI URLs (dcat:endpointDescription) are recorded, never fetched in a batch:
+        # the refresh (openapi-due) fetches them (docs/harvest.md).
         entries = entry_service(
-            on, ext.scheme, indexer, ext.anchor, ext.review_intervals, openapi_limits=ext.openapi_limits
+            on,
+            ext.scheme,
+            indexer,
+            ext.anchor,
+            ext.review_intervals,
+            openapi_limits=ext.openapi_limits,
+            openapi_later=True,
         )
         return entries, ReviewService(entries)
 

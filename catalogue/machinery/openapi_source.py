@@ -52,6 +52,19 @@ def _refuse(message: str) -> ValidationFailed:
     return ValidationFailed({FIELD: [message]})
 
 
+class FetchLater:
+    """An ``OpenAPISource`` that fetches nothing: the URL is kept and the document left
+    for the refresh (``catalogue.services.openapi_refresh``: ``tillit harvest openapi-due``
+    finds an API whose URL has no copy yet). The harvest's services are built with it
+    (``catalogue.compose.entry_service(..., openapi_later=True)``): a harvest writes in
+    batches that hold the write lock, and must never wait on another server inside one
+    (docs/harvest.md, "OpenAPI documents by URL")."""
+
+    def fetch(self, url: str) -> None:
+        """Nothing now: the refresh fetches ``url``."""
+        return None
+
+
 class OpenAPIFetcher:
     """Fetches an OpenAPI document by URL under the outbound rules (the ``OpenAPISource`` port)."""
 

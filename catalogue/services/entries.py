@@ -234,7 +234,12 @@ class EntryService:
         self.writing.commit_change(identity, entry, action, details)
 
     def commit_changes(
-        self, identity: Identity, action: str, changes: Sequence[tuple[Entry, dict[str, Any] | None]]
+        self,
+        identity: Identity,
+        action: str,
+        changes: Sequence[tuple[Entry, dict[str, Any] | None]],
+        new: Sequence[object] = (),
     ) -> None:
-        """Several entries' changes of one action, each with its outbox row and audit event."""
-        self.writing.commit_changes(identity, action, changes)
+        """Several entries' changes of one action, each with its outbox row and audit event;
+        ``new``: new objects written with them by Core inserts (``catalogue.new_rows``)."""
+        self.writing.commit_changes(identity, action, changes, new)

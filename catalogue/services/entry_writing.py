@@ -35,6 +35,7 @@ from catalogue.models import (
     ServedDataset,
     utcnow,
 )
+from catalogue.new_rows import insert_new
 from catalogue.operations import Operation, operation_problems
 from catalogue.ports import Indexer, OpenAPISource, OpenAPIValidator
 from catalogue.services.common import check_etag
@@ -112,6 +113,9 @@ class EntryWriter:
         if self.openapi_source is None:
             raise ValidationFailed({"openapi_url": ["This catalogue does not fetch OpenAPI documents."]})
         document = self.openapi_source.fetch(url)
+        if document is None:  # left for the refresh (a harvest): the URL, no copy yet
+            data["openapi"] = data["openapi_fetched"] = None
+            return False
         try:
             self.openapi.check(document)
         except ValidationFailed as exc:  # TooLarge too: the caller sent the URL, not the text
@@ -158,10 +162,15 @@ class EntryWriter:
         begin_write(self.session)
         # Every permission first: a refusal is audited in a transaction of its own,
         # which must not roll back what the items before it have built.
-        allowed = []
+        # A publisher allowed once is allowed for the group (the same identity, the same
+        # transaction); each refused item is refused, and audited, on its own.
+        allowed: list[tuple[int, str, PreparedInput]] = []
+        may: set[str] = set()
         for i, publisher, prepared in ready:
             try:
-                self._may_create(identity, publisher)
+                if publisher not in may:
+                    self._may_create(identity, publisher)
+                    may.add(publisher)
                 allowed.append((i, publisher, prepared))
             except CatalogueError as exc:
                 answers[i] = exc
@@ -171,12 +180,15 @@ class EntryWriter:
                 built.append((i, self._new_entry(identity, entry_type, publisher, prepared)))
             except CatalogueError as exc:
                 answers[i] = exc
+        new: list[object] = []
         for i, entry in built:
-            self.session.add(entry)
+            new.append(entry)
             if companions is not None:
-                self.session.add_all(list(companions(i, entry)))
+                new.extend(companions(i, entry))
             answers[i] = entry
-        self.commit_changes(identity, "entry.create", [(entry, None) for _i, entry in built])
+        # Written by Core inserts, one per table for the group (``catalogue.new_rows``),
+        # not by the unit of work: the rows are those the session would write.
+        self.commit_changes(identity, "entry.create", [(entry, None) for _i, entry in built], new)
         return [a for a in answers if a is not None]
 
     def _may_create(self, identity: Identity, publisher: str) -> None:
@@ -490,18 +502,35 @@ class EntryWriter:
         self.commit_changes(identity, action, [(entry, details)])
 
     def commit_changes(
-        self, identity: Identity, action: str, changes: Sequence[tuple[Entry, dict[str, Any] | None]]
+        self,
+        identity: Identity,
+        action: str,
+        changes: Sequence[tuple[Entry, dict[str, Any] | None]],
+        new: Sequence[object] = (),
     ) -> None:
         """Several entries' changes of one action, each with its outbox row and audit
-        event, flushed and committed together (``commit_change`` is this for one)."""
+        event, flushed and committed together (``commit_change`` is this for one).
+        ``new``: brand-new objects outside the session (``create_many``'s entries and
+        their companions), written by Core inserts (``catalogue.new_rows.insert_new``)."""
         if not changes:
             return
         try:
-            changed = [entry in self.session.new or self.session.is_modified(entry) for entry, _ in changes]
+            written = {id(obj) for obj in new}
+            changed = [
+                id(entry) in written or entry in self.session.new or self.session.is_modified(entry)
+                for entry, _ in changes
+            ]
+            insert_new(self.session, new)
             self.session.flush()
-            for (entry, _details), was_changed in zip(changes, changed, strict=True):
-                if was_changed:  # a decision that changes nothing needs no re-indexing
-                    self.session.add(OutboxEvent(entry_id=entry.id, revision=entry.revision))
+            # Outbox rows by Core too, in the order of the changes (their ids as ever).
+            insert_new(
+                self.session,
+                [
+                    OutboxEvent(entry_id=entry.id, revision=entry.revision)
+                    for (entry, _details), was_changed in zip(changes, changed, strict=True)
+                    if was_changed  # a decision that changes nothing needs no re-indexing
+                ],
+            )
             self.audit.record_many(
                 identity,
                 action,

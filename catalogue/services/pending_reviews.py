@@ -10,6 +10,7 @@ reviews → entries and pending_reviews, never back.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -71,10 +72,34 @@ class PendingReviews:
         self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
     ) -> Review:
         """Open a pending review of ``entry`` and notify its officers; Conflict if one is pending already."""
-        busy = self.session.scalar(
-            select(Review.id).where(Review.entry_id == entry.id, Review.state == PENDING)
+        review, notice = self.opening(identity, entry, kind, proposal, level, self.pending_for([entry.id]))
+        self.session.add(review)
+        self.session.add(notice)
+        return review
+
+    def pending_for(self, entry_ids: Sequence[str]) -> set[str]:
+        """Those of ``entry_ids`` with a review waiting for a decision (one query)."""
+        if not entry_ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(Review.entry_id).where(Review.entry_id.in_(list(entry_ids)), Review.state == PENDING)
+            )
         )
-        if busy:
+
+    def opening(
+        self,
+        identity: Identity,
+        entry: Entry,
+        kind: str,
+        proposal: dict[str, Any],
+        level: str,
+        busy: Collection[str],
+    ) -> tuple[Review, Notification]:
+        """The pending review of ``entry`` and its officers' notification, not yet added to
+        the session (``open`` adds them; ``ReviewService.submit_many`` writes a group's
+        together); Conflict if ``entry.id`` is among ``busy`` (``pending_for``)."""
+        if entry.id in busy:
             raise Conflict("This entry already has a review waiting for a decision.")
         # The id is given here, not at the flush: the notification names it, and nothing is
         # flushed before the caller's commit (a bulk submission's entries are flushed, and
@@ -91,19 +116,16 @@ class PendingReviews:
             previous_listing_level=entry.listing_level,
             submitted_by=identity.person or identity.subject,
         )
-        self.session.add(review)
-        self.session.add(
-            Notification(
-                agency=entry.publisher,
-                audience="security_officer",
-                kind="review.requested",
-                review_id=review.id,
-                entry_id=entry.id,
-                message=f"A {kind} review of {entry_title(entry)} waits for a decision "
-                f"(proposed level: {level}).",
-            )
+        notice = Notification(
+            agency=entry.publisher,
+            audience="security_officer",
+            kind="review.requested",
+            review_id=review.id,
+            entry_id=entry.id,
+            message=f"A {kind} review of {entry_title(entry)} waits for a decision "
+            f"(proposed level: {level}).",
         )
-        return review
+        return review, notice
 
 
 def entry_title(entry: Entry) -> str:

@@ -3,7 +3,7 @@ published entries, periodic re-review, and the classification history."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -55,7 +55,8 @@ class ReviewService:
         begin_write(self.session)
         entry = self.entries.load_visible(identity, entry_id, entry_type)
         self.entries.require_write(identity, entry, "review.submit")
-        review = self._submission(identity, entry)
+        review, notice = self._submission(identity, entry, self.pending.pending_for([entry.id]))
+        self.session.add_all((review, notice))
         self.entries.commit_change(identity, entry, "review.submit", {"review": review.id})
         return self.entries.view(identity, entry, pending_review=review.id)
 
@@ -67,6 +68,11 @@ class ReviewService:
         outbox row and ``review.submit`` event. The answer, in the order of ``entry_ids``:
         each one's review, or why it was not submitted. No rendering."""
         begin_write(self.session)
+        # Read once for the group: the entries (``load_visible`` then finds each in the
+        # session; held here, as the session's identity map holds them weakly) and which
+        # of them have a review pending already.
+        _held = self.session.scalars(select(Entry).where(Entry.id.in_(list(entry_ids)))).all()
+        busy = self.pending.pending_for(entry_ids)
         answers: list[Review | CatalogueError | None] = [None] * len(entry_ids)
         # Every permission first: a refusal is audited in a transaction of its own,
         # which must not roll back the reviews opened before it.
@@ -79,25 +85,33 @@ class ReviewService:
             except CatalogueError as exc:
                 answers[i] = exc
         submitted: list[tuple[Entry, dict[str, Any] | None]] = []
+        reviews: list[Review] = []
         for i, entry in allowed:
             try:
-                review = self._submission(identity, entry)
+                review, notice = self._submission(identity, entry, busy)
             except CatalogueError as exc:
                 answers[i] = exc
                 continue
             answers[i] = review
+            reviews.append(review)
+            # The notifications stay in the unit of work: their delivery is nudged by a
+            # session event when a commit wrote one (catalogue.services.notifications).
+            self.session.add(notice)
             submitted.append((entry, {"review": review.id}))
-        self.entries.commit_changes(identity, "review.submit", submitted)
+        self.entries.commit_changes(identity, "review.submit", submitted, reviews)
         return [a for a in answers if a is not None]
 
-    def _submission(self, identity: Identity, entry: Entry) -> Review:
-        """Open ``entry``'s publication review and freeze it (not committed)."""
+    def _submission(
+        self, identity: Identity, entry: Entry, busy: Collection[str]
+    ) -> tuple[Review, Notification]:
+        """Freeze ``entry`` and give its publication review and notification (neither
+        added nor committed); ``busy``: the entries with a review pending."""
         if entry.status != policy.DRAFT:
             raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
-        review = self.pending.open(identity, entry, "publication", {}, entry.classification)
+        opened = self.pending.opening(identity, entry, "publication", {}, entry.classification, busy)
         entry.status = policy.IN_REVIEW
         entry.modified = utcnow()
-        return review
+        return opened
 
     def request_reclassification(self, identity: Identity, entry_id: str, rationale: str) -> Review:
         """A security officer opens a review of a published entry (another officer decides)."""

@@ -225,6 +225,10 @@ class StatuteService:
             raise PermissionDenied("Changing the statute register needs the catalogue:admin scope.")
 
 
+#: ``session.info`` key: (the transaction, the statutes held FOR SHARE in it).
+_HELD = "tillit.statutes_held"
+
+
 def hold_cited(session: Session, references: Iterable[tuple[str, str]]) -> None:
     """Take the register rows of these statutes FOR SHARE until the caller's write
     transaction ends: an entry write that cites them calls this, so that a register
@@ -234,8 +238,19 @@ def hold_cited(session: Session, references: Iterable[tuple[str, str]]) -> None:
     commit, reads the new names. Without it, on PostgreSQL, a citing entry written
     concurrently could keep a rendering with the old names at a revision the register
     change never moved on (docs/statutes.md). SQLite has one writer at a time and no
-    row locks: there it is a plain read."""
-    wanted = list(keys(references))
+    row locks: there it is a plain read.
+
+    Statutes already held in the session's current transaction are not asked again (a
+    bulk create's entries cite the same few): the set is kept per transaction object,
+    and a savepoint begun or ended is another one, so a lock a rolled-back savepoint
+    let go is taken again."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    held: tuple[object, set[tuple[str, str]]] | None = session.info.get(_HELD)
+    if held is None or held[0] is not transaction:
+        held = (transaction, set())
+        if transaction is not None:
+            session.info[_HELD] = held
+    wanted = [key for key in keys(references) if key not in held[1]]
     if wanted:
         session.execute(
             select(Statute.jurisdiction)
@@ -243,6 +258,7 @@ def hold_cited(session: Session, references: Iterable[tuple[str, str]]) -> None:
             .order_by(Statute.jurisdiction, Statute.reference)
             .with_for_update(read=True)
         )
+        held[1].update(wanted)
 
 
 def register_of(

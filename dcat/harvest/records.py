@@ -26,8 +26,9 @@ Read from each resource (DCAT-AP 3, DCAT-AP-SE 3, DCAT-AP-NO 2):
   ``dct:source`` URLs (:mod:`dcat.harvest.legal_urls`); ``dcatap:applicableLegislation``
   and ``dpv:hasLegalBasis`` not already given by a rule become processing bases;
 - datasets: ``dcat:distribution`` (access and download URL, ``dct:format``, ``dcat:mediaType``,
-  ``dcat:byteSize``, title); data services: ``dcat:endpointURL``, ``dcat:version`` /
-  ``owl:versionInfo``, and the datasets it serves (``dcat:servesDataset``, and datasets
+  ``dcat:byteSize``, title); data services: ``dcat:endpointURL``, ``dcat:endpointDescription``
+  (its OpenAPI document's URL, ``openapi_url``: recorded, fetched later by the refresh),
+  ``dcat:version`` / ``owl:versionInfo``, and the datasets it serves (``dcat:servesDataset``, and datasets
   whose distribution names it as ``dcat:accessService``) by URI, resolved to entries
   when written.
 """
@@ -60,7 +61,7 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 
 #: Raise when the reading of a graph changes: a source harvested cleanly before is then
 #: read again even if its bytes are the same (``HarvestRun.load``).
-MAPPING_VERSION = "2"
+MAPPING_VERSION = "3"
 #: The language of a literal without a tag, by profile.
 PROFILES: Mapping[str, str] = {"dcat-ap": "en", "dcat-ap-se": "sv", "dcat-ap-no": "nb"}
 #: A rule's type, by the end of its URI with anything but letters dropped, lower-cased
@@ -71,6 +72,8 @@ RULE_ROLES: Mapping[str, str] = {
     "rulefordisclosure": "disclosure",
 }
 _LETTERS = re.compile(r"[^a-z]")
+#: The longest OpenAPI URL an entry holds (``Entry.openapi_url``).
+MAX_URL = 1000
 _MEDIA_TYPE = re.compile(r"^[a-z]+/[a-zA-Z0-9.+\-]+$")
 
 
@@ -210,9 +213,27 @@ def _record(
         version = g.value(subject, DCAT_OPEN.version) or g.value(subject, OWL.versionInfo)
         if version is not None:
             data["version"] = str(version)[:64]
+        openapi_url = _openapi_url(r, subject)
+        if openapi_url is not None:
+            data["openapi_url"] = openapi_url
         listed = [_key(g, d) for d in g.objects(subject, DCAT.servesDataset)]
         serves = tuple(sorted({k for k in [*listed, *served_by.get(subject, [])] if k is not None}))
     return Record(key, entry_type, data, serves, tuple(r.notes), problems)
+
+
+def _openapi_url(r: _Reading, subject: Node) -> str | None:
+    """A data service's ``dcat:endpointDescription`` as its OpenAPI document's URL: an
+    http(s) IRI (the first, in order); what is not one is a note. The harvest records the
+    URL only; the document is fetched by the refresh (docs/harvest.md)."""
+    found = sorted(
+        str(d) for d in r.graph.objects(subject, DCAT.endpointDescription) if isinstance(d, URIRef)
+    )
+    usable = [u for u in found if u.startswith(("https://", "http://")) and len(u) <= MAX_URL]
+    if len(usable) < len(found) or (not found and r.graph.value(subject, DCAT.endpointDescription)):
+        r.notes.append("openapi_url: an endpointDescription that is not an http(s) URL was left out.")
+    if len(usable) > 1:
+        r.notes.append(f"openapi_url: {len(usable)} endpointDescriptions; the first is taken.")
+    return usable[0] if usable else None
 
 
 def _texts(r: _Reading, subject: Node, predicate: URIRef, name: str, limit: int) -> dict[str, str]:

@@ -5,7 +5,8 @@ and parsed whole (:mod:`dcat.harvest.sources`), read into records
 (:mod:`dcat.harvest.records`), and only then written (:mod:`dcat.harvest.writing`),
 each entry in its own transaction. ``run_due`` does this for every registered source
 whose time has come (:mod:`dcat.harvest.register`); a source that fails is recorded as
-failed and the others still run.
+failed and the others still run. Each run is an event of the audit chain (``harvest.run``:
+the source, its publisher, the counts or the error), committed with the source's outcome.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalogue.db import begin_write
 from catalogue.errors import CatalogueError, ValidationFailed
 from catalogue.models import Agency, AuditEvent, utcnow
 from catalogue.models_harvest import HarvestRecord, HarvestSource, HarvestState
@@ -31,7 +33,11 @@ from dcat.harvest.records import MAPPING_VERSION, PROFILES, Record, read_records
 from dcat.harvest.sources import HarvestLimits, LoadedSource, is_url, load_source
 from dcat.harvest.writing import Harvester, HarvestReport, harvest_identity
 from dcat.vocabulary import AccessRights
+from security.identity import system_identity
 from security.outbound import OutboundPolicy
+
+#: The audit event of one scheduled run of a registered source (``run_due``).
+RUN_ACTION = "harvest.run"
 
 
 class DeferredIndexer:
@@ -240,11 +246,30 @@ class HarvestRun:
                 session.rollback()
                 outcome["error"] = exc.detail
                 kept = {"error": exc.detail}
+            begin_write(session)
             row = session.get(HarvestSource, source_id)
             if row is not None:
                 row.last_run = utcnow()
                 row.next_run = row.last_run + timedelta(hours=row.every_hours)
                 row.last_outcome = kept
-                session.commit()
+            # The run itself is an event of the audit chain, committed with its outcome: the
+            # publisher's harvest identity (``harvest:<orgnr>``, the writer of its entries'
+            # events; the system if the agency is gone) ran this source, with the counts or
+            # the error. Each entry it wrote has its own events as well.
+            publisher = session.get(Agency, agency)
+            scheme = self.entries.scheme
+            self.entries.audit.record(
+                harvest_identity(scheme, publisher) if publisher is not None else system_identity(scheme),
+                RUN_ACTION,
+                details={
+                    "agency": agency,
+                    "source": source_id,
+                    "url": url,
+                    "profile": profile,
+                    "outcome": "failed" if "error" in kept else "harvested",
+                    **kept,
+                },
+            )
+            session.commit()
             outcomes.append(outcome)
         return outcomes
