@@ -48,7 +48,7 @@ from tests.conftest import copy_demo, fetch_token, register_client
 
 PROFILES = ("dcat-ap", "dcat-ap-se", "dcat-ap-no")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-pytestmark = pytest.mark.xdist_group("dcat_round_trip")  # one demo load per module
+pytestmark = pytest.mark.xdist_group("dcat_round_trip")  # the module-wide source and harvests, made once
 
 
 def _app(

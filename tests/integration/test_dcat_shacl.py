@@ -28,7 +28,7 @@ SHAPES = Path(__file__).parent.parent / "data" / "shacl"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-pytestmark = pytest.mark.xdist_group("dcat_demo")  # one demo load per module, on one worker
+pytestmark = pytest.mark.xdist_group("dcat_demo")  # the module-wide exports are made once, on one worker
 
 
 @pytest.fixture(scope="module")
