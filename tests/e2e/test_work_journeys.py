@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import SKATTEVERKET
 from tests.factories import MINIMAL_OPENAPI
@@ -66,7 +67,7 @@ def test_register_an_api_then_an_officer_approves_it(
     page.click("button[name=action][value=save]")
     # The rule's refusal, beside the legal basis, tied to it; what was typed is still there.
     error = page.locator("#f-legal_basis-error")
-    assert error.is_visible()
+    expect(error).to_be_visible()  # waits for the form's answer (as tests/e2e/test_journeys.py)
     assert "2009:400" not in error.inner_text()
     assert "f-legal_basis-error" in (page.get_attribute("#f-legal_basis", "aria-describedby") or "")
     assert page.input_value("#f-title-" + lang) == title
