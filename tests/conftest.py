@@ -9,6 +9,7 @@ used. With CI=true a missing PostgreSQL fails the run instead of skipping.
 from __future__ import annotations
 
 import base64
+import fcntl
 import gc
 import os
 import shutil
@@ -18,14 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.nodeid import NodeId
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 
 from api.app import create_app
 from authserver.services.clients import ClientService
 from catalogue.db import make_engine
+from catalogue.demo import load_demo
 from catalogue.migrate import upgrade
+from catalogue.models import Agency
 from catalogue.services.agencies import AgencyService
 from security.identity import PERSON_SCOPES, system_identity
 from security.keys import KEYS_FILE, KeyStore
@@ -36,6 +40,26 @@ from tests.security.people import person_token
 pytest_plugins = ["tests.servers"]
 
 __all__ = ["AGENCIES", "LANTMATERIET", "SKATTEETATEN", "SKATTEVERKET"]
+
+
+# -- xdist groups -------------------------------------------------------------------
+@pytest.hookimpl(trylast=True)  # after xdist's own hook (and tests/e2e/conftest.py's marks)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make ``xdist_group`` work again. With ``--dist loadgroup`` an xdist worker appends
+    ``@group`` to each grouped test's node id, and the scheduler sends the tests with one
+    suffix to one worker. pytest-xdist 3.8 does it by setting ``item._nodeid``, which
+    pytest 9.2 no longer reads (the id is ``item._id``): without this hook every group was
+    spread over both workers (module fixtures made twice, the timing tests side by side)."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
+        return
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        suffix = "@" + "_".join(sorted(names))
+        if names and not item.nodeid.endswith(suffix):
+            item._id = NodeId.parse(item.nodeid + suffix)
 
 
 # -- databases ------------------------------------------------------------------
@@ -149,14 +173,16 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
 
 
 @contextmanager
-def running_app(app_settings: dict[str, Any]) -> Iterator[Flask]:
-    """The test app with the test agencies, closed after use (``app``; the browser tests'
-    module-wide app too)."""
+def running_app(app_settings: dict[str, Any], *, agencies: bool = True) -> Iterator[Flask]:
+    """The test app with the test agencies (those its database lacks; none with
+    ``agencies=False``), closed after use (``app``; the module-wide apps too)."""
     app = create_app(app_settings)
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
         service = AgencyService(session, ext.scheme)
-        for orgnr, (country, name, clearance) in AGENCIES.items():
+        for orgnr, (country, name, clearance) in AGENCIES.items() if agencies else ():
+            if session.get(Agency, orgnr) is not None:
+                continue  # a copy of the demo template has them already
             service.create(
                 system_identity(ext.scheme),
                 {"orgnr": orgnr, "country": country, "name": name, "clearance": clearance},
@@ -173,6 +199,86 @@ def running_app(app_settings: dict[str, Any]) -> Iterator[Flask]:
         # (the database is dropped next, which would break them mid-finalisation).
         gc.collect()
     ext.engine.dispose()
+
+
+# -- the demo catalogue, loaded once per run -------------------------------------------
+# Loading the demo takes 20-60 s (every entry goes through the services and the review
+# workflow, each change one commit). It is loaded once per run into a
+# template (a SQLite file and an instance folder with its search index), shared by the
+# xdist workers under a file lock, and each test or module that needs it gets a copy
+# (copy_demo: a file copy, well under a second).
+DEMO_DATABASE = "tillit.db"
+
+
+def _demo_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    signing_keys: Path,
+    *,
+    test_agencies: bool,
+) -> Path:
+    # Under xdist every worker has its own base folder; their parent is the run's.
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / ("demo-on-test-agencies" if test_agencies else "demo")
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker loads, the others wait for it
+        if not (folder / "complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a load that failed half-way
+            (folder / "instance").mkdir(parents=True)
+            shutil.copy(signing_keys, folder / "instance" / KEYS_FILE)
+            shutil.copy(sqlite_template, folder / DEMO_DATABASE)
+            settings = {
+                "INSTANCE_PATH": str(folder / "instance"),
+                "DATABASE_URL": f"sqlite:///{folder / DEMO_DATABASE}",
+                "ISSUER": "http://tillit.test",  # not stored: each copy serves its own
+                "TESTING": True,
+            }
+            with running_app(settings, agencies=test_agencies) as app:
+                ext = app.extensions["tillit"]
+                with ext.sessions() as session:
+                    # Indexed in one drain of the outbox at the end, not one index commit
+                    # per change (two thirds of the load's time): the same documents.
+                    # Indexing as each entry is written is the write tests' subject.
+                    load_demo(session, ext.scheme)
+                ext.indexer.drain()
+            (folder / "complete").touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+) -> Path:
+    """The demo catalogue alone, indexed, as ``tillit demo`` loads it (copy with copy_demo)."""
+    return _demo_template(tmp_path_factory, sqlite_template, signing_keys, test_agencies=False)
+
+
+@pytest.fixture(scope="session")
+def demo_on_test_agencies(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+) -> Path:
+    """The demo catalogue loaded into an app with the test agencies (``app`` + load_demo)."""
+    return _demo_template(tmp_path_factory, sqlite_template, signing_keys, test_agencies=True)
+
+
+def copy_demo(template: Path, settings: dict[str, Any]) -> dict[str, Any]:
+    """A writable copy of a demo template at the SQLite file and instance folder that
+    ``settings`` name (before their app starts); the instance keeps its own signing keys."""
+    database = make_url(settings["DATABASE_URL"])
+    assert database.get_backend_name() == "sqlite" and database.database, "the demo template is SQLite"
+    for suffix in ("", "-wal"):
+        source = template / (DEMO_DATABASE + suffix)
+        if source.exists():
+            shutil.copy(source, database.database + suffix)
+    shutil.copytree(
+        template / "instance",
+        settings["INSTANCE_PATH"],
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(KEYS_FILE),
+    )
+    return settings
 
 
 @pytest.fixture

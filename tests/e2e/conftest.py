@@ -1,6 +1,13 @@
 """A real server on 127.0.0.1 (a free port, so xdist workers do not collide) and a
 real browser (Debian's chromium via Playwright). On SQLite only, as every test not
-marked both_databases: the HTTP paths are the same on PostgreSQL."""
+marked both_databases: the HTTP paths are the same on PostgreSQL.
+
+What a browser test costs is its set-up, so it is shared (docs/testing.md): the server's
+database is a copy of the demo template (loaded once per run, ``demo_on_test_agencies``),
+and one chromium serves a whole module, each test in contexts of its own (closed after
+it). Each module is an xdist group of its own: its tests run one after another on one
+worker, so the module's browser (and ``module_app``) starts once.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +22,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from catalogue.demo import load_demo
 from security.keys import KEYS_FILE
-from tests.conftest import running_app
+from tests.conftest import copy_demo, running_app
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM = os.environ.get("TILLIT_CHROMIUM", "/usr/bin/chromium")
@@ -33,15 +39,26 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each browser module is an xdist group (unless it names one): one browser per module."""
+    for item in items:
+        if item.nodeid.startswith("tests/e2e/") and item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+@pytest.fixture
+def app_settings(app_settings: dict[str, Any], demo_on_test_agencies: Path) -> dict[str, Any]:
+    """Every browser test's app holds the demo catalogue (a copy: the test may write)."""
+    return copy_demo(demo_on_test_agencies, app_settings)
+
+
 @pytest.fixture
 def live_server(app: Any) -> Iterator[str]:
     yield from _serve(app)
 
 
 def _serve(app: Any) -> Iterator[str]:
-    ext = app.extensions["tillit"]
-    with ext.sessions() as session:
-        load_demo(session, ext.scheme, ext.indexer)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -52,21 +69,20 @@ def _serve(app: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def module_app(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+    tmp_path_factory: pytest.TempPathFactory, demo_on_test_agencies: Path, signing_keys: Path
 ) -> Iterator[Any]:
-    """One app (SQLite, the test agencies) for a whole module of browser tests whose steps
-    build on each other: the demo catalogue is loaded and indexed once, not per test."""
+    """One app (SQLite, the test agencies, the demo catalogue) for a whole module of
+    browser tests whose steps build on each other."""
     folder = tmp_path_factory.mktemp("e2e-module")
     (folder / "instance").mkdir()
     shutil.copy(signing_keys, folder / "instance" / KEYS_FILE)
-    shutil.copy(sqlite_template, folder / "tillit.db")
     settings = {
         "INSTANCE_PATH": str(folder / "instance"),
         "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
         "ISSUER": "http://tillit.test",
         "TESTING": True,
     }
-    with running_app(settings) as app:
+    with running_app(copy_demo(demo_on_test_agencies, settings)) as app:
         yield app
 
 
@@ -78,13 +94,19 @@ def module_server(module_app: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def module_browser() -> Iterator[Any]:
-    """One chromium for a whole module (each person gets a context of their own)."""
+    """One chromium for a whole module (each person gets a context of their own).
+    Not per session: while Playwright's sync API is open its event loop counts as
+    running, which other tests on the same worker must not see."""
     yield from _launch()
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
-    yield from _launch()
+def browser(module_browser: Any) -> Iterator[Any]:
+    """The module's chromium; what a test opens in it (``new_page``/``new_context``: each a
+    context of its own, own cookies) is closed after the test."""
+    yield module_browser
+    for context in module_browser.contexts:
+        context.close()
 
 
 def _launch() -> Iterator[Any]:

@@ -39,32 +39,36 @@ from werkzeug.serving import make_server
 
 import api.cli
 from api.app import create_app
-from catalogue.demo import load_demo
 from catalogue.models import Agency, Entry
 from catalogue.models_harvest import HarvestRecord
 from catalogue.services.agencies import AgencyService
 from security.identity import system_identity
 from security.keys import KEYS_FILE
-from tests.conftest import fetch_token, register_client
+from tests.conftest import copy_demo, fetch_token, register_client
 
 PROFILES = ("dcat-ap", "dcat-ap-se", "dcat-ap-no")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-pytestmark = pytest.mark.xdist_group("dcat_round_trip")  # one demo load per module
+pytestmark = pytest.mark.xdist_group("dcat_round_trip")  # the module-wide source and harvests, made once
 
 
-def _app(folder: Path, sqlite_template: Path, signing_keys: Path, issuer: str) -> Flask:
+def _app(
+    folder: Path, sqlite_template: Path, signing_keys: Path, issuer: str, demo: Path | None = None
+) -> Flask:
+    """An app on a copy of the migrated template, or of the ``demo`` template."""
     instance = folder / "instance"
     instance.mkdir(parents=True)
     shutil.copy(signing_keys, instance / KEYS_FILE)
-    shutil.copy(sqlite_template, folder / "tillit.db")
-    return create_app(
-        {
-            "INSTANCE_PATH": str(instance),
-            "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
-            "ISSUER": issuer,
-            "TESTING": True,
-        }
-    )
+    settings = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
+        "ISSUER": issuer,
+        "TESTING": True,
+    }
+    if demo is None:
+        shutil.copy(sqlite_template, folder / "tillit.db")
+    else:
+        copy_demo(demo, settings)
+    return create_app(settings)
 
 
 def _close(app: Flask) -> None:
@@ -95,18 +99,17 @@ def _facts(entry: Entry) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def source(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, signing_keys: Path, demo_template: Path
 ) -> Iterator[tuple[str, dict[str, dict[str, Any]], dict[str, str], list[dict[str, Any]], Flask]]:
     """The demo served over HTTP: its base URL, the public entries' facts by their DCAT
     URI, each public entry's publisher by URI, the demo's agencies, and the app."""
     app_holder: dict[str, Flask] = {}
     server = make_server("127.0.0.1", 0, lambda env, start: app_holder["app"](env, start), threaded=True)
     base = f"http://127.0.0.1:{server.port}"
-    app = _app(tmp_path_factory.mktemp("source"), sqlite_template, signing_keys, base)
+    app = _app(tmp_path_factory.mktemp("source"), sqlite_template, signing_keys, base, demo_template)
     app_holder["app"] = app
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        load_demo(session, ext.scheme, ext.indexer)
         public = session.scalars(
             select(Entry).where(Entry.classification == "public", Entry.status == "published")
         ).all()

@@ -9,6 +9,7 @@ for the SE profile. The shapes are copies (tests/data/shacl/README.md says from 
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -19,37 +20,33 @@ from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from api.app import create_app
-from catalogue.demo import load_demo
 from catalogue.models import Entry
 from security.keys import KEYS_FILE
-from tests.conftest import fetch_token, register_client
+from tests.conftest import copy_demo, fetch_token, register_client
 
 SHAPES = Path(__file__).parent.parent / "data" / "shacl"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-pytestmark = pytest.mark.xdist_group("dcat_demo")  # one demo load per module, on one worker
+pytestmark = pytest.mark.xdist_group("dcat_demo")  # the module-wide exports are made once, on one worker
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory, sqlite_template, signing_keys):
-    """An app with the demo catalogue, and a token that may list every entry in it."""
+def demo(tmp_path_factory, demo_template, signing_keys):
+    """An app with the demo catalogue (a copy of the template), and a token that may list
+    every entry in it."""
     folder = tmp_path_factory.mktemp("dcat")
     instance = folder / "instance"
     instance.mkdir()
     shutil.copy(signing_keys, instance / KEYS_FILE)
-    shutil.copy(sqlite_template, folder / "tillit.db")
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(instance),
-            "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
-            "ISSUER": "https://tillit.example.se",
-            "TESTING": True,
-        }
-    )
+    settings = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{folder / 'tillit.db'}",
+        "ISSUER": "https://tillit.example.se",
+        "TESTING": True,
+    }
+    app = create_app(copy_demo(demo_template, settings))
     ext = app.extensions["tillit"]
-    with ext.sessions() as session:
-        load_demo(session, ext.scheme, ext.indexer)
     client = app.test_client()
     top = ext.scheme.enabled_keys[-1]
     client_id, secret = register_client(app, "202100-5448", [f"catalogue:read:{top}"])
@@ -80,10 +77,18 @@ def harvest(client, headers, profile: str) -> Graph:
     return graph
 
 
-def violations(data: Graph, *shape_files: Path) -> list[str]:
+@functools.cache
+def shapes_graph(*shape_files: Path) -> Graph:
+    """The shapes, parsed once per worker (several profiles are checked against the same
+    files; pyshacl only reads the shapes graph)."""
     shapes = Graph()
     for path in shape_files:
         shapes.parse(path, format="turtle")
+    return shapes
+
+
+def violations(data: Graph, *shape_files: Path) -> list[str]:
+    shapes = shapes_graph(*shape_files)
     _, report, _ = validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
     found = []
     # Top-level results only: a Warning's nested details (sh:detail) carry their own

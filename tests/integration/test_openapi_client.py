@@ -18,11 +18,17 @@ from datamodel_code_generator import DataModelType, InputFileType, generate
 from pydantic import TypeAdapter
 from sqlalchemy import select
 
-from catalogue.demo import load_demo
 from catalogue.models import Entry, Review
 from tests.agencies import SKATTEVERKET
+from tests.conftest import copy_demo
 
 PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def app_settings(app_settings, demo_on_test_agencies):
+    """The app holds the demo catalogue (a copy of the template: the test writes)."""
+    return copy_demo(demo_on_test_agencies, app_settings)
 
 
 @pytest.fixture
@@ -68,7 +74,6 @@ def parse(generated: tuple[Any, dict[str, Any]], path: str, method: str, respons
 def test_generated_models_read_every_kind_of_answer(app, client, token_for, generated):
     ext = app.extensions["tillit"]
     with ext.sessions() as session:
-        load_demo(session, ext.scheme, ext.indexer)
         dataset = session.scalars(
             select(Entry).where(Entry.type == "dataset", Entry.status == "published")
         ).first()

@@ -27,9 +27,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup
 from sqlalchemy import select
 
-from catalogue.demo import load_demo
 from catalogue.models import Entry, Review
 from tests.agencies import SKATTEVERKET
+from tests.conftest import copy_demo
 
 #: Generated requests per operation and mode, per role: the whole file stays near a minute.
 MAX_EXAMPLES = 4
@@ -50,10 +50,13 @@ ROLES: dict[str, tuple[str, tuple[str, ...]] | None] = {
 
 
 @pytest.fixture
+def app_settings(app_settings, demo_on_test_agencies):
+    """Each role's app holds the demo catalogue: a copy of the template (the requests write)."""
+    return copy_demo(demo_on_test_agencies, app_settings)
+
+
+@pytest.fixture
 def demo_app(app):
-    ext = app.extensions["tillit"]
-    with ext.sessions() as session:
-        load_demo(session, ext.scheme, ext.indexer)
     return app
 
 
