@@ -8,35 +8,17 @@ from datetime import date, timedelta
 
 from tests.conftest import SKATTEETATEN, SKATTEVERKET
 from tests.integration.test_access_story import (
-    GDPR_TASK,
     OFFICER,
-    OSL_DISCLOSURE,
-    OSL_TAX,
     WRITER,
-    request_body,
-    sensitive_api,
+    granted_through_the_api,
 )
-
-DECIDER = ("catalogue:review", "catalogue:audit")
 
 
 def _grant_until(client, app, token_for, until: date) -> tuple[str, str]:
-    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
-    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
-    body = request_body(entry["id"], None, consumer_client_id=None, consumer_xroad="NO/GOV/974761076/skatt")
-    request_id = client.post("/api/v1/access-requests", json=body, headers=developer).json["id"]
-    client.post(f"/api/v1/access-requests/{request_id}/assess", headers=token_for("sensitive", extra=OFFICER))
-    decided = client.post(
-        f"/api/v1/access-requests/{request_id}/decision",
-        json={
-            "decision": "grant",
-            "reason": "OK.",
-            "disclosure_basis": OSL_DISCLOSURE,
-            "valid_until": str(until),
-        },
-        headers=token_for("sensitive", extra=DECIDER),
+    done = granted_through_the_api(
+        client, app, token_for, None, valid_until=until, consumer_xroad="NO/GOV/974761076/skatt"
     )
-    return request_id, decided.json["grant"]
+    return done["request"], done["grant"]
 
 
 def _kinds(client, headers):

@@ -14,6 +14,8 @@ from tests.security.people import basic
 
 WRITER = ("catalogue:write",)
 OFFICER = ("catalogue:review",)
+#: The officer who decides: not the one who assessed (four eyes), and an auditor too.
+DECIDER = ("catalogue:review", "catalogue:audit")
 OSL_DISCLOSURE = {
     "role": "disclosure",
     "jurisdiction": "SE",
@@ -70,6 +72,44 @@ def request_body(entry_id: str, client_id: str, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def granted_through_the_api(
+    client, app, token_for, consumer: str | None, *, valid_until: date | None = None, **overrides
+) -> dict:
+    """A sensitive Skatteverket API with a disclosure basis, granted to Skatteetaten step by
+    step through the API: a Skatteetaten developer's request (for client ``consumer``, or
+    as ``overrides`` say), an officer's assessment, another officer's grant under the
+    entry's disclosure basis. The decision's body, with ``entry``, ``request`` (its id) and
+    the tokens of the ``developer`` and the ``decider``."""
+    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
+    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
+    made = client.post(
+        "/api/v1/access-requests", json=request_body(entry["id"], consumer, **overrides), headers=developer
+    )
+    assert made.status_code == 201, made.json
+    client.post(
+        f"/api/v1/access-requests/{made.json['id']}/assess", headers=token_for("sensitive", extra=OFFICER)
+    )
+    decider = token_for("sensitive", extra=DECIDER)
+    decided = client.post(
+        f"/api/v1/access-requests/{made.json['id']}/decision",
+        json={
+            "decision": "grant",
+            "reason": "OK.",
+            "disclosure_basis": OSL_DISCLOSURE,
+            "valid_until": str(valid_until or date.today() + timedelta(days=90)),
+        },
+        headers=decider,
+    )
+    assert decided.status_code == 200, decided.json
+    return {
+        **decided.json,
+        "entry": entry,
+        "request": made.json["id"],
+        "developer": developer,
+        "decider": decider,
+    }
 
 
 def resource_server(app) -> tuple[str, str]:

@@ -4,7 +4,7 @@ assertions nothing needs any more; revoking the grant still denies its live toke
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -13,44 +13,22 @@ from authserver.grants import issued_jti
 from catalogue.models_access import GrantToken
 from catalogue.models_auth import RevokedToken
 from tests.conftest import SKATTEETATEN, fetch_token, register_client
-from tests.factories import GDPR_TASK, OSL_TAX
 from tests.integration.test_access_story import (
-    OFFICER,
-    OSL_DISCLOSURE,
-    WRITER,
-    request_body,
+    DECIDER,
+    granted_through_the_api,
     resource_server,
-    sensitive_api,
 )
 from tests.security.conftest import bearer
 from tests.security.people import basic
 
-DECIDER = ("catalogue:review", "catalogue:audit")
 #: The counts are the drivers' row counts of a DELETE: both engines.
 pytestmark = pytest.mark.both_databases
 
 
 def _granted(client, app, token_for) -> tuple[str, tuple[str, str]]:
     """A grant to a Skatteetaten client: (grant id, the client's credentials)."""
-    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
-    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
-    request_id = client.post(
-        "/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer
-    ).json["id"]
-    client.post(f"/api/v1/access-requests/{request_id}/assess", headers=token_for("sensitive", extra=OFFICER))
-    decided = client.post(
-        f"/api/v1/access-requests/{request_id}/decision",
-        json={
-            "decision": "grant",
-            "reason": "OK.",
-            "disclosure_basis": OSL_DISCLOSURE,
-            "valid_until": str(date.today() + timedelta(days=90)),
-        },
-        headers=token_for("sensitive", extra=DECIDER),
-    )
-    assert decided.status_code == 200, decided.json
-    return decided.json["grant"], system
+    return granted_through_the_api(client, app, token_for, system[0])["grant"], system
 
 
 def _remembered(app) -> dict[str, datetime]:

@@ -4,22 +4,14 @@ register does not know stays a number."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 
 from tests.conftest import SKATTEETATEN, register_client
-from tests.factories import GDPR_TASK, OSL_TAX
 from tests.integration.test_access_story import (
-    OFFICER,
-    OSL_DISCLOSURE,
     SKATTEETATEN_PROCESSING,
-    WRITER,
-    request_body,
-    sensitive_api,
+    granted_through_the_api,
 )
 
-DECIDER = ("catalogue:review", "catalogue:audit")
 #: SE 2009:400 as the register names it (catalogue/statutes_data/statutes.json), reference beside.
 OSL = {
     "sv": "Offentlighets- och sekretesslag (2009:400) (OSL) <code>2009:400</code>",
@@ -36,27 +28,11 @@ SKTBL = {"role": "processing", "jurisdiction": "NO", "reference": "LOV-2005-06-1
 def granted(client, app, token_for):
     """A grant whose request cites a known and an unknown Norwegian processing basis:
     (request id, grant id, the provider's officer, the receiver's data owner)."""
-    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
-    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
-    body = request_body(entry["id"], system[0], processing_basis=[SKATTEETATEN_PROCESSING, SKTBL])
-    made = client.post("/api/v1/access-requests", json=body, headers=developer)
-    assert made.status_code == 201, made.json
-    request_id = made.json["id"]
-    client.post(f"/api/v1/access-requests/{request_id}/assess", headers=token_for("sensitive", extra=OFFICER))
-    decider = token_for("sensitive", extra=DECIDER)
-    decided = client.post(
-        f"/api/v1/access-requests/{request_id}/decision",
-        json={
-            "decision": "grant",
-            "reason": "OK.",
-            "disclosure_basis": OSL_DISCLOSURE,
-            "valid_until": str(date.today() + timedelta(days=90)),
-        },
-        headers=decider,
+    done = granted_through_the_api(
+        client, app, token_for, system[0], processing_basis=[SKATTEETATEN_PROCESSING, SKTBL]
     )
-    assert decided.status_code == 200, decided.json
-    return request_id, decided.json["grant"], decider, developer
+    return done["request"], done["grant"], done["decider"], done["developer"]
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])

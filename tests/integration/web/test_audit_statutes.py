@@ -5,8 +5,6 @@ en; a statute the register does not know stays a number."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import pytest
 from flask import render_template
 
@@ -14,11 +12,12 @@ from api.resources.audit import name_statutes
 from api.web import labels
 from security.identity import system_identity
 from tests.conftest import SKATTEETATEN, register_client
-from tests.factories import GDPR_TASK, OSL_TAX
-from tests.integration.test_access_story import OFFICER, OSL_DISCLOSURE, WRITER, request_body, sensitive_api
+from tests.integration.test_access_story import (
+    OSL_DISCLOSURE,
+    granted_through_the_api,
+)
 from tests.integration.web.work_helpers import AUDITOR
 
-DECIDER = ("catalogue:review", "catalogue:audit")
 #: The register's names of SE 2009:400 (catalogue/statutes_data/statutes.json).
 OSL = {
     "sv": "Offentlighets- och sekretesslag (2009:400) (OSL)",
@@ -32,24 +31,8 @@ UNKNOWN = {"jurisdiction": "SE", "reference": "2001:181"}
 @pytest.fixture
 def granted(client, app, token_for):
     """A grant under the entry's disclosure basis (10 kap. 28 § OSL): its event is in the log."""
-    entry = sensitive_api(client, app, token_for, [OSL_TAX, GDPR_TASK, OSL_DISCLOSURE])
-    developer = token_for("public", agency=SKATTEETATEN, extra=WRITER)
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
-    request_id = client.post(
-        "/api/v1/access-requests", json=request_body(entry["id"], system[0]), headers=developer
-    ).json["id"]
-    client.post(f"/api/v1/access-requests/{request_id}/assess", headers=token_for("sensitive", extra=OFFICER))
-    decided = client.post(
-        f"/api/v1/access-requests/{request_id}/decision",
-        json={
-            "decision": "grant",
-            "reason": "OK.",
-            "disclosure_basis": OSL_DISCLOSURE,
-            "valid_until": str(date.today() + timedelta(days=90)),
-        },
-        headers=token_for("sensitive", extra=DECIDER),
-    )
-    assert decided.status_code == 200, decided.json
+    granted_through_the_api(client, app, token_for, system[0])
     return token_for("sensitive", extra=AUDITOR)
 
 
