@@ -447,37 +447,19 @@ class AccessRequestService:
         keys = sorted({k for r in requests for k in r.data_elements})
         ids = [r.id for r in requests]
         agencies = sorted({r.requester_agency for r in requests})
-        special = (
-            {
-                key: bool(flag)
-                for key, flag in self.session.execute(
-                    select(DataElement.key, DataElement.special_category).where(DataElement.key.in_(keys))
-                )
-            }
-            if keys
-            else {}
-        )
-        grants = (
-            {
-                request_id: grant_id
-                for request_id, grant_id in self.session.execute(
-                    select(Grant.request_id, Grant.id).where(Grant.request_id.in_(ids))
-                )
-            }
-            if ids
-            else {}
-        )
-        clearances = (
-            {
-                orgnr: clearance
-                for orgnr, clearance in self.session.execute(
-                    select(Agency.orgnr, Agency.clearance).where(Agency.orgnr.in_(agencies))
-                )
-            }
-            if agencies
-            else {}
-        )
+        special = {
+            key: bool(flag)
+            for key, flag in self._pairs(DataElement.key, DataElement.special_category, keys).items()
+        }
+        grants = self._pairs(Grant.request_id, Grant.id, ids)
+        clearances = self._pairs(Agency.orgnr, Agency.clearance, agencies)
         return PageFacts(special, grants, clearances)
+
+    def _pairs(self, key: Any, value: Any, among: list[str]) -> dict[Any, Any]:
+        """``key`` → ``value`` of the rows whose key is ``among`` them: one query, none for none."""
+        if not among:
+            return {}
+        return {k: v for k, v in self.session.execute(select(key, value).where(key.in_(among)))}
 
     def _shown(
         self, identity: Identity, request: AccessRequest, entry: Entry, facts: PageFacts
