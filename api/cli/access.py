@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
 import click
 
@@ -11,14 +13,87 @@ from api.cli.common import ORGNR, app_session, fail
 from catalogue import access as rules
 from catalogue.compose import entry_service
 from catalogue.errors import CatalogueError
-from catalogue.services.access_requests import AccessRequestService
-from catalogue.services.grants import GrantService
+from catalogue.services.access_requests import AccessRequestService, RequestView
+from catalogue.services.common import Page
+from catalogue.services.grants import GrantService, GrantView
 from security.identity import system_identity
+
+#: Items fetched a page at a time; every page is listed.
+PER_PAGE = 100
+T = TypeVar("T")
 
 
 @click.group()
 def access() -> None:
     """Access requests and grants (docs/access.md)."""
+
+
+def _listed(
+    fetch: Callable[[int], Page[T]],
+    line_of: Callable[[T], dict[str, Any]],
+    text_of: Callable[[dict[str, Any]], str],
+    as_json: bool,
+    noun: str,
+) -> None:
+    """Every page of a listing (``fetch(page)``), a line an item: JSON or text, then the count."""
+    number, shown = 1, 0
+    while True:
+        try:
+            page = fetch(number)
+        except CatalogueError as exc:
+            fail(exc)
+        for item in page.items:
+            line = line_of(item)
+            click.echo(json.dumps(line, ensure_ascii=False) if as_json else text_of(line))
+        shown += len(page.items)
+        if not page.items or shown >= page.total:
+            break
+        number += 1
+    if not as_json:
+        click.echo(f"{page.total} {noun}(s).")
+
+
+def _request_line(view: RequestView) -> dict[str, Any]:
+    r = view.request
+    return {
+        "id": r.id,
+        "state": r.state,
+        "requester": r.requester_agency,
+        "provider": r.provider_agency,
+        "entry": r.entry_id,
+        "operations": r.operations,
+        "purpose_code": r.purpose_code,
+        "grant": view.grant_id,
+        "blocking": [f.code for f in view.flags if f.blocking],
+    }
+
+
+def _request_text(line: dict[str, Any]) -> str:
+    flags = f" blocked: {', '.join(line['blocking'])}" if line["blocking"] else ""
+    return (
+        f"{line['id']} {line['state']:<13} {line['requester']} -> {line['provider']} {line['entry']}{flags}"
+    )
+
+
+def _grant_line(view: GrantView) -> dict[str, Any]:
+    g = view.grant
+    return {
+        "id": g.id,
+        "scope": view.scope,
+        "state": view.state,
+        "provider": g.provider_agency,
+        "subject": g.subject_agency,
+        "entry": g.entry_id,
+        "valid_until": g.valid_until.isoformat(),
+        "disclosure_basis": g.disclosure_basis,
+    }
+
+
+def _grant_text(line: dict[str, Any]) -> str:
+    return (
+        f"{line['id']} {line['state']:<8} {line['provider']} -> {line['subject']} {line['entry']} "
+        f"until {line['valid_until']}"
+    )
 
 
 @access.command("requests")
@@ -31,32 +106,15 @@ def access_requests(orgnr: str, incoming: bool, state: str | None, as_json: bool
     with app_session() as (ext, session):
         service = AccessRequestService(entry_service(session, ext.scheme, ext.indexer, ext.anchor))
         acting = replace(system_identity(ext.scheme), agency=orgnr)
-        try:
-            page = service.list_requests(acting, incoming=incoming, state=state, per_page=100)
-        except CatalogueError as exc:
-            fail(exc)
-        for view in page.items:
-            r = view.request
-            line = {
-                "id": r.id,
-                "state": r.state,
-                "requester": r.requester_agency,
-                "provider": r.provider_agency,
-                "entry": r.entry_id,
-                "operations": r.operations,
-                "purpose_code": r.purpose_code,
-                "grant": view.grant_id,
-                "blocking": [f.code for f in view.flags if f.blocking],
-            }
-            if as_json:
-                click.echo(json.dumps(line, ensure_ascii=False))
-            else:
-                flags = f" blocked: {', '.join(line['blocking'])}" if line["blocking"] else ""
-                click.echo(
-                    f"{r.id} {r.state:<13} {r.requester_agency} -> {r.provider_agency} {r.entry_id}{flags}"
-                )
-    if not as_json:
-        click.echo(f"{page.total} request(s).")
+        _listed(
+            lambda n: service.list_requests(
+                acting, incoming=incoming, state=state, page=n, per_page=PER_PAGE
+            ),
+            _request_line,
+            _request_text,
+            as_json,
+            "request",
+        )
 
 
 @access.command("grants")
@@ -68,31 +126,13 @@ def access_grants(orgnr: str, direction: str | None, as_json: bool) -> None:
     with app_session() as (ext, session):
         service = GrantService(entry_service(session, ext.scheme, ext.indexer, ext.anchor))
         acting = replace(system_identity(ext.scheme), agency=orgnr)
-        try:
-            page = service.list_grants(acting, direction=direction, per_page=100)
-        except CatalogueError as exc:
-            fail(exc)
-        for view in page.items:
-            g = view.grant
-            line = {
-                "id": g.id,
-                "scope": view.scope,
-                "state": view.state,
-                "provider": g.provider_agency,
-                "subject": g.subject_agency,
-                "entry": g.entry_id,
-                "valid_until": g.valid_until.isoformat(),
-                "disclosure_basis": g.disclosure_basis,
-            }
-            if as_json:
-                click.echo(json.dumps(line, ensure_ascii=False))
-            else:
-                click.echo(
-                    f"{g.id} {view.state:<8} {g.provider_agency} -> {g.subject_agency} {g.entry_id} "
-                    f"until {line['valid_until']}"
-                )
-    if not as_json:
-        click.echo(f"{page.total} grant(s).")
+        _listed(
+            lambda n: service.list_grants(acting, direction=direction, page=n, per_page=PER_PAGE),
+            _grant_line,
+            _grant_text,
+            as_json,
+            "grant",
+        )
 
 
 @access.command("notify-expiring")

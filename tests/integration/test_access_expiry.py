@@ -3,6 +3,7 @@ agency's requests and grants."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import date, timedelta
 
@@ -53,3 +54,16 @@ def test_cli_lists_an_agencys_requests_and_grants(client, app, token_for, run_cl
     given = run_cli("access", "grants", SKATTEVERKET, "--direction", "given", "--json")
     assert [json.loads(line)["scope"] for line in given.output.splitlines()] == [f"grant:{grant_id}"]
     assert run_cli("access", "grants", "not-a-number").exit_code == 2
+
+
+def test_cli_lists_every_page(client, app, token_for, run_cli, monkeypatch):
+    """Listings are fetched a page at a time (PER_PAGE); every page is printed."""
+    # the module: the package's ``access`` is the click group
+    monkeypatch.setattr(importlib.import_module("api.cli.access"), "PER_PAGE", 1)
+    made = {_grant_until(client, app, token_for, date.today() + timedelta(days=90 + i)) for i in range(3)}
+    requests = run_cli("access", "requests", SKATTEETATEN, "--json")
+    assert {json.loads(line)["id"] for line in requests.output.splitlines()} == {r for r, _g in made}
+    grants = run_cli("access", "grants", SKATTEVERKET, "--direction", "given")
+    lines = grants.output.splitlines()
+    assert {line.split()[0] for line in lines[:-1]} == {g for _r, g in made}
+    assert lines[-1] == "3 grant(s)."
