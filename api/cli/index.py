@@ -10,7 +10,7 @@ from api.wiring import tillit
 from search.indexer import OutboxIndexer
 
 
-def _indexer(app: Flask | None = None) -> OutboxIndexer:
+def outbox_indexer(app: Flask | None = None) -> OutboxIndexer:
     if app is None:
         app = load_app()
     indexer = tillit(app).indexer
@@ -27,7 +27,7 @@ def index() -> None:
 @index.command("sync")
 def index_sync() -> None:
     """Index every change still waiting in the outbox (a stuck queue)."""
-    indexer = _indexer()
+    indexer = outbox_indexer()
     drained = indexer.drain()
     click.echo(f"Drained {drained} outbox event(s); {indexer.pending()} left.")
 
@@ -38,7 +38,7 @@ def index_check(no_repair: bool) -> None:
     """Report differences between the database and the index, and repair them.
 
     Exits 1 when differences were found and not repaired."""
-    report = _indexer().check(repair=not no_repair)
+    report = outbox_indexer().check(repair=not no_repair)
     if report.in_step:
         click.echo("The search index is in step with the database.")
         return
@@ -58,7 +58,7 @@ def rebuild_if_needed(app: Flask) -> int | None:
     ext = tillit(app)
     if not getattr(ext.search, "needs_rebuild", False):
         return None
-    indexer = _indexer(app)
+    indexer = outbox_indexer(app)
     click.echo("The search index was written by an older version of Tillit: rebuilding it.")
     with click.progressbar(length=indexer.count_entries(), label="Indexing entries") as bar:
         count = indexer.reindex(progress=bar.update)
@@ -68,7 +68,7 @@ def rebuild_if_needed(app: Flask) -> int | None:
 @click.command("reindex")
 def reindex() -> None:
     """Rebuild the whole search index from the database (searches keep working)."""
-    indexer = _indexer()
+    indexer = outbox_indexer()
     total = indexer.count_entries()
     with click.progressbar(length=total, label="Indexing entries") as bar:
         count = indexer.reindex(progress=bar.update)

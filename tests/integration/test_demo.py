@@ -154,6 +154,10 @@ def test_demo_prints_one_person_per_role_who_can_sign_in(tmp_path, monkeypatch):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True})
     try:
         client = app.test_client()
+        # Indexed once at the end of the load: every public entry is found, none missing.
+        found = client.get("/api/v1/search?per_page=1").json["total"]
+        listed = sum(client.get(f"/api/v1/{kind}?per_page=1").json["total"] for kind in ("datasets", "apis"))
+        assert found == listed > 0
         for username, password in people:
             assert sign_in(client, username, password).status_code == 302, username
             client.delete_cookie("tillit-session")
