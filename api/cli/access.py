@@ -13,7 +13,8 @@ from api.cli.common import ORGNR, app_session, fail
 from catalogue import access as rules
 from catalogue.compose import entry_service
 from catalogue.errors import CatalogueError
-from catalogue.services.access_requests import AccessRequestService, RequestView
+from catalogue.services.access_request_views import RequestView
+from catalogue.services.access_requests import AccessRequestService
 from catalogue.services.common import Page
 from catalogue.services.grants import GrantService, GrantView
 from security.identity import system_identity

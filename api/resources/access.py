@@ -13,7 +13,7 @@ from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response
 from api.wiring import services
 from catalogue import access
-from catalogue.services.access_requests import RequestView
+from catalogue.services.access_request_views import RequestView
 from catalogue.services.common import make_etag
 from catalogue.services.grants import EXPORT_FORMATS, GrantView
 from catalogue.shapes import LegalBasisSchema, element_keys

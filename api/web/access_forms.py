@@ -30,7 +30,7 @@ from api.web.work_common import form_choices
 from api.wiring import services
 from catalogue import access
 from catalogue.access import operation_key
-from catalogue.services.access_requests import RequestView
+from catalogue.services.access_request_views import RequestView
 from security.identity import Identity
 
 #: The page's words for the request's fields (the entry forms' words for the shared ones).

@@ -30,6 +30,9 @@ def test_the_purposes_are_the_vocabularys():
 SOURCES = (
     "catalogue/access.py",
     "catalogue/services/access_requests.py",
+    "catalogue/services/access_decisions.py",
+    "catalogue/services/access_request_views.py",
+    "catalogue/services/access_steps.py",
     "catalogue/services/grants.py",
     "api/resources/access.py",
 )
