@@ -1,5 +1,17 @@
 """State of the authorization server: codes, refresh-token families, the jti
-deny-list and spent client assertions. Secrets are stored as SHA-256 digests."""
+deny-list and spent client assertions. Secrets are stored as SHA-256 digests.
+
+``purge_expired`` (``tillit tokens purge-expired``, run daily) deletes what no token needs
+any more. A deny-list row, a spent assertion or a grant's remembered token goes once it
+has expired: what it stood for is refused as expired anyway. Codes and refresh tokens go
+a family at a time (a code and every refresh token its exchange and their rotations
+issued), once the newest of them expired more than ``FAMILY_RETENTION`` ago. While a
+family has a live token, its spent code and rotated refresh tokens are what detects a
+replay (``take_code``, ``use_refresh``: a stolen copy presented after the holder moved
+on revokes the family), so they stay, however old; a revoked family's tokens are refused
+as revoked, then as expired, and go with the rest. The retention keeps a dead family
+for a day of questions (which client, which person) and covers clocks that differ
+between hosts."""
 
 from __future__ import annotations
 
@@ -8,7 +20,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Delete, delete, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +31,16 @@ from catalogue.services.grants import prune_expired_tokens
 
 CODE_LIFETIME = timedelta(minutes=2)
 REFRESH_LIFETIME = timedelta(hours=8)
+#: How long a family of codes and refresh tokens is kept after the newest of them expired.
+FAMILY_RETENTION = timedelta(days=1)
+#: What ``purge_expired`` deletes, kind by kind (table names), in this order.
+PURGED_KINDS = (
+    "oauth_revoked_tokens",
+    "oauth_spent_assertions",
+    "grant_tokens",
+    "oauth_codes",
+    "oauth_refresh_tokens",
+)
 
 
 def digest(secret: str) -> str:
@@ -49,21 +71,49 @@ class TokenService:
         ).all()
         return {jti: int(expires.timestamp()) for jti, expires in rows}
 
-    def purge_expired(self) -> dict[str, int]:
-        """Delete the token state nothing needs once its token has expired, and say how
-        much: deny-list rows and spent client assertions (an expired token or assertion
-        is refused anyway) and the tokens remembered for grants (``prune_expired_tokens``)."""
+    def purge_expired(self, progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+        """Delete the token state nothing needs any more (the module's docstring), kind by
+        kind (``PURGED_KINDS``), each in a transaction of its own, told to ``progress`` as
+        it is done; how many rows of each kind."""
         now = utcnow()
-        begin_write(self.session)
-        pruned = {
-            table.__tablename__: int(
-                getattr(self.session.execute(delete(table).where(table.expires < now)), "rowcount", 0) or 0
-            )
-            for table in (RevokedToken, SpentAssertion)
+        cutoff = now - FAMILY_RETENTION
+        # A family with a row newer than the cutoff is kept whole. Codes go first, then
+        # refresh tokens: a dead family gets no new row (a code is exchanged, a refresh
+        # token rotated, only while it is live), so both steps agree on which are dead.
+        kept = union(
+            select(AuthorizationCode.family_id).where(AuthorizationCode.expires >= cutoff),
+            select(RefreshToken.family_id).where(RefreshToken.expires >= cutoff),
+        )
+        steps: dict[str, Callable[[], int]] = {
+            "oauth_revoked_tokens": lambda: self._deleted(
+                delete(RevokedToken).where(RevokedToken.expires < now)
+            ),
+            "oauth_spent_assertions": lambda: self._deleted(
+                delete(SpentAssertion).where(SpentAssertion.expires < now)
+            ),
+            "grant_tokens": lambda: prune_expired_tokens(self.session, now),
+            "oauth_codes": lambda: self._deleted(
+                delete(AuthorizationCode).where(
+                    AuthorizationCode.expires < cutoff, AuthorizationCode.family_id.not_in(kept)
+                )
+            ),
+            "oauth_refresh_tokens": lambda: self._deleted(
+                delete(RefreshToken).where(RefreshToken.expires < cutoff, RefreshToken.family_id.not_in(kept))
+            ),
         }
-        pruned["grant_tokens"] = prune_expired_tokens(self.session, now)
-        self.session.commit()
+        pruned: dict[str, int] = {}
+        for kind in PURGED_KINDS:
+            begin_write(self.session)
+            pruned[kind] = steps[kind]()
+            self.session.commit()
+            if progress is not None:
+                progress(kind, pruned[kind])
         return pruned
+
+    def _deleted(self, statement: Delete) -> int:
+        """How many rows ``statement`` deleted (a CursorResult's count; ``Session.execute``
+        is typed as the plain Result)."""
+        return int(getattr(self.session.execute(statement), "rowcount", 0) or 0)
 
     # -- authorization codes --------------------------------------------------
     def save_code(

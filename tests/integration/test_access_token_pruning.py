@@ -52,14 +52,16 @@ def test_expired_grant_tokens_are_purged_and_live_ones_still_denied(client, app,
 
     purged = run_cli("tokens", "purge-expired")
     assert purged.exit_code == 0, purged.output
-    assert purged.output.strip() == (
-        "Purged 1 oauth_revoked_tokens, 0 oauth_spent_assertions, 1 grant_tokens."
+    assert purged.stdout.strip() == (
+        "Purged 1 oauth_revoked_tokens, 0 oauth_spent_assertions, 1 grant_tokens, "
+        "0 oauth_codes, 0 oauth_refresh_tokens."
     )
     assert list(_remembered(app)) == [issued_jti(live)]
     with ext.sessions() as session:
         assert session.get(RevokedToken, "expired-elsewhere") is None
-    assert run_cli("tokens", "purge-expired").output.strip() == (
-        "Purged 0 oauth_revoked_tokens, 0 oauth_spent_assertions, 0 grant_tokens."
+    assert run_cli("tokens", "purge-expired").stdout.strip() == (
+        "Purged 0 oauth_revoked_tokens, 0 oauth_spent_assertions, 0 grant_tokens, "
+        "0 oauth_codes, 0 oauth_refresh_tokens."
     )
 
     # Revoking the grant still denies the live token it was issued with.
