@@ -1,5 +1,15 @@
 """Access requests and grants (docs/access.md): thin over ``AccessRequestService``
-and ``GrantService``, which hold every rule."""
+and ``GrantService``, which hold every rule.
+
+Each legal basis in a request or a grant carries its statute's name in the reader's
+language beside its reference, as in entry responses (``name_bases``; docs/statutes.md).
+The answer is built for each reader from the record, its entry, the register and the
+reader's language, and only the record has a revision: so its ETag is the revision's tag
+with a digest of the body (``_answer``), which changes with every other input, where an
+entry's enumerates them (``api.resources.entries.representation_etag``: its body is cached
+text, and a register change moves the entry's revision, not a request's). ``Vary`` names
+``Accept-Language``.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +21,11 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response
+from api.resources.statute_names import name_bases
 from api.wiring import services
 from catalogue import access
 from catalogue.services.access_request_views import RequestView
-from catalogue.services.common import make_etag
+from catalogue.services.common import make_etag, variant_etag
 from catalogue.services.grants import EXPORT_FORMATS, GrantView
 from catalogue.shapes import LegalBasisSchema, element_keys
 from catalogue.timestamps import Timestamp
@@ -220,11 +231,26 @@ _GRANT_FIELDS = (
 )  # fmt: skip
 
 
-def _request_response(view: RequestView, status: int = 200) -> Response:
-    response = jsonify(_request_body(view))
+def _answer(body: dict[str, Any], revision_tag: str, status: int = 200) -> Response:
+    """One request or grant, its statutes named for the reader; tagged with the revision's
+    tag and a digest of what is sent (the module's docstring)."""
+    response = jsonify(name_bases(body))
     response.status_code = status
-    response.headers["ETag"] = make_etag("access-request", view.request.id, view.request.revision)
+    response.headers["ETag"] = variant_etag(revision_tag, response.get_data(as_text=True))
+    response.vary.add("Accept-Language")
     return response
+
+
+def _page(bodies: list[dict[str, Any]], total: int, page: int, per_page: int) -> Response:
+    """A page of requests or grants, their statutes named for the reader in one query."""
+    response = page_response(name_bases(bodies), total, page, per_page)
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _request_response(view: RequestView, status: int = 200) -> Response:
+    revision = make_etag("access-request", view.request.id, view.request.revision)
+    return _answer(_request_body(view), revision, status)
 
 
 def _grant_body(view: GrantView) -> dict[str, Any]:
@@ -243,9 +269,7 @@ def _grant_body(view: GrantView) -> dict[str, Any]:
 
 
 def _grant_response(view: GrantView) -> Response:
-    response = jsonify(_grant_body(view))
-    response.headers["ETag"] = make_etag("grant", view.grant.id, 2 if view.grant.revoked_at else 1)
-    return response
+    return _answer(_grant_body(view), make_etag("grant", view.grant.id, 2 if view.grant.revoked_at else 1))
 
 
 # -- requests -----------------------------------------------------------------
@@ -279,7 +303,7 @@ def list_requests(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return page_response([_request_body(v) for v in page.items], page.total, page.page, page.per_page)
+    return _page([_request_body(v) for v in page.items], page.total, page.page, page.per_page)
 
 
 @requests_blp.route("/<request_id>", methods=["GET"])
@@ -355,7 +379,7 @@ def list_grants(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return page_response([_grant_body(v) for v in page.items], page.total, page.page, page.per_page)
+    return _page([_grant_body(v) for v in page.items], page.total, page.page, page.per_page)
 
 
 @grants_blp.route("/<grant_id>", methods=["GET"])

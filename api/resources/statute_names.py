@@ -2,12 +2,13 @@
 
 Entry responses name their legal bases from the register their view carries
 (``catalogue.statutes.named_document``); ``name_bases`` names what other bodies cite
-(audit events: ``api.resources.audit.name_statutes``), a page in one query
-(``StatuteService.labels``), with the same ``statute`` object (``StatuteLabel.as_json``).
-A statute the register does not know is left as its reference. A body named here varies
-with the reader's language and with the register: a response with an ETag that may
-answer 304 must carry both in it (as ``api.resources.entries.representation_etag``
-does) before it is named.
+(audit events: ``api.resources.audit.name_statutes``; access requests and grants:
+``api.resources.access``), a page in one query (``StatuteService.labels``), with the same
+``statute`` object (``StatuteLabel.as_json``). A statute the register does not know is
+left as its reference. A body named here varies with the reader's language and with the
+register: a response with an ETag that may answer 304 must carry both in it (as
+``api.resources.entries.representation_etag`` does, or a digest of the named body, as
+``api.resources.access._answer`` does), and ``Vary`` must name ``Accept-Language``.
 """
 
 from __future__ import annotations
