@@ -29,6 +29,7 @@ SOURCES: Mapping[str, tuple[Path, ...]] = {
         WEB.parents[1] / "authserver" / "templates" / "login_error.html",
         WEB.parents[1] / "authserver" / "oidc_login.py",
         TEMPLATES / "auth_frame.html",
+        TEMPLATES / "frame.html",
     ),
     "discover": (
         *(
