@@ -1,8 +1,8 @@
 """``tillit tokens purge-expired`` also forgets authorization codes and refresh tokens
 (nothing did), a family at a time: every code and refresh token of a family goes once the
-newest of them expired more than ``FAMILY_RETENTION`` ago. A family with a live token keeps
-its spent code and rotated tokens, so their replay still revokes it (the reuse detection
-of ``TokenService.use_refresh`` and ``take_code``)."""
+newest of them expired more than ``FAMILY_RETENTION`` ago, revoked or not. A family with a
+live token keeps its spent code and rotated tokens, so their replay still revokes it (the
+reuse detection of ``TokenService.use_refresh`` and ``take_code``)."""
 
 from __future__ import annotations
 
@@ -71,6 +71,16 @@ def test_dead_families_go_and_live_or_recent_ones_stay(client, app, run_cli):
     assert refresh(client, creds, dead["refresh_token"]).status_code == 200
     dead_family = _family(app, dead["refresh_token"])
     _expired(app, dead_family, past)
+    # Revoked (a rotated token presented again) and expired long ago; and revoked only now,
+    # its tokens not yet expired: refused as revoked, it goes once expired past the retention.
+    revoked_families = []
+    for ago in (past, None):
+        stolen = full_login(client, creds)
+        assert refresh(client, creds, stolen["refresh_token"]).status_code == 200
+        assert refresh(client, creds, stolen["refresh_token"]).json["error"] == "invalid_grant"
+        revoked_families.append(_family(app, stolen["refresh_token"]))
+        if ago is not None:
+            _expired(app, revoked_families[-1], ago)
     # A code never exchanged, expired long ago.
     _, challenge = pkce()
     abandoned = _code_family(app, redirect_params(login(client, auth_params(creds[0], challenge)))["code"])
@@ -92,11 +102,13 @@ def test_dead_families_go_and_live_or_recent_ones_stay(client, app, run_cli):
     assert purged.exit_code == 0, purged.output
     assert purged.stdout.strip() == (
         "Purged 0 oauth_revoked_tokens, 0 oauth_spent_assertions, 0 grant_tokens, "
-        "2 oauth_codes, 2 oauth_refresh_tokens."
+        "3 oauth_codes, 4 oauth_refresh_tokens."
     )
     assert "Purging expired token state" in purged.stderr
     after = _rows(app)
-    assert after == Counter({k: n for k, n in before.items() if k[0] not in (dead_family, abandoned)})
+    gone = (dead_family, abandoned, revoked_families[0])
+    assert after == Counter({k: n for k, n in before.items() if k[0] not in gone})
+    assert after[(revoked_families[1], "code")] == 1 and after[(revoked_families[1], "refresh")] == 2
     assert after[(live_family, "code")] == 1 and after[(live_family, "refresh")] == 2
     assert after[(recent_family, "code")] == 1 and after[(recent_family, "refresh")] == 1
     assert run_cli("tokens", "purge-expired").stdout.strip() == (
