@@ -75,9 +75,11 @@ HEAD_COLUMNS = (
 )
 HEAD_BY_ID = Prepared(select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id")))
 HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
-#: The same heads as one row (see ``heads_by_ids``).
-HEADS_BY_IDS_JSON = select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(
-    _T.c.id.in_(bindparam("ids", expanding=True))
+#: The same heads as one row, the ids given as one JSON array (SQLite; see ``heads_by_ids``).
+HEADS_BY_IDS_JSON = Prepared(
+    select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(
+        _T.c.id.in_(select(func.json_each(bindparam("ids")).table_valued("value").c.value))
+    )
 )
 
 
@@ -87,11 +89,19 @@ def head_of(row: Sequence[Any]) -> EntryHead:
 
 
 def heads_by_ids(session: Session, ids: Sequence[str]) -> list[EntryHead]:
-    """The heads of the entries among ``ids`` (in no particular order)."""
-    params = {"ids": list(ids)}
-    if session.get_bind().dialect.name == "sqlite":  # one row, as in page_heads
-        return [head_of(r) for r in json.loads(session.execute(HEADS_BY_IDS_JSON, params).scalar_one())]
-    return [head_of(r) for r in session.execute(HEADS_BY_IDS, params)]
+    """The heads of the entries among ``ids`` (in no particular order), read as a
+    statement of its own when the session has no transaction yet (one snapshot).
+
+    On SQLite as one row, as in ``page_heads``, by a statement compiled once
+    (``Prepared``: the ids are one JSON array, not an expanding IN that SQLAlchemy
+    compiles again for each count of ids): a search re-checks each page of hits
+    with it, and SQLAlchemy's own execution and the session's transaction cost
+    several times the lookup."""
+    if session.get_bind().dialect.name == "sqlite":
+        row = HEADS_BY_IDS_JSON.first(session, {"ids": json.dumps(list(ids))}, alone=True)
+        return [head_of(r) for r in json.loads(row[0])] if row is not None else []
+    with statement_alone(session) as connection:
+        return [head_of(r) for r in connection.execute(HEADS_BY_IDS, {"ids": list(ids)})]
 
 
 def page_heads(session: Session, query: ListQuery) -> tuple[int, list[EntryHead]]:

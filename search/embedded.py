@@ -486,9 +486,9 @@ class EmbeddedBackend:
         musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
         needs_full = False
         for name, values in filters.items():
-            selected = _filter(self.schema, FACET_FIELDS[name], values)
+            selected = _any_of(self.schema, FACET_FIELDS[name], values)
             if name in FULL_EXTENSIONS:  # or the full field, where readable whole
-                extension = _filter(self.schema, FULL_EXTENSIONS[name], values)
+                extension = _any_of(self.schema, FULL_EXTENSIONS[name], values)
                 selected = Query.boolean_query(
                     [
                         (Occur.Should, selected),
@@ -625,7 +625,7 @@ class EmbeddedBackend:
         hidden = sorted(present - levels)
         if not hidden:
             return []
-        return [(Occur.MustNot, Query.term_set_query(self.schema, "classification", hidden))]
+        return [(Occur.MustNot, _any_of(self.schema, "classification", hidden))]
 
     def _visible(self, rf: ReadFilter, statuses: Iterable[str] | None = None) -> Query:
         """The policy's read filter, inside the main query (never a post-filter):
@@ -634,7 +634,7 @@ class EmbeddedBackend:
         terms = visible_access_terms(rf, statuses)
         if not terms:
             return Query.empty_query()
-        return Query.const_score_query(Query.term_set_query(self.schema, "access", terms), 0.0)
+        return _any_of(self.schema, "access", terms)
 
     def _build(
         self,
@@ -803,8 +803,18 @@ def _bucket_counts(raw: Mapping[str, Any]) -> list[FacetValue]:
     return sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in raw.get("buckets", [])})
 
 
-def _filter(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
-    return Query.const_score_query(Query.term_set_query(schema, field, list(values)), 0.0)
+def _any_of(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
+    """Documents with any of ``values`` in the raw field ``field``, scoring nothing.
+
+    A boolean of term queries, not tantivy's term set query: that one builds a bitset
+    over every document of the terms in each segment before the first match (a pass
+    costing 0.4-0.9 ms at 10,000 entries, for a filter that holds most of them: the
+    read filter's access terms, the hidden classifications), where term postings are
+    skipped through from the query's rarest clause. Measured in docs/search.md."""
+    terms = [Query.term_query(schema, field, value) for value in values]
+    if len(terms) == 1:
+        return Query.const_score_query(terms[0], 0.0)
+    return Query.const_score_query(Query.boolean_query([(Occur.Should, t) for t in terms]), 0.0)
 
 
 def _take_lock(path: Path) -> Any:
