@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from catalogue.errors import NotFound
 from catalogue.models import Agency
@@ -34,8 +33,8 @@ from catalogue.services.entry_views import EntryView
 from dcat import vocabulary as vocab
 from dcat.agents import add_agent
 from dcat.mapping import EntryMapper, Links, add_concept, add_texts
-from dcat.pagestore import PageStore
-from dcat.terms import DCAT, HYDRA, PREFIXES, Profile
+from dcat.pagestore import PageStore, holds
+from dcat.terms import DCAT, DCTERMS, HYDRA, PREFIXES, RDF, SKOS, XSD, Profile
 from dcat.turtle import to_turtle
 from security.identity import Identity
 
@@ -240,7 +239,7 @@ class DcatExport:
     def _agent(self, identity: Identity, graph: Graph, orgnr: str, profile: Profile) -> URIRef:
         """The publisher's statements, once per graph; agencies are public facts."""
         subject = self.links.agency(orgnr)
-        if (subject, RDF.type, None) in graph:
+        if holds(graph, (subject, RDF.type, None)):
             return subject
         if orgnr not in self._agencies:
             try:
