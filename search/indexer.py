@@ -9,7 +9,8 @@ Guarantees
   always built from the entry's *current* row in the database, with its
   revision; the backend never lets an older revision replace a newer one.
   Rows are taken in commit order, one index commit per batch, and deleted in
-  the same database transaction that follows the index commit.
+  the same database transaction that follows the index commit; a batch takes its
+  entries' later rows too (their changes are in the rows the documents are read from).
 - Tighten first: when a flush changes an entry's access labels (classification,
   listing level, status), its document is removed from the index *before* the
   database commits, so no search can show it under the old, looser labels; the
