@@ -32,6 +32,7 @@ from catalogue.services.entries import EntryService
 from catalogue.services.entry_views import EntryView
 from dcat import vocabulary as vocab
 from dcat.agents import add_agent
+from dcat.collector import collector_spared
 from dcat.mapping import EntryMapper, Links, add_concept, add_texts
 from dcat.pagestore import PageStore, holds
 from dcat.terms import DCAT, DCTERMS, HYDRA, PREFIXES, RDF, SKOS, XSD, Profile
@@ -163,16 +164,24 @@ class DcatExport:
         query: Sequence[tuple[str, str]] = (),
         publisher: str | None = None,
     ) -> Iterator[CatalogPage]:
-        """Every page of the catalogue in turn: one page's graph in memory at a time."""
+        """Every page of the catalogue in turn: one page's graph in memory at a time. The
+        objects alive when the walk starts are spared the cyclic collector until it ends
+        (``dcat.collector``: its full passes were a third of a Turtle export's CPU)."""
         number = 1
-        while True:
-            current = self.catalog_page(
-                identity, page=number, per_page=per_page, profile=profile, query=query, publisher=publisher
-            )
-            yield current
-            if number >= current.last:
-                return
-            number += 1
+        with collector_spared():
+            while True:
+                current = self.catalog_page(
+                    identity,
+                    page=number,
+                    per_page=per_page,
+                    profile=profile,
+                    query=query,
+                    publisher=publisher,
+                )
+                yield current
+                if number >= current.last:
+                    return
+                number += 1
 
     def _catalogue(self, identity: Identity, graph: Graph, catalog: URIRef, profile: Profile) -> None:
         graph.add((catalog, RDF.type, DCAT.Catalog))

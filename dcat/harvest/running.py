@@ -11,7 +11,6 @@ the source, its publisher, the counts or the error), committed with the source's
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,6 +29,7 @@ from catalogue.models_harvest import HarvestRecord, HarvestSource, HarvestState
 from catalogue.ports import Indexer
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
+from dcat.collector import collector_spared
 from dcat.harvest.records import MAPPING_VERSION, PROFILES, Record, read_records
 from dcat.harvest.sources import HarvestLimits, LoadedSource, is_url, load_source
 from dcat.harvest.writing import Harvester, HarvestReport, harvest_identity
@@ -39,24 +39,6 @@ from security.outbound import OutboundPolicy
 
 #: The audit event of one scheduled run of a registered source (``run_due``).
 RUN_ACTION = "harvest.run"
-
-
-@contextmanager
-def collector_spared() -> Iterator[None]:
-    """Python's cyclic garbage collector spared the objects that exist now, until the end.
-
-    A harvest's write starts with millions of objects alive (the parsed graph, the
-    records, the application) and makes more that live a batch; each time the survivors
-    grow by a quarter, the collector walks every object again. Profiled on 3,000
-    datasets, those full passes were a fifth of the write's CPU (1.4 of 6.5 s). Frozen
-    (``gc.freeze``: moved to a generation the collector does not walk), they are looked
-    at again after ``gc.unfreeze`` at the end; nothing is kept longer than without it,
-    only cycles among the frozen objects wait until then to be collected."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class DeferredIndexer:
