@@ -14,11 +14,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF
 
 from dcat import vocabulary as vocab
 from dcat.mapping import add_concept, add_texts
-from dcat.terms import Profile
+from dcat.terms import DCTERMS, FOAF, OWL, RDF, Profile
 
 BRREG = "https://data.brreg.no/enhetsregisteret/api/enheter/"
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
 from catalogue.errors import NotFound
 from catalogue.models import Agency
@@ -33,9 +32,10 @@ from catalogue.services.entries import EntryService
 from catalogue.services.entry_views import EntryView
 from dcat import vocabulary as vocab
 from dcat.agents import add_agent
+from dcat.collector import collector_spared
 from dcat.mapping import EntryMapper, Links, add_concept, add_texts
-from dcat.pagestore import PageStore
-from dcat.terms import DCAT, HYDRA, PREFIXES, Profile
+from dcat.pagestore import PageStore, holds
+from dcat.terms import DCAT, DCTERMS, HYDRA, PREFIXES, RDF, SKOS, XSD, Profile
 from dcat.turtle import to_turtle
 from security.identity import Identity
 
@@ -164,16 +164,24 @@ class DcatExport:
         query: Sequence[tuple[str, str]] = (),
         publisher: str | None = None,
     ) -> Iterator[CatalogPage]:
-        """Every page of the catalogue in turn: one page's graph in memory at a time."""
+        """Every page of the catalogue in turn: one page's graph in memory at a time. The
+        objects alive when the walk starts are spared the cyclic collector until it ends
+        (``dcat.collector``: its full passes were a third of a Turtle export's CPU)."""
         number = 1
-        while True:
-            current = self.catalog_page(
-                identity, page=number, per_page=per_page, profile=profile, query=query, publisher=publisher
-            )
-            yield current
-            if number >= current.last:
-                return
-            number += 1
+        with collector_spared():
+            while True:
+                current = self.catalog_page(
+                    identity,
+                    page=number,
+                    per_page=per_page,
+                    profile=profile,
+                    query=query,
+                    publisher=publisher,
+                )
+                yield current
+                if number >= current.last:
+                    return
+                number += 1
 
     def _catalogue(self, identity: Identity, graph: Graph, catalog: URIRef, profile: Profile) -> None:
         graph.add((catalog, RDF.type, DCAT.Catalog))
@@ -240,7 +248,7 @@ class DcatExport:
     def _agent(self, identity: Identity, graph: Graph, orgnr: str, profile: Profile) -> URIRef:
         """The publisher's statements, once per graph; agencies are public facts."""
         subject = self.links.agency(orgnr)
-        if (subject, RDF.type, None) in graph:
+        if holds(graph, (subject, RDF.type, None)):
             return subject
         if orgnr not in self._agencies:
             try:

@@ -40,12 +40,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS, XSD
 
 from catalogue.legal import reference_url
 from catalogue.statutes import Register
 from dcat import vocabulary as vocab
-from dcat.terms import CPSV, CPSVNO, DCAT, DCATAP, DPV, ELI, EU_GDPR, VCARD
+from dcat.pagestore import holds
+from dcat.terms import (
+    CPSV,
+    CPSVNO,
+    DCAT,
+    DCATAP,
+    DCTERMS,
+    DPV,
+    ELI,
+    EU_GDPR,
+    FOAF,
+    RDF,
+    RDFS,
+    SKOS,
+    VCARD,
+    XSD,
+)
 from dcat.vocabulary import Vocabulary
 
 #: A legal basis's role to its DCAT-AP-NO 2 rule type.
@@ -102,7 +117,7 @@ def add_concept(
     if concept is None:
         return
     graph.add((subject, predicate, concept))
-    if (concept, SKOS.inScheme, vocabulary.scheme_uri) in graph:
+    if holds(graph, (concept, SKOS.inScheme, vocabulary.scheme_uri)):
         return  # declared already on this page
     graph.add((concept, RDF.type, SKOS.Concept))
     label = vocabulary.label(vocabulary.value(concept) or str(value))

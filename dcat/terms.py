@@ -20,20 +20,64 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Namespace, URIRef
+from rdflib import namespace as rdflib_namespaces
+
+
+class Terms:
+    """A namespace whose terms are made once: ``DCTERMS.title`` is an attribute read after
+    the first time.
+
+    rdflib makes a new term on every attribute read: a ``Namespace`` joins and checks the
+    IRI, and a closed one (``rdflib.namespace.DCTERMS``, ``RDF``, ``XSD``, ...) first looks
+    the name up in its vocabulary's class hierarchy. Building the export's pages read such
+    attributes some sixty times an entry, and those reads were most of its time
+    (bench/README.md, "Namespaces' terms made once"). The first read of a name still asks
+    the namespace (a closed one refuses a name it does not define) and keeps its answer."""
+
+    def __init__(self, namespace: Any) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = URIRef(getattr(self._namespace, name))
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> URIRef:
+        """A term whose name is not an identifier (``VCARD["organization-name"]``)."""
+        if name.isidentifier():
+            term: URIRef = getattr(self, name)
+            return term
+        return URIRef(self._namespace[name])
+
+    def __str__(self) -> str:
+        return str(self._namespace)
+
 
 #: DCAT 3 (an open namespace: rdflib's closed one predates dcat:version).
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-CPSV = Namespace("http://purl.org/vocab/cpsv#")
-CPSVNO = Namespace("https://data.norge.no/vocabulary/cpsvno#")
-ELI = Namespace("http://data.europa.eu/eli/ontology#")
-DPV = Namespace("https://w3id.org/dpv#")
-EU_GDPR = Namespace("https://w3id.org/dpv/legal/eu/gdpr#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
+DCAT = Terms(Namespace("http://www.w3.org/ns/dcat#"))
+DCATAP = Terms(Namespace("http://data.europa.eu/r5r/"))
+CPSV = Terms(Namespace("http://purl.org/vocab/cpsv#"))
+CPSVNO = Terms(Namespace("https://data.norge.no/vocabulary/cpsvno#"))
+ELI = Terms(Namespace("http://data.europa.eu/eli/ontology#"))
+DPV = Terms(Namespace("https://w3id.org/dpv#"))
+EU_GDPR = Terms(Namespace("https://w3id.org/dpv/legal/eu/gdpr#"))
+HYDRA = Terms(Namespace("http://www.w3.org/ns/hydra/core#"))
+VCARD = Terms(Namespace("http://www.w3.org/2006/vcard/ns#"))
+ADMS = Terms(Namespace("http://www.w3.org/ns/adms#"))
+SCHEMA = Terms(Namespace("http://schema.org/"))
+#: rdflib's closed namespaces, their terms made once.
+DCTERMS = Terms(rdflib_namespaces.DCTERMS)
+FOAF = Terms(rdflib_namespaces.FOAF)
+OWL = Terms(rdflib_namespaces.OWL)
+RDF = Terms(rdflib_namespaces.RDF)
+RDFS = Terms(rdflib_namespaces.RDFS)
+SKOS = Terms(rdflib_namespaces.SKOS)
+XSD = Terms(rdflib_namespaces.XSD)
 
 #: Prefixes bound in every graph (so Turtle and RDF/XML read as people write them).
 PREFIXES: Mapping[str, str] = {

@@ -29,7 +29,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from rdflib import BNode, Graph, Literal
-from rdflib.namespace import RDF
+
+from dcat.pagestore import statements
+from dcat.terms import RDF
 
 _LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*\Z")
 _LABEL = re.compile(r"[A-Za-z0-9_]+\Z")
@@ -54,7 +56,7 @@ class _Writer:
     def write(self, graph: Graph) -> str:
         by_subject: dict[Any, list[tuple[Any, Any]]] = {}
         refs: Counter[BNode] = Counter()
-        for s, p, o in graph.triples((None, None, None)):
+        for s, p, o in statements(graph):
             by_subject.setdefault(s, []).append((p, o))
             if isinstance(o, BNode):
                 refs[o] += 1

@@ -9,7 +9,8 @@ Guarantees
   always built from the entry's *current* row in the database, with its
   revision; the backend never lets an older revision replace a newer one.
   Rows are taken in commit order, one index commit per batch, and deleted in
-  the same database transaction that follows the index commit.
+  the same database transaction that follows the index commit; a batch takes its
+  entries' later rows too (their changes are in the rows the documents are read from).
 - Tighten first: when a flush changes an entry's access labels (classification,
   listing level, status), its document is removed from the index *before* the
   database commits, so no search can show it under the old, looser labels; the
@@ -87,10 +88,30 @@ class OutboxIndexer:
                     if not rows:
                         return drained
                     ids = list(dict.fromkeys(r.entry_id for r in rows))
+                    done = [r.id for r in rows] + self._later_rows(session, ids, rows[-1].id)
                     self._index_ids(session, ids)
-                    session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_([r.id for r in rows])))
+                    session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(done)))
                     session.commit()
-                    drained += len(rows)
+                    drained += len(done)
+
+    def _later_rows(self, session: Session, ids: Sequence[str], after: int) -> list[int]:
+        """The outbox rows after ``after`` of the entries ``ids``: drained with this batch.
+
+        Each such row was committed before this read (it is visible), so the document read
+        next, the entry's current row, holds its change already: indexing the entry again
+        for it would write the same document twice. A harvest writes two rows an entry
+        (created, then submitted), and a batch of rows by id held each entry's first row
+        only: every entry was indexed twice (docs/harvest.md, "Speed")."""
+        later: list[int] = []
+        for start in range(0, len(ids), self.batch_size):
+            later.extend(
+                session.scalars(
+                    select(OutboxEvent.id).where(
+                        OutboxEvent.entry_id.in_(ids[start : start + self.batch_size]), OutboxEvent.id > after
+                    )
+                )
+            )
+        return later
 
     def pending(self) -> int:
         with self.sessions() as session:

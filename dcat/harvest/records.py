@@ -42,22 +42,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from catalogue.legal import LegalReferenceError, normalise_provision
 from catalogue.shapes import LANGUAGES, MAX_TEXT, MAX_TITLE
 from dcat import vocabulary
 from dcat.harvest.legal_urls import recognise
-
-#: DCAT 3 terms rdflib's closed DCAT namespace does not declare (``dcat:version``).
-DCAT_OPEN = Namespace("http://www.w3.org/ns/dcat#")
-CPSV = Namespace("http://purl.org/vocab/cpsv#")
-DCATAP = Namespace("http://data.europa.eu/r5r/")
-DPV = Namespace("https://w3id.org/dpv#")
-SCHEMA = Namespace("http://schema.org/")
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+from dcat.terms import CPSV, DCAT, DCATAP, DCTERMS, DPV, FOAF, OWL, RDF, RDFS, SCHEMA, VCARD
 
 #: Raise when the reading of a graph changes: a source harvested cleanly before is then
 #: read again even if its bytes are the same (``HarvestRun.load``).
@@ -210,7 +202,7 @@ def _record(
         )
     else:
         data["endpoint_urls"] = sorted(str(u) for u in g.objects(subject, DCAT.endpointURL))
-        version = g.value(subject, DCAT_OPEN.version) or g.value(subject, OWL.versionInfo)
+        version = g.value(subject, DCAT.version) or g.value(subject, OWL.versionInfo)
         if version is not None:
             data["version"] = str(version)[:64]
         openapi_url = _openapi_url(r, subject)

@@ -29,6 +29,7 @@ from catalogue.models_harvest import HarvestRecord, HarvestSource, HarvestState
 from catalogue.ports import Indexer
 from catalogue.services.entries import EntryService
 from catalogue.services.reviews import ReviewService
+from dcat.collector import collector_spared
 from dcat.harvest.records import MAPPING_VERSION, PROFILES, Record, read_records
 from dcat.harvest.sources import HarvestLimits, LoadedSource, is_url, load_source
 from dcat.harvest.writing import Harvester, HarvestReport, harvest_identity
@@ -162,9 +163,10 @@ class HarvestRun:
             raise ValidationFailed({"profile": ["Expected one of " + ", ".join(PROFILES) + "."]})
         if loaded.unchanged:
             return []
-        return read_records(
-            loaded.graph, profile=profile, access=self.access, lowest=self.entries.scheme.lowest
-        )
+        with collector_spared():
+            return read_records(
+                loaded.graph, profile=profile, access=self.access, lowest=self.entries.scheme.lowest
+            )
 
     def write(
         self,
@@ -183,13 +185,14 @@ class HarvestRun:
         if loaded.unchanged:
             return self._unchanged(publisher, loaded)
         batches = self.batch if self.build is not None else None
-        try:
-            report = Harvester(self.entries, self.reviews, batches, self.batch_size).harvest(
-                identity, loaded.key, records, progress=progress, submit=submit
-            )
-        finally:
-            if self.indexer is not None:
-                self.indexer.flush()
+        with collector_spared():
+            try:
+                report = Harvester(self.entries, self.reviews, batches, self.batch_size).harvest(
+                    identity, loaded.key, records, progress=progress, submit=submit
+                )
+            finally:
+                if self.indexer is not None:
+                    self.indexer.flush()
         report.pages = loaded.pages
         self._remember(publisher, loaded, clean=not report.rejected)
         for warning in loaded.warnings:
