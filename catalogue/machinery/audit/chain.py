@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
-from catalogue.db import Prepared, begin_write
+from catalogue.db import Prepared, PreparedInsert, begin_write
 from catalogue.models import AuditEvent, utcnow
 from catalogue.ports import AuditedEntry, AuditItems, Verification
 from catalogue.timestamps import format_timestamp
@@ -108,6 +108,7 @@ class HeadAnchor:
 
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = Prepared(select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1))
+_APPEND = PreparedInsert(_EVENTS)
 
 
 class Record(NamedTuple):
@@ -179,8 +180,7 @@ class AuditLog:
                 }
                 row["hash"] = prev = _digest(_canonical(row))
                 rows.append(row)
-        if rows:
-            self.session.execute(insert(_EVENTS), rows)
+        _APPEND.many(self.session, rows)
         if self.anchor is not None and rows:
             # The anchor moves only once the events are durable (after commit).
             self.session.info.setdefault("audit_heads", []).append((seq, prev, self.anchor))
