@@ -12,7 +12,8 @@ group and waits for the answer (waiting lets go of the GIL).
 
 The child is started on first use with the ``spawn`` method (never ``fork``: the web
 process has threads), talks over a pipe, writes with ``write_records`` exactly as the
-in-process writer does, answers, then moves the audit anchor. It fails closed: when
+in-process writer does, answers, then has the audit anchor moved (on a thread of its own,
+``_Anchoring``, so the next group need not wait for the file). It fails closed: when
 the child is gone or answers an error, the group's reads are refused
 (``AuditUnavailable``, 503 at the API) and the next group starts a new child.
 """
