@@ -115,9 +115,8 @@ class PreparedInsert:
     Each value goes through its column type's bind processor, exactly as SQLAlchemy
     would send it (JSON serialised, timestamps as ``UtcDateTime`` stores them), so
     the rows stored are the same; only SQLAlchemy's per-row bookkeeping is skipped,
-    which cost more than the insert itself for the audit writer's groups (about
-    12 of the 57 microseconds an event took; bench/README.md). Every row gives every
-    column (no defaults are applied).
+    which in the audit writer's profile cost more than the insert itself (bench/README.md,
+    "The audited list, round 7"). Every row gives every column (no defaults are applied).
     """
 
     def __init__(self, table: Any) -> None:

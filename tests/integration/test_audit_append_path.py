@@ -123,3 +123,16 @@ def test_the_childs_anchor_ends_on_the_newest_head_and_never_moves_back(tmp_path
     again.advance(4, "hash-4")
     again.close()
     assert HeadAnchor.in_folder(tmp_path).read() == (9, "hash-9")
+
+
+def test_an_anchor_that_cannot_be_written_stops_the_child_at_its_next_group(tmp_path: Path):
+    """As when the anchor was moved in line: the failure is raised (the child stops and its
+    next groups are refused until a new child writes them), never swallowed."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    anchoring = _Anchoring(HeadAnchor(blocker / "audit-head.json"))
+    anchoring.advance(1, "hash-1")
+    anchoring.close()  # the move was tried, and failed
+    assert isinstance(anchoring.failed, OSError)
+    with pytest.raises(OSError):
+        anchoring.advance(2, "hash-2")

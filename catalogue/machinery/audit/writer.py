@@ -117,18 +117,26 @@ class _Anchoring:
     next group is written meanwhile (the file calls let go of the GIL). The anchor moves
     only to committed events, never back, and lags the chain by at most the write in
     progress: what verification already tolerates (``HeadAnchor``, ``verify_chain``).
+    If the file cannot be written, the next ``advance`` raises it and the child stops, as
+    it did when the anchor was moved in line (its groups are then refused until a new
+    child writes them): the anchor never silently stops.
     """
 
     def __init__(self, anchor: HeadAnchor) -> None:
         self.anchor = anchor
         self._newest: tuple[int, str] | None = None
         self._done = False
+        #: Why the anchor could not be moved (raised by the next ``advance``).
+        self.failed: BaseException | None = None
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="tillit-audit-anchor", daemon=True)
         self._thread.start()
 
     def advance(self, seq: int, digest: str) -> None:
-        """Ask for the anchor to move to (seq, digest), committed already."""
+        """Ask for the anchor to move to (seq, digest), committed already; raises what
+        stopped the anchor's last move, if one failed."""
+        if self.failed is not None:
+            raise self.failed
         with self._changed:
             if self._newest is None or seq > self._newest[0]:
                 self._newest = (seq, digest)
@@ -149,7 +157,11 @@ class _Anchoring:
                 newest, self._newest = self._newest, None
                 done = self._done
             if newest is not None:
-                self.anchor.advance(*newest)
+                try:
+                    self.anchor.advance(*newest)
+                except BaseException as exc:
+                    self.failed = exc
+                    return
             if done and newest is None:
                 return
 
