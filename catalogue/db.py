@@ -108,6 +108,53 @@ class Prepared:
         return tuple(row) if row is not None else None
 
 
+class PreparedInsert:
+    """An INSERT of many rows into one table, compiled once per dialect and run with
+    the driver's own ``executemany`` on the session's connection (same transaction).
+
+    Each value goes through its column type's bind processor, exactly as SQLAlchemy
+    would send it (JSON serialised, timestamps as ``UtcDateTime`` stores them), so
+    the rows stored are the same; only SQLAlchemy's per-row bookkeeping is skipped,
+    which in the audit writer's profile cost more than the insert itself (bench/README.md,
+    "The audited list, round 7"). Every row gives every column (no defaults are applied).
+    """
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, list[tuple[str, Any]]]] = {}
+
+    def _compile(self, dialect: Any) -> tuple[str, tuple[str, ...] | None, list[tuple[str, Any]]]:
+        columns = list(self.table.columns)
+        compiled = self.table.insert().compile(dialect=dialect)  # every column, by its name
+        names = tuple(compiled.positiontup) if compiled.positional else None
+        processors = [
+            (c.name, processor)
+            for c in columns
+            if (processor := c.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        self._compiled[dialect.name] = (compiled.string, names, processors)
+        return self._compiled[dialect.name]
+
+    def many(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` (each a value for every column) in the session's transaction."""
+        if not rows:
+            return
+        connection = session.connection()
+        dialect = connection.dialect
+        sql, names, processors = self._compiled.get(dialect.name) or self._compile(dialect)
+        values: list[Any] = []
+        for row in rows:
+            sent = dict(row)
+            for name, processor in processors:
+                sent[name] = processor(sent[name])
+            values.append(tuple(sent[n] for n in names) if names is not None else sent)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]  # as Prepared
+        try:
+            cursor.executemany(sql, values)
+        finally:
+            cursor.close()
+
+
 @contextmanager
 def statement_alone(session: Session) -> Iterator[Connection]:
     """A connection for one read-only statement on its own, when the session has no

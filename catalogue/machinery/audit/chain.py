@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
-from catalogue.db import Prepared, begin_write
+from catalogue.db import Prepared, PreparedInsert, begin_write
 from catalogue.models import AuditEvent, utcnow
 from catalogue.ports import AuditedEntry, AuditItems, Verification
 from catalogue.timestamps import format_timestamp
@@ -62,9 +62,13 @@ def event_hash(event: AuditEvent) -> str:
     return _digest(hashed_fields(event))
 
 
+#: What ``json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``
+#: writes, with the encoder made once (the audit writer hashes every event it appends).
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _digest(fields: dict[str, Any]) -> str:
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_CANONICAL_JSON.encode(fields).encode("utf-8")).hexdigest()
 
 
 class HeadAnchor:
@@ -108,6 +112,7 @@ class HeadAnchor:
 
 _EVENTS = cast(Table, AuditEvent.__table__)
 _HEAD = Prepared(select(_EVENTS.c.seq, _EVENTS.c.hash).order_by(_EVENTS.c.seq.desc()).limit(1))
+_APPEND = PreparedInsert(_EVENTS)
 
 
 class Record(NamedTuple):
@@ -158,6 +163,7 @@ class AuditLog:
         head = _HEAD.first(self.session, {})
         seq, prev = (head[0], head[1]) if head else (0, GENESIS)
         now = utcnow()
+        stamp = format_timestamp(now)  # as _canonical writes it, once for the batch
         rows = []
         for identity, action, items, decision in records:
             for entry, details in items:
@@ -177,10 +183,10 @@ class AuditLog:
                     "details": details or {},
                     "prev_hash": prev,
                 }
-                row["hash"] = prev = _digest(_canonical(row))
+                # The row holds exactly the HASHED fields here: _canonical(row), made cheaper.
+                row["hash"] = prev = _digest({**row, "at": stamp})
                 rows.append(row)
-        if rows:
-            self.session.execute(insert(_EVENTS), rows)
+        _APPEND.many(self.session, rows)
         if self.anchor is not None and rows:
             # The anchor moves only once the events are durable (after commit).
             self.session.info.setdefault("audit_heads", []).append((seq, prev, self.anchor))
