@@ -71,8 +71,11 @@ class _Writer:
         for subject in roots:
             self._block(out, subject)
         # Blank nodes only ever reached from each other (a cycle): by their labels.
+        # Sorted before any is written, so each is checked again: writing one inlines
+        # the next of its cycle, which must not be written a second time by its label.
         for subject in sorted((s for s in by_subject if s not in self.done), key=str):
-            self._block(out, subject)
+            if subject not in self.done:
+                self._block(out, subject)
         return "".join(out)
 
     def _block(self, out: list[str], subject: Any) -> None:

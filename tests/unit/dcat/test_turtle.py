@@ -48,6 +48,18 @@ def test_rdf_type_as_an_object_or_subject_is_not_written_as_a():
     _round_trip(graph)
 
 
+def test_a_cycle_of_blank_nodes_each_referenced_once_is_written_once():
+    # Found by test_any_graph_round_trips: a -> b -> a, neither referenced elsewhere; writing
+    # a inlines b, which was then written again under its own label (a third node, read back).
+    graph = Graph()
+    a, b = BNode(), BNode()
+    graph.add((a, DCTERMS.relation, b))
+    graph.add((b, DCTERMS.title, a))
+    graph.add((b, DCTERMS.title, Literal("3000-08-06", datatype=XSD.date)))
+    back = _round_trip(graph)
+    assert len(back) == 3
+
+
 def test_shared_blank_nodes_and_cycles_keep_their_labels():
     graph = Graph()
     a, b, shared, lonely = BNode(), BNode(), BNode(), BNode()
