@@ -188,17 +188,12 @@ def running_app(app_settings: dict[str, Any], *, agencies: bool = True) -> Itera
                 {"orgnr": orgnr, "country": country, "name": name, "clearance": clearance},
             )
     yield app
-    if ext.search is not None:
-        ext.search.close()
-    ext.refusals.close()  # refusals still noted are written now, not after the dispose below
-    if ext.read_log.writer is not None:
-        ext.read_log.writer.close()
     if ext.engine.dialect.name == "postgresql":
         # Connections a test left unreferenced go back to the pool now, while their
         # database still exists, instead of being finalised at a random later moment
         # (the database is dropped next, which would break them mid-finalisation).
         gc.collect()
-    ext.engine.dispose()
+    ext.close()
 
 
 # -- the demo catalogue, loaded once per run -------------------------------------------
