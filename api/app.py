@@ -12,7 +12,6 @@ from weakref import WeakKeyDictionary
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api.auth import init_authority, init_federation
@@ -45,7 +44,7 @@ from api.wiring import Tillit, close_request_session, open_request_session
 from authserver.login import init_login
 from authserver.ratelimit import confine_rate_limits, init_rate_limits
 from authserver.server import init_oauth
-from catalogue.db import levels_in_use, make_engine, make_session_factory, refresh_statistics
+from catalogue.db import levels_in_use, listen, make_engine, make_session_factory, refresh_statistics
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog, advance_anchors, discard_anchors
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.audit.writer import ProcessGroupWriter
@@ -172,8 +171,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     watch_engine(engine, writes)
     sessions = make_session_factory(engine)
     # The audit chain's external anchor moves only after a commit.
-    event.listen(sessions, "after_commit", advance_anchors)
-    event.listen(sessions, "after_rollback", discard_anchors)
+    listen(sessions, "after_commit", advance_anchors)
+    listen(sessions, "after_rollback", discard_anchors)
     anchor = HeadAnchor.in_folder(app.instance_path)
     read_log = ReadLog(sessions, anchor, _audit_writer(settings))
     tillit = Tillit(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import http
 import re
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -228,9 +229,45 @@ def _is_page(schema: Any) -> bool:
 
 
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with problem+json errors instead of its ``Error`` schema."""
+    """flask-smorest's Api with problem+json errors instead of its ``Error`` schema,
+    and blueprints documented in the spec when it is first read, not when they are
+    registered: writing the operations (schemas resolved, deep copies of every view's
+    doc) was about half of ``create_app``, paid by every app, while only the apps asked
+    for ``/api/v1/openapi.json`` (or a test reading ``api.spec``) need it. The document
+    is the same: the blueprints are documented in the order they were registered, by
+    flask-smorest's own ``register_views_in_doc``, once, under a lock."""
 
     DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._spec: Any = None
+        self._undocumented: list[tuple[flask_smorest.Blueprint, str, Any]] = []
+        self._documenting = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    @property
+    def spec(self) -> Any:
+        if self._undocumented:
+            with self._documenting:
+                while self._undocumented:
+                    blp, name, parameters = self._undocumented[0]
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+                    del self._undocumented[0]
+        return self._spec
+
+    @spec.setter
+    def spec(self, value: Any) -> None:  # flask-smorest's init_app sets it
+        self._spec = value
+
+    def register_blueprint(
+        self, blp: flask_smorest.Blueprint, *, parameters: Any = None, **options: Any
+    ) -> None:
+        """flask-smorest's ``register_blueprint``, with the documenting left to ``spec``."""
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self._undocumented.append((blp, name, parameters))
 
     def _register_pagination_header(self) -> None:
         """Not flask-smorest's X-Pagination: pages say ``total`` in the body and link by ``Link``."""

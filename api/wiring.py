@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from authserver.context import AppContext
 from authserver.services.people import PeopleService
 from catalogue.compose import audit_service, audit_trail, entry_service, statute_service
+from catalogue.db import forget_listeners
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
@@ -92,6 +93,19 @@ class Tillit:
     access_four_eyes: bool = True
     #: What the DCAT-AP export needs of the configuration (dcat/export.py).
     dcat: ExportSettings = field(default_factory=lambda: ExportSettings("", AccessRights(("public",))))
+
+    def close(self) -> None:
+        """Release what ``create_app`` opened: the search index, the refusals still noted
+        (written now), the audit writer process, the session listeners (else the app is
+        never freed: ``catalogue.db.listen``) and the database connections. For a process
+        that builds apps one after another (the tests, the benches); a server runs one."""
+        if self.search is not None:
+            self.search.close()
+        self.refusals.close()
+        if self.read_log.writer is not None:
+            self.read_log.writer.close()
+        forget_listeners(self.sessions)
+        self.engine.dispose()
 
 
 def _is_authserver_context(bundle: Tillit) -> AppContext:

@@ -8,10 +8,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, false, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from catalogue.access import grant_scope
+from catalogue.db import listens_for
 from catalogue.models import Agency, OAuthClient
 from catalogue.models_access import Grant, active_now
 from catalogue.models_auth import User
@@ -56,18 +57,18 @@ def expire_on_change(sessions: sessionmaker[Session], expire: Callable[[], None]
     """Call ``expire`` after each commit that wrote an agency, a client or a person,
     whichever service, command or page made the change."""
 
-    @event.listens_for(sessions, "after_flush")
+    @listens_for(sessions, "after_flush")
     def _note(session: Session, _context: Any) -> None:
         if not session.info.get(_CHANGED) and any(
             isinstance(obj, _BOUNDING) for obj in (*session.new, *session.dirty, *session.deleted)
         ):
             session.info[_CHANGED] = True
 
-    @event.listens_for(sessions, "after_commit")
+    @listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:
         if session.info.pop(_CHANGED, False):
             expire()
 
-    @event.listens_for(sessions, "after_rollback")
+    @listens_for(sessions, "after_rollback")
     def _rolled_back(session: Session) -> None:
         session.info.pop(_CHANGED, None)

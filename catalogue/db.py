@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from typing import Any
+from typing import Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
@@ -203,6 +204,43 @@ def refresh_statistics(engine: Engine) -> None:
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep their objects loaded after commit and flush only when asked."""
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+# -- session events, taken off again when the app closes --------------------------------
+# SQLAlchemy keeps a session factory's listeners in a process-wide registry keyed
+# (weakly) by the factory's own Session subclass. Every listener we add refers to the
+# app that added it (its indexer, its delivery), and the app holds the factory, which
+# holds that class: the key never dies, so no app is ever freed, however it is closed.
+# A process that builds many apps (the test suite: one per test) grew by ~15,000
+# objects an app, and each full garbage collection took longer (10 s per PostgreSQL
+# test's teardown late in a CI run). So every listener on a factory goes through
+# ``listen`` and ``forget_listeners`` (``Tillit.close``) takes them off.
+_LISTENERS: WeakKeyDictionary[sessionmaker[Session], list[tuple[str, Callable[..., Any]]]] = (
+    WeakKeyDictionary()
+)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def listen(sessions: sessionmaker[Session], identifier: str, fn: Callable[..., Any]) -> None:
+    """``event.listen(sessions, identifier, fn)``, remembered for ``forget_listeners``."""
+    event.listen(sessions, identifier, fn)
+    _LISTENERS.setdefault(sessions, []).append((identifier, fn))
+
+
+def listens_for(sessions: sessionmaker[Session], identifier: str) -> Callable[[_F], _F]:
+    """``listen`` as a decorator (as ``event.listens_for``)."""
+
+    def decorate(fn: _F) -> _F:
+        listen(sessions, identifier, fn)
+        return fn
+
+    return decorate
+
+
+def forget_listeners(sessions: sessionmaker[Session]) -> None:
+    """Take off every listener ``listen`` added to ``sessions``."""
+    for identifier, fn in _LISTENERS.pop(sessions, []):
+        event.remove(sessions, identifier, fn)
 
 
 def levels_in_use(engine: Engine) -> set[str]:

@@ -27,9 +27,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalogue.db import listen
 from catalogue.models import Entry, OutboxEvent
 from search.backend import SearchBackend
 from search.documents import READ_CHUNK, documents_for, iter_documents
@@ -171,9 +172,9 @@ class OutboxIndexer:
     # -- tighten first ------------------------------------------------------------
     def install(self, sessions: sessionmaker[Session]) -> None:
         """Watch the catalogue's sessions for access-label changes (see module doc)."""
-        event.listen(sessions, "after_flush", self._after_flush)
-        event.listen(sessions, "after_commit", self._after_commit)
-        event.listen(sessions, "after_soft_rollback", self._after_rollback)
+        listen(sessions, "after_flush", self._after_flush)
+        listen(sessions, "after_commit", self._after_commit)
+        listen(sessions, "after_soft_rollback", self._after_rollback)
 
     def _after_flush(self, session: Session, _context: Any) -> None:
         changed = [

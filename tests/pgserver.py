@@ -41,9 +41,10 @@ class PostgresServer:
 
     def __init__(self, binaries: Path) -> None:
         self.binaries = binaries
-        # Not under pytest's tmp_path: that is private to root, and the
-        # server runs as the postgres user.
-        self.folder = Path(tempfile.mkdtemp(prefix="tillit-pg-"))
+        # Not under pytest's tmp_path: that is private to root, and the server runs
+        # as the postgres user. Beside it, though: on the RAM disk when the tests' files
+        # are (tests/conftest.py, pytest_configure).
+        self.folder = Path(tempfile.mkdtemp(prefix="tillit-pg-", dir=os.environ.get("PYTEST_DEBUG_TEMPROOT")))
         self.data = self.folder / "data"
         self.port = _free_port()
         self.as_postgres = os.geteuid() == 0

@@ -20,10 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, event, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from catalogue.db import begin_write
+from catalogue.db import begin_write, listens_for
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, AgencyChannel, Entry, Notification, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
@@ -225,16 +225,16 @@ def on_notifications_committed(sessions: sessionmaker[Session], committed: Calla
     a command) waits for ``tillit notifications send``. (After a savepoint rolled
     back, the nudge of the enclosing commit may find nothing to send.)"""
 
-    @event.listens_for(sessions, "after_flush")
+    @listens_for(sessions, "after_flush")
     def _note(session: Session, _context: Any) -> None:
         if not session.info.get(_WRITTEN) and any(isinstance(obj, Notification) for obj in session.new):
             session.info[_WRITTEN] = True
 
-    @event.listens_for(sessions, "after_commit")
+    @listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:
         if session.info.pop(_WRITTEN, False):
             committed()
 
-    @event.listens_for(sessions, "after_rollback")
+    @listens_for(sessions, "after_rollback")
     def _rolled_back(session: Session) -> None:
         session.info.pop(_WRITTEN, None)

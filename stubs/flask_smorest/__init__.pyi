@@ -32,6 +32,10 @@ class Blueprint(flask.Blueprint):
     _docs: dict[str, dict[str, Any]]
     _endpoints: list[str]
     _prepare_doc_cbks: list[Callable[..., dict[str, Any]]]
+    # What Api.register_blueprint calls; api.openapi.Api calls it when the spec is first read.
+    def register_views_in_doc(
+        self, api: Api, app: flask.Flask, spec: APISpec, *, name: str, parameters: Any
+    ) -> None: ...
     def __init__(
         self, name: str, import_name: str, *args: Any, description: str = ..., **kwargs: Any
     ) -> None: ...
@@ -106,6 +110,8 @@ class Blueprint(flask.Blueprint):
 
 class Api:
     spec: APISpec
+    # Not public API: the app init_app was given (api.openapi.Api registers through it).
+    _app: flask.Flask
     #: apispec's marshmallow plugin: custom fields and validators map to OpenAPI through it.
     ma_plugin: MarshmallowPlugin
     config_prefix: str

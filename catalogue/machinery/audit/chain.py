@@ -245,6 +245,9 @@ class GroupWriter(Protocol):
     def write(self, records: Sequence[Record]) -> None:
         """Commit these records as one group, durably, or raise."""
 
+    def close(self) -> None:
+        """Stop (the app closes)."""
+
 
 class ReadLog:
     """Audit events of reads, appended by many request threads and made durable
