@@ -35,12 +35,16 @@ class Unauthorized(Exception):
 
 
 class InsufficientScope(Exception):
-    """403: a valid token that lacks the scope."""
+    """403: a valid token that lacks the scope (or every one of the scopes, any of which
+    would do); ``scope`` is them space-separated, as ``WWW-Authenticate`` names them."""
 
-    def __init__(self, scope: str) -> None:
-        super().__init__(scope)
-        self.scope = scope
-        self.detail = f"This operation needs the {scope} scope."
+    def __init__(self, *scopes: str) -> None:
+        super().__init__(*scopes)
+        self.scope = " ".join(scopes)
+        if len(scopes) == 1:
+            self.detail = f"This operation needs the {scopes[0]} scope."
+        else:
+            self.detail = f"This operation needs one of the scopes {', '.join(scopes)}."
 
 
 #: Identities built from tokens of this server, by (token, address), with the
@@ -135,8 +139,11 @@ def init_federation(app: Flask) -> None:
     tillit(app).federation = Federation(issuers, outbound) if issuers else None
 
 
-def require_scope(scope: str) -> Callable[[F], F]:
-    """The HTTP edge's only rule: the scope is present. The services decide the rest."""
+def require_scope(*scopes: str) -> Callable[[F], F]:
+    """The HTTP edge's only rule: the scope is present (one of ``scopes``, any of which
+    will do). The services decide the rest."""
+    if not scopes:
+        raise ValueError("require_scope needs a scope.")
 
     def decorator(view: F) -> F:
         @wraps(view)
@@ -144,11 +151,11 @@ def require_scope(scope: str) -> Callable[[F], F]:
             identity = current_identity()
             if identity.kind == "anonymous":
                 raise Unauthorized("This operation needs an access token.", error=None)
-            if not identity.has_scope(scope):
-                raise InsufficientScope(scope)
+            if not any(identity.has_scope(s) for s in scopes):
+                raise InsufficientScope(*scopes)
             return view(*args, **kwargs)
 
-        setattr(wrapper, REQUIRED_SCOPE, scope)
+        setattr(wrapper, REQUIRED_SCOPE, scopes)
         return cast(F, wrapper)
 
     return decorator

@@ -37,7 +37,7 @@ from werkzeug.routing import Map
 from api.auth import REQUIRED_SCOPE
 from api.problems import PROBLEM
 from catalogue.shapes import LANGUAGES, LengthThen, non_empty_language_map, unique_themes
-from security.identity import ACTION_SCOPES, ADMIN, AUDIT, REVIEW, WRITE
+from security.identity import ACTION_SCOPES, ADMIN, AUDIT, REQUEST, REVIEW, WRITE
 from security.levels import READ_SCOPE_PREFIX, ClassificationScheme
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,6 +102,7 @@ ACTION_SCOPE_TEXT = {
     REVIEW: "Decide classification reviews (a person's token only)",
     AUDIT: "Read the audit log",
     ADMIN: "Manage agencies and clients",
+    REQUEST: "Ask other agencies for access on your agency's behalf, and follow its requests and grants",
 }
 
 
@@ -185,7 +186,8 @@ class Blueprint(flask_smorest.Blueprint):
         statuses = {401, 503, *facts["problems"]}
         if facts["scope"]:
             statuses |= {403}
-            doc["security"] = [{"oauth2": [facts["scope"]]}]
+            # Alternatives: any one of the scopes will do (OpenAPI's list of requirements).
+            doc["security"] = [{"oauth2": [scope]} for scope in facts["scope"]]
         else:
             doc["security"] = [{}, {"oauth2": []}]
         if "requestBody" in doc:

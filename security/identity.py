@@ -12,7 +12,10 @@ WRITE = "catalogue:write"
 REVIEW = "catalogue:review"
 AUDIT = "catalogue:audit"
 ADMIN = "catalogue:admin"
-ACTION_SCOPES = (WRITE, REVIEW, AUDIT, ADMIN)
+#: Ask other agencies for access on the caller's own agency's behalf, and follow its
+#: requests and grants (an agency's developers), without registering or editing entries.
+REQUEST = "catalogue:request"
+ACTION_SCOPES = (WRITE, REVIEW, AUDIT, ADMIN, REQUEST)
 #: Scopes only a person may hold: a client acting on its own (client_credentials)
 #: never gets them, so one holder of two client secrets cannot be both pairs of eyes.
 PERSON_SCOPES = frozenset({REVIEW})

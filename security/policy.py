@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from security.identity import ADMIN, AUDIT, REVIEW, WRITE, Identity
+from security.identity import ADMIN, AUDIT, REQUEST, REVIEW, WRITE, Identity
 
 DRAFT = "draft"
 IN_REVIEW = "in_review"
@@ -183,16 +183,17 @@ def can_audit(identity: Identity) -> bool:
 
 def can_request_access(identity: Identity) -> bool:
     """May the caller ask another agency for access, on its own agency's behalf? A data
-    owner (write scope), a person or a client (automated renewals), of an agency."""
-    return identity.agency is not None and identity.has_scope(WRITE)
+    owner (write scope) or a developer (request scope), a person or a client (automated
+    renewals), of an agency."""
+    return identity.agency is not None and (identity.has_scope(WRITE) or identity.has_scope(REQUEST))
 
 
 def can_follow_access(identity: Identity, agency: str) -> bool:
     """May the caller follow the access requests and grants of ``agency`` (asked by it or
-    given by it): its data owners, security officers and auditors, or the system? Each
+    given by it): its data owners, developers, security officers and auditors, or the system? Each
     request or grant is then shown only with an entry the caller may list (``can_list``)."""
     own = identity.agency is not None and identity.agency == agency
-    return identity.is_system or (own and any(identity.has_scope(s) for s in (WRITE, REVIEW, AUDIT)))
+    return identity.is_system or (own and any(identity.has_scope(s) for s in (WRITE, REQUEST, REVIEW, AUDIT)))
 
 
 def can_decide_access(identity: Identity, facts: EntryFacts) -> bool:

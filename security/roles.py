@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from security.identity import ADMIN, AUDIT, REVIEW, WRITE
+from security.identity import ADMIN, AUDIT, REQUEST, REVIEW, WRITE
 
 ROLE_SCOPES: dict[str, str] = {
     "data_owner": WRITE,
     "security_officer": REVIEW,
     "auditor": AUDIT,
     "admin": ADMIN,
+    "developer": REQUEST,
 }
 ROLES = tuple(ROLE_SCOPES)
 

@@ -152,7 +152,7 @@ DEMO_PEOPLE = (
     ("Data owner", "lisa.owner", "Lisa Lind", "202100-4888", ("data_owner",)),
     ("Security officer", "sven.officer", "Sven Sjöberg", "202100-4888", ("security_officer",)),
     ("Auditor", "ada.auditor", "Ada Ek", "202100-5448", ("auditor",)),
-    ("Developer", "ola.developer", "Ola Nordmann", "974761076", ()),
+    ("Developer", "ola.developer", "Ola Nordmann", "974761076", ("developer",)),
 )  # fmt: skip
 
 

@@ -29,7 +29,7 @@ from catalogue.services.common import make_etag, variant_etag
 from catalogue.services.grants import EXPORT_FORMATS, GrantView
 from catalogue.shapes import LegalBasisSchema, element_keys
 from catalogue.timestamps import Timestamp
-from security.identity import REVIEW, WRITE
+from security.identity import REQUEST, REVIEW, WRITE
 
 requests_blp = Blueprint(
     "access_requests",
@@ -274,7 +274,7 @@ def _grant_response(view: GrantView) -> Response:
 
 # -- requests -----------------------------------------------------------------
 @requests_blp.route("", methods=["POST"])
-@require_scope(WRITE)
+@require_scope(WRITE, REQUEST)
 @requests_blp.arguments(AccessRequestCreateSchema)
 @requests_blp.alt_response(201, schema=AccessRequestSchema, description="The submitted request.")
 @etag("answer")
@@ -339,7 +339,7 @@ def decide_request(data: dict[str, Any], request_id: str) -> Any:
 
 
 @requests_blp.route("/<request_id>/withdraw", methods=["POST"])
-@require_scope(WRITE)
+@require_scope(WRITE, REQUEST)
 @requests_blp.arguments(AccessReasonSchema)
 @requests_blp.alt_response(200, schema=AccessRequestSchema, description="The withdrawn request.")
 @etag("answer")
@@ -352,7 +352,7 @@ def withdraw_request(data: dict[str, Any], request_id: str) -> Any:
 
 
 @requests_blp.route("/<request_id>/renew", methods=["POST"])
-@require_scope(WRITE)
+@require_scope(WRITE, REQUEST)
 @requests_blp.alt_response(201, schema=AccessRequestSchema, description="The new request.")
 @etag("answer")
 @problems(403, 409)

@@ -23,13 +23,14 @@ from api.wiring import db, services, tillit
 from catalogue.errors import PermissionDenied
 from catalogue.models import Agency
 from catalogue.models_auth import User
-from security.identity import AUDIT, REVIEW, WRITE
+from security.identity import AUDIT, REQUEST, REVIEW, WRITE
 
 ROLE_LABELS = {
     "data_owner": lazy_gettext("Data owner"),
     "security_officer": lazy_gettext("Security officer"),
     "auditor": lazy_gettext("Auditor"),
     "admin": lazy_gettext("Administrator"),
+    "developer": lazy_gettext("Developer"),
 }
 KIND_LABELS = {
     "review.requested": lazy_gettext("A review waits for a decision"),
@@ -47,9 +48,9 @@ NAV = (
     ("web.my_entries", lazy_gettext("My agency's entries"), (WRITE,)),
     ("web.review_queue", lazy_gettext("Review queue"), (REVIEW,)),
     ("web.audit_log", lazy_gettext("Audit log"), (AUDIT,)),
-    ("web.my_access_requests", lazy_gettext("My agency's access requests"), (WRITE,)),
+    ("web.my_access_requests", lazy_gettext("My agency's access requests"), (WRITE, REQUEST)),
     ("web.access_queue", lazy_gettext("Requests to my agency"), (REVIEW,)),
-    ("web.grants", lazy_gettext("Grants register"), (WRITE, REVIEW, AUDIT)),
+    ("web.grants", lazy_gettext("Grants register"), (WRITE, REQUEST, REVIEW, AUDIT)),
 )
 
 

@@ -132,7 +132,9 @@ class RequestViews:
     ) -> Page[RequestView]:
         """The caller's agency's requests (``incoming``: those made to it, the officers' queue)."""
         if identity.agency is None or not policy.can_follow_access(identity, identity.agency):
-            raise PermissionDenied("Access requests are for an agency's data owners, officers and auditors.")
+            raise PermissionDenied(
+                "Access requests are for an agency's data owners, developers, officers and auditors."
+            )
         rf = policy.read_filter(identity)
         per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
         if rf.matches_nothing:

@@ -133,7 +133,9 @@ class GrantService:
         """The caller's agency's grants: ``given`` (of its entries), ``received``, or both."""
         agency = identity.agency
         if agency is None or not policy.can_follow_access(identity, agency):
-            raise PermissionDenied("Grants are for an agency's data owners, officers and auditors.")
+            raise PermissionDenied(
+                "Grants are for an agency's data owners, developers, officers and auditors."
+            )
         rf = policy.read_filter(identity)
         per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
         if rf.matches_nothing:

@@ -13,7 +13,8 @@ from flask import Flask
 
 from authserver.services.clients import ClientService
 from authserver.services.users import UserService
-from security.identity import ADMIN, AUDIT, REVIEW, WRITE, system_identity
+from security.identity import system_identity
+from security.roles import ROLE_SCOPES
 from tests.agencies import SKATTEVERKET
 
 PASSWORD = "correct horse battery staple"
@@ -128,7 +129,7 @@ def full_login(client, creds, **login_kw) -> dict[str, Any]:
     return dict(r.json)
 
 
-ROLE_OF_SCOPE = {WRITE: "data_owner", REVIEW: "security_officer", AUDIT: "auditor", ADMIN: "admin"}
+ROLE_OF_SCOPE = {scope: role for role, scope in ROLE_SCOPES.items()}
 
 
 def person_token(app: Flask, *, agency: str, clearance: str | None, scopes: list[str]) -> str:
