@@ -5,6 +5,7 @@ newest head asked for and never moves back."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,20 +24,12 @@ from catalogue.machinery.audit.chain import (
 )
 from catalogue.machinery.audit.writer import _Anchoring
 from catalogue.models import AuditEvent
-from security.identity import Identity
+from tests.integration.test_audit_chain_keys import READER as CHAIN_READER
 
 pytestmark = pytest.mark.both_databases
 
-READER = Identity(
-    kind="client",
-    subject="client:reader",
-    agency="974761076",
-    scopes=frozenset(),
-    clearance="sensitive",
-    readable_levels=frozenset(),
-    client_id="reader",
-    address="2001:db8::7",
-)
+#: The chain keys test's reader, from an IPv6 address (the column stores either).
+READER = replace(CHAIN_READER, address="2001:db8::7")
 ENTRY = AuditedRef("5d0c3f9e-55a1-4c3e-9c87-0f6a3b3e1a11", "202100-5448", "sensitive")
 
 

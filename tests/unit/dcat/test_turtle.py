@@ -108,23 +108,36 @@ _literal = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(0, 6),
-            st.sampled_from([DCTERMS.title, DCTERMS.relation, RDF.type, DCAT.distribution]),
-            st.one_of(_literal, _iri, st.integers(0, 6)),
-            st.booleans(),
-        ),
-        max_size=25,
-    )
+#: Statements over seven blank nodes and seven IRIs: (subject, predicate, object, whether the
+#: subject is the IRI); an integer object is a blank node. Read by :func:`statements_of`.
+STATEMENTS = st.lists(
+    st.tuples(
+        st.integers(0, 6),
+        st.sampled_from([DCTERMS.title, DCTERMS.relation, RDF.type, DCAT.distribution]),
+        st.one_of(_literal, _iri, st.integers(0, 6)),
+        st.booleans(),
+    ),
+    max_size=25,
 )
-def test_any_graph_round_trips(statements):
+
+
+def statements_of(drawn: list) -> list[tuple]:
+    """The (subject, predicate, object) statements a draw of :data:`STATEMENTS` stands for."""
     nodes = [BNode() for _ in range(7)]
+    return [
+        (
+            URIRef(f"https://x.example/s{subject}") if iri_subject else nodes[subject],
+            predicate,
+            nodes[obj] if isinstance(obj, int) else obj,
+        )
+        for subject, predicate, obj, iri_subject in drawn
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(STATEMENTS)
+def test_any_graph_round_trips(statements):
     graph = Graph()
-    for subject, predicate, obj, iri_subject in statements:
-        s = URIRef(f"https://x.example/s{subject}") if iri_subject else nodes[subject]
-        o = nodes[obj] if isinstance(obj, int) else obj
-        graph.add((s, predicate, o))
+    for statement in statements_of(statements):
+        graph.add(statement)
     _round_trip(graph)
