@@ -209,4 +209,6 @@ def my_entries() -> Any:
         page=page,
         status=status or "",
         statuses=STATUS_LABELS,
+        # Offered only to whom the service would let register one (a developer reads here).
+        may_register=identity.agency is not None and policy.can_create(identity, identity.agency),
     )

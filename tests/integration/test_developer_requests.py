@@ -111,6 +111,9 @@ def test_a_signed_in_developer_finds_the_link_sends_the_form_and_follows_it(clie
     assert "Utvecklare" in html  # the header names the role
     assert 'href="/access/requests"' in html  # "My agency's access requests" in the header
     assert 'href="/work/mine"' not in html  # no data owner's pages
+    # The agency's entries are readable there, but registering is not offered.
+    mine = client.get("/work/mine", headers=HTML).get_data(as_text=True)
+    assert "/work/new/dataset" not in mine and "/work/new/api" not in mine
     form_page = client.get(f"/entries/{entry['id']}/request-access", headers=HTML)
     system = register_client(app, SKATTEETATEN, ["catalogue:read:public"])
     sent = client.post(
