@@ -7,7 +7,7 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import MetaData, create_engine, event, inspect, text
+from sqlalchemy import MetaData, bindparam, create_engine, event, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -154,6 +154,13 @@ class PreparedInsert:
             cursor.executemany(sql, values)
         finally:
             cursor.close()
+
+
+def json_values(name: str) -> Any:
+    """The values of a JSON array given as the one parameter ``name``, as a subquery for
+    ``IN`` (SQLite's ``json_each``): a statement compiled once for any count of values,
+    where an expanding ``IN`` is compiled again for each count (``Prepared`` lookups)."""
+    return select(func.json_each(bindparam(name)).table_valued("value").c.value)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, false, func, or_,
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from catalogue.db import Prepared, statement_alone
+from catalogue.db import Prepared, json_values, statement_alone
 from catalogue.machinery.readpath.lru import LRUCache
 from catalogue.models import CatalogueVersion, Entry, EntryTheme, facts_of
 from security.policy import EntryFacts, ReadFilter
@@ -77,9 +77,7 @@ HEAD_BY_ID = Prepared(select(*HEAD_COLUMNS).where(_T.c.id == bindparam("id")))
 HEADS_BY_IDS = select(*HEAD_COLUMNS).where(_T.c.id.in_(bindparam("ids", expanding=True)))
 #: The same heads as one row, the ids given as one JSON array (SQLite; see ``heads_by_ids``).
 HEADS_BY_IDS_JSON = Prepared(
-    select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(
-        _T.c.id.in_(select(func.json_each(bindparam("ids")).table_valued("value").c.value))
-    )
+    select(func.json_group_array(func.json_array(*HEAD_COLUMNS))).where(_T.c.id.in_(json_values("ids")))
 )
 
 

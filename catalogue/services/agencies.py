@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalogue.db import Prepared
+from catalogue.db import Prepared, json_values
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.models import Agency, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
@@ -48,7 +48,7 @@ _A = Agency.__table__
 #: every search with a publisher facet names its agencies with it.
 LABELS_JSON = Prepared(
     select(func.json_group_array(func.json_array(_A.c.orgnr, _A.c.country, func.json(_A.c.name)))).where(
-        _A.c.orgnr.in_(select(func.json_each(bindparam("orgnrs")).table_valued("value").c.value))
+        _A.c.orgnr.in_(json_values("orgnrs"))
     )
 )
 
