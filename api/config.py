@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Config
 
+from authserver.services.tokens import FAMILY_LIFETIME
+
 DEFAULTS: dict[str, Any] = {
     # Folder for the embedded default: SQLite file, search index, signing keys.
     "INSTANCE_PATH": "instance",
@@ -136,6 +138,9 @@ DEFAULTS: dict[str, Any] = {
     # without a page, and this many seconds after sign-in whatever the use.
     "WEB_SESSION_IDLE_SECONDS": 30 * 60,
     "WEB_SESSION_MAX_SECONDS": 8 * 3600,
+    # A person's refresh-token family (one sign-in through an app) is refused this many
+    # seconds after the sign-in, however often it is refreshed (authserver/services/tokens.py).
+    "REFRESH_FAMILY_MAX_SECONDS": int(FAMILY_LIFETIME.total_seconds()),
 }
 
 
@@ -172,6 +177,12 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ValueError("TILLIT_HEAD_CACHE_SECONDS must be between 0 and 3600.")
     if not isinstance(config["ACCESS_FOUR_EYES"], bool):
         raise ValueError("TILLIT_ACCESS_FOUR_EYES must be true or false.")
+    try:
+        family = int(config["REFRESH_FAMILY_MAX_SECONDS"])
+    except (TypeError, ValueError):
+        raise ValueError("TILLIT_REFRESH_FAMILY_MAX_SECONDS must be a whole number of seconds.") from None
+    if not 60 <= family <= 366 * 86400:
+        raise ValueError("TILLIT_REFRESH_FAMILY_MAX_SECONDS must be between 60 and 31622400 (366 days).")
     lifetime = int(config["ACCESS_TOKEN_LIFETIME"])
     if not 0 < lifetime <= 300:
         raise ValueError("TILLIT_ACCESS_TOKEN_LIFETIME must be between 1 and 300 seconds.")

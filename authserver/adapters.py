@@ -121,6 +121,8 @@ class CodeRecord:
         self.code_challenge = row.code_challenge
         self.code_challenge_method = row.code_challenge_method
         self.family_id = row.family_id
+        #: Its exchange is the sign-in that starts the family.
+        self.family_started = None
 
     def get_redirect_uri(self) -> str:
         return self.row.redirect_uri
@@ -130,9 +132,12 @@ class CodeRecord:
 
 
 class RefreshRecord:
-    def __init__(self, row: RefreshToken) -> None:
+    def __init__(self, row: RefreshToken, family_key: str | None = None) -> None:
         self.row = row
         self.family_id = row.family_id
+        self.family_started = row.family_started
+        #: The family key of the token presented (None for one issued before keys).
+        self.family_key = family_key
 
     def check_client(self, client: Client) -> bool:
         return self.row.client_id == client.get_client_id()

@@ -8,6 +8,7 @@ this protocol, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Protocol, cast
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -51,4 +52,5 @@ def oauth_server() -> AuthorizationServer:
 
 def token_service() -> TokenService:
     """Tokens of this request's session; a revocation also reaches the in-memory deny-list."""
-    return TokenService(g.db, on_revoke=tillit().deny_list.add)
+    lifetime = timedelta(seconds=int(current_app.config["REFRESH_FAMILY_MAX_SECONDS"]))
+    return TokenService(g.db, on_revoke=tillit().deny_list.add, family_lifetime=lifetime)

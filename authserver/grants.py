@@ -3,7 +3,8 @@
 - ``client_credentials`` for agency systems;
 - ``authorization_code`` with PKCE (S256 only, required for every client, confidential
   ones included) for people;
-- ``refresh_token``: rotating refresh tokens in families (a reused one revokes its family).
+- ``refresh_token``: rotating refresh tokens in families (a reused one revokes its family),
+  each family bounded by an absolute lifetime from its sign-in (``TokenService``).
 
 Access tokens are RFC 9068 JWTs signed by the newest key in the key store;
 refresh tokens are stored, hashed, by ``TokenService``.
@@ -36,7 +37,7 @@ from authserver.adapters import (
     person_scope,
 )
 from authserver.context import token_service
-from authserver.services.tokens import new_secret
+from authserver.services.tokens import family_key_of, family_token, new_secret
 from catalogue.access import GRANT_SCOPE_PREFIX
 from catalogue.db import begin_write
 from catalogue.services.grants import remember_tokens
@@ -129,6 +130,13 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
                 raise
         return super().create_authorization_response(redirect_uri, grant_user)
 
+    def generate_token(self, *, include_refresh_token: bool = True, **kwargs: Any) -> dict[str, Any]:
+        token: dict[str, Any] = super().generate_token(include_refresh_token=False, **kwargs)
+        if include_refresh_token:
+            # The exchange starts a family: its refresh token carries a new family key.
+            token["refresh_token"] = family_token(new_secret())
+        return token
+
     def save_authorization_code(self, code: str, request: Any) -> None:
         data = request.payload.data
         token_service().save_code(
@@ -158,7 +166,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Auth
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshRecord | None:
         row = token_service().use_refresh(refresh_token, self.request.client.get_client_id())
-        return RefreshRecord(row) if row else None
+        return RefreshRecord(row, family_key_of(refresh_token)) if row else None
 
     def authenticate_user(self, refresh_token: RefreshRecord) -> Person:
         person = find_person(refresh_token.row.user_id)
@@ -172,7 +180,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # Auth
         scope = person_scope(self.request.client, user, requested)
         if not token_service().rotate(refresh_token.row):
             raise InvalidGrantError("The refresh token was used already.")
-        token: dict[str, Any] = self.generate_token(user=user, scope=scope, include_refresh_token=True)
+        token: dict[str, Any] = self.generate_token(user=user, scope=scope, include_refresh_token=False)
+        # A family issued before keys gets one for its next tokens.
+        token["refresh_token"] = family_token(refresh_token.family_key or new_secret())
         return token
 
     def revoke_old_credential(self, refresh_token: RefreshRecord) -> None:
@@ -184,7 +194,8 @@ class TokenGenerator(JWTBearerTokenGenerator):  # type: ignore[misc]  # Authlib 
         super().__init__(
             issuer=issuer,
             alg=SIGNING_ALG,
-            refresh_token_generator=lambda client, grant_type, user, scope: new_secret(),
+            # None: the grants mint refresh tokens, in their family (``family_token``).
+            refresh_token_generator=None,
             expires_generator=lambda client, grant_type: lifetime,
         )
         self.keys = keys
@@ -211,6 +222,7 @@ def save_token(token: dict[str, Any], request: Any) -> None:
     token_service().issue_refresh(
         refresh,
         family_id=parent.family_id,
+        family_started=parent.family_started,
         client_id=request.client.get_client_id(),
         user_id=request.user.get_user_id(),
         scope=token.get("scope", ""),

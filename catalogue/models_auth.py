@@ -77,6 +77,10 @@ class RefreshToken(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     family_id: Mapped[str] = mapped_column(String(36), index=True)
+    #: When the sign-in that started the family happened: its absolute lifetime runs from it.
+    family_started: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Digest of the family's key, which each of its tokens carries (None before keys).
+    family_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     scope: Mapped[str] = mapped_column(Text)

@@ -18,9 +18,10 @@ def tokens() -> None:
 @tokens.command("purge-expired")
 def tokens_purge_expired() -> None:
     """Delete the token state nothing needs any more (run daily): expired deny-list rows,
-    spent client assertions and tokens remembered for access grants; and authorization
+    spent client assertions and tokens remembered for access grants; authorization
     codes and refresh tokens a family at a time, once the family's newest expired more
-    than a day ago (a family with a live token keeps them all: they detect a replay).
+    than a day ago; and a live family's rotated-out refresh tokens that expired more than
+    a day ago (a replay of one is still detected by the family key it carries).
 
     Shows its progress on standard error and prints how many of each kind went."""
     progress = click.progressbar(

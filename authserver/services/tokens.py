@@ -1,6 +1,22 @@
 """State of the authorization server: codes, refresh-token families, the jti
 deny-list and spent client assertions. Secrets are stored as SHA-256 digests.
 
+A family is what one sign-in (an authorization code's exchange) starts: its refresh
+token, and each rotation's. It lives at most ``family_lifetime`` from that sign-in
+(``TILLIT_REFRESH_FAMILY_MAX_SECONDS``, default ``FAMILY_LIFETIME``), however often it is
+refreshed: after it a refresh is refused (``invalid_grant``) and the person signs in
+again, as RFC 9700 (4.14.2) and the absolute lifetimes of Keycloak, Okta and Auth0 bound
+a rotating family. Each token is also refused ``REFRESH_LIFETIME`` after it was issued
+(idle), and none is issued to expire after its family. Only people get refresh tokens
+(``authorization_code``); a machine client asks for a new access token with its own
+credentials (``client_credentials``) and has no family.
+
+A refresh token is ``<family key>.<secret>``: every token of a family carries the
+family's key, a random secret stored only as a digest (``family_key_hash``). So a rotated
+token is recognised as its family's even once its own row is gone, and presenting it
+still revokes the family (``use_refresh``). Tokens issued before the key existed (no
+dot) are found by their own row only.
+
 ``purge_expired`` (``tillit tokens purge-expired``, run daily) deletes what no token needs
 any more. A deny-list row, a spent assertion or a grant's remembered token goes once it
 has expired: what it stood for is refused as expired anyway. Codes and refresh tokens go
@@ -8,10 +24,13 @@ a family at a time (a code and every refresh token its exchange and their rotati
 issued), once the newest of them expired more than ``FAMILY_RETENTION`` ago. While a
 family has a live token, its spent code and rotated refresh tokens are what detects a
 replay (``take_code``, ``use_refresh``: a stolen copy presented after the holder moved
-on revokes the family), so they stay, however old; a revoked family's tokens are refused
-as revoked, then as expired, and go with the rest. The retention keeps a dead family
-for a day of questions (which client, which person) and covers clocks that differ
-between hosts."""
+on revokes the family). A rotated token that carries its family's key is recognised by
+that key instead, so its row goes once it expired more than ``FAMILY_RETENTION`` ago,
+live family or not (its access token, which a revoked family must deny, expired long
+before); a rotated token without a key keeps its row while its family lives. A revoked
+family's tokens are refused as revoked, then as expired, and go with the rest. The
+retention keeps a dead family for a day of questions (which client, which person) and
+covers clocks that differ between hosts."""
 
 from __future__ import annotations
 
@@ -20,7 +39,7 @@ import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Delete, delete, select, union, update
+from sqlalchemy import Delete, and_, delete, or_, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +50,9 @@ from catalogue.services.grants import prune_expired_tokens
 
 CODE_LIFETIME = timedelta(minutes=2)
 REFRESH_LIFETIME = timedelta(hours=8)
+#: How long a family lives from its sign-in, however often it is refreshed: the default of
+#: ``TILLIT_REFRESH_FAMILY_MAX_SECONDS`` (api/config.py).
+FAMILY_LIFETIME = timedelta(days=30)
 #: How long a family of codes and refresh tokens is kept after the newest of them expired.
 FAMILY_RETENTION = timedelta(days=1)
 #: What ``purge_expired`` deletes, kind by kind (table names), in this order.
@@ -51,11 +73,28 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def family_token(family_key: str) -> str:
+    """A new refresh token of the family whose key is ``family_key`` (the module's docstring)."""
+    return f"{family_key}.{new_secret()}"
+
+
+def family_key_of(token: str) -> str | None:
+    """The family key a refresh token carries; None for a token issued before keys."""
+    key, dot, secret = token.partition(".")
+    return key if dot and key and secret else None
+
+
 class TokenService:
-    def __init__(self, session: Session, on_revoke: Callable[[str, int], None] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        on_revoke: Callable[[str, int], None] | None = None,
+        family_lifetime: timedelta = FAMILY_LIFETIME,
+    ) -> None:
         self.session = session
         #: Told of each access token revoked here (the in-memory deny-list).
         self.on_revoke = on_revoke or (lambda jti, exp: None)
+        self.family_lifetime = family_lifetime
 
     # -- the jti deny-list ----------------------------------------------------
     def revoke_access(self, jti: str, expires_at: int) -> None:
@@ -98,7 +137,14 @@ class TokenService:
                 )
             ),
             "oauth_refresh_tokens": lambda: self._deleted(
-                delete(RefreshToken).where(RefreshToken.expires < cutoff, RefreshToken.family_id.not_in(kept))
+                delete(RefreshToken).where(
+                    RefreshToken.expires < cutoff,
+                    or_(
+                        RefreshToken.family_id.not_in(kept),
+                        # Rotated out of a live family: its key still detects a replay.
+                        and_(RefreshToken.used.is_(True), RefreshToken.family_key_hash.is_not(None)),
+                    ),
+                )
             ),
         }
         pruned: dict[str, int] = {}
@@ -169,17 +215,33 @@ class TokenService:
 
     # -- refresh tokens -------------------------------------------------------
     def issue_refresh(
-        self, token: str, *, family_id: str, client_id: str, user_id: str, scope: str, access_jti: str | None
+        self,
+        token: str,
+        *,
+        family_id: str,
+        family_started: datetime | None,
+        client_id: str,
+        user_id: str,
+        scope: str,
+        access_jti: str | None,
     ) -> None:
+        """Store ``token`` in its family; ``family_started`` None starts the family now (a
+        sign-in). It expires ``REFRESH_LIFETIME`` from now, or with its family if sooner."""
+        now = utcnow()
+        started = family_started or now
+        key = family_key_of(token)
         self.session.add(
             RefreshToken(
                 token_hash=digest(token),
                 family_id=family_id,
+                family_started=started,
+                family_key_hash=digest(key) if key else None,
                 client_id=client_id,
                 user_id=user_id,
                 scope=scope,
                 access_jti=access_jti,
-                expires=utcnow() + REFRESH_LIFETIME,
+                issued=now,
+                expires=min(now + REFRESH_LIFETIME, started + self.family_lifetime),
                 used=False,
                 revoked=False,
             )
@@ -187,18 +249,28 @@ class TokenService:
         self.session.commit()
 
     def find_refresh(self, token: str) -> RefreshToken | None:
-        return self.session.get(RefreshToken, digest(token))
+        """The token's row; for a rotated token whose row was purged, a row of its family
+        (found by the family key it carries), so that it still names the family."""
+        row = self.session.get(RefreshToken, digest(token))
+        key = family_key_of(token)
+        if row is not None or key is None:
+            return row
+        return self.session.scalars(
+            select(RefreshToken).where(RefreshToken.family_key_hash == digest(key)).limit(1)
+        ).first()
 
     def use_refresh(self, token: str, client_id: str) -> RefreshToken | None:
         """The live refresh token, or None. Presenting a rotated (used) one is reuse:
-        someone holds a stolen copy, so the whole family is revoked."""
+        someone holds a stolen copy, so the whole family is revoked. Refused (None) past
+        its own expiry or its family's lifetime."""
         row = self.find_refresh(token)
         if row is None or row.client_id != client_id:
             return None
-        if row.used or row.revoked:
+        if row.used or row.revoked or row.token_hash != digest(token):
             self.revoke_family(row.family_id)
             return None
-        if row.expires < utcnow():
+        now = utcnow()
+        if row.expires < now or row.family_started + self.family_lifetime <= now:
             return None
         return row
 
