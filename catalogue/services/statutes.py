@@ -23,7 +23,7 @@ the entry committed first (docs/statutes.md).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -34,11 +34,12 @@ from catalogue.legal import JURISDICTIONS, LegalReferenceError, normalise_refere
 from catalogue.models import Entry, LegalBasis, OutboxEvent, Statute, utcnow
 from catalogue.ports import AuditTrail, Indexer, NullIndexer
 from catalogue.services.common import MAX_PER_PAGE, Page, check_etag, make_etag
-from catalogue.statutes import StatuteLabel, StatuteNames, check_records, keys, label
+from catalogue.statutes import StatuteLabel, StatuteNames, check_records, citations, keys, label
 from security import policy
 from security.identity import Identity
 
 NOT_FOUND = "No statute with that reference in the register."
+T = TypeVar("T")
 _FIELDS = ("names", "short_names", "url", "note", "source")
 
 
@@ -93,6 +94,21 @@ class StatuteService:
             if shown is not None:
                 found[(jurisdiction, reference)] = shown
         return found
+
+    def name_bases(self, identity: Identity, bodies: T, lang: str | None) -> T:
+        """``bodies`` (any JSON-like value) with ``statute`` (``StatuteLabel.as_json``) beside
+        the reference of each legal basis in them (``citations``) the register knows, for a
+        reader of ``lang``, in one query: what the API's responses (``api.resources.
+        statute_names``) and ``tillit access``'s JSON lines name statutes with."""
+        found = citations(bodies)
+        if not found:
+            return bodies
+        shown = self.labels(identity, dict.fromkeys((c["jurisdiction"], c["reference"]) for c in found), lang)
+        for basis in found:
+            named = shown.get((basis["jurisdiction"], basis["reference"]))
+            if named is not None and isinstance(basis, dict):
+                basis["statute"] = named.as_json()
+        return bodies
 
     def create(self, identity: Identity, data: dict[str, Any]) -> Statute:
         """Add a statute (admin only); Conflict if the register has it already."""
