@@ -5,8 +5,9 @@ A family is what one sign-in (an authorization code's exchange) starts: its refr
 token, and each rotation's. It lives at most ``family_lifetime`` from that sign-in
 (``TILLIT_REFRESH_FAMILY_MAX_SECONDS``, default ``FAMILY_LIFETIME``), however often it is
 refreshed: after it a refresh is refused (``invalid_grant``) and the person signs in
-again, as RFC 9700 (4.14.2) and the absolute lifetimes of Keycloak, Okta and Auth0 bound
-a rotating family. Each token is also refused ``REFRESH_LIFETIME`` after it was issued
+again: the bound Keycloak ("SSO Session Max"), Okta and Auth0 ("absolute lifetime") put on
+a rotating family (RFC 6749 leaves lifetimes to the server; RFC 9700, 4.14.2, adds expiry
+after inactivity). Each token is also refused ``REFRESH_LIFETIME`` after it was issued
 (idle), and none is issued to expire after its family. Only people get refresh tokens
 (``authorization_code``); a machine client asks for a new access token with its own
 credentials (``client_credentials``) and has no family.
