@@ -70,6 +70,7 @@ from search.documents import (
 )
 from search.freshness import CommitWord, Freshness
 from search.query import Clause, ParsedQuery, Prefix, Term, parse
+from search.result_cache import DEFAULT_SIZE, ViewCache
 from search.snippets import SUMMARY_GROUPS, Highlighter
 from security.policy import RETIRED, STATUSES, ReadFilter
 
@@ -231,9 +232,11 @@ class EmbeddedBackend:
         *,
         writer_heap: int = WRITER_HEAP,
         refresh: float = DEFAULT_REFRESH,
+        cache_size: int = DEFAULT_SIZE,
     ) -> None:
         """``refresh``: seconds a reader may go on with its view of the index after
-        another process committed documents (never after one removed some)."""
+        another process committed documents (never after one removed some);
+        ``cache_size``: answers kept for the current view (search/result_cache.py)."""
         self.folder = Path(instance_path)
         self.path = self.folder / INDEX_DIR
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -250,7 +253,10 @@ class EmbeddedBackend:
         self.analyzers = _analyzers()
         self.index = self._open_index()
         self.commits = CommitWord(self.folder)
-        self._fresh = Freshness(self.commits, self.index.reload, refresh)
+        #: Moves after every reload: the view of the index a searcher reads.
+        self._view = 0
+        self.answers: ViewCache[tuple[ReadFilter, SearchQuery], SearchResult] = ViewCache(cache_size)
+        self._fresh = Freshness(self.commits, self._reload, refresh)
 
     # -- lifecycle --------------------------------------------------------------
     def _open_index(self) -> tantivy.Index:
@@ -331,6 +337,10 @@ class EmbeddedBackend:
         if self._lock_fh is not None:
             self._lock_fh.close()
             self._lock_fh = None
+
+    def _reload(self) -> None:
+        self.index.reload()
+        self._view += 1  # after the reload: a view number never names older documents
 
     def refresh(self) -> None:
         """See every commit made so far, at once."""
@@ -476,9 +486,16 @@ class EmbeddedBackend:
     def search(self, read_filter: ReadFilter, query: SearchQuery) -> SearchResult:
         if read_filter.matches_nothing:
             return SearchResult.empty()
-        parsed = parse(query.text)
         self._fresh.check()
-        searcher = self.index.searcher()
+        view = self._view  # before the searcher opens (search/result_cache.py)
+        return self.answers.get_or_compute(
+            view, (read_filter, query), lambda: self._search(self.index.searcher(), read_filter, query)
+        )
+
+    def _search(
+        self, searcher: tantivy.Searcher, read_filter: ReadFilter, query: SearchQuery
+    ) -> SearchResult:
+        parsed = parse(query.text)
         readable_only = self._readable_only(searcher, read_filter.levels)
         filters = query.filters.terms()
         # The status filter is folded into the clearance filter's access terms.
@@ -535,7 +552,7 @@ class EmbeddedBackend:
         for _key, address in result.hits:
             doc = searcher.doc(address)
             hits.append(Hit(_stored(doc, "id"), highlighter.highlights(doc) if highlighter else {}))
-        return SearchResult(_count(result), hits, {k: v for k, v in facets.items() if v})
+        return SearchResult(_count(result), tuple(hits), {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
         if read_filter.matches_nothing:
