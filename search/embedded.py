@@ -45,6 +45,7 @@ from typing import Any, TypeVar
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from catalogue.machinery.readpath.lru import LRUCache
 from search.backend import (
     FACET_FIELDS,
     FACETS,
@@ -188,6 +189,14 @@ def _text_fields() -> dict[str, tuple[str, str, float]]:
 
 
 TEXT_FIELDS = _text_fields()
+#: The text fields a clause matches in, by whom they may be matched: "summary" fields for
+#: everyone who may list the entry, "full" ones where the whole entry may be read.
+FIELDS_BY_VIEW = {
+    view: {name: spec for name, spec in TEXT_FIELDS.items() if spec[1] == view}
+    for view in ("summary", "full")
+}
+#: Clause queries kept per backend: a word's ~35 field queries depend on the word alone.
+CLAUSES_KEPT = 4096
 #: Fields where a prefix clause looks (unstemmed ones; the value is lower-cased or folded).
 PREFIX_FIELDS = {
     name: ("fold" if analyser in ("t_fold", "t_compound") or name.endswith("_fold") else "exact")
@@ -256,6 +265,7 @@ class EmbeddedBackend:
         #: Moves after every reload: the view of the index a searcher reads.
         self._view = 0
         self.answers: ViewCache[tuple[ReadFilter, SearchQuery], SearchResult] = ViewCache(cache_size)
+        self._clauses: LRUCache[tuple[Clause, str], Query] = LRUCache(CLAUSES_KEPT)
         self._fresh = Freshness(self.commits, self._reload, refresh)
 
     # -- lifecycle --------------------------------------------------------------
@@ -660,17 +670,14 @@ class EmbeddedBackend:
         readable_only: Sequence[tuple[Occur, Query]],
         statuses: Iterable[str] | None = None,
     ) -> Query:
-        summary = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "summary"}
-        full = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "full"}
-
         def clause_query(clause: Clause) -> Query:
             # Full fields match only where the caller may read the whole entry.
             return Query.boolean_query(
                 [
-                    (Occur.Should, self._clause(clause, summary)),
+                    (Occur.Should, self._clause_in(clause, "summary")),
                     (
                         Occur.Should,
-                        Query.boolean_query([(Occur.Must, self._clause(clause, full)), *readable_only]),
+                        Query.boolean_query([(Occur.Must, self._clause_in(clause, "full")), *readable_only]),
                     ),
                 ]
             )
@@ -687,6 +694,16 @@ class EmbeddedBackend:
         """A matching field scores its weight alone: no term statistics of other
         documents, so hidden entries cannot move a rank (see the module docstring)."""
         return Query.const_score_query(match, weight)
+
+    def _clause_in(self, clause: Clause, view: str) -> Query:
+        """``_clause`` over the fields of ``view`` (FIELDS_BY_VIEW), built once per word:
+        it depends on the clause and the analysers alone, never on the index."""
+        key = (clause, view)
+        query = self._clauses.get(key)
+        if query is None:
+            query = self._clause(clause, FIELDS_BY_VIEW[view])
+            self._clauses.put(key, query)
+        return query
 
     def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
         subqueries: list[Query] = []

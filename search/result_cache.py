@@ -26,9 +26,10 @@ entry it may not see (docs/security.md, "Ranking and hidden entries").
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
+
+from catalogue.machinery.readpath.lru import LRUCache
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -38,7 +39,7 @@ DEFAULT_SIZE = 256
 
 
 class ViewCache(Generic[K, V]):
-    """At most ``size`` answers, least recently used out first, for one view at a time.
+    """At most ``size`` answers (an LRU map) for one view at a time.
 
     ``view`` is read before the searcher is opened and passed to :meth:`get` and
     :meth:`put`: an answer is kept under the view that was current *before* it was
@@ -51,8 +52,8 @@ class ViewCache(Generic[K, V]):
             raise ValueError("A cache size is 0 or more.")
         self.size = size
         self._view = -1
-        self._answers: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
+        self._answers: LRUCache[K, V] = LRUCache(size)
+        self._lock = threading.Lock()  # the view and the map it belongs to change together
         self.hits = self.misses = 0
 
     def get_or_compute(self, view: int, key: K, compute: Callable[[], V]) -> V:
@@ -67,14 +68,12 @@ class ViewCache(Generic[K, V]):
         if not self.size:
             return None
         with self._lock:
-            if view == self._view:
-                found = self._answers.get(key)
-                if found is not None:
-                    self._answers.move_to_end(key)
-                    self.hits += 1
-                    return found
-            self.misses += 1
-            return None
+            found = self._answers.get(key) if view == self._view else None
+            if found is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+            return found
 
     def put(self, view: int, key: K, answer: V) -> None:
         if not self.size:
@@ -83,13 +82,5 @@ class ViewCache(Generic[K, V]):
             if view < self._view:
                 return  # read from a view the index has moved past
             if view > self._view:
-                self._view = view
-                self._answers.clear()
-            self._answers[key] = answer
-            self._answers.move_to_end(key)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._answers.clear()
+                self._view, self._answers = view, LRUCache(self.size)
+            self._answers.put(key, answer)
