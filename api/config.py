@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     # writer committed new or changed documents (removed ones count before the next
     # search, and the worker that made a change sees it at once).
     "INDEX_REFRESH": 0.5,
+    # Answers of the embedded engine each process keeps for the view of the index it
+    # reads, dropped at every reload (search/result_cache.py); 0 keeps none.
+    "SEARCH_CACHE": 256,
     # Seconds an entry's head (its classification, listing level, status, revision)
     # may be kept in memory for reads of that entry; any change made through Tillit,
     # in any process sharing the instance folder, ends it at once (catalogue/machinery/readpath/heads.py).
@@ -167,6 +170,12 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raise ValueError("TILLIT_INDEX_REFRESH must be a number of seconds.") from None
     if not 0 <= config["INDEX_REFRESH"] <= 60:
         raise ValueError("TILLIT_INDEX_REFRESH must be between 0 and 60.")
+    if (
+        isinstance(config["SEARCH_CACHE"], bool)
+        or not isinstance(config["SEARCH_CACHE"], int)
+        or not (0 <= config["SEARCH_CACHE"] <= 100_000)
+    ):
+        raise ValueError("TILLIT_SEARCH_CACHE must be a whole number between 0 and 100000.")
     if config["HEAD_CACHE_SECONDS"] in ("", None):
         config["HEAD_CACHE_SECONDS"] = 5.0 if config["DATABASE_URL"].startswith("sqlite") else 0.0
     try:

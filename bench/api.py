@@ -16,6 +16,11 @@ same load generator, with a real bearer token for the Tillit ones:
   audited read; reported beside the target, as ``get-audited`` is;
 * ``search`` -- ``GET /api/v1/search?q=<word>`` anonymously (public entries only,
   nothing audited), rotating over words of the catalogue, facets counted;
+* ``search-uncached`` -- the same queries to a second Tillit server started with
+  ``TILLIT_SEARCH_CACHE=0``: the engine computes every answer again (in ``search``,
+  the eight questions repeat, so after the warm-up the engine's answers come from
+  the answers kept for the index's view, search/result_cache.py; the re-check, the
+  audit and the page are done for every request either way);
 * ``search-audited`` -- the same with the sensitive token: each page's hits above
   ``public`` are audited reads;
 * ``floor`` -- with ``--database-url`` (PostgreSQL): a bare Flask endpoint that does
@@ -105,10 +110,14 @@ LABELS = {
     "list": "GET ...?publisher=<SCB>&per_page=20 (public)",
     "list-audited": "GET /api/v1/datasets?per_page=20 (audited)",
     "search": "GET /api/v1/search?q=<word> (anonymous)",
+    "search-uncached": "GET /api/v1/search?q=<word> (anon., no kept answers)",
     "search-audited": "GET /api/v1/search?q=<word> (audited)",
     "floor": "bare Flask + one primary-key SELECT",
 }
-SCENARIOS = ("bare", "floor", "get", "get-audited", "list", "list-audited", "search", "search-audited")
+SCENARIOS = (
+    "bare", "floor", "get", "get-audited", "list", "list-audited",
+    "search", "search-uncached", "search-audited",
+)  # fmt: skip
 BARE_PATH = "/bare"
 FLOOR_PATH = "/floor/"
 
@@ -610,6 +619,11 @@ def servers(
         "tillit": Server("tillit", "api.app:create_app()", tillit_port, workers, args.threads,
                          folder / "tillit.log", tillit_env),
     }  # fmt: skip
+    if "search-uncached" in args.scenarios.split(","):
+        found["tillit-uncached"] = Server(
+            "tillit-uncached", "api.app:create_app()", free_port(), workers, args.threads,
+            folder / "tillit-uncached.log", tillit_env | {"TILLIT_SEARCH_CACHE": "0"},
+        )  # fmt: skip
     if not catalogue.database_url.startswith("sqlite"):
         floor_env = env | {"BENCH_FLOOR_URL": catalogue.database_url, "BENCH_POOL": str(args.threads + 2)}
         found["floor"] = Server("floor", "bench.api:floor_app()", free_port(), workers, args.threads,
@@ -621,6 +635,8 @@ def servers(
         if "floor" in found:
             found["floor"].start(FLOOR_PATH + catalogue.entry_ids[0])
         found["tillit"].start("/healthz")
+        if "tillit-uncached" in found:
+            found["tillit-uncached"].start("/healthz")
         yield found
     finally:
         for server in found.values():
@@ -648,6 +664,8 @@ def measure_round(
             server, paths, headers = found["floor"], [FLOOR_PATH + i for i in get_paths_ids(get_paths)], {}
         elif scenario == "search":
             server, paths, headers = tillit, searches, {}
+        elif scenario == "search-uncached":
+            server, paths, headers = found["tillit-uncached"], searches, {}
         else:
             token = fetch_token(tillit.base, catalogue.client_id, catalogue.client_secret)
             headers = {"Authorization": f"Bearer {token}"}
@@ -671,8 +689,8 @@ def measure_round(
         ):
             raise SystemExit("The audited list holds no whole internal or sensitive entry.")
         for path in paths if scenario.startswith("search") else ():
-            found = check(server.base, path, headers)
-            if not (found["total"] and found["items"] and found["facets"]):
+            answer = check(server.base, path, headers)
+            if not (answer["total"] and answer["items"] and answer["facets"]):
                 raise SystemExit(f"The search {path} found nothing (or counted no facets).")
         if scenario == "floor" and body.get("id") is None:
             raise SystemExit("The floor endpoint found no entry.")
@@ -867,7 +885,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--public-bases", action="store_true",
                    help="Public entries cite a statute too (as the demo's do), so the public reads "
                    "and lists measured carry the register's statute names.")  # fmt: skip
-    p.add_argument("--scenarios", default="get,get-audited,list,list-audited,search,search-audited",
+    p.add_argument("--scenarios",
+                   default="get,get-audited,list,list-audited,search,search-uncached,search-audited",
                    help="Comma-separated Tillit scenarios to measure (bare always is, and the "
                    "floor on a database server).")  # fmt: skip
     args = p.parse_args(argv)

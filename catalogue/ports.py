@@ -10,7 +10,7 @@ machinery directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -132,6 +132,15 @@ class KeptHeads(Protocol):
         usable: Callable[[HeadRow], bool] = ...,
     ) -> HeadRow | None:
         """The entry's head, kept if still current and usable, else loaded; None if it does not exist."""
+
+    def rows(
+        self,
+        entry_ids: Sequence[str],
+        load: Callable[[Sequence[str]], Iterable[HeadRow]],
+        usable: Callable[[HeadRow], bool] = ...,
+    ) -> list[HeadRow]:
+        """The heads of those of ``entry_ids`` that exist: kept ones if current and usable,
+        the others in one ``load`` of their ids."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,8 +87,14 @@ def head_of(row: Sequence[Any]) -> EntryHead:
 
 
 def heads_by_ids(session: Session, ids: Sequence[str]) -> list[EntryHead]:
-    """The heads of the entries among ``ids`` (in no particular order), read as a
-    statement of its own when the session has no transaction yet (one snapshot).
+    """The heads of the entries among ``ids`` (in no particular order); see ``head_rows_by_ids``."""
+    return [head_of(row) for row in head_rows_by_ids(session, ids)]
+
+
+def head_rows_by_ids(session: Session, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The head rows (HEAD_COLUMNS) of the entries among ``ids``, in no particular
+    order, read as a statement of its own when the session has no transaction yet
+    (one snapshot).
 
     On SQLite as one row, as in ``page_heads``, by a statement compiled once
     (``Prepared``: the ids are one JSON array, not an expanding IN that SQLAlchemy
@@ -97,9 +103,9 @@ def heads_by_ids(session: Session, ids: Sequence[str]) -> list[EntryHead]:
     several times the lookup."""
     if session.get_bind().dialect.name == "sqlite":
         row = HEADS_BY_IDS_JSON.first(session, {"ids": json.dumps(list(ids))}, alone=True)
-        return [head_of(r) for r in json.loads(row[0])] if row is not None else []
+        return [tuple(r) for r in json.loads(row[0])] if row is not None else []
     with statement_alone(session) as connection:
-        return [head_of(r) for r in connection.execute(HEADS_BY_IDS, {"ids": list(ids)})]
+        return [tuple(r) for r in connection.execute(HEADS_BY_IDS, {"ids": list(ids)})]
 
 
 def page_heads(session: Session, query: ListQuery) -> tuple[int, list[EntryHead]]:

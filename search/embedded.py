@@ -1,24 +1,15 @@
 """The embedded search engine (tantivy), kept in the instance folder.
 
-Analysis, per text group (title, description, keywords):
+The index's shape (analysers, fields, documents) is in search/tantivy_shape.py, its
+queries in search/tantivy_query.py and its facet counts in search/tantivy_facets.py;
+this module opens, writes and searches it.
 
-- ``<group>_<lang>``       language stemmer (Swedish, Norwegian for nb/nn, English)
-- ``<group>_<lang>_fold``  the same, ascii-folded: ``lantmateriet`` finds "Lantmäteriet"
-- ``<group>_exact``        unstemmed, all languages: exact words rank first (the Swedish
-                           stemmer maps ``fastighet`` to ``fast``)
-- ``<group>_compound``     folded and split into known parts ("fastighetsregistret" →
-                           fastighets + registret), so a part finds the compound
-
-Each clause is a dis-max over the fields of its group, weighted so that exact
-spelling > stemmed > folded > compound, and titles and keywords > descriptions.
-A field that matches contributes its weight and nothing else (a constant score,
-not BM25): BM25 weighs a word by how many documents in the whole index hold it
-and normalises by the index's average field length, so entries a caller may not
-see could move the order of those it does see. A rank here depends only on the
-query and the document itself (docs/security.md, "Ranking and hidden entries").
-Prefix clauses bypass tantivy's analysers, so they are lower-cased and folded
-here; a single-word prefix is a term-range query in tantivy, which is not capped,
-so no hit is lost to an expansion limit.
+A matching field contributes its weight alone (a constant score, not BM25): BM25 weighs
+a word by how many documents in the whole index hold it and normalises by the index's
+average field length, so entries a caller may not see could move the order of those it
+does see. A rank here depends only on the query and the document itself
+(docs/security.md, "Ranking and hidden entries"). A single-word prefix is a term-range
+query in tantivy, which is not capped, so no hit is lost to an expansion limit.
 
 One writer per index: the writer is guarded by a lock shared by every thread of
 the process, and the instance folder's ``search.lock`` (flock, taken when the
@@ -26,7 +17,8 @@ process first writes) makes a second Tillit process that tries to write fail at 
 with a clear message instead of waiting on, or corrupting, the index. Under
 ``tillit serve`` the writer is a process of its own (search/writer.py) and the web
 workers only read; every reader reloads when the writer's commit word says so
-(search/freshness.py), so any number of processes may search one index.
+(search/freshness.py), so any number of processes may search one index. What a search
+found is kept for the view of the index it read (search/result_cache.py).
 """
 
 from __future__ import annotations
@@ -35,74 +27,42 @@ import fcntl
 import os
 import shutil
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import tantivy
-from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+from tantivy import Occur, Query
 
 from search.backend import (
     FACET_FIELDS,
     FACETS,
     FULL_EXTENSIONS,
     FULL_FACETS,
-    SUMMARY_FACETS,
     FacetValue,
     Hit,
     SearchQuery,
     SearchResult,
     Suggestion,
-    sort_facet_values,
 )
-from search.documents import (
-    BOOLEAN_FIELDS,
-    LANGUAGE_TEXT_GROUPS,
-    LANGUAGES,
-    MATCH_GROUP,
-    MULTI_KEYWORD_FIELDS,
-    PLAIN_TEXT_FIELDS,
-    SINGLE_KEYWORD_FIELDS,
-    preferred_title,
-)
+from search.documents import LANGUAGES, preferred_title
 from search.freshness import CommitWord, Freshness
-from search.query import Clause, ParsedQuery, Prefix, Term, parse
-from search.snippets import SUMMARY_GROUPS, Highlighter
+from search.query import Clause, Prefix, Term, parse
+from search.result_cache import DEFAULT_SIZE, ViewCache
+from search.snippets import Highlighter
+from search.tantivy_facets import count_facets
+from search.tantivy_query import QueryBuilder, any_of
+from search.tantivy_shape import SCHEMA_VERSION, TEXT_FIELDS, analyzers, schema, to_tantivy
 from security.policy import RETIRED, STATUSES, ReadFilter
 
 T = TypeVar("T")
 
-# 3: the linking "s" is a compound part of its own; 4: sharing_status; 5: data_elements; 6: auth;
-# 7: legal_text also ascii-folded; 8: operation_elements (and its combination field).
-SCHEMA_VERSION = "8"
 REBUILD_MARKER = "tillit-needs-rebuild"
 INDEX_DIR = "search-index"
 LOCK_FILE = "search.lock"
-STEMMER = {"sv": "swedish", "nb": "norwegian", "nn": "norwegian", "en": "english"}
-#: The per-language text of the documents (search.documents, from catalogue.fields).
-TEXT_GROUPS = LANGUAGE_TEXT_GROUPS
-#: How much a match in each counts; a group or text field declared in catalogue.fields
-#: and missing here fails the import (tests/unit/catalogue/test_fields.py says so too).
-GROUP_WEIGHT = {"title": 3.0, "keywords": 2.5, "description": 1.0}
-#: Text of no particular language: (name suffix, analyser, weight) of each form.
-PLAIN_TEXT_FORMS: Mapping[str, tuple[tuple[str, str, float], ...]] = {
-    "publisher_name": (("", "t_exact", 2.0), ("_fold", "t_fold", 1.2)),
-    # Folded too, as Elasticsearch does: "folkbokforing" finds folkbokföringslagen's entries.
-    "legal_text": (("", "t_exact", 1.5), ("_fold", "t_fold", 0.9)),
-    "openapi": (("", "t_fold", 1.0),),
-}
-VARIANT_WEIGHT = {"exact": 6.0, "stem": 1.0, "fold": 0.5, "compound": 0.4}
-DISMAX_TIE = 0.2
-MAX_WORD = 60
 #: Suggestions never show retired entries.
 SUGGEST_STATUSES = tuple(s for s in STATUSES if s != RETIRED)
-FACET_SIZE = 1000
-#: Buckets asked of a combination facet; more distinct combinations than this
-#: (sum_other_doc_count > 0) falls back to exact counting on the plain fields.
-COMBO_FACET_SIZE = 10_000
 WRITER_HEAP = 64_000_000
 #: Seconds a reader may go on without a commit another process made (TILLIT_INDEX_REFRESH).
 DEFAULT_REFRESH = 0.5
@@ -111,113 +71,10 @@ SEARCH_HELPERS = 4
 #: The rebuild's own writer: a large heap means few, large segments and few merges.
 REBUILD_HEAP = 1_000_000_000
 REBUILD_THREADS = 2
-#: Separates the parts of access tokens and facet combinations (never in a value).
-SEP = "\x1f"
-VALUE_SEP = "\x1e"
-
-#: Common parts of Swedish and Norwegian administrative compounds, folded. The
-#: linking "s" (fastighet-s-registret) is a part of its own, so the word a person
-#: types ("fastighet") is what the compound is split into.
-COMPOUND_PARTS = sorted(
-    {
-        "s", "fastighet", "registret", "register", "registre", "registeret",
-        "inkomst", "inkomster", "uppgift", "uppgifter", "skatte", "skatt",
-        "melding", "meldinger", "folkbokforing", "folkeregister", "folkeregisteret",
-        "adress", "adresser", "person", "personer", "foretag", "bedrift",
-        "arbets", "arbeids", "giver", "givare", "lon", "lone", "lonn",
-        "data", "tjanst", "tjenste", "karta", "kart", "grans", "grense", "fordon",
-        "kjoretoy", "trafik", "trafikk", "halsa", "helse", "vard", "omsorg", "miljo",
-        "byggnad", "bygning", "bygg", "plan", "planer", "mark", "vatten", "vann",
-        "statistik", "statistikk", "moms", "avgift", "avgifter", "deklaration",
-        "deklarasjon", "ekonomi", "okonomi", "belopp", "bank", "konto", "kontroll",
-        "overvakning", "overvaking", "tillstand", "tillatelse", "ansokan", "soknad",
-        "beslut", "vedtak", "forsakring", "forsikring", "sjuk", "penning", "pension",
-        "pensjon", "tull", "import", "export", "eksport", "bolag", "selskap", "handel",
-        "kommun", "kommune", "region", "befolkning", "utbildning", "utdanning", "skola",
-        "skole", "ersattning", "bidrag", "identitet", "nummer", "rapport", "rapportering",
-        "arende", "handling", "handlingar", "matning", "maling", "gransen", "grensen",
-    }
-)  # fmt: skip
 
 
 class SearchIndexLocked(RuntimeError):
     """Another process holds the embedded index."""
-
-
-def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
-    def base() -> TextAnalyzerBuilder:
-        return TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
-
-    out = {
-        "t_exact": base().filter(Filter.lowercase()).build(),
-        "t_fold": base().filter(Filter.lowercase()).filter(Filter.ascii_fold()).build(),
-        "t_compound": base()
-        .filter(Filter.lowercase())
-        .filter(Filter.ascii_fold())
-        .filter(Filter.split_compound(COMPOUND_PARTS))
-        .build(),
-    }
-    for lang, stemmer in STEMMER.items():
-        out[f"t_stem_{lang}"] = base().filter(Filter.lowercase()).filter(Filter.stemmer(stemmer)).build()
-        out[f"t_foldstem_{lang}"] = (
-            base()
-            .filter(Filter.lowercase())
-            .filter(Filter.ascii_fold())
-            .filter(Filter.stemmer(stemmer))
-            .build()
-        )
-    return out
-
-
-def _text_fields() -> dict[str, tuple[str, str, float]]:
-    """field → (analyser, group kind "summary"/"full", weight)."""
-    fields: dict[str, tuple[str, str, float]] = {}
-    for group in TEXT_GROUPS:
-        kind = MATCH_GROUP[group]
-        w = GROUP_WEIGHT[group]
-        for lang in LANGUAGES:
-            fields[f"{group}_{lang}"] = (f"t_stem_{lang}", kind, w * VARIANT_WEIGHT["stem"])
-            fields[f"{group}_{lang}_fold"] = (f"t_foldstem_{lang}", kind, w * VARIANT_WEIGHT["fold"])
-        fields[f"{group}_exact"] = ("t_exact", kind, w * VARIANT_WEIGHT["exact"])
-        fields[f"{group}_compound"] = ("t_compound", kind, w * VARIANT_WEIGHT["compound"])
-    for name in PLAIN_TEXT_FIELDS:
-        for suffix, analyser, weight in PLAIN_TEXT_FORMS[name]:
-            fields[name + suffix] = (analyser, MATCH_GROUP[name], weight)
-    return fields
-
-
-TEXT_FIELDS = _text_fields()
-#: Fields where a prefix clause looks (unstemmed ones; the value is lower-cased or folded).
-PREFIX_FIELDS = {
-    name: ("fold" if analyser in ("t_fold", "t_compound") or name.endswith("_fold") else "exact")
-    for name, (analyser, _kind, _w) in TEXT_FIELDS.items()
-    if not analyser.startswith("t_stem_")
-}
-KEYWORDS = SINGLE_KEYWORD_FIELDS
-#: Raw text columns of several values; a boolean is one of "true"/"false".
-MULTI_KEYWORDS = (*MULTI_KEYWORD_FIELDS, *BOOLEAN_FIELDS)
-#: Single-valued ``<classification>SEP<values>`` per full facet: a terms aggregation
-#: on a single-valued column costs a fraction of one on a multi-valued column, and
-#: the classification prefix lets the caller's levels be applied to the buckets.
-COMBO_FACETS = {name: f"facet_{FACET_FIELDS[name]}" for name in FULL_FACETS}
-#: The same for the full half of a filter that reads both groups (FULL_EXTENSIONS),
-#: by document field.
-COMBO_EXTENSIONS = {field: f"facet_{field}" for field in FULL_EXTENSIONS.values()}
-STORED_TEXT = tuple(f"{g}_{lang}" for g in SUMMARY_GROUPS for lang in LANGUAGES)
-
-
-def _schema() -> tantivy.Schema:
-    sb = tantivy.SchemaBuilder()
-    for name in (*KEYWORDS, *MULTI_KEYWORDS, *COMBO_FACETS.values(), *COMBO_EXTENSIONS.values()):
-        sb.add_text_field(name, stored=name == "id", tokenizer_name="raw", fast=True)
-    # The access labels in the two shapes the read filter asks for (see _visible).
-    sb.add_text_field("access", tokenizer_name="raw")
-    sb.add_integer_field("revision", stored=True, indexed=True, fast=True)
-    sb.add_date_field("modified", stored=False, indexed=True, fast=True)
-    sb.add_text_field("title_sort", tokenizer_name="raw", fast=True)
-    for name, (analyser, _kind, _w) in TEXT_FIELDS.items():
-        sb.add_text_field(name, stored=name in STORED_TEXT, tokenizer_name=analyser)
-    return sb.build()
 
 
 class EmbeddedBackend:
@@ -231,9 +88,11 @@ class EmbeddedBackend:
         *,
         writer_heap: int = WRITER_HEAP,
         refresh: float = DEFAULT_REFRESH,
+        cache_size: int = DEFAULT_SIZE,
     ) -> None:
         """``refresh``: seconds a reader may go on with its view of the index after
-        another process committed documents (never after one removed some)."""
+        another process committed documents (never after one removed some);
+        ``cache_size``: answers kept for the current view (search/result_cache.py)."""
         self.folder = Path(instance_path)
         self.path = self.folder / INDEX_DIR
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -246,11 +105,15 @@ class EmbeddedBackend:
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
         self._pool_lock = threading.Lock()
         self._closed = False
-        self.schema = _schema()
-        self.analyzers = _analyzers()
+        self.schema = schema()
+        self.analyzers = analyzers()
+        self.queries = QueryBuilder(self.schema, self.analyzers)
         self.index = self._open_index()
         self.commits = CommitWord(self.folder)
-        self._fresh = Freshness(self.commits, self.index.reload, refresh)
+        #: Moves after every reload: the view of the index a searcher reads.
+        self._view = 0
+        self.answers: ViewCache[tuple[ReadFilter, SearchQuery], SearchResult] = ViewCache(cache_size)
+        self._fresh = Freshness(self.commits, self._reload, refresh)
 
     # -- lifecycle --------------------------------------------------------------
     def _open_index(self) -> tantivy.Index:
@@ -332,6 +195,10 @@ class EmbeddedBackend:
             self._lock_fh.close()
             self._lock_fh = None
 
+    def _reload(self) -> None:
+        self.index.reload()
+        self._view += 1  # after the reload: a view number never names older documents
+
     def refresh(self) -> None:
         """See every commit made so far, at once."""
         self._fresh.reload_now()
@@ -356,7 +223,7 @@ class EmbeddedBackend:
                 if stored.get(entry_id, -1) > doc["revision"]:
                     continue  # a late or duplicated event never overwrites a newer revision
                 writer.delete_documents_by_term("id", entry_id)
-                writer.add_document(self._to_tantivy(doc))
+                writer.add_document(to_tantivy(doc))
             writer.commit()
             self._committed(narrowed=False)
 
@@ -385,7 +252,7 @@ class EmbeddedBackend:
             try:
                 writer.delete_all_documents()
                 for doc in documents:
-                    writer.add_document(self._to_tantivy(doc))
+                    writer.add_document(to_tantivy(doc))
                     count += 1
                 writer.commit()
             except BaseException:
@@ -437,58 +304,30 @@ class EmbeddedBackend:
             out[_stored(doc, "id")] = int(_stored(doc, "revision"))
         return out
 
-    def _to_tantivy(self, doc: Mapping[str, Any]) -> tantivy.Document:
-        out = tantivy.Document()
-        for name in KEYWORDS:
-            if doc[name] is not None:  # an optional keyword left empty, as Elasticsearch does
-                out.add_text(name, str(doc[name]))
-        for name in MULTI_KEYWORD_FIELDS:
-            for value in doc[name]:
-                out.add_text(name, str(value))
-        for name in BOOLEAN_FIELDS:
-            out.add_text(name, "true" if doc[name] else "false")
-        for token in access_tokens(doc):
-            out.add_text("access", token)
-        for name, field in COMBO_FACETS.items():
-            out.add_text(field, _combo(doc, FACET_FIELDS[name]))
-        for source, field in COMBO_EXTENSIONS.items():
-            out.add_text(field, _combo(doc, source))
-        out.add_integer("revision", int(doc["revision"]))
-        out.add_date("modified", datetime.fromisoformat(doc["modified"]))
-        out.add_text("title_sort", doc["title_sort"])
-        for group in TEXT_GROUPS:
-            texts = [doc.get(f"{group}_{lang}") or "" for lang in LANGUAGES]
-            for lang, text in zip(LANGUAGES, texts, strict=True):
-                if text:
-                    out.add_text(f"{group}_{lang}", text)
-                    out.add_text(f"{group}_{lang}_fold", text)
-            joined = "\n".join(t for t in texts if t)
-            if joined:
-                out.add_text(f"{group}_exact", joined)
-                out.add_text(f"{group}_compound", joined)
-        for name in PLAIN_TEXT_FIELDS:
-            if doc.get(name):
-                for suffix, _analyser, _weight in PLAIN_TEXT_FORMS[name]:
-                    out.add_text(name + suffix, doc[name])
-        return out
-
     # -- reading ---------------------------------------------------------------
     def search(self, read_filter: ReadFilter, query: SearchQuery) -> SearchResult:
         if read_filter.matches_nothing:
             return SearchResult.empty()
-        parsed = parse(query.text)
         self._fresh.check()
-        searcher = self.index.searcher()
-        readable_only = self._readable_only(searcher, read_filter.levels)
+        view = self._view  # before the searcher opens (search/result_cache.py)
+        return self.answers.get_or_compute(
+            view, (read_filter, query), lambda: self._search(self.index.searcher(), read_filter, query)
+        )
+
+    def _search(
+        self, searcher: tantivy.Searcher, read_filter: ReadFilter, query: SearchQuery
+    ) -> SearchResult:
+        parsed = parse(query.text)
+        readable_only = self.queries.readable_only(searcher, read_filter.levels)
         filters = query.filters.terms()
         # The status filter is folded into the clearance filter's access terms.
-        base = self._build(read_filter, parsed, readable_only, filters.pop("status", None))
+        base = self.queries.build(read_filter, parsed, readable_only, filters.pop("status", None))
         musts: list[tuple[Occur, Query]] = [(Occur.Must, base)]
         needs_full = False
         for name, values in filters.items():
-            selected = _any_of(self.schema, FACET_FIELDS[name], values)
+            selected = any_of(self.schema, FACET_FIELDS[name], values)
             if name in FULL_EXTENSIONS:  # or the full field, where readable whole
-                extension = _any_of(self.schema, FULL_EXTENSIONS[name], values)
+                extension = any_of(self.schema, FULL_EXTENSIONS[name], values)
                 selected = Query.boolean_query(
                     [
                         (Occur.Should, selected),
@@ -523,7 +362,7 @@ class EmbeddedBackend:
             pending = _submit(self._helper(), top)
             try:
                 names = query.facet_names if query.facet_names is not None else FACETS
-                facets = self._facets(searcher, final, read_filter.levels, readable_only, names)
+                facets = count_facets(searcher, final, read_filter.levels, readable_only, names)
             finally:
                 result = pending.result() if pending is not None else top()
             if not _count(result):
@@ -535,7 +374,7 @@ class EmbeddedBackend:
         for _key, address in result.hits:
             doc = searcher.doc(address)
             hits.append(Hit(_stored(doc, "id"), highlighter.highlights(doc) if highlighter else {}))
-        return SearchResult(_count(result), hits, {k: v for k, v in facets.items() if v})
+        return SearchResult(_count(result), tuple(hits), {k: v for k, v in facets.items() if v})
 
     def suggest(self, read_filter: ReadFilter, prefix: str, limit: int = 10) -> list[Suggestion]:
         if read_filter.matches_nothing:
@@ -548,8 +387,8 @@ class EmbeddedBackend:
         if isinstance(last, Term) and len(last.text) >= 1:
             clauses[-1] = Prefix(last.text)
         title_fields = {f: v for f, v in TEXT_FIELDS.items() if f.startswith("title_")}
-        musts = [(Occur.Must, self._clause(c, title_fields)) for c in clauses]
-        musts.append((Occur.Must, self._visible(read_filter, SUGGEST_STATUSES)))
+        musts = [(Occur.Must, self.queries.clause(c, title_fields)) for c in clauses]
+        musts.append((Occur.Must, self.queries.visible(read_filter, SUGGEST_STATUSES)))
         self._fresh.check()
         searcher = self.index.searcher()
         result = searcher.search(Query.boolean_query(musts), limit, count=False)
@@ -560,144 +399,6 @@ class EmbeddedBackend:
             lang = next((lg for lg in LANGUAGES if titles[lg]), "sv")
             out.append(Suggestion(_stored(doc, "id"), preferred_title(titles) or titles[lang], lang))
         return out
-
-    def _facets(
-        self,
-        searcher: tantivy.Searcher,
-        query: Query,
-        levels: frozenset[str],
-        readable_only: Sequence[tuple[Occur, Query]],
-        names: Sequence[str] = FACETS,
-    ) -> dict[str, list[FacetValue]]:
-        """The facets ``names`` in one aggregation over the hits. Full facets are counted
-        from the ``<classification>SEP<values>`` combinations, keeping only the
-        classifications the caller may read whole."""
-        summary = [name for name in SUMMARY_FACETS if name in names]
-        full = [name for name in FULL_FACETS if name in names]
-        extensions = {name: field for name, field in FULL_EXTENSIONS.items() if name in names}
-        spec = {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in summary}
-        spec.update({name: _terms(COMBO_FACETS[name], COMBO_FACET_SIZE) for name in full})
-        spec.update(
-            {field: _terms(COMBO_EXTENSIONS[field], COMBO_FACET_SIZE) for field in extensions.values()}
-        )
-        if not spec:
-            return {}
-        try:
-            raw = searcher.aggregate(query, spec)
-        except ValueError:  # too many buckets for tantivy: count exactly below
-            raw = {}
-        out = {name: _bucket_counts(raw[name]) for name in summary if name in raw}
-        if len(out) < len(summary):
-            out = self._plain_facets(searcher, query, summary)
-        counted_whole = (*full, *extensions.values())
-        if any(name not in raw or raw[name].get("sum_other_doc_count") for name in counted_whole):
-            # More combinations than asked for: the slower, exact way.
-            restricted = Query.boolean_query([(Occur.Must, query), *readable_only])
-            out.update(self._plain_facets(searcher, restricted, full))
-            if extensions:
-                counted = searcher.aggregate(
-                    restricted, {field: _terms(field, FACET_SIZE) for field in extensions.values()}
-                )
-                for name, field in extensions.items():
-                    out[name] = _summed(out.get(name, []), _bucket_counts(counted.get(field, {})))
-            return out
-        for name in full:
-            out[name] = _readable_counts(raw[name], levels)
-        for name, field in extensions.items():
-            out[name] = _summed(out.get(name, []), _readable_counts(raw[field], levels))
-        return out
-
-    def _plain_facets(
-        self, searcher: tantivy.Searcher, query: Query, names: Sequence[str]
-    ) -> dict[str, list[FacetValue]]:
-        raw = searcher.aggregate(query, {name: _terms(FACET_FIELDS[name], FACET_SIZE) for name in names})
-        return {name: _bucket_counts(raw.get(name, {})) for name in names}
-
-    # -- query building ----------------------------------------------------------
-    def _readable_only(self, searcher: tantivy.Searcher, levels: frozenset[str]) -> list[tuple[Occur, Query]]:
-        """Clauses that keep only entries whose classification is in ``levels``
-        (those the caller may read whole): classification ∉ the levels present in
-        *this searcher's* term dictionary that are not readable. Read from the same
-        searcher the query runs on, the list is complete, so excluding it is exact;
-        it is smaller than the readable set, and nothing at all when the caller may
-        read every level present (a filter over the readable set costs a full pass)."""
-        present = {str(term) for term, _count in searcher.terms_with_prefix("classification", "")}
-        hidden = sorted(present - levels)
-        if not hidden:
-            return []
-        return [(Occur.MustNot, _any_of(self.schema, "classification", hidden))]
-
-    def _visible(self, rf: ReadFilter, statuses: Iterable[str] | None = None) -> Query:
-        """The policy's read filter, inside the main query (never a post-filter):
-        one term set over the ``access`` tokens (see :func:`access_tokens`),
-        optionally narrowed to ``statuses`` (the status filter)."""
-        terms = visible_access_terms(rf, statuses)
-        if not terms:
-            return Query.empty_query()
-        return _any_of(self.schema, "access", terms)
-
-    def _build(
-        self,
-        rf: ReadFilter,
-        parsed: ParsedQuery,
-        readable_only: Sequence[tuple[Occur, Query]],
-        statuses: Iterable[str] | None = None,
-    ) -> Query:
-        summary = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "summary"}
-        full = {f: v for f, v in TEXT_FIELDS.items() if v[1] == "full"}
-
-        def clause_query(clause: Clause) -> Query:
-            # Full fields match only where the caller may read the whole entry.
-            return Query.boolean_query(
-                [
-                    (Occur.Should, self._clause(clause, summary)),
-                    (
-                        Occur.Should,
-                        Query.boolean_query([(Occur.Must, self._clause(clause, full)), *readable_only]),
-                    ),
-                ]
-            )
-
-        parts: list[tuple[Occur, Query]] = [(Occur.Must, self._visible(rf, statuses))]
-        for clause in parsed.must:
-            parts.append((Occur.Must, clause_query(clause)))
-        for clause in parsed.must_not:
-            parts.append((Occur.MustNot, clause_query(clause)))
-        return Query.boolean_query(parts)
-
-    @staticmethod
-    def _weighted(match: Query, weight: float) -> Query:
-        """A matching field scores its weight alone: no term statistics of other
-        documents, so hidden entries cannot move a rank (see the module docstring)."""
-        return Query.const_score_query(match, weight)
-
-    def _clause(self, clause: Clause, fields: Mapping[str, tuple[str, str, float]]) -> Query:
-        subqueries: list[Query] = []
-        analysed: dict[str, list[str]] = {}  # many fields share an analyser
-        for name, (analyser, _kind, weight) in fields.items():
-            q: Query | None
-            if isinstance(clause, Prefix):
-                variant = PREFIX_FIELDS.get(name)
-                if variant is None:
-                    continue
-                value = clause.folded if variant == "fold" else clause.text
-                q = Query.phrase_prefix_query(self.schema, name, [value])
-            else:
-                text = clause.text if isinstance(clause, Term) else " ".join(clause.words)
-                tokens = analysed.get(analyser)
-                if tokens is None:
-                    tokens = analysed[analyser] = self.analyzers[analyser].analyze(text)
-                if not tokens:
-                    continue
-                if len(tokens) == 1:
-                    q = Query.term_query(self.schema, name, tokens[0])
-                else:
-                    words: list[str | tuple[int, str]] = list(tokens)
-                    q = Query.phrase_query(self.schema, name, words)
-            subqueries.append(self._weighted(q, weight))
-        if not subqueries:
-            return Query.empty_query()
-        return Query.disjunction_max_query(subqueries, tie_breaker=DISMAX_TIE)
 
 
 def _stored(doc: tantivy.Document, name: str) -> str:
@@ -723,98 +424,6 @@ def _submit(pool: ThreadPoolExecutor | None, work: Callable[[], T]) -> Future[T]
         return pool.submit(work)
     except RuntimeError:  # shut down in between
         return None
-
-
-def access_tokens(doc: Mapping[str, Any]) -> list[str]:
-    """The access labels of a document as the tokens :func:`visible_access_terms` asks for:
-    ``o`` (open to every reader of the listing level, by status), ``p`` (the
-    publisher's own, any status) and ``q`` (the publisher's own, by status)."""
-    level, status, publisher = (_clean(str(doc[k])) for k in ("listing_level", "status", "publisher"))
-    return [
-        SEP.join(("o", level, status)),
-        SEP.join(("p", level, publisher)),
-        SEP.join(("q", level, status, publisher)),
-    ]
-
-
-def visible_access_terms(rf: ReadFilter, statuses: Iterable[str] | None = None) -> list[str]:
-    """The read filter as access tokens: visible ⇔ listing level ∈ levels AND (status
-    open OR own agency's entry), AND status ∈ ``statuses`` when given."""
-    if rf.matches_nothing:
-        return []
-    levels = [_clean(level) for level in rf.levels]
-    wanted = None if statuses is None else {_clean(status) for status in statuses}
-    open_statuses = {_clean(status) for status in rf.open_statuses}
-    if wanted is not None:
-        open_statuses &= wanted
-    terms = [SEP.join(("o", level, status)) for level in levels for status in open_statuses]
-    if rf.own_agency is not None:
-        own = _clean(rf.own_agency)
-        if wanted is None:
-            terms += [SEP.join(("p", level, own)) for level in levels]
-        else:
-            terms += [SEP.join(("q", level, status, own)) for level in levels for status in wanted]
-    return sorted(terms)
-
-
-def _readable_counts(raw: Mapping[str, Any], levels: frozenset[str]) -> list[FacetValue]:
-    """The counts of a ``<classification>SEP<values>`` aggregation, only for the
-    classifications the caller may read whole."""
-    counts: Counter[str] = Counter()
-    for bucket in raw["buckets"]:
-        level, _, values = str(bucket["key"]).partition(SEP)
-        if level in levels and values:
-            for value in values.split(VALUE_SEP):
-                counts[value] += int(bucket["doc_count"])
-    return sort_facet_values(counts)
-
-
-def _summed(*parts: Sequence[FacetValue]) -> list[FacetValue]:
-    """Facet counts of disjoint fields added up (FULL_EXTENSIONS)."""
-    counts: Counter[str] = Counter()
-    for part in parts:
-        for value in part:
-            counts[value.value] += value.count
-    return sort_facet_values(counts)
-
-
-def _combo(doc: Mapping[str, Any], field: str) -> str:
-    """``<classification>SEP<values>`` of the document field ``field``."""
-    value = doc[field]
-    if field == "personal_data":
-        values = ["true" if value else "false"]
-    elif isinstance(value, str):  # a keyword of one value (sharing_status)
-        values = [value]
-    else:
-        values = [str(v) for v in value]
-    # Each value once per document, as a terms aggregation over the plain field counts it.
-    return _clean(str(doc["classification"])) + SEP + VALUE_SEP.join(sorted({_clean(v) for v in values}))
-
-
-def _clean(value: str) -> str:
-    return value.replace(SEP, " ").replace(VALUE_SEP, " ")
-
-
-def _terms(field: str, size: int) -> dict[str, Any]:
-    return {"terms": {"field": field, "size": size}}
-
-
-def _bucket_counts(raw: Mapping[str, Any]) -> list[FacetValue]:
-    return sort_facet_values({str(b["key"]): int(b["doc_count"]) for b in raw.get("buckets", [])})
-
-
-def _any_of(schema: tantivy.Schema, field: str, values: Sequence[str]) -> Query:
-    """Documents with any of ``values`` in the raw field ``field``, scoring nothing.
-
-    A boolean of term queries, not tantivy's term set query: that one builds a bitset
-    over every document of the terms in each segment before the first match (a pass
-    costing 0.4-0.9 ms at 10,000 entries, for a filter that holds most of them: the
-    read filter's access terms, the hidden classifications), where term postings are
-    skipped through from the query's rarest clause. Measured in docs/search.md."""
-    terms = [Query.term_query(schema, field, value) for value in values]
-    if len(terms) == 1:
-        return Query.const_score_query(terms[0], 0.0)
-    return Query.const_score_query(Query.boolean_query([(Occur.Should, t) for t in terms]), 0.0)
 
 
 def _take_lock(path: Path) -> Any:

@@ -20,7 +20,11 @@ def make_backend(settings: Mapping[str, Any]) -> SearchBackend:
     ``ELASTICSEARCH_URL`` is set (the Elasticsearch backend plugs in here)."""
     if settings.get("ELASTICSEARCH_URL"):
         return ElasticsearchBackend.from_settings(settings)
-    return EmbeddedBackend(Path(settings["INSTANCE_PATH"]), refresh=float(settings["INDEX_REFRESH"]))
+    return EmbeddedBackend(
+        Path(settings["INSTANCE_PATH"]),
+        refresh=float(settings["INDEX_REFRESH"]),
+        cache_size=int(settings["SEARCH_CACHE"]),
+    )
 
 
 def make_indexer(

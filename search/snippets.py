@@ -62,19 +62,34 @@ class Highlighter:
 
 
 def _mark(snippet: tantivy.Snippet) -> str:
-    # tantivy's ranges are byte offsets into the UTF-8 fragment.
-    raw = snippet.fragment().encode("utf-8")
-    marks = sorted((r.start, r.end) for r in snippet.highlighted())
+    return marked(snippet.fragment(), [(r.start, r.end) for r in snippet.highlighted()])
+
+
+#: Stand-ins for the marks while the text is escaped in one pass (private-use characters).
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+def marked(text: str, byte_marks: Sequence[tuple[int, int]]) -> str:
+    """The window of ``text`` to show (``_window``), HTML-escaped, each highlighted range
+    in ``<mark>``. ``byte_marks`` are tantivy's: byte offsets into the UTF-8 text."""
+    raw = text.encode("utf-8")
+    marks = sorted(byte_marks)
     first, last = _window(raw, marks, SNIPPET_CHARS)
-    parts, pos = [], first
+    pieces: list[tuple[str, bool]] = []  # (text, highlighted)
+    pos = first
     for start, end in marks:
         if start < first or end > last:
             continue
-        parts.append(html.escape(raw[pos:start].decode("utf-8", "replace")))
-        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
+        pieces += (
+            (raw[pos:start].decode("utf-8", "replace"), False),
+            (raw[start:end].decode("utf-8", "replace"), True),
+        )
         pos = end
-    parts.append(html.escape(raw[pos:last].decode("utf-8", "replace")))
-    return "".join(parts)
+    pieces.append((raw[pos:last].decode("utf-8", "replace"), False))
+    if _OPEN in text or _CLOSE in text:  # never in catalogue text: then piece by piece
+        return "".join(f"<mark>{html.escape(t)}</mark>" if hit else html.escape(t) for t, hit in pieces)
+    joined = "".join(f"{_OPEN}{t}{_CLOSE}" if hit else t for t, hit in pieces)
+    return html.escape(joined).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>")
 
 
 def _window(raw: bytes, marks: Sequence[tuple[int, int]], size: int) -> tuple[int, int]:

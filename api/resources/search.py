@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,7 +14,6 @@ from api.openapi import Blueprint
 from api.resources.common import page_response, reader_language
 from api.resources.entries import entry_json
 from api.wiring import services
-from catalogue.machinery.readpath.rendering import to_json
 from catalogue.schemas import ENTRY_TYPES, LANGUAGES, THEMES
 from catalogue.services.agencies import AgencyLabel
 from catalogue.shapes import AUTH_TYPES, MAX_ELEMENT_KEY, OrgNumber, StatuteLabelSchema
@@ -208,11 +208,14 @@ def search(args: dict[str, Any]) -> Any:
 
 
 def _with_highlights(entry: str, highlights: Mapping[str, str]) -> str:
-    """An entry's JSON object text with ``"highlights"`` added as its last member."""
-    return f"{entry[:-1]},{_HIGHLIGHTS}{to_json(dict(highlights))}}}"
+    """An entry's JSON object text with ``"highlights"`` added as its last member
+    (its values are text: each encoded as a JSON string, the object written here)."""
+    members = ",".join(f"{_string(name)}:{_string(text)}" for name, text in highlights.items())
+    return f'{entry[:-1]},"highlights":{{{members}}}}}'
 
 
-_HIGHLIGHTS = '"highlights":'
+#: A JSON string literal, UTF-8 kept as is (as ``to_json`` writes it).
+_string = json.encoder.encode_basestring
 
 
 def _facet_labels(references: Iterable[str]) -> Mapping[tuple[str, str], StatuteLabel]:

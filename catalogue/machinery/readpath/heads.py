@@ -46,7 +46,7 @@ import struct
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -297,6 +297,37 @@ class HeadCache:
         elif row is not None:
             self._heads.put(entry_id, (row, word, now + self.seconds))
         return row
+
+    def rows(
+        self,
+        entry_ids: Sequence[str],
+        load: Callable[[Sequence[str]], Iterable[tuple[Any, ...]]],
+        usable: Callable[[tuple[Any, ...]], bool] = lambda row: True,
+    ) -> list[tuple[Any, ...]]:
+        """The head rows of those of ``entry_ids`` that name an entry, in no particular
+        order: each kept one that is ``usable``, and the others in one ``load(ids)``
+        (rows whose first column is the id), kept if they may be, as :meth:`row` does."""
+        word = self.generation.word()  # before the database is read: see the module
+        now = self.clock()
+        found: list[tuple[Any, ...]] = []
+        missing: list[str] = []
+        for entry_id in entry_ids:
+            kept = None if word & _PENDING else self._heads.get(entry_id)
+            if kept is not None and kept[1] == word and now < kept[2] and usable(kept[0]):
+                found.append(kept[0])
+            else:
+                missing.append(entry_id)
+        if not missing:
+            return found
+        loaded = list(load(missing))
+        if word & _PENDING:
+            if now >= self._next_reap:
+                self._next_reap = now + self.REAP_EVERY
+                self.generation.reap()
+        else:
+            for row in loaded:
+                self._heads.put(row[0], (row, word, now + self.seconds))
+        return found + loaded
 
 
 _FLAG = "tillit.writes_entries"

@@ -41,9 +41,13 @@ CacheKey = tuple[str, int, bool, str]
 CACHE: LRUCache[CacheKey, Rendering] = LRUCache(20_000)
 
 
+#: One encoder: ``json.dumps`` with arguments builds a new one for every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json(document: Any) -> str:
     """``document`` as compact JSON text (UTF-8 kept as is)."""
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(document)
 
 
 def cached_rendering(entry_id: str, revision: int, full: bool, lowest: str) -> Rendering | None:

@@ -18,7 +18,7 @@ from catalogue.entry_field import REQUIRED, EntryField
 from catalogue.fields import ENTRY_FIELDS
 from catalogue.models import Distribution, Entry, LegalBasis
 from catalogue.services import entries, pending_reviews, reviews
-from search import documents, embedded
+from search import documents, embedded, tantivy_shape
 from search.documents import build_document
 from search.elasticsearch import mapping
 
@@ -199,12 +199,12 @@ def test_the_embedded_schema_has_every_document_field(tmp_path: Path) -> None:
             backend.index.parse_query("x", ["no_such_field"])
     finally:
         backend.close()
-    keywords = {*embedded.KEYWORDS, *embedded.MULTI_KEYWORDS}
+    keywords = {*tantivy_shape.KEYWORDS, *tantivy_shape.MULTI_KEYWORDS}
     assert keywords == {*documents.KEYWORD_FIELDS, *documents.BOOLEAN_FIELDS}
     for _field, spec in entry_fields.indexed():
         if spec.kind in ("language_text", "text"):
             for name in spec.names():
-                assert embedded.TEXT_FIELDS[name][1] == spec.group, name
+                assert tantivy_shape.TEXT_FIELDS[name][1] == spec.group, name
 
 
 def test_text_fields_match_in_their_declared_group() -> None:
@@ -278,13 +278,13 @@ def test_a_changed_elasticsearch_mapping_has_a_new_template_version() -> None:
 def test_a_changed_tantivy_schema_has_a_new_schema_version() -> None:
     # What the schema is built from (names, order, analysers, stored), not the weights.
     shape = [
-        list(embedded.KEYWORDS),
-        list(embedded.MULTI_KEYWORDS),
-        list(embedded.COMBO_FACETS.values()),
-        *([list(embedded.COMBO_EXTENSIONS.values())] if embedded.COMBO_EXTENSIONS else []),
+        list(tantivy_shape.KEYWORDS),
+        list(tantivy_shape.MULTI_KEYWORDS),
+        list(tantivy_shape.COMBO_FACETS.values()),
+        *([list(tantivy_shape.COMBO_EXTENSIONS.values())] if tantivy_shape.COMBO_EXTENSIONS else []),
         [
-            [name, analyser, name in embedded.STORED_TEXT]
-            for name, (analyser, _k, _w) in embedded.TEXT_FIELDS.items()
+            [name, analyser, name in tantivy_shape.STORED_TEXT]
+            for name, (analyser, _k, _w) in tantivy_shape.TEXT_FIELDS.items()
         ],
     ]
-    assert TANTIVY_SCHEMAS.get(embedded.SCHEMA_VERSION) == _fingerprint(shape)
+    assert TANTIVY_SCHEMAS.get(tantivy_shape.SCHEMA_VERSION) == _fingerprint(shape)

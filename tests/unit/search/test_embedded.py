@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from search import embedded
+from search import tantivy_facets
 from search.backend import SearchQuery
-from search.embedded import EmbeddedBackend, access_tokens, visible_access_terms
+from search.embedded import EmbeddedBackend
+from search.tantivy_query import visible_access_terms
+from search.tantivy_shape import access_tokens
 from security.policy import OPEN_STATUSES, STATUSES, EntryFacts, ReadFilter
 from tests.contract.docs import make_doc
 
@@ -58,7 +60,7 @@ def backend(tmp_path: Path):
 def test_many_combinations_fall_back_to_exact_counts(backend, monkeypatch):
     rf = ReadFilter(frozenset({"public", "internal"}), OPEN_STATUSES, None)
     combined = backend.search(rf, SearchQuery())
-    monkeypatch.setattr(embedded, "COMBO_FACET_SIZE", 2)  # fewer buckets than combinations
+    monkeypatch.setattr(tantivy_facets, "COMBO_FACET_SIZE", 2)  # fewer buckets than combinations
     exact = backend.search(rf, SearchQuery())
     assert combined.facets == exact.facets
     readable = [i for i in range(60) if LEVELS[i % 3] != "sensitive"]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from search.snippets import _window
+import html
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from search.snippets import SNIPPET_CHARS, _window, marked
 
 
 def _marks(raw: bytes, *words: bytes) -> list[tuple[int, int]]:
@@ -42,3 +47,36 @@ def test_multibyte_text_is_cut_at_characters() -> None:
     mark = raw.index("gräns".encode())
     start, end = _window(raw, [(mark, mark + len("gräns".encode()))], 100)
     assert raw[start:end].decode().startswith("gräns")  # decodes: never inside a character
+
+
+def _marked_piece_by_piece(raw: bytes, marks: list[tuple[int, int]], size: int) -> str:
+    """What a snippet is, said the plain way: the window, each piece escaped on its own."""
+    first, last = _window(raw, marks, size)
+    parts, pos = [], first
+    for start, end in marks:
+        if start < first or end > last:
+            continue
+        parts.append(html.escape(raw[pos:start].decode()))
+        parts.append("<mark>" + html.escape(raw[start:end].decode()) + "</mark>")
+        pos = end
+    parts.append(html.escape(raw[pos:last].decode()))
+    return "".join(parts)
+
+
+WORDS = st.sampled_from(
+    ["Fastighet", "ägare", "<b>", "&amp;", '"citat"', "'", "gräns", "ö", "x", "🙂", "\ue000"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WORDS, min_size=1, max_size=120), st.data())
+def test_marked_text_is_the_window_escaped_with_its_marks(words, data):
+    text = " ".join(words)
+    raw = text.encode()
+    starts, pos = [], 0
+    for word in words:  # each word's byte range, at character boundaries as tantivy's are
+        starts.append((pos, pos + len(word.encode())))
+        pos += len(word.encode()) + 1
+    chosen = data.draw(st.lists(st.sampled_from(starts), unique=True, max_size=8))
+    marks = sorted(chosen)
+    assert marked(text, marks) == _marked_piece_by_piece(raw, marks, SNIPPET_CHARS)
