@@ -18,7 +18,9 @@ only the next full passes free them: measured (docs/harvest.md, "Round 8"), a ba
 a tenth more with the collector on, and more with each batch. :func:`collector_paused`
 runs such a bounded unit with no passes at all and then one pass over what it made (the
 youngest generation): the batch's cycles are freed there, and nothing lives longer than
-the unit.
+the unit. Both are process-wide, as Python's collector is (another thread's objects are
+spared or wait too, no longer than the step); nested or in two threads at once, the
+collector ends enabled.
 """
 
 from __future__ import annotations
