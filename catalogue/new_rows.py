@@ -1,4 +1,5 @@
-"""New ORM objects written by Core: one ``INSERT`` (executemany) per table for a group.
+"""New ORM objects written by Core: one ``INSERT`` (executemany) per table for a group;
+and changes to loaded, versioned objects: one version-checked ``UPDATE`` (executemany).
 
 Why: a harvest's group of new entries is about eleven rows an entry (the entry, its
 legal bases, distributions, themes, harvest record, outbox row, ...). The ORM's unit of
@@ -18,17 +19,27 @@ them (tests/unit/catalogue/test_bulk_writes.py compares every table). The object
 not attached to the session: afterwards they are records of what was written, their
 ids and defaults set on them. Only for brand-new objects without many-to-many
 relationships (TypeError otherwise, rather than a silent loss).
+
+:func:`update_versioned` is the same for a group's change of the same columns of objects
+the session holds (a harvest's new entries submitted for review: status and time). The
+unit of work's flush would write one ``UPDATE … WHERE id = ? AND revision = ?`` per
+object after comparing every attribute's history; this writes the same statement as one
+executemany, checks that every row matched (``StaleDataError`` as the flush raises, else),
+and sets the values, the new version included, on the objects as committed values: the
+session then holds them as written, not as changed, so the caller says itself which
+objects changed (``EntryWriter.commit_changes``'s ``updates``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Mapper, RelationshipDirection, Session, class_mapper
-from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue.db import Base
 
@@ -131,4 +142,53 @@ def _collect(obj: Any, rows: dict[Table, list[dict[str, Any]]]) -> None:
             _collect(child, rows)
 
 
-__all__ = ["insert_new"]
+def update_versioned(session: Session, changes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+    """Write each object's ``values`` (the same columns for all, by attribute name) in
+    ``session``'s transaction, version-checked, and set them on the objects as committed.
+
+    The objects are persistent and of one mapped class with a ``version_id_col``; each
+    row is updated only at the version the object holds, and its version goes up by one,
+    as the unit of work's flush does. StaleDataError (nothing written) if a row was
+    changed or deleted meanwhile."""
+    if not changes:
+        return
+    mapper: Mapper[Any] = class_mapper(type(changes[0][0]))
+    version = mapper.version_id_col
+    table = mapper.local_table
+    if version is None or not isinstance(table, Table):
+        raise TypeError(f"{mapper.class_.__name__} has no version column.")
+    version_key = mapper.get_property_by_column(version).key
+    (key_column,) = mapper.primary_key
+    key_attr = mapper.get_property_by_column(key_column).key
+    names = sorted(changes[0][1])
+    columns = {name: mapper.column_attrs[name].columns[0].key for name in names}
+    statement = (
+        update(table)
+        .where(key_column == bindparam("_key"), version == bindparam("_version"))
+        .values({columns[n]: bindparam(f"_v_{n}") for n in names} | {version.key: bindparam("_next")})
+    )
+    params = []
+    for obj, values in changes:
+        if sorted(values) != names:
+            raise TypeError("update_versioned writes the same columns of every object.")
+        current = getattr(obj, version_key)
+        params.append(
+            {"_key": getattr(obj, key_attr), "_version": current, "_next": current + 1}
+            | {f"_v_{n}": values[n] for n in names}
+        )
+    connection = session.connection()
+    if connection.dialect.supports_sane_multi_rowcount:
+        matched = connection.execute(statement, params).rowcount
+    else:
+        matched = sum(connection.execute(statement, row).rowcount for row in params)
+    if matched != len(params):
+        raise StaleDataError(
+            f"UPDATE of {table.name} expected to match {len(params)} rows; {matched} were matched."
+        )
+    for (obj, values), row in zip(changes, params, strict=True):
+        for name in names:
+            set_committed_value(obj, name, values[name])
+        set_committed_value(obj, version_key, row["_next"])
+
+
+__all__ = ["insert_new", "update_versioned"]

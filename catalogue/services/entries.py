@@ -239,7 +239,9 @@ class EntryService:
         action: str,
         changes: Sequence[tuple[Entry, dict[str, Any] | None]],
         new: Sequence[object] = (),
+        updates: Sequence[tuple[Entry, dict[str, Any]]] = (),
     ) -> None:
         """Several entries' changes of one action, each with its outbox row and audit event;
-        ``new``: new objects written with them by Core inserts (``catalogue.new_rows``)."""
-        self.writing.commit_changes(identity, action, changes, new)
+        ``new``: new objects written with them by Core inserts, ``updates``: column values
+        of entries written by a version-checked Core UPDATE (``catalogue.new_rows``)."""
+        self.writing.commit_changes(identity, action, changes, new, updates)

@@ -35,7 +35,7 @@ from catalogue.models import (
     ServedDataset,
     utcnow,
 )
-from catalogue.new_rows import insert_new
+from catalogue.new_rows import insert_new, update_versioned
 from catalogue.operations import Operation, operation_problems
 from catalogue.ports import Indexer, OpenAPISource, OpenAPIValidator
 from catalogue.services.common import check_etag
@@ -507,20 +507,25 @@ class EntryWriter:
         action: str,
         changes: Sequence[tuple[Entry, dict[str, Any] | None]],
         new: Sequence[object] = (),
+        updates: Sequence[tuple[Entry, dict[str, Any]]] = (),
     ) -> None:
         """Several entries' changes of one action, each with its outbox row and audit
         event, flushed and committed together (``commit_change`` is this for one).
         ``new``: brand-new objects outside the session (``create_many``'s entries and
-        their companions), written by Core inserts (``catalogue.new_rows.insert_new``)."""
+        their companions), written by Core inserts (``catalogue.new_rows.insert_new``).
+        ``updates``: column values of entries the session holds (``submit_many``'s status
+        change), written by one version-checked Core UPDATE
+        (``catalogue.new_rows.update_versioned``); those entries are changed ones."""
         if not changes:
             return
         try:
-            written = {id(obj) for obj in new}
+            written = {id(obj) for obj in new} | {id(entry) for entry, _values in updates}
             changed = [
                 id(entry) in written or entry in self.session.new or self.session.is_modified(entry)
                 for entry, _ in changes
             ]
             insert_new(self.session, new)
+            update_versioned(self.session, updates)
             self.session.flush()
             # Outbox rows by Core too, in the order of the changes (their ids as ever).
             insert_new(

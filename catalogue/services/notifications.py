@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from catalogue.db import begin_write, listens_for
 from catalogue.errors import NotFound, PermissionDenied, ValidationFailed
@@ -229,6 +229,12 @@ def on_notifications_committed(sessions: sessionmaker[Session], committed: Calla
     def _note(session: Session, _context: Any) -> None:
         if not session.info.get(_WRITTEN) and any(isinstance(obj, Notification) for obj in session.new):
             session.info[_WRITTEN] = True
+
+    # Notifications written by Core inserts (``catalogue.new_rows``: a bulk submission's).
+    @listens_for(sessions, "do_orm_execute")
+    def _inserted(state: ORMExecuteState) -> None:
+        if state.is_insert and getattr(state.statement, "table", None) is Notification.__table__:
+            state.session.info[_WRITTEN] = True
 
     @listens_for(sessions, "after_commit")
     def _committed(session: Session) -> None:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from catalogue.db import begin_write
 from catalogue.errors import CatalogueError, Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -85,20 +86,25 @@ class ReviewService:
             except CatalogueError as exc:
                 answers[i] = exc
         submitted: list[tuple[Entry, dict[str, Any] | None]] = []
-        reviews: list[Review] = []
+        opened: list[Review | Notification] = []
+        frozen: list[tuple[Entry, dict[str, Any]]] = []
         for i, entry in allowed:
             try:
-                review, notice = self._submission(identity, entry, busy)
+                review, notice = self._opening(identity, entry, busy)
             except CatalogueError as exc:
                 answers[i] = exc
                 continue
             answers[i] = review
-            reviews.append(review)
-            # The notifications stay in the unit of work: their delivery is nudged by a
-            # session event when a commit wrote one (catalogue.services.notifications).
-            self.session.add(notice)
+            opened += (review, notice)
+            # The status change is written for the group by one version-checked UPDATE
+            # (``commit_changes``' ``updates``), not by the unit of work; the entry holds
+            # it at once, so that a second submission of it in the group is refused.
+            frozen.append((entry, self._frozen()))
+            set_committed_value(entry, "status", policy.IN_REVIEW)
             submitted.append((entry, {"review": review.id}))
-        self.entries.commit_changes(identity, "review.submit", submitted, reviews)
+        # Reviews and notifications by Core inserts (their delivery is nudged when the
+        # commit wrote one: catalogue.services.notifications).
+        self.entries.commit_changes(identity, "review.submit", submitted, opened, frozen)
         return [a for a in answers if a is not None]
 
     def _submission(
@@ -106,12 +112,24 @@ class ReviewService:
     ) -> tuple[Review, Notification]:
         """Freeze ``entry`` and give its publication review and notification (neither
         added nor committed); ``busy``: the entries with a review pending."""
+        opened = self._opening(identity, entry, busy)
+        for name, value in self._frozen().items():
+            setattr(entry, name, value)
+        return opened
+
+    def _opening(
+        self, identity: Identity, entry: Entry, busy: Collection[str]
+    ) -> tuple[Review, Notification]:
+        """The publication review of the draft ``entry`` and its notification (Conflict
+        unless a draft without a pending review: ``busy``)."""
         if entry.status != policy.DRAFT:
             raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
-        opened = self.pending.opening(identity, entry, "publication", {}, entry.classification, busy)
-        entry.status = policy.IN_REVIEW
-        entry.modified = utcnow()
-        return opened
+        return self.pending.opening(identity, entry, "publication", {}, entry.classification, busy)
+
+    @staticmethod
+    def _frozen() -> dict[str, Any]:
+        """What submitting changes on the entry: in review (frozen), modified now."""
+        return {"status": policy.IN_REVIEW, "modified": utcnow()}
 
     def request_reclassification(self, identity: Identity, entry_id: str, rationale: str) -> Review:
         """A security officer opens a review of a published entry (another officer decides)."""

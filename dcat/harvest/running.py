@@ -155,7 +155,10 @@ class HarvestRun:
         salt = json.dumps(
             [MAPPING_VERSION, profile, self.entries.scheme.lowest, dict(self.access.mapping)], sort_keys=True
         )
-        return load_source(source, self.outbound, self.limits, salt=salt, known_digest=known)
+        # The application's objects are not walked by the collector's full passes while the
+        # graph grows (dcat.collector): the parse then costs what rdflib's alone does.
+        with collector_spared():
+            return load_source(source, self.outbound, self.limits, salt=salt, known_digest=known)
 
     def read(self, loaded: LoadedSource, profile: str) -> list[Record]:
         """The source's datasets and data services as records."""

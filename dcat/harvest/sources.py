@@ -11,6 +11,14 @@ network place Tillit should go).
 
 Every page is parsed into one graph before anything is written: a page that fails
 fails the whole harvest (:class:`SourceUnreadable`), and the catalogue stays as it was.
+
+The graph is held by rdflib's ``SimpleMemory`` store, which keeps triples without the
+named graphs (contexts) of its default ``Memory`` store: a harvest reads one graph, and
+the contexts' bookkeeping on every triple added and read was a fifth of the parse and a
+third of reading the records (docs/harvest.md, "Round 8"; the same records either way,
+:func:`new_graph`). JSON-LD is parsed into the default store, as rdflib's JSON-LD
+parser needs one with contexts; its triples are then those of its page's graph, as
+before.
 """
 
 from __future__ import annotations
@@ -27,6 +35,9 @@ from dcat.harvest.parsing import SourceUnreadable, guess_format, parse_into
 from security.outbound import OutboundError, OutboundPolicy, check_url, fetch
 
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+#: The formats whose rdflib parser writes triples only (no named graphs): parsed into a
+#: ``SimpleMemory`` graph (``new_graph``).
+TRIPLES_ONLY_FORMATS = frozenset({"turtle", "xml"})
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.8"
 
 
@@ -75,7 +86,7 @@ def load_source(
     the ones written last time. A paged source is always parsed (only its pages say
     where the next one is)."""
     digest = hashlib.sha256(salt.encode())
-    graph = Graph()
+    graph = new_graph()
     if not is_url(source):
         path = Path(source)
         try:
@@ -89,7 +100,9 @@ def load_source(
         digest.update(data)
         if digest.hexdigest() == known_digest:
             return LoadedSource(key, graph, 1, digest=known_digest, unchanged=True)
-        parse_into(graph, data, guess_format(data, None, path.name), path.resolve().as_uri())
+        fmt = guess_format(data, None, path.name)
+        graph = new_graph(fmt)
+        parse_into(graph, data, fmt, path.resolve().as_uri())
         warnings = ("hydra:next is not followed from a file.",) if _next_page(graph, key) else ()
         return LoadedSource(key, graph, 1, warnings, digest=digest.hexdigest())
     paged = dataclasses.replace(policy, max_bytes=limits.max_bytes, timeout=limits.timeout)
@@ -99,17 +112,23 @@ def load_source(
         if len(visited) >= limits.max_pages:
             raise SourceUnreadable(f"The source has more than {limits.max_pages} pages.")
         visited.append(url)
-        page = Graph()
         data, content_type = _fetch(url, paged)
         digest.update(data)
         if len(visited) == 1 and digest.hexdigest() == known_digest:
             return LoadedSource(source, graph, 1, digest=known_digest, unchanged=True)
-        parse_into(page, data, guess_format(data, content_type, url), url)
+        fmt = guess_format(data, content_type, url)
+        page = new_graph(fmt)
+        parse_into(page, data, fmt, url)
         graph += page
         url = _next_page(page, url)
         if url is not None and url in visited:
             url = None  # a page that names an earlier one ends the paging
     return LoadedSource(source, graph, len(visited), digest=digest.hexdigest())
+
+
+def new_graph(fmt: str = "turtle") -> Graph:
+    """An empty graph to parse ``fmt`` into: without contexts unless the parser needs them."""
+    return Graph(store="SimpleMemory") if fmt in TRIPLES_ONLY_FORMATS else Graph()
 
 
 def _fetch(url: str, policy: OutboundPolicy) -> tuple[bytes, str | None]:

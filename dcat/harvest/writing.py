@@ -45,6 +45,7 @@ from catalogue.models_harvest import HarvestRecord
 from catalogue.schemas import ApiCreateSchema, ApiUpdateSchema, DatasetCreateSchema, DatasetUpdateSchema
 from catalogue.services.entries import EntryService, entry_etag
 from catalogue.services.reviews import ReviewService
+from dcat.collector import collector_paused
 from dcat.harvest.records import Record
 from security import policy
 from security.identity import WRITE, Identity, build_identity
@@ -198,39 +199,42 @@ class Harvester:
         # Datasets first: a data service's served datasets are then known by id.
         ordered = sorted(records, key=lambda r: (r.entry_type != "dataset", r.uri))
         for start in range(0, len(ordered), self.batch_size):
-            chunk = ordered[start : start + self.batch_size]
-            new = [r for r in chunk if r.uri not in known and not r.problems]
-            # The new datasets' input is loaded by the schema before the batch's write
-            # transaction opens (a quarter of the write's CPU; a dataset's input names no
-            # entry written before it). A data service's waits for the datasets it serves.
-            loaded = self._load(identity, [r for r in new if r.entry_type == "dataset"], ids, report)
-            with self._batch():
-                for record in chunk:
-                    seen.append(record.uri)
-                    if record.notes:
-                        report.notes[record.uri] = list(record.notes)
-                # New records are written together (``EntryService.create_many``, then
-                # ``ReviewService.submit_many``): the same checks, rows and events as one
-                # by one, in two flushes and two commits instead of two of each per entry.
-                self._create_many(identity, loaded, ids, report, source, submit)
-                self._let_go()
-                # Then the data services, whose served datasets are now known by id.
-                apis = [r for r in new if r.entry_type == "api"]
-                self._create_many(
-                    identity, self._load(identity, apis, ids, report), ids, report, source, submit
-                )
-                self._let_go()
-                if progress is not None and new:
-                    progress(len(new))
-                for record in chunk:
-                    if record.uri in known or record.problems:
-                        last = known.get(record.uri)
-                        outcome = self._one(identity, record, last, ids, report, source, submit)
-                        if outcome != "rejected":
-                            report.count(outcome)
-                        self._let_go()
-                        if progress is not None:
-                            progress(1)
+            # A batch runs with the collector paused and then collects what it made
+            # (dcat.collector.collector_paused): its objects are dropped when it ends.
+            with collector_paused():
+                chunk = ordered[start : start + self.batch_size]
+                new = [r for r in chunk if r.uri not in known and not r.problems]
+                # The new datasets' input is loaded by the schema before the batch's write
+                # transaction opens (a quarter of the write's CPU; a dataset's input names no
+                # entry written before it). A data service's waits for the datasets it serves.
+                loaded = self._load(identity, [r for r in new if r.entry_type == "dataset"], ids, report)
+                with self._batch():
+                    for record in chunk:
+                        seen.append(record.uri)
+                        if record.notes:
+                            report.notes[record.uri] = list(record.notes)
+                    # New records are written together (``EntryService.create_many``, then
+                    # ``ReviewService.submit_many``): the same checks, rows and events as one
+                    # by one, in two flushes and two commits instead of two of each per entry.
+                    self._create_many(identity, loaded, ids, report, source, submit)
+                    self._let_go()
+                    # Then the data services, whose served datasets are now known by id.
+                    apis = [r for r in new if r.entry_type == "api"]
+                    self._create_many(
+                        identity, self._load(identity, apis, ids, report), ids, report, source, submit
+                    )
+                    self._let_go()
+                    if progress is not None and new:
+                        progress(len(new))
+                    for record in chunk:
+                        if record.uri in known or record.problems:
+                            last = known.get(record.uri)
+                            outcome = self._one(identity, record, last, ids, report, source, submit)
+                            if outcome != "rejected":
+                                report.count(outcome)
+                            self._let_go()
+                            if progress is not None:
+                                progress(1)
         self._retire_gone(identity, source, set(seen), known, report)
         self._touch(publisher, source, [u for u in seen if u in known])
         return report
