@@ -111,7 +111,10 @@ class CookieSessions(SecureCookieSessionInterface):
     _signer: tuple[Any, Any] | None = None
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # (no Cookie header at all: not even the cookies parsed)
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 

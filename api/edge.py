@@ -82,9 +82,12 @@ def oversized_head(environ: dict[str, object]) -> HTTPException | None:
 
 
 def vary(response: Response, names: str) -> None:
-    """Add ``names`` (comma-separated) to ``Vary``, once each."""
+    """Add ``names`` (comma-separated) to ``Vary``, once each (field names compared
+    whole: ``Accept`` is not ``Accept-Language``). Cheaper than ``response.vary``,
+    which parses the header and writes it again for every name added."""
     vary = response.headers.get("Vary")
-    missing = [n for n in names.split(", ") if not vary or n.lower() not in vary.lower()]
+    present = {v.strip().lower() for v in vary.split(",")} if vary else ()
+    missing = [n for n in names.split(", ") if n.lower() not in present]
     if missing:
         response.headers["Vary"] = ", ".join([vary, *missing] if vary else missing)
 
@@ -115,7 +118,12 @@ def secure_response(request: Request, response: Response) -> None:
     api = request.path.startswith(("/api/", "/oauth/"))
     # The API reads no cookie; pages may (the login form's session).
     vary(response, "Authorization" if request.path.startswith("/api/") else "Authorization, Cookie")
-    credentials = "Authorization" in request.headers or bool(request.cookies) or "Set-Cookie" in headers
+    environ = request.environ
+    credentials = (
+        "HTTP_AUTHORIZATION" in environ
+        or ("HTTP_COOKIE" in environ and bool(request.cookies))
+        or "Set-Cookie" in headers
+    )
     # (a response's Cache-Control is parsed only when it has one)
     public = "Cache-Control" in headers and response.cache_control.public
     if credentials or (api and not public):

@@ -32,9 +32,14 @@ class PageArgsSchema(Schema):
 def reader_language() -> str | None:
     """The language the reader asked for: ``?lang=`` if it is one of the catalogue's,
     else the best of Accept-Language, else None (then each text falls back in its own order)."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
+    environ = request.environ
+    # Each asked for only when sent: parsing an absent query or header is most of the cost.
+    if environ.get("QUERY_STRING"):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            return asked
+    if not environ.get("HTTP_ACCEPT_LANGUAGE"):
+        return None  # what best_match answers for no Accept-Language
     return request.accept_languages.best_match(LANGUAGES)
 
 

@@ -9,6 +9,7 @@ from flask import Response, current_app, jsonify
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
+from api.edge import vary
 from api.openapi import Blueprint, OneOfSchemas, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response, reader_language
 from api.resources.dcat import RDF_CONTENT, RdfArgsSchema, rdf_format, rdf_response
@@ -103,15 +104,16 @@ def json_response(text: str, status: int = 200) -> Response:
 
 
 def _entry_response(view: EntryView, status: int = 200) -> Response:
+    lang = reader_language()
     if view.pending_review and status == 200:
         # Not applied: the change waits for a security officer.
         response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
     else:
-        response = json_response(entry_json(view, reader_language()), status)
-    response.vary.add("Accept-Language")
-    etag = representation_etag(view, reader_language())
+        response = json_response(entry_json(view, lang), status)
+    vary(response, "Accept-Language")
+    etag = representation_etag(view, lang)
     if etag:
         response.headers["ETag"] = etag
     return response
@@ -166,7 +168,7 @@ def make_blueprint(
         lang = reader_language()
         items = ",".join(entry_json(view, lang) for view in page.items)
         response = page_response(items, page.total, page.page, page.per_page)
-        response.vary.add("Accept-Language")
+        vary(response, "Accept-Language")
         return response
 
     @blp.route("", methods=["POST"])
@@ -196,7 +198,7 @@ def make_blueprint(
             graph = services().dcat.entry(current_identity(), entry_id, entry_type, PROFILES[args["profile"]])
             return rdf_response(graph, format_name)
         response = _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
-        response.vary.add("Accept")
+        vary(response, "Accept")
         return response
 
     @blp.route("/<entry_id>", methods=["PUT"])
