@@ -19,7 +19,7 @@ from api.config import load_settings
 from api.converters import register_converters
 from api.cors import init_cors
 from api.delivery import deliver_after_commit
-from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
+from api.edge import answer_not_modified, fields_of, json_too_deep, oversized_head, secure_response
 from api.openapi import init_api
 from api.problems import problem, register_problem_handlers
 from api.resources import (
@@ -238,8 +238,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # The request itself, not its proxy (read many times there). The ignore: Flask types
         # the proxy as the Request, which has no _get_current_object.
         current = request._get_current_object()  # type: ignore[attr-defined]
-        answer_not_modified(current, response)
-        secure_response(current, response)
+        fields = fields_of(response)
+        answer_not_modified(current, response, fields)
+        secure_response(current, response, fields)
         return response
 
     init_cors(app)

@@ -98,25 +98,27 @@ def entry_json(view: EntryView, lang: str | None) -> str:
     return text
 
 
-def json_response(text: str, status: int = 200) -> Response:
+def json_response(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON body already serialised (cached renderings are joined, not re-encoded)."""
-    return current_app.response_class(text, status=status, mimetype="application/json")
+    return current_app.response_class(text, status=status, headers=headers, mimetype="application/json")
 
 
-def _entry_response(view: EntryView, status: int = 200) -> Response:
+def _entry_response(view: EntryView, status: int = 200, varies: str = "Accept-Language") -> Response:
+    """The entry's answer, with its ETag; it varies by ``varies`` (the reader's language
+    names the statutes; a read also by Accept, which may ask for RDF)."""
     lang = reader_language()
+    headers = {"Vary": varies}
+    etag = representation_etag(view, lang)
+    if etag:
+        headers["ETag"] = etag
     if view.pending_review and status == 200:
         # Not applied: the change waits for a security officer.
         response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
         response.status_code = 202
+        response.headers.extend(headers)
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
-    else:
-        response = json_response(entry_json(view, lang), status)
-    vary(response, "Accept-Language")
-    etag = representation_etag(view, lang)
-    if etag:
-        response.headers["ETag"] = etag
-    return response
+        return response
+    return json_response(entry_json(view, lang), status, headers)
 
 
 def representation_etag(view: EntryView, lang: str | None) -> str | None:
@@ -197,9 +199,8 @@ def make_blueprint(
         if format_name is not None:
             graph = services().dcat.entry(current_identity(), entry_id, entry_type, PROFILES[args["profile"]])
             return rdf_response(graph, format_name)
-        response = _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
-        vary(response, "Accept")
-        return response
+        view = services().entries.get(current_identity(), entry_id, entry_type)
+        return _entry_response(view, varies="Accept-Language, Accept")
 
     @blp.route("/<entry_id>", methods=["PUT"])
     @require_scope(WRITE)
