@@ -99,8 +99,13 @@ def entry_json(view: EntryView, lang: str | None) -> str:
 
 
 def json_response(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """A JSON body already serialised (cached renderings are joined, not re-encoded)."""
-    return current_app.response_class(text, status=status, headers=headers, mimetype="application/json")
+    """A JSON body already serialised (cached renderings are joined, not re-encoded),
+    with ``headers`` added (appended: a new response has none of them yet, and
+    Werkzeug's ``headers=`` argument costs more than the body)."""
+    response = current_app.response_class(text, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers.add(name, value)
+    return response
 
 
 def _entry_response(view: EntryView, status: int = 200, varies: str = "Accept-Language") -> Response:
