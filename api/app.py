@@ -216,16 +216,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _open_session() -> Response | None:
         open_request_session()
+        if request.method not in JSON_METHODS:
+            return None  # no body to check
         if (
-            request.method in JSON_METHODS
-            and request.path.startswith("/api/")
+            request.path.startswith("/api/")
             and request.content_length != 0
             and (request.content_length or request.data)
             and not (request.mimetype == "application/json" or request.mimetype.endswith("+json"))
         ):
             return problem(415, "Send the request body as application/json.")
         depth = int(app.config["MAX_JSON_DEPTH"])
-        if request.method in JSON_METHODS and request.is_json and json_too_deep(request.get_data(), depth):
+        if request.is_json and json_too_deep(request.get_data(), depth):
             return problem(400, f"The JSON body nests deeper than {depth} levels.")
         return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify
@@ -73,10 +72,6 @@ class PendingReviewSchema(Schema):
     )
 
 
-def _bases(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(document.get("legal_basis") or ())
-
-
 def render(view: EntryView) -> dict[str, Any]:
     """The whole entry, or only the redacted summary: never more than allowed; each
     legal basis with its statute's name for this reader (catalogue.statutes.named_document:
@@ -88,7 +83,7 @@ def entry_json(view: EntryView, lang: str | None) -> str:
     """The view as JSON text, with statute names for a reader of ``lang``: the cached text
     itself for an entry citing none, else the cached rendering's text in that language,
     made once per language (docs/statutes.md)."""
-    if not _bases(view.document):
+    if not view.document.get("legal_basis"):
         return view.text if view.text is not None else to_json(view.document)
     text = view.named.get(lang) if view.named is not None else None
     if text is None:
