@@ -94,19 +94,30 @@ class Tillit:
     #: What the DCAT-AP export needs of the configuration (dcat/export.py).
     dcat: ExportSettings = field(default_factory=lambda: ExportSettings("", AccessRights(("public",))))
 
-    @cached_property
-    def entry_machines(self) -> EntryMachines:
+    #: The entry machines and the parts they were built of (``machines``).
+    _machines: tuple[tuple[Any, ...], EntryMachines] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def machines(self) -> EntryMachines:
         """The machines of every request's ``EntryService`` (``catalogue.compose``), built
-        once: none of them holds anything of a request or a session."""
-        return entry_machines(
-            self.scheme,
-            self.anchor,
-            self.read_log,
-            self.heads,
-            openapi_limits=self.openapi_limits,
-            refusals=self.refusals,
-            outbound=self.outbound,
-        )
+        once for the parts they are made of (none holds anything of a request or a
+        session), and anew when a part is replaced (a test turning the kept heads off)."""
+        parts: tuple[Any, ...] = (self.scheme, self.anchor, self.read_log, self.heads)
+        parts += (self.openapi_limits, self.refusals, self.outbound)
+        kept = self._machines
+        if kept is None or any(a is not b for a, b in zip(kept[0], parts, strict=True)):
+            built = entry_machines(
+                self.scheme,
+                self.anchor,
+                self.read_log,
+                self.heads,
+                openapi_limits=self.openapi_limits,
+                refusals=self.refusals,
+                outbound=self.outbound,
+            )
+            kept = self._machines = (parts, built)
+        return kept[1]
 
     def close(self) -> None:
         """Release what ``create_app`` opened: the search index, the refusals still noted
@@ -177,7 +188,7 @@ class Services:
     @cached_property
     def entries(self) -> EntryService:
         t = self.tillit
-        return EntryService(self.session, t.scheme, t.entry_machines, t.indexer, t.review_intervals)
+        return EntryService(self.session, t.scheme, t.machines(), t.indexer, t.review_intervals)
 
     @cached_property
     def reviews(self) -> ReviewService:
