@@ -19,7 +19,7 @@ from api.config import load_settings
 from api.converters import register_converters
 from api.cors import init_cors
 from api.delivery import deliver_after_commit
-from api.edge import answer_not_modified, json_too_deep, oversized_head, secure_response
+from api.edge import answer_not_modified, fields_of, json_too_deep, oversized_head, secure_response
 from api.openapi import init_api
 from api.problems import problem, register_problem_handlers
 from api.resources import (
@@ -111,7 +111,10 @@ class CookieSessions(SecureCookieSessionInterface):
     _signer: tuple[Any, Any] | None = None
 
     def open_session(self, app: Flask, request: Any) -> Any:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # (no Cookie header at all: not even the cookies parsed)
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or not request.cookies.get(self.get_cookie_name(app))
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
@@ -213,16 +216,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     @app.before_request
     def _open_session() -> Response | None:
         open_request_session()
+        if request.method not in JSON_METHODS:
+            return None  # no body to check
         if (
-            request.method in JSON_METHODS
-            and request.path.startswith("/api/")
+            request.path.startswith("/api/")
             and request.content_length != 0
             and (request.content_length or request.data)
             and not (request.mimetype == "application/json" or request.mimetype.endswith("+json"))
         ):
             return problem(415, "Send the request body as application/json.")
         depth = int(app.config["MAX_JSON_DEPTH"])
-        if request.method in JSON_METHODS and request.is_json and json_too_deep(request.get_data(), depth):
+        if request.is_json and json_too_deep(request.get_data(), depth):
             return problem(400, f"The JSON body nests deeper than {depth} levels.")
         return None
 
@@ -235,8 +239,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # The request itself, not its proxy (read many times there). The ignore: Flask types
         # the proxy as the Request, which has no _get_current_object.
         current = request._get_current_object()  # type: ignore[attr-defined]
-        answer_not_modified(current, response)
-        secure_response(current, response)
+        fields = fields_of(response)
+        answer_not_modified(current, response, fields)
+        secure_response(current, response, fields)
         return response
 
     init_cors(app)

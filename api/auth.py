@@ -51,6 +51,7 @@ class InsufficientScope(Exception):
 #: standing they were bounded by: the token is verified on every request all the
 #: same (time, key, revocation), and an identity is used again only while the
 #: standing is the same object (a reload that changed something makes a new one).
+#: The anonymous reader's, by ("", address), with no standing (it depends on none).
 IDENTITY_CACHE_SIZE = 10_000
 #: Set on a view by :func:`require_scope`: the scope, for the OpenAPI document (api/openapi.py).
 REQUIRED_SCOPE = "_tillit_required_scope"
@@ -65,10 +66,18 @@ def current_identity() -> Identity:
 
 def _identify() -> Identity:
     ext = tillit()
-    address = request.remote_addr
-    header = request.headers.get("Authorization")
+    environ = request.environ  # (what request.remote_addr and request.headers read, asked once)
+    address = environ.get("REMOTE_ADDR")
+    header = environ.get("HTTP_AUTHORIZATION")
+    known: dict[tuple[str, str | None], tuple[Standing | None, Identity]] = ext.identities
     if header is None:
-        return replace(anonymous_identity(ext.scheme), address=address)
+        # The anonymous reader depends on nothing but the address: kept by ("", address)
+        # (no token is the empty string: an empty bearer token is refused below).
+        kept = known.get(("", address))
+        if kept is None:
+            kept = (None, replace(anonymous_identity(ext.scheme), address=address))
+            _keep(known, ("", address), kept)
+        return kept[1]
     scheme_name, _, token = header.partition(" ")
     if scheme_name.lower() != "bearer" or not token.strip():
         raise Unauthorized("Use an OAuth 2 bearer token: Authorization: Bearer <token>.")
@@ -83,7 +92,6 @@ def _identify() -> Identity:
             return replace(identity, address=address)
         claims = ext.verifier.verify(token)
         standing = ext.authority.current()
-        known: dict[tuple[str, str | None], tuple[Standing, Identity]] = ext.identities
         kept = known.get((token, address))
         if kept is not None and kept[0] is standing:
             return kept[1]
@@ -92,10 +100,14 @@ def _identify() -> Identity:
         )
     except InvalidToken as exc:
         raise Unauthorized(str(exc)) from exc
+    _keep(known, (token, address), (standing, identity))
+    return identity
+
+
+def _keep(known: dict[tuple[str, str | None], Any], key: tuple[str, str | None], value: Any) -> None:
     if len(known) >= IDENTITY_CACHE_SIZE:
         known.clear()
-    known[(token, address)] = (standing, identity)
-    return identity
+    known[key] = value
 
 
 def _federated_identity(trusted: TrustedIssuer, claims: dict[str, Any], standing: Standing) -> Identity:

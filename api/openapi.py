@@ -34,6 +34,7 @@ from flask import Flask
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import Map
 
+from api.arguments import ArgumentsParser
 from api.auth import REQUIRED_SCOPE
 from api.problems import PROBLEM
 from catalogue.shapes import LANGUAGES, LengthThen, non_empty_language_map, unique_themes
@@ -139,7 +140,10 @@ def page_of(item: type[Schema] | fields.Field[Any], name: str) -> type[PageSchem
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's blueprint, documenting what each route's shape implies."""
+    """flask-smorest's blueprint, documenting what each route's shape implies; its
+    query arguments parsed once per distinct query string (api/arguments.py)."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

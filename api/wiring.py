@@ -28,13 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from authserver.context import AppContext
 from authserver.services.people import PeopleService
-from catalogue.compose import audit_service, audit_trail, entry_service, statute_service
+from catalogue.compose import audit_service, audit_trail, entry_machines, statute_service
 from catalogue.db import forget_listeners
 from catalogue.machinery.audit.chain import HeadAnchor, ReadLog
 from catalogue.machinery.audit.refusals import RefusalLog
 from catalogue.machinery.children.openapi import OpenAPILimits
 from catalogue.machinery.readpath.heads import HeadCache
-from catalogue.ports import Indexer, NullIndexer
+from catalogue.ports import EntryMachines, Indexer, NullIndexer
 from catalogue.services.access_requests import AccessRequestService
 from catalogue.services.agencies import AgencyService
 from catalogue.services.audit import AuditService
@@ -93,6 +93,31 @@ class Tillit:
     access_four_eyes: bool = True
     #: What the DCAT-AP export needs of the configuration (dcat/export.py).
     dcat: ExportSettings = field(default_factory=lambda: ExportSettings("", AccessRights(("public",))))
+
+    #: The entry machines and the parts they were built of (``machines``).
+    _machines: tuple[tuple[Any, ...], EntryMachines] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def machines(self) -> EntryMachines:
+        """The machines of every request's ``EntryService`` (``catalogue.compose``), built
+        once for the parts they are made of (none holds anything of a request or a
+        session), and anew when a part is replaced (a test turning the kept heads off)."""
+        parts: tuple[Any, ...] = (self.scheme, self.anchor, self.read_log, self.heads)
+        parts += (self.openapi_limits, self.refusals, self.outbound)
+        kept = self._machines
+        if kept is None or any(a is not b for a, b in zip(kept[0], parts, strict=True)):
+            built = entry_machines(
+                self.scheme,
+                self.anchor,
+                self.read_log,
+                self.heads,
+                openapi_limits=self.openapi_limits,
+                refusals=self.refusals,
+                outbound=self.outbound,
+            )
+            kept = self._machines = (parts, built)
+        return kept[1]
 
     def close(self) -> None:
         """Release what ``create_app`` opened: the search index, the refusals still noted
@@ -163,18 +188,7 @@ class Services:
     @cached_property
     def entries(self) -> EntryService:
         t = self.tillit
-        return entry_service(
-            self.session,
-            t.scheme,
-            t.indexer,
-            t.anchor,
-            t.review_intervals,
-            t.read_log,
-            t.heads,
-            openapi_limits=t.openapi_limits,
-            refusals=t.refusals,
-            outbound=t.outbound,
-        )
+        return EntryService(self.session, t.scheme, t.machines(), t.indexer, t.review_intervals)
 
     @cached_property
     def reviews(self) -> ReviewService:

@@ -78,8 +78,9 @@ def _retry_after_only_when_refused(response: Any) -> Any:
     """Flask-Limiter's headers name the window on every answer, ``Retry-After`` too;
     on a 200 it would tell a client to wait that was not refused. The
     ``X-RateLimit-*`` headers keep saying where the window stands."""
-    if response.status_code not in RETRY_AFTER_STATUSES:
-        response.headers.pop("Retry-After", None)
+    # (``getlist`` first: Werkzeug's ``pop`` and ``get`` of an absent field raise and catch a KeyError)
+    if response.status_code not in RETRY_AFTER_STATUSES and response.headers.getlist("Retry-After"):
+        del response.headers["Retry-After"]
     return response
 
 

@@ -9,6 +9,7 @@ nothing (fail closed).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from security.identity import ADMIN, AUDIT, REQUEST, REVIEW, WRITE, Identity
 
@@ -57,11 +58,18 @@ class ReadFilter:
 
 def read_filter(identity: Identity) -> ReadFilter:
     """What ``identity`` may learn exists: the twin of :func:`can_list`."""
-    if identity.is_system:
-        return ReadFilter(identity.readable_levels, frozenset(STATUSES), None)
+    return _read_filter(identity.readable_levels, identity.agency, identity.is_system)
+
+
+@lru_cache(maxsize=1024)
+def _read_filter(levels: frozenset[str], agency: str | None, system: bool) -> ReadFilter:
+    """``read_filter`` of what it depends on, made once: a page of a list asks it of
+    every entry, several times. A pure function of immutable values (the filter too)."""
+    if system:
+        return ReadFilter(levels, frozenset(STATUSES), None)
     # Drafts and entries in review are seen only inside the publishing agency
     # (its data owners and its security officers), within their clearance.
-    return ReadFilter(identity.readable_levels, OPEN_STATUSES, identity.agency)
+    return ReadFilter(levels, OPEN_STATUSES, agency)
 
 
 def can_list(identity: Identity, facts: EntryFacts) -> bool:

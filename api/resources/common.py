@@ -32,9 +32,14 @@ class PageArgsSchema(Schema):
 def reader_language() -> str | None:
     """The language the reader asked for: ``?lang=`` if it is one of the catalogue's,
     else the best of Accept-Language, else None (then each text falls back in its own order)."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
+    environ = request.environ
+    # Each asked for only when sent: parsing an absent query or header is most of the cost.
+    if environ.get("QUERY_STRING"):
+        asked = request.args.get("lang")
+        if asked in LANGUAGES:
+            return asked
+    if not environ.get("HTTP_ACCEPT_LANGUAGE"):
+        return None  # what best_match answers for no Accept-Language
     return request.accept_languages.best_match(LANGUAGES)
 
 
@@ -79,7 +84,7 @@ def page_response(
     tail = "".join(f",{json.dumps(key)}:{json.dumps(value)}" for key, value in (extra or {}).items())
     body = f'{{"total":{total},"page":{page},"per_page":{per_page},"items":[{encoded}]{tail}}}'
     response = current_app.response_class(body, mimetype="application/json")
-    response.headers["Link"] = page_links(total, page, per_page, max_items)
+    response.headers.add("Link", page_links(total, page, per_page, max_items))  # (new: no Link yet)
     return response
 
 
@@ -103,12 +108,13 @@ def page_links(total: int, page: int, per_page: int, max_items: int | None = Non
     last = max(1, -(-total // per_page))
     if max_items is not None:
         last = max(1, min(last, max_items // per_page))
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k in _documented_arguments()]
-    base = request.script_root + request.path
+    documented = _documented_arguments()
+    # Encoded once for the four links (urlencode of the whole list joins the same parts with "&").
+    kept = urlencode([(k, v) for k, v in request.args.items(multi=True) if k in documented])
+    base = request.script_root + request.path + "?" + (kept + "&" if kept else "")
 
     def link(number: int, rel: str) -> str:
-        query = urlencode([*kept, ("page", number), ("per_page", per_page)])
-        return f'<{base}?{query}>; rel="{rel}"'
+        return f'<{base}page={number}&per_page={per_page}>; rel="{rel}"'
 
     links = [link(1, "first")]
     if page > 1:

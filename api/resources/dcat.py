@@ -60,6 +60,8 @@ def rdf_format(args: dict[str, Any], default: str | None) -> str | None:
     an Accept naming none, give ``default``)."""
     if args.get("format"):
         return str(args["format"])
+    if not request.environ.get("HTTP_ACCEPT"):
+        return default  # what best_match answers for no Accept (not parsed, then)
     offered = [*(["application/json"] if default is None else []), *MEDIA_TYPES]
     best = request.accept_mimetypes.best_match(offered)
     if best is not None and best in MEDIA_TYPES and request.accept_mimetypes[best] > 0:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, current_app, jsonify
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
+from api.edge import vary
 from api.openapi import Blueprint, OneOfSchemas, page_of, problems
 from api.resources.common import PageArgsSchema, etag, page_response, reader_language
 from api.resources.dcat import RDF_CONTENT, RdfArgsSchema, rdf_format, rdf_response
@@ -72,10 +72,6 @@ class PendingReviewSchema(Schema):
     )
 
 
-def _bases(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(document.get("legal_basis") or ())
-
-
 def render(view: EntryView) -> dict[str, Any]:
     """The whole entry, or only the redacted summary: never more than allowed; each
     legal basis with its statute's name for this reader (catalogue.statutes.named_document:
@@ -87,7 +83,7 @@ def entry_json(view: EntryView, lang: str | None) -> str:
     """The view as JSON text, with statute names for a reader of ``lang``: the cached text
     itself for an entry citing none, else the cached rendering's text in that language,
     made once per language (docs/statutes.md)."""
-    if not _bases(view.document):
+    if not view.document.get("legal_basis"):
         return view.text if view.text is not None else to_json(view.document)
     text = view.named.get(lang) if view.named is not None else None
     if text is None:
@@ -97,24 +93,32 @@ def entry_json(view: EntryView, lang: str | None) -> str:
     return text
 
 
-def json_response(text: str, status: int = 200) -> Response:
-    """A JSON body already serialised (cached renderings are joined, not re-encoded)."""
-    return current_app.response_class(text, status=status, mimetype="application/json")
+def json_response(text: str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON body already serialised (cached renderings are joined, not re-encoded),
+    with ``headers`` added (appended: a new response has none of them yet, and
+    Werkzeug's ``headers=`` argument costs more than the body)."""
+    response = current_app.response_class(text, status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers.add(name, value)
+    return response
 
 
-def _entry_response(view: EntryView, status: int = 200) -> Response:
+def _entry_response(view: EntryView, status: int = 200, varies: str = "Accept-Language") -> Response:
+    """The entry's answer, with its ETag; it varies by ``varies`` (the reader's language
+    names the statutes; a read also by Accept, which may ask for RDF)."""
+    lang = reader_language()
+    headers = {"Vary": varies}
+    etag = representation_etag(view, lang)
+    if etag:
+        headers["ETag"] = etag
     if view.pending_review and status == 200:
         # Not applied: the change waits for a security officer.
         response = jsonify({"status": "pending_review", "review": view.pending_review, "entry": render(view)})
         response.status_code = 202
+        response.headers.extend(headers)
         response.headers["Location"] = f"/api/v1/reviews/{view.pending_review}"
-    else:
-        response = json_response(entry_json(view, reader_language()), status)
-    response.vary.add("Accept-Language")
-    etag = representation_etag(view, reader_language())
-    if etag:
-        response.headers["ETag"] = etag
-    return response
+        return response
+    return json_response(entry_json(view, lang), status, headers)
 
 
 def representation_etag(view: EntryView, lang: str | None) -> str | None:
@@ -166,7 +170,7 @@ def make_blueprint(
         lang = reader_language()
         items = ",".join(entry_json(view, lang) for view in page.items)
         response = page_response(items, page.total, page.page, page.per_page)
-        response.vary.add("Accept-Language")
+        vary(response, "Accept-Language")
         return response
 
     @blp.route("", methods=["POST"])
@@ -195,9 +199,8 @@ def make_blueprint(
         if format_name is not None:
             graph = services().dcat.entry(current_identity(), entry_id, entry_type, PROFILES[args["profile"]])
             return rdf_response(graph, format_name)
-        response = _entry_response(services().entries.get(current_identity(), entry_id, entry_type))
-        response.vary.add("Accept")
-        return response
+        view = services().entries.get(current_identity(), entry_id, entry_type)
+        return _entry_response(view, varies="Accept-Language, Accept")
 
     @blp.route("/<entry_id>", methods=["PUT"])
     @require_scope(WRITE)
