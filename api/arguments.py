@@ -11,7 +11,7 @@ query string (``QUERY_STRING``, as sent):
 - only answers that loaded without an error are kept: a bad query string is
   parsed, and answered 422, every time it is sent;
 - only answers whose values are all immutable are kept (strings, numbers,
-  booleans, dates, tuples): one holding a list (search's repeated arguments) is
+  booleans, dates, tuples): one holding a list is
   parsed every time, so a view can never change what another request is given;
   each request gets a dict of its own;
 - at most ``MAX_KEPT`` answers per parser, forgotten all at once when full (a

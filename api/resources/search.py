@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask import jsonify
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from api.auth import current_identity
 from api.openapi import Blueprint
@@ -98,6 +98,12 @@ class SearchQueryArgsSchema(Schema):
     def _window(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("page", 1) * data.get("per_page", 20) > MAX_WINDOW:
             raise ValidationError({"page": [f"page × per_page must stay within {MAX_WINDOW}."]})
+
+    @post_load
+    def _frozen(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """Repeated arguments as tuples: the answer is then immutable, so a query string's
+        parse is kept and handed out again (api/arguments.py)."""
+        return {name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
 
 
 class SuggestQueryArgsSchema(Schema):

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import UnprocessableEntity
 
 from api.arguments import MAX_KEPT, ArgumentsParser
+from api.resources.search import SearchQueryArgsSchema
 
 
 class PageArgs(Schema):
@@ -65,3 +66,13 @@ def test_at_most_max_kept_answers_are_kept(app):
     for page in range(1, MAX_KEPT + 10):
         assert parse(app, parser, schema, f"page={page}")["page"] == page
     assert 0 < len(parser._kept) <= MAX_KEPT
+
+
+def test_a_search_query_string_is_kept_its_repeated_arguments_as_tuples(app):
+    parser, schema = ArgumentsParser(), SearchQueryArgsSchema()
+    query = "q=skatt&theme=ECON&theme=GOVE&facets=type,publisher"
+    first = parse(app, parser, schema, query)
+    assert first["theme"] == ("ECON", "GOVE") and first["type"] == ()
+    assert first["facets"] == ("type", "publisher")
+    assert len(parser._kept) == 1  # immutable: kept
+    assert parse(app, parser, schema, query) == first
