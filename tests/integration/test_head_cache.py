@@ -95,6 +95,22 @@ def _run(app_settings, code: str, *, wait: bool = True) -> subprocess.Popen[str]
     return proc
 
 
+def _tighten_elsewhere(app_settings, entry_id: str) -> None:
+    """Another process raises the entry to sensitive in the database (the index not told)."""
+    _run(
+        app_settings,
+        f"""
+        from sqlalchemy import update
+        from catalogue.models import Entry
+        with app.extensions["tillit"].sessions() as session:
+            session.execute(update(Entry).where(Entry.id == {entry_id!r})
+                            .values(classification="sensitive", listing_level="sensitive",
+                                    revision=Entry.revision + 1))
+            session.commit()
+        """,
+    )
+
+
 def test_a_kept_head_answers_reads_without_the_database(app, client, token_for, loads):
     entry_id = _published(app, client, token_for)
     reader = token_for("public", agency="974761076")
@@ -156,18 +172,7 @@ def test_a_change_committed_by_another_process_is_seen_at_once(app, client, toke
     reader = token_for("public", agency="974761076")
     path = f"/api/v1/datasets/{entry_id}"
     assert client.get(path, headers=reader).status_code == 200
-    _run(
-        app_settings,
-        f"""
-        from sqlalchemy import update
-        from catalogue.models import Entry
-        with app.extensions["tillit"].sessions() as session:
-            session.execute(update(Entry).where(Entry.id == {entry_id!r})
-                            .values(classification="sensitive", listing_level="sensitive",
-                                    revision=Entry.revision + 1))
-            session.commit()
-        """,
-    )
+    _tighten_elsewhere(app_settings, entry_id)
     assert client.get(path, headers=reader).status_code == 404
 
 
@@ -303,18 +308,7 @@ def test_search_hits_are_rechecked_with_kept_heads_and_a_change_elsewhere_is_see
     again = client.get(path, headers=reader)
     assert again.json == first.json
     assert reads == [[entry_id]]  # the second page's head was kept
-    _run(
-        app_settings,
-        f"""
-        from sqlalchemy import update
-        from catalogue.models import Entry
-        with app.extensions["tillit"].sessions() as session:
-            session.execute(update(Entry).where(Entry.id == {entry_id!r})
-                            .values(classification="sensitive", listing_level="sensitive",
-                                    revision=Entry.revision + 1))
-            session.commit()
-        """,
-    )
+    _tighten_elsewhere(app_settings, entry_id)
     after = client.get(path, headers=reader)
     assert after.status_code == 200 and after.json["items"] == [] and after.json["total"] == 0
     assert reads == [[entry_id], [entry_id]]
