@@ -284,19 +284,13 @@ class HeadCache:
         otherwise it is loaded as for an id never kept. A refusal then costs the same
         database read for an entry kept here as for an id that names no entry at all,
         and its time cannot tell the two apart (docs/security.md)."""
-        word = self.generation.word()  # before the database is read: see the module
-        now = self.clock()
-        kept = self._heads.get(entry_id)
-        if kept is not None and kept[1] == word and now < kept[2] and not word & _PENDING and usable(kept[0]):
-            return kept[0]
-        row = load()
-        if word & _PENDING:
-            if now >= self._next_reap:  # a writer may have died mid-write
-                self._next_reap = now + self.REAP_EVERY
-                self.generation.reap()
-        elif row is not None:
-            self._heads.put(entry_id, (row, word, now + self.seconds))
-        return row
+
+        def load_one(_ids: Sequence[str]) -> list[tuple[Any, ...]]:
+            row = load()
+            return [] if row is None else [row]
+
+        found = self.rows([entry_id], load_one, usable)
+        return found[0] if found else None
 
     def rows(
         self,
@@ -306,7 +300,9 @@ class HeadCache:
     ) -> list[tuple[Any, ...]]:
         """The head rows of those of ``entry_ids`` that name an entry, in no particular
         order: each kept one that is ``usable``, and the others in one ``load(ids)``
-        (rows whose first column is the id), kept if they may be, as :meth:`row` does."""
+        (rows whose first column is the id), kept unless a write was pending when the
+        word was taken (then a writer that died mid-write is looked for, at most once
+        every ``REAP_EVERY`` seconds)."""
         word = self.generation.word()  # before the database is read: see the module
         now = self.clock()
         found: list[tuple[Any, ...]] = []
@@ -321,7 +317,7 @@ class HeadCache:
             return found
         loaded = list(load(missing))
         if word & _PENDING:
-            if now >= self._next_reap:
+            if now >= self._next_reap:  # a writer may have died mid-write
                 self._next_reap = now + self.REAP_EVERY
                 self.generation.reap()
         else:
