@@ -389,6 +389,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: Every server runs ``tillit serve``'s worker: gunicorn's threaded worker that spreads
+#: kept-alive connections over the workers (api/cli/balance.py) and answers gunicorn's
+#: refusals as problems. Bare and Tillit are served alike.
+WORKER_CLASS = "api.cli.serve_worker.ProblemWorker"
+
+
 @dataclass
 class Server:
     name: str
@@ -407,7 +413,7 @@ class Server:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "gunicorn",
-            "--worker-class", "gthread", "--workers", str(self.workers), "--threads", str(self.threads),
+            "--worker-class", WORKER_CLASS, "--workers", str(self.workers), "--threads", str(self.threads),
             "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "5",
             "--chdir", str(REPO), "--log-level", "warning",
             self.app_spec,
@@ -844,7 +850,7 @@ def environment(args: argparse.Namespace, catalogue: Catalogue) -> dict[str, Any
         "database": catalogue.database_url.split(":", 1)[0].split("+")[0],
         "entries": args.entries,
         "load_seconds": round(catalogue.load_seconds, 2),
-        "server": f"gunicorn gthread, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
+        "server": f"gunicorn {WORKER_CLASS}, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
         "client": wrk_version or "python http.client",
         "connections": args.connections,
         "duration": args.duration,
@@ -918,7 +924,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  loaded in {catalogue.load_seconds:.1f} s", flush=True)
         rows = []
         for workers in args.worker_counts:
-            print(f"Serving the apps with gunicorn gthread, {workers} workers x {args.threads} "
+            print(f"Serving the apps with Tillit's gunicorn worker, {workers} workers x {args.threads} "
                   f"threads; load: {args.client}, {args.connections} connections on 127.0.0.1",
                   flush=True)  # fmt: skip
             rounds = []

@@ -70,12 +70,12 @@ class Served:
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
             conn.request("GET", "/healthz")
             conn.getresponse().read()
-            if self._served_by(conn) == worker:
+            if self.served_by(conn) == worker:
                 return Worker(conn, worker, self)
             conn.close()
         raise AssertionError(f"no connection reached worker {worker}")
 
-    def _served_by(self, conn: http.client.HTTPConnection) -> int | None:
+    def served_by(self, conn: http.client.HTTPConnection) -> int | None:
         assert conn.sock is not None
         ours = conn.sock.getsockname()[1]
         inode = None

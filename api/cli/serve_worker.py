@@ -1,4 +1,5 @@
-"""The gunicorn worker ``tillit serve`` runs: gunicorn's threaded worker, except for
+"""The gunicorn worker ``tillit serve`` runs: gunicorn's threaded worker, taking
+connections in turn with the other workers (api/cli/balance.py), and answering
 what gunicorn refuses before Tillit sees the request (a request line that is not
 ASCII, an unknown method, a malformed header, too many headers).
 
@@ -8,7 +9,8 @@ problem+json and nothing of the request is echoed, so this worker answers them w
 a fixed problem whose status gunicorn chose and whose words come from Tillit. The
 warning logged names the error's kind only, not what the client sent.
 
-Only gunicorn imports this module (by name, in ``tillit serve``'s configuration).
+Only gunicorn imports this module (by name: ``tillit serve``'s configuration, and every
+server of bench/api.py, so that Tillit and the bare endpoint are served alike).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from http import HTTPStatus
 from typing import Any
 
 from gunicorn.http import errors
-from gunicorn.workers.gthread import ThreadWorker
+
+from api.cli.balance import BalancedThreadWorker
 
 #: The status gunicorn gives each refusal; anything it does not name is a 400.
 STATUS = (
@@ -67,7 +70,7 @@ def problem(status: HTTPStatus) -> bytes:
     return head.encode("ascii") + body
 
 
-class ProblemWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no types: its base is Any
+class ProblemWorker(BalancedThreadWorker):
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         if not isinstance(exc, errors.ParseException) or isinstance(exc, APPLICATION_FAULTS):
             # the application's (or the configuration's) fault: gunicorn's 500, which echoes nothing
