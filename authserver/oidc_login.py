@@ -175,9 +175,7 @@ def _read_flow(name: str, state: str | None) -> Flow | None:
     if not hmac.compare_digest(str(data.get("s", "")).encode(), state.encode()):
         return None
     finish = data.get("f")
-    return Flow(
-        name, state, str(data["n"]), str(data["v"]), str(data["q"]), str(finish) if finish else None
-    )
+    return Flow(name, state, str(data["n"]), str(data["v"]), str(data["q"]), str(finish) if finish else None)
 
 
 @bp.get("/oauth/login/<name>/callback")

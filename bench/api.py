@@ -404,6 +404,7 @@ class Server:
     threads: int
     log: Path
     env: dict[str, str]
+    worker_class: str = WORKER_CLASS
     proc: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -413,7 +414,7 @@ class Server:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "gunicorn",
-            "--worker-class", WORKER_CLASS, "--workers", str(self.workers), "--threads", str(self.threads),
+            "--worker-class", self.worker_class, "--workers", str(self.workers), "--threads", str(self.threads),
             "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "5",
             "--chdir", str(REPO), "--log-level", "warning",
             self.app_spec,
@@ -634,6 +635,8 @@ def servers(
         floor_env = env | {"BENCH_FLOOR_URL": catalogue.database_url, "BENCH_POOL": str(args.threads + 2)}
         found["floor"] = Server("floor", "bench.api:floor_app()", free_port(), workers, args.threads,
                                 folder / "floor.log", floor_env)  # fmt: skip
+    for server in found.values():
+        server.worker_class = args.worker_class
     writer = WriterProcess(catalogue.database_url, str(catalogue.instance), catalogue.lowest, 0.5)
     try:
         writer.start()
@@ -850,7 +853,7 @@ def environment(args: argparse.Namespace, catalogue: Catalogue) -> dict[str, Any
         "database": catalogue.database_url.split(":", 1)[0].split("+")[0],
         "entries": args.entries,
         "load_seconds": round(catalogue.load_seconds, 2),
-        "server": f"gunicorn {WORKER_CLASS}, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
+        "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
         "client": wrk_version or "python http.client",
         "connections": args.connections,
         "duration": args.duration,
@@ -878,6 +881,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="gunicorn worker processes (every server), or a comma-separated sweep such as "
                    "1,2 (each count measured in a run of its own).")  # fmt: skip
     p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (both servers).")
+    p.add_argument("--worker-class", default=WORKER_CLASS,
+                   help="gunicorn worker class of every server: Tillit's, or gthread (gunicorn's own, "
+                   "which does not spread connections over the workers) to compare.")  # fmt: skip
     p.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
                    help="Load generator: wrk (apt-get install wrk) or Python http.client.")  # fmt: skip
     p.add_argument("--database-url", default=None,

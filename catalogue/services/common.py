@@ -39,7 +39,7 @@ def variant_etag(base: str, variant: str) -> str:
     if not variant:
         return base
     digest = hashlib.sha256(variant.encode()).hexdigest()[:12]
-    return f"{base[:-1]}-{digest}\""
+    return f'{base[:-1]}-{digest}"'
 
 
 def check_etag(current: str, if_match: str | None) -> None:

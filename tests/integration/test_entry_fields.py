@@ -160,8 +160,10 @@ LONG = "https://data.example.se/" + "a" * 1200
         ({"licence": LONG}, "licence"),
         ({"distributions": [{"access_url": LONG}]}, "distributions"),
         ({"distributions": [{"access_url": "https://a.se/", "download_url": LONG}]}, "distributions"),
-        ({"distributions": [{"access_url": "https://a.se/", "media_type": "text/" + "x" * 200}]},
-         "distributions"),
+        (
+            {"distributions": [{"access_url": "https://a.se/", "media_type": "text/" + "x" * 200}]},
+            "distributions",
+        ),
     ],
 )
 def test_a_value_longer_than_its_column_is_a_422_not_a_database_error(client, token_for, override, field):

@@ -81,8 +81,6 @@ def operated(app):
     return only, both
 
 
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(who=identities, per_page=st.integers(min_value=1, max_value=7))
 def test_holders_show_and_count_only_what_the_caller_may_list(app, pool, operated, who, per_page):

@@ -110,7 +110,7 @@ def test_the_sharing_report_event_counts_nothing_a_lower_auditor_could_compare(a
     officer = token_for("sensitive", extra=OFFICER)
     assert client.get(f"/api/v1/agencies/{SKATTEVERKET}/sharing", headers=officer).status_code == 200
     low_auditor = token_for("public", extra=AUDITOR)
-    events = client.get(
-        "/api/v1/audit?action=agency.sharing_report&per_page=100", headers=low_auditor
-    ).json["items"]
+    events = client.get("/api/v1/audit?action=agency.sharing_report&per_page=100", headers=low_auditor).json[
+        "items"
+    ]
     assert events and all(set(e["details"]) == {"agency"} for e in events)

@@ -35,8 +35,6 @@ def pool(app):
     ]
 
 
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(who=identities, picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=5, max_size=20))
 def test_list_equals_read_equals_policy(app, pool, who, picks):

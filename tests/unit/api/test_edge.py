@@ -47,9 +47,7 @@ def app() -> Flask:
     return Flask(__name__)  # its static files are the endpoint "static"
 
 
-def answer(
-    app: Flask, path: str, response: Response, headers: dict[str, str] | None = None
-) -> Response:
+def answer(app: Flask, path: str, response: Response, headers: dict[str, str] | None = None) -> Response:
     with app.test_request_context(path, headers=headers or {}):
         secure_response(request, response)
     return response
