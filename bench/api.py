@@ -414,7 +414,8 @@ class Server:
     def command(self) -> list[str]:
         return [
             sys.executable, "-m", "gunicorn",
-            "--worker-class", self.worker_class, "--workers", str(self.workers), "--threads", str(self.threads),
+            "--worker-class", self.worker_class,
+            "--workers", str(self.workers), "--threads", str(self.threads),
             "--bind", f"127.0.0.1:{self.port}", "--keep-alive", "5",
             "--chdir", str(REPO), "--log-level", "warning",
             self.app_spec,
@@ -853,7 +854,8 @@ def environment(args: argparse.Namespace, catalogue: Catalogue) -> dict[str, Any
         "database": catalogue.database_url.split(":", 1)[0].split("+")[0],
         "entries": args.entries,
         "load_seconds": round(catalogue.load_seconds, 2),
-        "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads, keep-alive 5 s",
+        "server": f"gunicorn {args.worker_class}, {args.workers} workers x {args.threads} threads, "
+        "keep-alive 5 s",
         "client": wrk_version or "python http.client",
         "connections": args.connections,
         "duration": args.duration,
