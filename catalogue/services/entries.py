@@ -12,7 +12,7 @@ sits below both services: entries never imports reviews.
 
 The work is done by two parts composed here, never inherited: ``EntryReader``
 (``entry_reading``: reads, their audit events and refusals) and ``EntryWriter``
-(``entry_writing``: changes and their rules, over the reader). ``EntryService``
+(``entry_writing``: changes, over the reader, checked by the rules of ``entry_rules``). ``EntryService``
 builds both on one session and one audit trail and gives them one public face.
 Its machines (audit chain, renderer, kept heads, OpenAPI validator) come in
 through ``catalogue.ports.EntryMachines``; ``catalogue.compose.entry_service``
@@ -30,6 +30,7 @@ from catalogue import fields as entry_fields
 from catalogue.errors import CatalogueError
 from catalogue.models import Entry
 from catalogue.ports import AuditedEntry, EntryMachines, Indexer, NullIndexer
+from catalogue.services import entry_rules
 from catalogue.services.common import Page
 from catalogue.services.entry_reading import EntryReader
 from catalogue.services.entry_views import NOT_FOUND, EntryRef, EntryView, PreparedInput, entry_etag
@@ -221,11 +222,11 @@ class EntryService:
 
     def merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
         """The entry as it will be after the change, for checking the rules."""
-        return self.writing.merged(entry, data, creating)
+        return entry_rules.merged(entry, data, creating)
 
     def check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
         """ValidationFailed or PermissionDenied unless ``m`` (the merged entry) keeps every rule."""
-        self.writing.check_rules(identity, entry, m, links)
+        self.writing.rules.check(identity, entry, m, links)
 
     def commit_change(
         self, identity: Identity, entry: Entry, action: str, details: dict[str, Any] | None = None
