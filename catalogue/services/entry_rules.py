@@ -110,7 +110,7 @@ class EntryRules:
         elements it holds. The messages name only keys the caller sent."""
         held = list(m["data_elements"])
         if held:
-            known = set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(held))))
+            known = self._known_elements(held)
             unknown = [k for k in held if k not in known]
             if unknown:
                 errors.setdefault("data_elements", []).append(
@@ -125,6 +125,7 @@ class EntryRules:
             )
 
     def _known_elements(self, keys: Sequence[str]) -> set[str]:
+        """Those of ``keys`` that are in the vocabulary."""
         return set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(list(keys)))))
 
     def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
