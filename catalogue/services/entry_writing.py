@@ -10,6 +10,7 @@ which the write step checks against the entry (an operation is never classified 
 its API) and stores in ``api_operations``, replacing the old ones. A change to the
 reviewed fields of a published entry is not applied: it is opened as a review by ``PendingReviews``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -243,9 +244,7 @@ class EntryWriter:
         self.require_write(identity, entry, "entry.update")
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             return []
-        return entry_rules.reviewed_changes(
-            entry, entry_rules.merged_input(entry, prepared, creating=False)
-        )
+        return entry_rules.reviewed_changes(entry, entry_rules.merged_input(entry, prepared, creating=False))
 
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
@@ -287,7 +286,8 @@ class EntryWriter:
         """Check the rules on the entry as it will be, then change it (not committed)."""
         data = prepared.data
         merged = entry_rules.merged_input(entry, prepared, creating)
-        self.rules.check(identity, entry, merged, [] if prepared.links_checked else entry_rules.supplied_links(data))
+        links = [] if prepared.links_checked else entry_rules.supplied_links(data)
+        self.rules.check(identity, entry, merged, links)
         # The fields stored as a column of their own name, as they are; the others
         # ("special" in catalogue.fields) below.
         for field in entry_fields.column_fields(entry.type):
@@ -382,7 +382,6 @@ class EntryWriter:
             self.session.rollback()
             raise
         self.indexer.changed([entry.id for entry, _ in changes])
-
 
 
 def _operation_row(position: int, operation: Operation) -> ApiOperation:
