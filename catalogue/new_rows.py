@@ -28,6 +28,14 @@ executemany, checks that every row matched (``StaleDataError`` as the flush rais
 and sets the values, the new version included, on the objects as committed values: the
 session then holds them as written, not as changed, so the caller says itself which
 objects changed (``EntryWriter.commit_changes``'s ``updates``).
+
+Beside ``catalogue.db.PreparedInsert`` (the audit chain's insert): that one takes rows
+already made, a value for every column of one table, and sends them straight to the
+driver; this one makes the rows of several tables from ORM objects (children, foreign
+keys, defaults, serial keys left to the database) and sends them through SQLAlchemy.
+Sending these rows through ``PreparedInsert`` would save at most SQLAlchemy's share of
+the inserts (docs/harvest.md, "Round 8": about 2.5 % of a harvest) and needs every
+column given: not done.
 """
 
 from __future__ import annotations

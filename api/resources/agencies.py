@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of, problems
-from api.resources.common import PageArgsSchema, etag, page_response
+from api.resources.common import PageArgsSchema, etag, page_response, tagged_response
 from api.wiring import services
 from catalogue.models import Agency
 from catalogue.orgnr import COUNTRIES
@@ -74,10 +74,7 @@ class AgencyQueryArgsSchema(PageArgsSchema):
 
 
 def _response(agency: Agency, status: int = 200) -> Response:
-    response = jsonify(_schema.dump(agency))
-    response.status_code = status
-    response.headers["ETag"] = agency_etag(agency)
-    return response
+    return tagged_response(_schema.dump(agency), agency_etag(agency), status)
 
 
 @blp.route("", methods=["GET"])

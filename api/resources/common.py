@@ -15,7 +15,7 @@ from functools import wraps
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlencode
 
-from flask import Response, current_app, json, request
+from flask import Response, current_app, json, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from api.openapi import ETAG_KIND, QUERY_ARGUMENTS
@@ -63,6 +63,14 @@ def etag(kind: Literal["answer", "read", "write"]) -> Callable[[F], F]:
         return marked  # type: ignore[no-any-return]
 
     return decorator
+
+
+def tagged_response(body: Any, etag: str, status: int = 200) -> Response:
+    """One resource's JSON answer with its ETag (for the views marked ``etag``)."""
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = etag
+    return response
 
 
 def page_response(

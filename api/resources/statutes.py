@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify
+from flask import Response
 from marshmallow import fields, validate
 
 from api.auth import current_identity, require_scope
 from api.openapi import Blueprint, page_of, problems
-from api.resources.common import PageArgsSchema, etag, page_response
+from api.resources.common import PageArgsSchema, etag, page_response, tagged_response
 from api.wiring import services
 from catalogue.legal import JURISDICTIONS
 from catalogue.models import Statute
@@ -33,10 +33,7 @@ class StatuteQueryArgsSchema(PageArgsSchema):
 
 
 def _response(statute: Statute, status: int = 200) -> Response:
-    response = jsonify(_schema.dump(statute))
-    response.status_code = status
-    response.headers["ETag"] = statute_etag(statute)
-    return response
+    return tagged_response(_schema.dump(statute), statute_etag(statute), status)
 
 
 @blp.route("", methods=["GET"])

@@ -24,7 +24,7 @@ from api.web.i18n import page_language, pick
 from api.web.labels import theme_label
 from api.web.session import page_identity
 from api.wiring import services, tillit
-from catalogue.services.entry_writing import RULE_RESTRICTION, RULES
+from catalogue.services.entry_rules import RULE_RESTRICTION, RULES
 from security import policy
 from security.identity import Identity
 
@@ -150,7 +150,7 @@ def form_choices(identity: Identity, entry_type: str, values: Mapping[str, Any])
 
 
 def rule_notes() -> dict[str, list[str]]:
-    """The rules that span fields, worded where they live (``entry_writing.RULES``),
+    """The rules that span fields, worded where they live (``entry_rules.RULES``),
     beside the field each is reported on; a level in a rule is each level above the lowest."""
     above = [f"'{key}'" for key in tillit().scheme.enabled_keys[1:]]
     either = _("or")

@@ -35,7 +35,6 @@ from catalogue.models_access import AccessRequest, Grant
 from catalogue.services.access_decisions import MAX_PERIOD, AccessDecisions
 from catalogue.services.access_request_views import RequestView, RequestViews, operations_of
 from catalogue.services.access_steps import advance, refused, request_why, step
-from catalogue.services.common import Page
 from catalogue.services.entries import EntryService
 from security import policy
 from security.identity import Identity
@@ -50,6 +49,12 @@ class AccessRequestService:
         self.audit = entries.audit
         self.views = RequestViews(entries.session, entries.scheme)
         self.decisions = AccessDecisions(entries, self.views, four_eyes)
+        # The providing side and the reading, bound as they are declared there (as
+        # ``EntryService`` binds its parts): each signature and default stands once.
+        self.assess = self.decisions.assess
+        self.decide = self.decisions.decide
+        self.get = self.views.get
+        self.list_requests = self.views.list_requests
 
     # -- asking ----------------------------------------------------------------
     def create(self, identity: Identity, data: dict[str, Any], renews: str | None = None) -> RequestView:
@@ -184,30 +189,3 @@ class AccessRequestService:
         self.audit.record(identity, "access.withdraw", entry=entry, details={"request": request.id})
         self.session.commit()
         return self.views.view(identity, request, entry)
-
-    # -- the providing side (AccessDecisions) and reading (RequestViews) ----------
-    def assess(self, identity: Identity, request_id: str) -> RequestView:
-        """An officer of the providing agency takes the request into assessment."""
-        return self.decisions.assess(identity, request_id)
-
-    def decide(self, identity: Identity, request_id: str, decision: dict[str, Any]) -> RequestView:
-        """Grant or refuse a request in assessment (``AccessDecisions.decide``)."""
-        return self.decisions.decide(identity, request_id, decision)
-
-    def get(self, identity: Identity, request_id: str) -> RequestView:
-        """One request as the caller may see it, or NotFound (also for one of another agency)."""
-        return self.views.get(identity, request_id)
-
-    def list_requests(
-        self,
-        identity: Identity,
-        *,
-        incoming: bool,
-        state: str | None = None,
-        page: int = 1,
-        per_page: int = 20,
-    ) -> Page[RequestView]:
-        """The caller's agency's requests (``incoming``: those made to it, the officers' queue)."""
-        return self.views.list_requests(
-            identity, incoming=incoming, state=state, page=page, per_page=per_page
-        )

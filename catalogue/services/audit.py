@@ -111,17 +111,7 @@ class AuditService:
         if self.refusals is not None:
             self.refusals.flush()
 
-    def _conditions(
-        self,
-        identity: Identity,
-        *,
-        entry: str | None = None,
-        actor: str | None = None,
-        agency: str | None = None,
-        action: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> list[ColumnElement[bool]]:
+    def _conditions(self, identity: Identity, **filters: Unpack[AuditFilters]) -> list[ColumnElement[bool]]:
         # An event about an entry follows the entry: the reader may read it now (one
         # rule with every other read: visible_clause(policy.read_filter) and its current
         # classification), and was cleared for the level it had then.
@@ -139,17 +129,17 @@ class AuditService:
                 ),
             )
         ]
-        if entry:
+        if entry := filters.get("entry"):
             conditions.append(AuditEvent.entry_id == entry)
-        if actor:
+        if actor := filters.get("actor"):
             conditions.append(AuditEvent.actor == actor)
-        if agency:
+        if agency := filters.get("agency"):
             conditions.append(or_(AuditEvent.actor_agency == agency, AuditEvent.entry_agency == agency))
-        if action:
+        if action := filters.get("action"):
             conditions.append(AuditEvent.action == action)
-        if since:
+        if since := filters.get("since"):
             conditions.append(AuditEvent.at >= since)
-        if until:
+        if until := filters.get("until"):
             conditions.append(AuditEvent.at < until)
         return conditions
 

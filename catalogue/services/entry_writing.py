@@ -1,6 +1,7 @@
-"""Writing entries: registration, editing, deprecation and retirement, with the
-rules every change must keep and the commit that carries its outbox row and audit
-event.
+"""Writing entries: registration (one by one, and many at once for a harvest), editing,
+deprecation and retirement, and the commit that carries each change's outbox row and
+audit event. The rules a change must keep, checked on the entry as it will be, are
+``entry_rules``'s (``EntryRules``, ``merged``); ``apply`` checks them, then changes the entry.
 
 Input that costs more than a lookup (an OpenAPI document) is checked by
 ``prepare`` through the ``OpenAPIValidator`` port before the write transaction
@@ -12,10 +13,9 @@ reviewed fields of a published entry is not applied: it is opened as a review by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from catalogue import fields as entry_fields
@@ -24,7 +24,6 @@ from catalogue.errors import CatalogueError, Conflict, PermissionDenied, Validat
 from catalogue.models import (
     Agency,
     ApiOperation,
-    DataElement,
     Distribution,
     Entry,
     EntryDataElement,
@@ -36,36 +35,17 @@ from catalogue.models import (
     utcnow,
 )
 from catalogue.new_rows import insert_new, update_versioned
-from catalogue.operations import Operation, operation_problems
+from catalogue.operations import Operation
 from catalogue.ports import Indexer, OpenAPISource, OpenAPIValidator
+from catalogue.services import entry_rules
 from catalogue.services.common import check_etag
 from catalogue.services.entry_reading import EntryReader
+from catalogue.services.entry_rules import EntryRules
 from catalogue.services.entry_views import EntryView, PreparedInput, entry_etag, operations_in
 from catalogue.services.pending_reviews import PendingReviews
 from catalogue.services.statutes import hold_cited
-from catalogue.visibility import visible_clause
 from security import policy
 from security.identity import Identity
-
-#: The rules every entry keeps that span fields, each worded once: ``check_rules`` refuses
-#: with these words, and the registration forms (``api/web/work_forms.py``) explain the
-#: rule beside the field it concerns before anyone breaks it. ``{level}``: the level, quoted.
-RULE_RESTRICTION = (
-    "An entry classified {level} must cite at least one legal basis with role 'restriction' "
-    "(the provision that restricts access, such as a secrecy provision)."
-)
-RULE_PROCESSING = (
-    "An entry with personal data must cite at least one legal basis with role "
-    "'processing' (for example GDPR Art. 6(1)(e) and the national law)."
-)
-RULE_SPECIAL_CATEGORIES = "Special categories of personal data imply contains_personal_data."
-RULE_LISTING = "The listing level may not be above the classification."
-#: Which field each rule is reported on.
-RULES: Mapping[str, tuple[str, ...]] = {
-    "legal_basis": (RULE_RESTRICTION, RULE_PROCESSING),
-    "special_categories": (RULE_SPECIAL_CATEGORIES,),
-    "listing_level": (RULE_LISTING,),
-}
 
 
 class EntryWriter:
@@ -83,6 +63,8 @@ class EntryWriter:
         self.session = reader.session
         self.scheme = reader.scheme
         self.audit = reader.audit
+        #: The rules every change keeps (``apply`` checks them on the entry as it will be).
+        self.rules = EntryRules(self.session, self.scheme)
         self.openapi = openapi
         #: Fetches a document given by URL (None: an openapi_url is refused).
         self.openapi_source = openapi_source
@@ -239,11 +221,11 @@ class EntryWriter:
             # Compare the entry as it would be after the change, not the input: an
             # omitted or null listing_level defaults to the classification, and
             # that is a reclassification too.
-            after = _with_operations(self.merged(entry, data, creating=False), prepared)
-            changed = self._reviewed_changes(entry, after)
+            after = entry_rules.merged_input(entry, prepared, creating=False)
+            changed = entry_rules.reviewed_changes(entry, after)
             if changed:
                 # Check the whole proposal now, so the officer never gets an invalid one.
-                self.check_rules(identity, entry, after, _supplied_links(data))
+                self.rules.check(identity, entry, after, entry_rules.supplied_links(data))
                 review = self.pending_reviews.propose_revision(identity, entry, data, changed)
                 return self.reader.view(identity, entry, pending_review=review.id)
         self.apply(identity, entry, prepared, creating=False)
@@ -262,13 +244,7 @@ class EntryWriter:
         self.require_write(identity, entry, "entry.update")
         if entry.status not in (policy.PUBLISHED, policy.DEPRECATED):
             return []
-        return self._reviewed_changes(
-            entry, _with_operations(self.merged(entry, data, creating=False), prepared)
-        )
-
-    def _reviewed_changes(self, entry: Entry, after: dict[str, Any]) -> list[str]:
-        # Compared on the entry as it would be after the change (``merged``), not the input.
-        return [f for f in entry_fields.REVIEWED_FIELDS if self._differs(entry, f, after[f])]
+        return entry_rules.reviewed_changes(entry, entry_rules.merged_input(entry, prepared, creating=False))
 
     def retire(
         self, identity: Identity, entry_id: str, if_match: str | None, entry_type: str | None = None
@@ -306,21 +282,12 @@ class EntryWriter:
             self.reader.audit_now(identity, action, entry, decision="deny", details={"answered": 403})
             raise PermissionDenied("Only the publishing agency's data owners may change this entry.")
 
-    def _differs(self, entry: Entry, field: str, value: Any) -> bool:
-        if field == "legal_basis":
-            current = [(b.role, b.jurisdiction, b.reference, b.provision) for b in entry.legal_bases]
-            return current != [
-                (b["role"], b["jurisdiction"], b["reference"], b.get("provision")) for b in value
-            ]
-        if field == "listing_level" and value is None:
-            return False
-        return bool(getattr(entry, field) != value)
-
     def apply(self, identity: Identity, entry: Entry, prepared: PreparedInput, *, creating: bool) -> None:
         """Check the rules on the entry as it will be, then change it (not committed)."""
         data = prepared.data
-        merged = _with_operations(self.merged(entry, data, creating), prepared)
-        self.check_rules(identity, entry, merged, [] if prepared.links_checked else _supplied_links(data))
+        merged = entry_rules.merged_input(entry, prepared, creating)
+        links = [] if prepared.links_checked else entry_rules.supplied_links(data)
+        self.rules.check(identity, entry, merged, links)
         # The fields stored as a column of their own name, as they are; the others
         # ("special" in catalogue.fields) below.
         for field in entry_fields.column_fields(entry.type):
@@ -360,140 +327,6 @@ class EntryWriter:
                     visible = set(self.reader.visible_ids(identity, entry.served_dataset_ids))
                     links += [d for d in entry.served_dataset_ids if d not in visible and d not in links]
                 entry.served = [ServedDataset(dataset_id=d, position=i) for i, d in enumerate(links)]
-
-    def merged(self, entry: Entry, data: dict[str, Any], creating: bool) -> dict[str, Any]:
-        """The entry as it will be after the change, for checking the rules."""
-        if creating:
-            current: dict[str, Any] = {}
-        else:
-            current = {f.name: getattr(entry, f.name) for f in entry_fields.column_fields()}
-            # The "special" fields (catalogue.fields): relations, and a pair of columns.
-            current.update(
-                legal_basis=[
-                    {
-                        "role": b.role,
-                        "jurisdiction": b.jurisdiction,
-                        "reference": b.reference,
-                        "provision": b.provision,
-                        "url": b.url,
-                        "note": b.note,
-                    }
-                    for b in entry.legal_bases
-                ],
-                temporal={"start": entry.temporal_start, "end": entry.temporal_end},
-                distributions=[],
-                serves_datasets=entry.served_dataset_ids,
-            )
-            # Derived from the document, checked with it: the stored ones, unless the
-            # input sends a document (``_with_operations``).
-            current["operations"] = tuple(
-                Operation(
-                    r.method,
-                    r.path,
-                    r.operation_id,
-                    r.summary,
-                    tuple(r.tags),
-                    tuple(r.data_elements),
-                    r.classification,
-                )
-                for r in entry.operation_rows
-            )
-        merged = {**current, **data}
-        merged.setdefault("operations", ())
-        for key, value in entry_fields.input_defaults().items():
-            merged.setdefault(key, value)
-        if merged["listing_level"] is None:
-            merged["listing_level"] = merged["classification"]
-        merged["serves_datasets"] = [str(d) for d in merged["serves_datasets"]]
-        return merged
-
-    def check_rules(self, identity: Identity, entry: Entry, m: dict[str, Any], links: list[str]) -> None:
-        """ValidationFailed or PermissionDenied unless ``m`` (the merged entry) keeps every rule."""
-        errors: dict[str, list[str]] = {}
-        enabled = ", ".join(self.scheme.enabled_keys)
-        classification, listing = m["classification"], m["listing_level"]
-        if not self.scheme.is_enabled(classification):
-            errors.setdefault("classification", []).append(
-                f"Unknown classification level {classification!r}; expected one of {enabled}."
-            )
-        if not self.scheme.is_enabled(listing):
-            errors.setdefault("listing_level", []).append(
-                f"Unknown classification level {listing!r}; expected one of {enabled}."
-            )
-        elif self.scheme.is_enabled(classification) and not self.scheme.not_above(listing, classification):
-            errors.setdefault("listing_level", []).append(RULE_LISTING)
-        roles = {b["role"] for b in m["legal_basis"]}
-        if (
-            self.scheme.is_enabled(classification)
-            and classification != self.scheme.lowest
-            and "restriction" not in roles
-        ):
-            errors.setdefault("legal_basis", []).append(RULE_RESTRICTION.format(level=repr(classification)))
-        if m["special_categories"] and not m["contains_personal_data"]:
-            errors.setdefault("special_categories", []).append(RULE_SPECIAL_CATEGORIES)
-        if m["contains_personal_data"] and "processing" not in roles:
-            errors.setdefault("legal_basis", []).append(RULE_PROCESSING)
-        self._check_elements(m, errors)
-        # An OpenAPI document was checked by ``prepare``, before the transaction.
-        if entry.type == "api":
-            problems = operation_problems(
-                m["operations"],
-                classification,
-                is_enabled=self.scheme.is_enabled,
-                not_above=self.scheme.not_above,
-                known_elements=self._known_elements,
-            )
-            if problems:
-                errors.setdefault("openapi", []).extend(problems)
-            missing = self._unknown_datasets(identity, links)
-            if missing:
-                errors.setdefault("serves_datasets", []).append(
-                    "No dataset with id " + ", ".join(missing) + "."
-                )
-        if errors:
-            raise ValidationFailed(errors)
-        for level in {classification, listing}:
-            if not policy.can_classify(identity, level):
-                raise PermissionDenied(f"You may not classify an entry above your own clearance ({level!r}).")
-
-    def _check_elements(self, m: dict[str, Any], errors: dict[str, list[str]]) -> None:
-        """Data elements must be in the vocabulary; an entry is authoritative only for
-        elements it holds. The messages name only keys the caller sent."""
-        held = list(m["data_elements"])
-        if held:
-            known = set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(held))))
-            unknown = [k for k in held if k not in known]
-            if unknown:
-                errors.setdefault("data_elements", []).append(
-                    "Unknown data element " + ", ".join(map(repr, unknown)) + " (GET /api/v1/data-elements)."
-                )
-        not_held = [k for k in m["authoritative_for"] if k not in held]
-        if not_held:
-            errors.setdefault("authoritative_for", []).append(
-                "An entry can be authoritative only for data elements it holds (data_elements): "
-                + ", ".join(map(repr, not_held))
-                + "."
-            )
-
-    def _known_elements(self, keys: Sequence[str]) -> set[str]:
-        return set(self.session.scalars(select(DataElement.key).where(DataElement.key.in_(list(keys)))))
-
-    def _unknown_datasets(self, identity: Identity, ids: list[str]) -> list[str]:
-        """Ids that are not datasets the caller may see (hidden ones look missing)."""
-        if not ids:
-            return []
-        if len(set(ids)) != len(ids):
-            return sorted({i for i in ids if ids.count(i) > 1})
-        found = set(
-            self.session.scalars(
-                select(Entry.id).where(
-                    Entry.id.in_(ids),
-                    Entry.type == "dataset",
-                    visible_clause(policy.read_filter(identity)),
-                )
-            ).all()
-        )
-        return [i for i in ids if i not in found]
 
     def commit_change(
         self, identity: Identity, entry: Entry, action: str, details: dict[str, Any] | None = None
@@ -551,13 +384,6 @@ class EntryWriter:
         self.indexer.changed([entry.id for entry, _ in changes])
 
 
-def _with_operations(merged: dict[str, Any], prepared: PreparedInput) -> dict[str, Any]:
-    """``merged`` with the operations of the document the input sends, if it sends one."""
-    if prepared.operations is not None:
-        merged["operations"] = prepared.operations
-    return merged
-
-
 def _operation_row(position: int, operation: Operation) -> ApiOperation:
     return ApiOperation(
         position=position,
@@ -569,9 +395,3 @@ def _operation_row(position: int, operation: Operation) -> ApiOperation:
         data_elements=list(operation.data_elements),
         classification=operation.classification,
     )
-
-
-def _supplied_links(data: dict[str, Any]) -> list[str]:
-    """Only links the caller sends are checked: stored links may point at datasets
-    above the caller's clearance, and an error must never name them."""
-    return [str(d) for d in data["serves_datasets"]] if "serves_datasets" in data else []
