@@ -70,6 +70,8 @@ def test_a_harvest_run_gives_one_digest_naming_its_reviews(app, client, run_cli,
     assert too_long.status_code == 422
 
 
+# A later batch finds the run's digest written by an earlier one's transaction: on both databases.
+@pytest.mark.both_databases
 def test_a_run_written_in_several_batches_still_gives_one_digest(app: Flask, tmp_path: Path) -> None:
     source = tmp_path / "catalog.ttl"
     source.write_text(_catalogue(*(_dataset(n) for n in range(1, 6))))
