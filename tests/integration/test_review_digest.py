@@ -21,7 +21,7 @@ from api.delivery import deliver_now
 from catalogue.models import Notification, Review
 from tests.agencies import SKATTEVERKET
 from tests.integration.test_harvest import DATA, _catalogue, _dataset, harvest
-from tests.integration.test_notifications import webhook  # noqa: F401  (a fixture)
+from tests.integration.test_notifications import smtp, webhook  # noqa: F401  (fixtures)
 from tests.integration.web.signing_in import HTML, sign_in
 from tests.security.people import make_user
 
@@ -88,16 +88,18 @@ def test_a_run_written_in_several_batches_still_gives_one_digest(app: Flask, tmp
     assert digests == [note.digest] * 5
 
 
-def test_the_webhook_carries_the_digests_id_and_nothing_of_its_entries(
+def test_webhook_and_email_carry_the_digests_id_and_nothing_of_its_entries(
     app,
     client,
     run_cli,
     token_for,
+    smtp,  # noqa: F811
     webhook,  # noqa: F811
 ):
     url, received = webhook
     admin = token_for("sensitive", extra=("catalogue:admin",))
-    put = client.put(f"/api/v1/agencies/{SKATTEVERKET}/channels", headers=admin, json={"webhook_url": url})
+    channels = {"webhook_url": url, "officer_email": "sakerhet@skatteverket.test"}
+    put = client.put(f"/api/v1/agencies/{SKATTEVERKET}/channels", headers=admin, json=channels)
     assert put.status_code == 200, put.json
     report = harvest(run_cli, EXAMPLE, SKATTEVERKET, "--profile", "dcat-ap-se")
     # A command leaves delivery to ``tillit notifications send``: this is it, in-process.
@@ -110,6 +112,11 @@ def test_the_webhook_carries_the_digests_id_and_nothing_of_its_entries(
     assert payload["links"]["reviews"] == f"http://tillit.test/api/v1/reviews?digest={note.digest}"
     assert "count" not in payload and "source" not in payload
     assert report["source"] not in body.decode() and "Bibliotek" not in body.decode()
+    # One e-mail for the run, to the officers, with the same ids and link.
+    [(to, mail)] = smtp.messages
+    assert to == ["sakerhet@skatteverket.test"] and "reviews.requested" in mail
+    assert f"http://tillit.test/api/v1/reviews?digest={note.digest}" in mail
+    assert report["source"] not in mail and "Bibliotek" not in mail
 
 
 def test_the_notifications_page_shows_the_digest_in_every_language(app, client, run_cli):
@@ -128,3 +135,6 @@ def test_the_notifications_page_shows_the_digest_in_every_language(app, client, 
     assert "2 reviews" in queue and "Only the reviews submitted together that a notification named." in queue
     swedish = client.get(links[0] + "&lang=sv", headers=HTML).get_data(as_text=True)
     assert "2 granskningar" in swedish and "Visa alla granskningar" in swedish
+    # A digest id that cannot be one is said to be wrong, on the page as in the API.
+    wrong = client.get("/work/reviews?digest=" + "x" * 37, headers=HTML).get_data(as_text=True)
+    assert 'id="q-digest-error"' in wrong
