@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from marshmallow import Schema
 from marshmallow import ValidationError as ShapeError
@@ -42,7 +43,7 @@ from sqlalchemy.orm import Session
 from catalogue import fields as entry_fields
 from catalogue.errors import CatalogueError, NotFound, ValidationFailed
 from catalogue.models import Agency, Entry, utcnow
-from catalogue.models_harvest import HarvestRecord
+from catalogue.models_harvest import MAX_URI, HarvestRecord
 from catalogue.schemas import ApiCreateSchema, ApiUpdateSchema, DatasetCreateSchema, DatasetUpdateSchema
 from catalogue.services.entries import EntryService, entry_etag
 from catalogue.services.reviews import Digest, ReviewService
@@ -74,6 +75,18 @@ _SCHEMAS: Mapping[tuple[str, bool], type[Schema]] = {
 #: of one transaction, committed when the unit ends (``dcat.harvest.running``).
 Batches = Callable[[], AbstractContextManager[tuple[EntryService, ReviewService]]]
 OUTCOMES = ("created", "updated", "unchanged", "retired", "rejected")
+
+
+def digest_source(source: str) -> str:
+    """The source as the officers' digest names it: a URL without its query, fragment or
+    user (a token in a registered URL is its administrators' to see: the register is
+    theirs alone), a ``file:`` path as it is."""
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
+        host = host if parts.port is None else f"{host}:{parts.port}"
+        source = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return source[:MAX_URI]
 
 
 def harvest_identity(scheme: ClassificationScheme, agency: Agency) -> Identity:
@@ -192,7 +205,7 @@ class Harvester:
         report = HarvestReport(source, publisher)
         # The officers hear of the run's new entries once per level, however many batches
         # and types it writes them in (catalogue/services/pending_reviews.py).
-        digest = Digest(source=source)
+        digest = Digest(source=digest_source(source))
         known = {
             r.uri: r
             for r in self.session.scalars(select(HarvestRecord).where(HarvestRecord.publisher == publisher))

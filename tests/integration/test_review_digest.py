@@ -19,6 +19,7 @@ from sqlalchemy import select
 from api.cli.harvest import _run
 from api.delivery import deliver_now
 from catalogue.models import Notification, Review
+from dcat.harvest.writing import digest_source
 from tests.agencies import SKATTEVERKET
 from tests.integration.test_harvest import DATA, _catalogue, _dataset, harvest
 from tests.integration.test_notifications import smtp, webhook  # noqa: F401  (fixtures)
@@ -138,3 +139,11 @@ def test_the_notifications_page_shows_the_digest_in_every_language(app, client, 
     # A digest id that cannot be one is said to be wrong, on the page as in the API.
     wrong = client.get("/work/reviews?digest=" + "x" * 37, headers=HTML).get_data(as_text=True)
     assert 'id="q-digest-error"' in wrong
+
+
+def test_the_digest_names_a_source_without_what_its_url_may_hide() -> None:
+    assert digest_source("https://u:p@data.example.se:8443/k.ttl?key=s3cret#x") == (
+        "https://data.example.se:8443/k.ttl"
+    )
+    assert digest_source("https://[2001:db8::1]/k.ttl?a=b") == "https://[2001:db8::1]/k.ttl"
+    assert digest_source("file:/srv/katalog.ttl") == "file:/srv/katalog.ttl"
