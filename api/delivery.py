@@ -44,6 +44,8 @@ class Deliverer:
         links = {"notifications": base + "/notifications"}
         if notice.get("review"):
             links["review"] = f"{base}/reviews/{notice['review']}"
+        if notice.get("digest"):  # a bulk submission's reviews, as the reader may see them
+            links["reviews"] = f"{base}/reviews?digest={notice['digest']}"
         return links
 
     def send_email(self, to: str, notice: dict[str, object]) -> None:
@@ -55,7 +57,7 @@ class Deliverer:
         message["To"] = to
         message["Subject"] = f"Tillit: {notice['kind']}"
         lines = [f"Tillit has work for your agency ({notice['kind']}, notification {notice['id']})."]
-        lines += [f"{key}: {notice[key]}" for key in ("review", "entry") if notice.get(key)]
+        lines += [f"{key}: {notice[key]}" for key in ("review", "entry", "digest") if notice.get(key)]
         lines += ["", "Sign in to read it (what you may see depends on your clearance):"]
         lines += list(self._links(notice).values())
         message.set_content("\n".join(lines))

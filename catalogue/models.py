@@ -356,6 +356,9 @@ class Review(Base):
     classification: Mapped[str | None] = mapped_column(String(32))
     listing_level: Mapped[str | None] = mapped_column(String(32))
     rationale: Mapped[str | None] = mapped_column(Text)
+    #: The bulk submission that opened it, shared with its digest notification (the queue's
+    #: ``digest`` filter); None for a review opened on its own.
+    digest: Mapped[str | None] = mapped_column(String(36), index=True)
 
 
 class AuditEvent(Base):
@@ -401,6 +404,14 @@ class Notification(Base):
     email_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)
     webhook_sent: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A digest (kind ``reviews.requested``: catalogue/services/pending_reviews.py) names no
+    # entry: it counts a bulk submission's reviews of one classification level.
+    digest: Mapped[str | None] = mapped_column(String(36), index=True)
+    #: The classification of the entries a digest counts: shown only to readers cleared for it.
+    level: Mapped[str | None] = mapped_column(String(32))
+    count: Mapped[int | None] = mapped_column(Integer)
+    #: Where a digest's entries came from (a harvest's source URL), if said.
+    source: Mapped[str | None] = mapped_column(String(1000))
 
 
 class AgencyChannel(Base):

@@ -31,6 +31,12 @@ class NotificationSchema(Schema):
     entry = fields.String(attribute="entry_id", allow_none=True)
     message = fields.String()
     created = Timestamp()
+    #: A digest (kind ``reviews.requested``): one bulk submission's reviews of one level,
+    #: counted; ``GET /api/v1/reviews?digest=`` lists them.
+    digest = fields.String(allow_none=True)
+    level = fields.String(allow_none=True)
+    count = fields.Integer(allow_none=True)
+    source = fields.String(allow_none=True)
 
 
 class ChannelsSchema(Schema):

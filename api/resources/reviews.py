@@ -111,6 +111,8 @@ class ReviewQueryArgsSchema(PageArgsSchema):
     agency = OrgNumber()
     level = fields.String(validate=validate.Length(max=32))
     due_before = fields.Date()
+    #: The reviews a bulk submission opened (a ``reviews.requested`` notification's ``digest``).
+    digest = fields.String(validate=validate.Length(max=36))
 
 
 def _review_body(view: ReviewView) -> dict[str, Any]:
@@ -143,13 +145,14 @@ def label_reviews(
 @problems(403)
 def list_reviews(args: dict[str, Any]) -> Any:
     """The reviews you may decide or follow: your agency's, within your clearance.
-    Filter by state, agency, level and review due date."""
+    Filter by state, agency, level, review due date and digest (one bulk submission's)."""
     page = services().reviews.list_reviews(
         current_identity(),
         state=args.get("state"),
         agency=args.get("agency"),
         level=args.get("level"),
         due_before=args.get("due_before"),
+        digest=args.get("digest"),
         page=args["page"],
         per_page=args["per_page"],
     )

@@ -29,7 +29,7 @@ from api.wiring import services
 from catalogue.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from catalogue.services.reviews import ReviewView
 
-FILTERS = ("state", "level", "due_before", "agency")
+FILTERS = ("state", "level", "due_before", "agency", "digest")
 
 
 @bp.get("/work/reviews")
@@ -52,6 +52,7 @@ def review_queue() -> Any:
             agency=args.get("agency"),
             level=args.get("level"),
             due_before=args.get("due_before"),
+            digest=args.get("digest"),
             page=args["page"],
             per_page=20,
         )

@@ -7,10 +7,11 @@ writes one, ``on_notifications_committed`` hears of it from the session: after t
 commit, never before, and never for a transaction that rolled back.
 
 What leaves Tillit (an e-mail, a webhook) is a ``notice``: ids and kinds only,
-never a title, a rationale or the message. Whoever receives it reads the rest
-with their own token, under their own clearance (``list_for``). An agency's
-channels are set by that agency's administrators only (or the system, i.e. the
-operator's CLI): where an agency's notices go is the agency's own decision.
+never a title, a rationale or the message (nor a digest's count, level or source).
+Whoever receives it reads the rest with their own token, under their own clearance
+(``list_for``). An agency's channels are set by that agency's administrators only (or
+the system, i.e. the operator's CLI): where an agency's notices go is the agency's own
+decision.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from catalogue.db import begin_write, listens_for
@@ -59,7 +60,7 @@ class Deliverer(Protocol):
 
 def notice(note: Notification) -> dict[str, object]:
     """What may leave Tillit about a notification: ids and kinds, nothing an entry says."""
-    return {
+    sent: dict[str, object] = {
         "id": note.id,
         "kind": note.kind,
         "agency": note.agency,
@@ -68,6 +69,9 @@ def notice(note: Notification) -> dict[str, object]:
         "entry": note.entry_id,
         "created": format_timestamp(note.created),
     }
+    if note.digest is not None:  # a digest's (``reviews.requested``): where its reviews are listed
+        sent["digest"] = note.digest
+    return sent
 
 
 class NotificationService:
@@ -87,19 +91,25 @@ class NotificationService:
 
     def list_for(self, identity: Identity, *, page: int = 1, per_page: int = 20) -> Page[Notification]:
         """The caller's queue: its agency's notifications for its roles, about entries
-        it may see (a notification never names an entry above the caller's clearance)."""
+        it may see (a notification never names an entry above the caller's clearance,
+        and a digest, which names none, counts entries of a level the caller may read:
+        catalogue/services/pending_reviews.py)."""
         audiences = self._audiences(identity)
         if identity.agency is None or not audiences:
             raise PermissionDenied("Notifications are for data owners and security officers.")
+        readable = sorted(identity.readable_levels)
         conditions: list[ColumnElement[bool]] = [
             Notification.agency == identity.agency,
             Notification.audience.in_(audiences),
             or_(
-                Notification.entry_id.is_(None),
+                and_(
+                    Notification.entry_id.is_(None),
+                    or_(Notification.level.is_(None), Notification.level.in_(readable)),
+                ),
                 Notification.entry_id.in_(
                     select(Entry.id)
                     .where(visible_clause(policy.read_filter(identity)))
-                    .where(Entry.classification.in_(sorted(identity.readable_levels)))
+                    .where(Entry.classification.in_(readable))
                 ),
             ),
         ]

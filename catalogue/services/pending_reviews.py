@@ -1,6 +1,18 @@
 """Opening a review: the pending row and the officers' notification, in the caller's
 transaction. One pending review per entry.
 
+A review opened on its own announces itself: one ``review.requested`` notification naming
+it and its entry (``requested``). The reviews of a bulk submission (a harvest's new
+entries: ``ReviewService.submit_many``) are announced together instead: one
+``reviews.requested`` notification, a **digest**, per agency and classification level
+(``PendingReviews.announce``), counting them, saying where they came from and sharing
+their ``digest`` id, by which the review queue shows just them. Per level, because a
+reader sees an entry's notification only with clearance for the entry
+(``NotificationService.list_for``): a digest of one level is seen by exactly those who
+would have seen each of its entries' notifications, and its count tells no one of an
+entry above their clearance. The entries of a publication review are drafts or in review,
+seen only inside their agency, so within the agency the level is all that decides.
+
 Both services that open reviews use this piece: ``EntryService.update`` (a change to
 the reviewed fields of a published entry becomes a pending revision) and
 ``ReviewService`` (submissions, reclassification requests, periodic reviews). It sits
@@ -10,7 +22,9 @@ reviews → entries and pending_reviews, never back.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +37,23 @@ from catalogue.ports import AuditTrail
 from security.identity import Identity
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+#: The notification kinds that announce reviews: one review's, and a bulk submission's digest.
+REQUESTED, DIGEST = "review.requested", "reviews.requested"
+OFFICERS = "security_officer"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The reviews of a bulk submission, announced together (``PendingReviews.announce``).
+
+    ``id`` is written on each review and on its digest notifications. A caller that
+    submits in several groups (a harvest run writes its records in batches) passes the
+    same ``Digest`` to each: the run's notifications then count every group's reviews, and
+    the officers hear of the run once per agency and level, not once per batch."""
+
+    id: str = field(default_factory=new_id)
+    #: Where the entries came from (a harvest's source URL), shown with the digest.
+    source: str | None = None
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -72,9 +103,9 @@ class PendingReviews:
         self, identity: Identity, entry: Entry, kind: str, proposal: dict[str, Any], level: str
     ) -> Review:
         """Open a pending review of ``entry`` and notify its officers; Conflict if one is pending already."""
-        review, notice = self.opening(identity, entry, kind, proposal, level, self.pending_for([entry.id]))
+        review = self.opening(identity, entry, kind, proposal, level, self.pending_for([entry.id]))
         self.session.add(review)
-        self.session.add(notice)
+        self.session.add(requested(review, entry))
         return review
 
     def pending_for(self, entry_ids: Sequence[str]) -> set[str]:
@@ -95,16 +126,18 @@ class PendingReviews:
         proposal: dict[str, Any],
         level: str,
         busy: Collection[str],
-    ) -> tuple[Review, Notification]:
-        """The pending review of ``entry`` and its officers' notification, not yet added to
-        the session (``open`` adds them; ``ReviewService.submit_many`` writes a group's
-        together); Conflict if ``entry.id`` is among ``busy`` (``pending_for``)."""
+        digest: Digest | None = None,
+    ) -> Review:
+        """The pending review of ``entry``, not yet added to the session, nor announced
+        (``open`` adds it with its ``requested`` notification; ``ReviewService.submit_many``
+        writes a group's together, announced by ``announce``: ``digest``); Conflict if
+        ``entry.id`` is among ``busy`` (``pending_for``)."""
         if entry.id in busy:
             raise Conflict("This entry already has a review waiting for a decision.")
         # The id is given here, not at the flush: the notification names it, and nothing is
         # flushed before the caller's commit (a bulk submission's entries are flushed, and
         # found changed, by their commit: ``ReviewService.submit_many``).
-        review = Review(
+        return Review(
             id=new_id(),
             entry_id=entry.id,
             kind=kind,
@@ -115,17 +148,58 @@ class PendingReviews:
             previous_classification=entry.classification,
             previous_listing_level=entry.listing_level,
             submitted_by=identity.person or identity.subject,
+            digest=digest.id if digest is not None else None,
         )
-        notice = Notification(
-            agency=entry.publisher,
-            audience="security_officer",
-            kind="review.requested",
-            review_id=review.id,
-            entry_id=entry.id,
-            message=f"A {kind} review of {entry_title(entry)} waits for a decision "
-            f"(proposed level: {level}).",
-        )
-        return review, notice
+
+    def announce(self, digest: Digest, opened: Sequence[tuple[Review, Entry]]) -> list[Notification]:
+        """The officers' digest of ``opened`` (reviews opened with ``digest``, each with its
+        entry): one notification per agency and level of the entries, counting them. Those
+        this digest has already (an earlier group of the same run) count the new reviews
+        too, changed in place in the session; the others are returned, new, for the caller
+        to write in the same transaction."""
+        counts = Counter((entry.publisher, entry.classification) for _review, entry in opened)
+        if not counts:
+            return []
+        written = {
+            (note.agency, note.level): note
+            for note in self.session.scalars(
+                select(Notification)
+                .where(
+                    Notification.digest == digest.id,
+                    Notification.kind == DIGEST,
+                    Notification.audience == OFFICERS,
+                )
+                .execution_options(populate_existing=True)  # counted as written, not as held
+            )
+        }
+        origin = f", from {digest.source}" if digest.source else ""
+        new = []
+        for (agency, level), count in counts.items():
+            note = written.get((agency, level))
+            if note is None:
+                note = Notification(
+                    agency=agency, audience=OFFICERS, kind=DIGEST, digest=digest.id, level=level, count=0
+                )
+                new.append(note)
+            note.count = (note.count or 0) + count
+            note.source = digest.source
+            note.message = (
+                f"{note.count} reviews submitted together wait for a decision (level: {level}{origin})."
+            )
+        return new
+
+
+def requested(review: Review, entry: Entry) -> Notification:
+    """The officers' notification of one review opened on its own (not in a digest)."""
+    return Notification(
+        agency=entry.publisher,
+        audience=OFFICERS,
+        kind=REQUESTED,
+        review_id=review.id,
+        entry_id=entry.id,
+        message=f"A {review.kind} review of {entry_title(entry)} waits for a decision "
+        f"(proposed level: {review.proposed_classification}).",
+    )
 
 
 def entry_title(entry: Entry) -> str:

@@ -16,7 +16,15 @@ from catalogue.errors import CatalogueError, Conflict, NotFound, PermissionDenie
 from catalogue.models import Entry, Notification, Review, utcnow
 from catalogue.services.common import MAX_PER_PAGE, Page
 from catalogue.services.entries import REVIEWED_FIELDS, EntryService, EntryView, PreparedInput
-from catalogue.services.pending_reviews import APPROVED, PENDING, REJECTED, entry_title, loadable
+from catalogue.services.pending_reviews import (
+    APPROVED,
+    PENDING,
+    REJECTED,
+    Digest,
+    entry_title,
+    loadable,
+    requested,
+)
 from security import policy
 from security.identity import Identity
 
@@ -56,18 +64,25 @@ class ReviewService:
         begin_write(self.session)
         entry = self.entries.load_visible(identity, entry_id, entry_type)
         self.entries.require_write(identity, entry, "review.submit")
-        review, notice = self._submission(identity, entry, self.pending.pending_for([entry.id]))
-        self.session.add_all((review, notice))
+        review = self._submission(identity, entry, self.pending.pending_for([entry.id]))
+        self.session.add_all((review, requested(review, entry)))
         self.entries.commit_change(identity, entry, "review.submit", {"review": review.id})
         return self.entries.view(identity, entry, pending_review=review.id)
 
     def submit_many(
-        self, identity: Identity, entry_ids: Sequence[str], entry_type: str | None = None
+        self,
+        identity: Identity,
+        entry_ids: Sequence[str],
+        entry_type: str | None = None,
+        digest: Digest | None = None,
     ) -> list[Review | CatalogueError]:
         """``submit`` for many drafts at once (a harvest's new entries): each one checked
         by the steps ``submit`` takes, the submissions committed together, each with its
-        outbox row and ``review.submit`` event. The answer, in the order of ``entry_ids``:
-        each one's review, or why it was not submitted. No rendering."""
+        outbox row and ``review.submit`` event. The officers are told once per agency and
+        level, not once per entry: ``digest``'s notifications (a new digest unless the
+        caller continues one; catalogue/services/pending_reviews.py). The answer, in the
+        order of ``entry_ids``: each one's review, or why it was not submitted. No rendering."""
+        digest = digest if digest is not None else Digest()
         begin_write(self.session)
         # Read once for the group: the entries (``load_visible`` then finds each in the
         # session; held here, as the session's identity map holds them weakly) and which
@@ -86,45 +101,45 @@ class ReviewService:
             except CatalogueError as exc:
                 answers[i] = exc
         submitted: list[tuple[Entry, dict[str, Any] | None]] = []
-        opened: list[Review | Notification] = []
+        opened: list[tuple[Review, Entry]] = []
         frozen: list[tuple[Entry, dict[str, Any]]] = []
         for i, entry in allowed:
             try:
-                review, notice = self._opening(identity, entry, busy)
+                review = self._opening(identity, entry, busy, digest)
             except CatalogueError as exc:
                 answers[i] = exc
                 continue
             answers[i] = review
-            opened += (review, notice)
+            opened.append((review, entry))
             # The status change is written for the group by one version-checked UPDATE
             # (``commit_changes``' ``updates``), not by the unit of work; the entry holds
             # it at once, so that a second submission of it in the group is refused.
             frozen.append((entry, self._frozen()))
             set_committed_value(entry, "status", policy.IN_REVIEW)
             submitted.append((entry, {"review": review.id}))
-        # Reviews and notifications by Core inserts (their delivery is nudged when the
+        # Reviews and new notifications by Core inserts (their delivery is nudged when the
         # commit wrote one: catalogue.services.notifications).
-        self.entries.commit_changes(identity, "review.submit", submitted, opened, frozen)
+        notes = self.pending.announce(digest, opened)
+        new = [review for review, _entry in opened] + notes
+        self.entries.commit_changes(identity, "review.submit", submitted, new, frozen)
         return [a for a in answers if a is not None]
 
-    def _submission(
-        self, identity: Identity, entry: Entry, busy: Collection[str]
-    ) -> tuple[Review, Notification]:
-        """Freeze ``entry`` and give its publication review and notification (neither
-        added nor committed); ``busy``: the entries with a review pending."""
+    def _submission(self, identity: Identity, entry: Entry, busy: Collection[str]) -> Review:
+        """Freeze ``entry`` and give its publication review (neither added nor announced
+        nor committed); ``busy``: the entries with a review pending."""
         opened = self._opening(identity, entry, busy)
         for name, value in self._frozen().items():
             setattr(entry, name, value)
         return opened
 
     def _opening(
-        self, identity: Identity, entry: Entry, busy: Collection[str]
-    ) -> tuple[Review, Notification]:
-        """The publication review of the draft ``entry`` and its notification (Conflict
-        unless a draft without a pending review: ``busy``)."""
+        self, identity: Identity, entry: Entry, busy: Collection[str], digest: Digest | None = None
+    ) -> Review:
+        """The publication review of the draft ``entry``, to be announced on its own or in
+        ``digest`` (Conflict unless a draft without a pending review: ``busy``)."""
         if entry.status != policy.DRAFT:
             raise Conflict(f"Only a draft can be submitted for review; this entry is {entry.status}.")
-        return self.pending.opening(identity, entry, "publication", {}, entry.classification, busy)
+        return self.pending.opening(identity, entry, "publication", {}, entry.classification, busy, digest)
 
     @staticmethod
     def _frozen() -> dict[str, Any]:
@@ -360,10 +375,12 @@ class ReviewService:
         agency: str | None = None,
         level: str | None = None,
         due_before: date | None = None,
+        digest: str | None = None,
         page: int = 1,
         per_page: int = 20,
     ) -> Page[ReviewView]:
-        """The queue: reviews of the caller's agency whose levels its clearance covers."""
+        """The queue: reviews of the caller's agency whose levels its clearance covers
+        (``digest``: only those a bulk submission opened, as its notification names it)."""
         if identity.agency is None and not identity.is_system:
             return Page([], 0, page, per_page)
         if not (
@@ -388,6 +405,8 @@ class ReviewService:
             conditions.append(or_(Review.proposed_classification == level, Entry.classification == level))
         if due_before:
             conditions.append(and_(Entry.review_due.is_not(None), Entry.review_due <= due_before))
+        if digest:
+            conditions.append(Review.digest == digest)
         query = select(Review, Entry).join(Entry, Entry.id == Review.entry_id).where(*conditions)
         total = self.session.scalar(select(func.count()).select_from(query.subquery()))
         per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -421,4 +440,4 @@ class ReviewService:
         )
 
 
-__all__ = ["KINDS", "REVIEWED_FIELDS", "ReviewService", "ReviewView"]
+__all__ = ["KINDS", "REVIEWED_FIELDS", "Digest", "ReviewService", "ReviewView"]

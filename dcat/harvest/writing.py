@@ -6,7 +6,8 @@ done before and outside any write transaction) and, for one publisher and one so
 - **creates** an entry for a URI seen the first time (``EntryService.create``), with its
   ``harvest_records`` row in the same transaction, and submits it for publication review
   (``ReviewService.submit``): a harvest never publishes anything, at any level; a security
-  officer of the agency decides, with the classification the source's access rights propose;
+  officer of the agency decides, with the classification the source's access rights propose
+  (the officers are told once per run and level, by a digest: ``ReviewService.submit_many``);
 - **updates** an entry whose record changed (``EntryService.update``: a new revision; on a
   published entry a change of a reviewed field waits for review, as for any data owner);
 - leaves an **unchanged** record alone (its fingerprint is the one last written: no
@@ -31,6 +32,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from marshmallow import Schema
 from marshmallow import ValidationError as ShapeError
@@ -41,10 +43,10 @@ from sqlalchemy.orm import Session
 from catalogue import fields as entry_fields
 from catalogue.errors import CatalogueError, NotFound, ValidationFailed
 from catalogue.models import Agency, Entry, utcnow
-from catalogue.models_harvest import HarvestRecord
+from catalogue.models_harvest import MAX_URI, HarvestRecord
 from catalogue.schemas import ApiCreateSchema, ApiUpdateSchema, DatasetCreateSchema, DatasetUpdateSchema
 from catalogue.services.entries import EntryService, entry_etag
-from catalogue.services.reviews import ReviewService
+from catalogue.services.reviews import Digest, ReviewService
 from dcat.collector import collector_paused
 from dcat.harvest.records import Record
 from security import policy
@@ -73,6 +75,18 @@ _SCHEMAS: Mapping[tuple[str, bool], type[Schema]] = {
 #: of one transaction, committed when the unit ends (``dcat.harvest.running``).
 Batches = Callable[[], AbstractContextManager[tuple[EntryService, ReviewService]]]
 OUTCOMES = ("created", "updated", "unchanged", "retired", "rejected")
+
+
+def digest_source(source: str) -> str:
+    """The source as the officers' digest names it: a URL without its query, fragment or
+    user (a token in a registered URL is its administrators' to see: the register is
+    theirs alone), a ``file:`` path as it is."""
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
+        host = host if parts.port is None else f"{host}:{parts.port}"
+        source = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    return source[:MAX_URI]
 
 
 def harvest_identity(scheme: ClassificationScheme, agency: Agency) -> Identity:
@@ -189,6 +203,9 @@ class Harvester:
         if publisher is None:
             raise ValidationFailed({"publisher": ["A harvest writes for one agency."]})
         report = HarvestReport(source, publisher)
+        # The officers hear of the run's new entries once per level, however many batches
+        # and types it writes them in (catalogue/services/pending_reviews.py).
+        digest = Digest(source=digest_source(source))
         known = {
             r.uri: r
             for r in self.session.scalars(select(HarvestRecord).where(HarvestRecord.publisher == publisher))
@@ -216,12 +233,12 @@ class Harvester:
                     # New records are written together (``EntryService.create_many``, then
                     # ``ReviewService.submit_many``): the same checks, rows and events as one
                     # by one, in two flushes and two commits instead of two of each per entry.
-                    self._create_many(identity, loaded, ids, report, source, submit)
+                    self._create_many(identity, loaded, ids, report, source, submit, digest)
                     self._let_go()
                     # Then the data services, whose served datasets are now known by id.
                     apis = [r for r in new if r.entry_type == "api"]
                     self._create_many(
-                        identity, self._load(identity, apis, ids, report), ids, report, source, submit
+                        identity, self._load(identity, apis, ids, report), ids, report, source, submit, digest
                     )
                     self._let_go()
                     if progress is not None and new:
@@ -271,10 +288,12 @@ class Harvester:
         report: HarvestReport,
         source: str,
         submit: bool,
+        digest: Digest,
     ) -> None:
-        """Create (and submit) the entries of new records of one type together (loaded by
-        ``_load``); should the database refuse the group as a whole, each record is
-        written on its own, so that only the one at fault is rejected."""
+        """Create (and submit, announced in the run's ``digest``) the entries of new records
+        of one type together (loaded by ``_load``); should the database refuse the group as
+        a whole, each record is written on its own, so that only the one at fault is
+        rejected (and each submission announced on its own)."""
         if not loaded:
             return
         records = [record for record, _data in loaded]
@@ -316,7 +335,7 @@ class Harvester:
         entry_ids = [ids[r.uri] for r in written]
         submitted: list[Any]
         try:
-            submitted = self.reviews.submit_many(identity, entry_ids, written[0].entry_type)
+            submitted = self.reviews.submit_many(identity, entry_ids, written[0].entry_type, digest)
         except (CatalogueError, SQLAlchemyError):
             self.session.rollback()
             submitted = []

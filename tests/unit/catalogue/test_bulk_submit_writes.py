@@ -29,7 +29,8 @@ def test_a_bulk_submission_nudges_once_after_its_commit(sessions, nudges):  # no
         ids = _drafts(reviews, 3)
         assert nudges == []
         reviews.submit_many(OWNER, ids, "dataset")
-    assert nudges == [3]  # once, with the three notifications already committed
+    # Once, with the group's one notification (its digest) already committed.
+    assert nudges == [1]
 
 
 def test_a_bulk_submission_writes_status_revision_outbox_and_events(session):

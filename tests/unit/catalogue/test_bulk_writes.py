@@ -1,7 +1,11 @@
 """The bulk verbs against the single ones: ``EntryService.create_many`` and
 ``ReviewService.submit_many`` (a harvest's new records) leave exactly the rows and audit
 events that ``create`` and ``submit`` leave for the same input, refuse what they refuse
-with the same errors (the refusal audited the same way), and write nothing of a refused item."""
+with the same errors (the refusal audited the same way), and write nothing of a refused item.
+
+One difference by design: the officers' notifications. ``submit`` writes one per review;
+``submit_many`` one digest per agency and level, and marks its reviews with the digest's
+id (``_notices`` compares them; tests/unit/catalogue/test_review_digest.py the rest)."""
 
 from __future__ import annotations
 
@@ -36,8 +40,11 @@ OWNER = build_identity(
     scopes=["catalogue:read:internal", "catalogue:write"],
 )
 NO_DATASET = "00000000-0000-4000-8000-000000000000"
-#: Columns whose values differ between two runs by nature (times, the chain's hashes).
-_UNCOMPARED = {"hash", "prev_hash"}
+#: Columns whose values differ between two runs by nature (times, the chain's hashes), and
+#: by design (a bulk submission's digest id on its reviews: the module's docstring).
+_UNCOMPARED = {"hash", "prev_hash", "digest"}
+#: Compared by ``_notices`` instead: one per review one by one, a digest per level in bulk.
+_NOTICES = "notifications"
 
 
 def _database(folder: Path) -> sessionmaker[Session]:
@@ -104,8 +111,16 @@ def _together(session: Session, entry_type: str, items: list[dict[str, Any]]) ->
     return answers
 
 
+def _notices(session: Session) -> list[tuple[str, str, str | None, int | None]]:
+    """The officers' notifications: (kind, agency, level, count), sorted."""
+    table = Base.metadata.tables[_NOTICES]
+    rows = session.execute(select(table.c.kind, table.c.agency, table.c.level, table.c.count)).all()
+    return sorted((kind, agency, level, count) for kind, agency, level, count in rows)
+
+
 def _snapshot(session: Session, answers: list[Any]) -> dict[str, list[str]]:
-    """Every table's rows, each id of an entry or review written as its place, times left out."""
+    """Every table's rows (but the notifications: ``_notices``), each id of an entry or
+    review written as its place, times left out."""
     session.commit()
     names: dict[str, str] = {a: f"entry-{i}" for i, a in enumerate(answers) if isinstance(a, str)}
     table = Base.metadata.tables["reviews"]
@@ -113,6 +128,8 @@ def _snapshot(session: Session, answers: list[Any]) -> dict[str, list[str]]:
     names.update({r: f"review-of-{names.get(e, e)}" for r, e in reviews})
     tables: dict[str, list[str]] = {}
     for name, table in Base.metadata.tables.items():
+        if name == _NOTICES:
+            continue
         rows = []
         for row in session.execute(select(table)).mappings():
             kept = {
@@ -131,9 +148,11 @@ def test_create_many_and_submit_many_leave_what_create_and_submit_leave(tmp_path
     with single() as session:
         one_by_one = _one_by_one(session, "dataset", _datasets())
         expected = _snapshot(session, one_by_one)
+        notices_one_by_one = _notices(session)
     with bulk() as session:
         together = _together(session, "dataset", _datasets())
         got = _snapshot(session, together)
+        notices_together = _notices(session)
 
     written = [a for a in together if isinstance(a, str)]
     assert [isinstance(a, str) for a in one_by_one] == [isinstance(a, str) for a in together]
@@ -153,6 +172,13 @@ def test_create_many_and_submit_many_leave_what_create_and_submit_leave(tmp_path
         *[(5 + i, "review.submit", "allow") for i in range(3)],
     ]
     assert len(got["outbox"]) == 6 and len(got["reviews"]) == 3
+    # One notification per review one by one; together, one per level of the written ones
+    # (one public, two internal).
+    assert notices_one_by_one == [("review.requested", AGENCY, None, None)] * 3
+    assert notices_together == [
+        ("reviews.requested", AGENCY, "internal", 2),
+        ("reviews.requested", AGENCY, "public", 1),
+    ]
 
 
 def test_apis_serving_the_datasets_written_together(tmp_path):
@@ -170,10 +196,17 @@ def test_apis_serving_the_datasets_written_together(tmp_path):
                 ),
             ]
             answers = write(session, "api", apis)
-            results.append((answers[1], _snapshot(session, datasets + answers)))
-    (single_refusal, expected), (bulk_refusal, got) = results
+            results.append((answers[1], _snapshot(session, datasets + answers), _notices(session)))
+    (single_refusal, expected, single_notices), (bulk_refusal, got, bulk_notices) = results
     assert bulk_refusal == single_refusal and bulk_refusal[0] == "ValidationFailed"
     assert got == expected
+    assert single_notices == [("review.requested", AGENCY, None, None)] * 3
+    # Two bulk submissions (the datasets, then the API), each its own digest.
+    assert bulk_notices == [
+        ("reviews.requested", AGENCY, "internal", 1),
+        ("reviews.requested", AGENCY, "public", 1),
+        ("reviews.requested", AGENCY, "public", 1),
+    ]
     assert len([r for r in got["served_datasets"]]) == 2
 
 
