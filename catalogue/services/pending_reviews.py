@@ -169,6 +169,9 @@ class PendingReviews:
                     Notification.kind == DIGEST,
                     Notification.audience == OFFICERS,
                 )
+                # Locked on PostgreSQL till the commit, so that two groups adding to one
+                # digest at once each count theirs (SQLite: writes go one at a time anyway).
+                .with_for_update()
                 .execution_options(populate_existing=True)  # counted as written, not as held
             )
         }
