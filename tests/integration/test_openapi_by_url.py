@@ -92,6 +92,13 @@ def register(client: Any, token_for: Any, url: str, **extra: Any) -> Any:
     return client.post("/api/v1/apis", json=payload, headers=token_for("public", extra=WRITER))
 
 
+def _registered(client: Any, token_for: Any, url: str) -> str:
+    """The id of an API registered with ``url`` (the answer shown if it was not created)."""
+    created = register(client, token_for, url)
+    assert created.status_code == 201, created.get_data(as_text=True)
+    return str(created.json["id"])
+
+
 def refused(response: Any, status: int = 422) -> str:
     """The one message on ``openapi_url`` of a problem answer."""
     assert response.status_code == status, response.get_data(as_text=True)
@@ -264,8 +271,7 @@ def test_the_owner_refreshes_the_document_and_no_one_else(client, token_for, app
 def test_the_schedule_refreshes_what_is_due(client, token_for, app, served, run_cli, monkeypatch):
     serve("/a.json", MINIMAL_OPENAPI)
     serve("/b.json", MINIMAL_OPENAPI)
-    a = register(client, token_for, f"{served}/a.json").json["id"]
-    b = register(client, token_for, f"{served}/b.json").json["id"]
+    a, b = (_registered(client, token_for, f"{served}/{name}.json") for name in ("a", "b"))
     with app.extensions["tillit"].sessions() as session:
         session.execute(
             update(Entry).where(Entry.id == a).values(openapi_fetched=utcnow() - timedelta(hours=25))
