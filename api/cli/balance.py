@@ -88,11 +88,11 @@ def _alive(worker: Any) -> bool:
     if not isinstance(worker.pid, int):
         return True  # not forked yet: its slot stays taken
     try:
-        os.kill(worker.pid, 0)
+        os.kill(worker.pid, 0)  # PermissionError: it runs, as another user
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
+        pass
     return True
 
 
