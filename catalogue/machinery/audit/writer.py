@@ -58,12 +58,24 @@ class ProcessGroupWriter:
         process = self._process
         return int(process.pid) if process is not None and process.is_alive() else None
 
-    def write(self, records: Sequence[Record]) -> None:
-        """Send the group to the child; return once it is committed, else raise."""
-        with self._lock:  # one group at a time (ReadLog has one leader anyway)
+    def send(self, records: Sequence[Record]) -> None:
+        """Send a group to the child (started if need be); raise if it could not be sent,
+        and then the child did not get it."""
+        with self._lock:  # one group at a time: ReadLog sends the next only once answered
             conn = self._connection()
             try:
                 conn.send(list(records))
+            except (EOFError, OSError) as exc:
+                self._stop()
+                raise AuditWriterFailed("The audit writer process stopped.") from exc
+
+    def receive(self) -> None:
+        """Return once the group sent last is committed; else raise (its reads are refused)."""
+        with self._lock:
+            conn = self._conn
+            if conn is None or self._owner != os.getpid():
+                raise AuditWriterFailed("No group was sent to this audit writer.")
+            try:
                 if not conn.poll(ANSWER_TIMEOUT):
                     self._stop()  # a child that does not answer is stopped
                     raise AuditWriterFailed(f"The audit writer did not answer in {ANSWER_TIMEOUT:.0f} s.")
@@ -73,6 +85,11 @@ class ProcessGroupWriter:
                 raise AuditWriterFailed("The audit writer process stopped.") from exc
         if error is not None:
             raise AuditWriterFailed(f"The audit writer could not write the group: {error}")
+
+    def write(self, records: Sequence[Record]) -> None:
+        """Send a group and wait until it is committed (``send``, then ``receive``)."""
+        self.send(records)
+        self.receive()
 
     def close(self) -> None:
         """Stop the child."""
