@@ -34,7 +34,7 @@ ROLE_LABELS = {
 }
 KIND_LABELS = {
     "review.requested": lazy_gettext("A review waits for a decision"),
-    "reviews.requested": lazy_gettext("Reviews submitted together wait for a decision"),
+    "reviews.requested": lazy_gettext("Reviews opened together wait for a decision"),
     "review.approved": lazy_gettext("A review was approved"),
     "review.rejected": lazy_gettext("A review was rejected"),
     "access.submitted": lazy_gettext("An access request waits for assessment"),

@@ -2,8 +2,9 @@
 transaction. One pending review per entry.
 
 A review opened on its own announces itself: one ``review.requested`` notification naming
-it and its entry (``requested``). The reviews of a bulk submission (a harvest's new
-entries: ``ReviewService.submit_many``) are announced together instead: one
+it and its entry (``requested``). The reviews opened together (a harvest's new entries:
+``ReviewService.submit_many``; the periodic reviews that fall due on one day:
+``ReviewService.schedule_due``) are announced together instead: one
 ``reviews.requested`` notification, a **digest**, per agency and classification level
 (``PendingReviews.announce``), counting them, saying where they came from and sharing
 their ``digest`` id, by which the review queue shows just them. Per level, because a
@@ -44,7 +45,8 @@ OFFICERS = "security_officer"
 
 @dataclass(frozen=True)
 class Digest:
-    """The reviews of a bulk submission, announced together (``PendingReviews.announce``).
+    """Reviews opened together, announced together (``PendingReviews.announce``): a bulk
+    submission's, or the periodic reviews that fell due on one day.
 
     ``id`` is written on each review and on its digest notifications. A caller that
     submits in several groups (a harvest run writes its records in batches) passes the
@@ -54,6 +56,8 @@ class Digest:
     id: str = field(default_factory=new_id)
     #: Where the entries came from (a harvest's source URL), shown with the digest.
     source: str | None = None
+    #: Why the reviews were opened, in the digest's message ("5 reviews <reason> wait ...").
+    reason: str = "submitted together"
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +191,7 @@ class PendingReviews:
             note.count = (note.count or 0) + count
             note.source = digest.source
             note.message = (
-                f"{note.count} reviews submitted together wait for a decision (level: {level}{origin})."
+                f"{note.count} reviews {digest.reason} wait for a decision (level: {level}{origin})."
             )
         return new
 

@@ -166,7 +166,9 @@ class ReviewService:
         return review
 
     def schedule_due(self, identity: Identity, today: date | None = None) -> int:
-        """Open a periodic review for every published entry whose review is due."""
+        """Open a periodic review for every published entry whose review is due. The
+        officers are told once per agency and level (a digest, as for a bulk submission),
+        not once per entry: a catalogue reviewed yearly has hundreds fall due on one day."""
         if not identity.is_system:
             raise PermissionDenied("Periodic reviews are scheduled by the system.")
         today = today or date.today()
@@ -179,8 +181,12 @@ class ReviewService:
                 Entry.id.not_in(pending),
             )
         ).all()
+        digest = Digest(reason="due for their periodic review")
+        opened: list[tuple[Review, Entry]] = []
         for entry in due:
-            review = self.pending.open(identity, entry, "periodic", {}, entry.classification)
+            review = self.pending.opening(identity, entry, "periodic", {}, entry.classification, (), digest)
+            self.session.add(review)
+            opened.append((review, entry))
             self.audit.record(
                 identity,
                 "review.schedule",
@@ -190,6 +196,7 @@ class ReviewService:
                     "due": entry.review_due.isoformat() if entry.review_due else None,
                 },
             )
+        self.session.add_all(self.pending.announce(digest, opened))
         self.session.commit()
         return len(due)
 

@@ -30,10 +30,10 @@ from tests.security.people import make_user
 EXAMPLE = DATA / "rekommenderat.ttl"
 #: The digest on the notifications page: its label, its count, in each language.
 PAGE = {
-    "sv": ("Granskningar som skickats in tillsammans väntar på beslut", "2 granskningar"),
-    "nb": ("Vurderinger sendt inn samlet venter på en avgjørelse", "2 vurderinger"),
-    "nn": ("Vurderingar sende inn samla ventar på ei avgjerd", "2 vurderingar"),
-    "en": ("Reviews submitted together wait for a decision", "2 reviews"),
+    "sv": ("Granskningar som inletts tillsammans väntar på beslut", "2 granskningar"),
+    "nb": ("Vurderinger opprettet samlet venter på en avgjørelse", "2 vurderinger"),
+    "nn": ("Vurderingar oppretta samla ventar på ei avgjerd", "2 vurderingar"),
+    "en": ("Reviews opened together wait for a decision", "2 reviews"),
 }
 
 
@@ -133,7 +133,7 @@ def test_the_notifications_page_shows_the_digest_in_every_language(app, client, 
     links = [unescape(u) for u in re.findall(r'href="(/work/reviews\?[^"]+)"', html)]
     assert links == [f"/work/reviews?digest={note.digest}&level=public"]
     queue = client.get(links[0], headers=HTML).get_data(as_text=True)
-    assert "2 reviews" in queue and "Only the reviews submitted together that a notification named." in queue
+    assert "2 reviews" in queue and "Only the reviews opened together that a notification named." in queue
     swedish = client.get(links[0] + "&lang=sv", headers=HTML).get_data(as_text=True)
     assert "2 granskningar" in swedish and "Visa alla granskningar" in swedish
     # A digest id that cannot be one is said to be wrong, on the page as in the API.

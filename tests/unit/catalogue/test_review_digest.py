@@ -1,13 +1,16 @@
-"""A bulk submission (``ReviewService.submit_many``: a harvest's new entries) tells the
-officers once per agency and level, by a digest notification that counts its reviews;
-a single submission still tells them once per entry. Each review stays its own row in
+"""A bulk submission (``ReviewService.submit_many``: a harvest's new entries) and the day's
+periodic reviews (``ReviewService.schedule_due``) tell the officers once per agency and
+level, by a digest notification that counts its reviews; a single submission still tells
+them once per entry. Each review stays its own row in
 the queue, which the digest's id filters to just them; a digest is seen only by readers
 who would have seen each of its entries' notifications."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from catalogue.compose import entry_service
@@ -16,6 +19,7 @@ from catalogue.models import Entry, Notification, Review
 from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.notifications import NotificationService, notice
 from catalogue.services.reviews import Digest, ReviewService
+from security import policy
 from security.identity import Identity, build_identity, system_identity
 from security.levels import DEFAULT_SCHEME
 from tests.factories import dataset_payload
@@ -151,3 +155,30 @@ def test_a_digest_continued_by_later_groups_counts_them_all(sessions, nudges):  
         # A group that opens nothing writes nothing.
         assert reviews.submit_many(OWNER, [], "dataset", digest) == []
         assert len(notes(session)) == 2
+
+
+def test_periodic_reviews_falling_due_together_are_announced_by_one_digest_per_level(session, reviews):
+    """The daily schedule opens each due entry's periodic review, and tells the officers
+    once per agency and level, as a harvest does; each review stays its own row."""
+    ids = drafts(reviews, "internal", "internal", "internal", "public")
+    assert len(ids) == 4
+    today = date(2027, 1, 4)
+    session.execute(update(Entry).where(Entry.id.in_(ids)).values(status=policy.PUBLISHED, review_due=today))
+    session.commit()
+    assert notes(session) == []
+    assert reviews.schedule_due(system_identity(DEFAULT_SCHEME), today=today) == 4
+    written = notes(session)
+    assert sorted((n.kind, n.level, n.count) for n in written) == [
+        ("reviews.requested", "internal", 3),
+        ("reviews.requested", "public", 1),
+    ]
+    assert all("due for their periodic review" in n.message for n in written)
+    rows = session.scalars(select(Review).where(Review.entry_id.in_(ids))).all()
+    assert sorted(r.kind for r in rows) == ["periodic"] * 4
+    assert len({r.digest for r in rows}) == 1 and rows[0].digest == written[0].digest
+    # Seen per clearance, as each entry's own notification would have been.
+    assert listed(session, officer(level="public")) == [("reviews.requested", "public", 1)]
+    assert sorted(listed(session, officer(level="internal"))) == [
+        ("reviews.requested", "internal", 3),
+        ("reviews.requested", "public", 1),
+    ]
