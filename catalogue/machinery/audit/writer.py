@@ -200,8 +200,8 @@ class Turns:
     Why: SQLite's write lock is taken by retrying after sleeps that grow (its busy handler:
     1, 2, 5, 10, 15, 20 ms ...), so a writer that finds another one writing for a
     millisecond sleeps well past it. With two workers, the audited scenarios' p95 was
-    29-56 ms and their p99 72-113 ms for writes of about 1.5 ms; taking turns here, 8-12 ms
-    and 10-14 ms, and the audited list 971-976 req/s instead of 786-818 (bench/README.md,
+    29-56 ms and their p99 65-113 ms for writes of about 1.5 ms; taking turns here, 8-15 ms
+    and 10-18 ms, and the audited list 845-976 req/s instead of 765-842 (docs/reviews-and-audit.md,
     "Round 10"). A file lock wakes the next writer as soon as it is let go. PostgreSQL's
     advisory lock (``AuditLog``) already waits that way, so there are no turns to take.
 
