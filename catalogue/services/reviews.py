@@ -182,20 +182,23 @@ class ReviewService:
             )
         ).all()
         digest = Digest(reason="due for their periodic review")
-        opened: list[tuple[Review, Entry]] = []
-        for entry in due:
-            review = self.pending.opening(identity, entry, "periodic", {}, entry.classification, (), digest)
-            self.session.add(review)
-            opened.append((review, entry))
-            self.audit.record(
-                identity,
-                "review.schedule",
-                entry=entry,
-                details={
-                    "review": review.id,
-                    "due": entry.review_due.isoformat() if entry.review_due else None,
-                },
-            )
+        opened = [
+            (self.pending.opening(identity, entry, "periodic", {}, entry.classification, (), digest), entry)
+            for entry in due
+        ]
+        self.session.add_all(review for review, _entry in opened)
+        # One event per review, appended together: one read of the chain's head for the day.
+        self.audit.record_many(
+            identity,
+            "review.schedule",
+            [
+                (
+                    entry,
+                    {"review": review.id, "due": entry.review_due.isoformat() if entry.review_due else None},
+                )
+                for review, entry in opened
+            ],
+        )
         self.session.add_all(self.pending.announce(digest, opened))
         self.session.commit()
         return len(due)

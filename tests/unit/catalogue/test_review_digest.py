@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.compose import entry_service
 from catalogue.errors import CatalogueError
-from catalogue.models import Entry, Notification, Review
+from catalogue.models import AuditEvent, Entry, Notification, Review
 from catalogue.schemas import DatasetCreateSchema
 from catalogue.services.notifications import NotificationService, notice
 from catalogue.services.reviews import Digest, ReviewService
@@ -176,6 +176,12 @@ def test_periodic_reviews_falling_due_together_are_announced_by_one_digest_per_l
     rows = session.scalars(select(Review).where(Review.entry_id.in_(ids))).all()
     assert sorted(r.kind for r in rows) == ["periodic"] * 4
     assert len({r.digest for r in rows}) == 1 and rows[0].digest == written[0].digest
+    # Each review is its own audit event, naming its entry.
+    events = session.execute(
+        select(AuditEvent.entry_id, AuditEvent.details).where(AuditEvent.action == "review.schedule")
+    ).all()
+    expected = sorted((r.entry_id, r.id) for r in rows)
+    assert sorted((e.entry_id, e.details["review"]) for e in events) == expected
     # Seen per clearance, as each entry's own notification would have been.
     assert listed(session, officer(level="public")) == [("reviews.requested", "public", 1)]
     assert sorted(listed(session, officer(level="internal"))) == [
